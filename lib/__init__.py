@@ -1,0 +1,1 @@
+"""tap: the reference multi-environment AWS web-service stack."""

@@ -1,0 +1,414 @@
+"""Every setting the stack reads, loaded once, validated and typed.
+
+Components never touch `pulumi.Config`: they receive the frozen objects built here. A wrong
+value stops the program before any resource is registered, with one message that names the
+setting, the value and what is allowed. Each tier (dev, staging, prod) brings defaults, so a
+stack file only states what differs.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import json
+import os
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+import pulumi
+from pulumi.runtime.config import CONFIG, get_config_env
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from lib.naming import PROJECT_MAX_LENGTH, SUFFIX_MAX_LENGTH, SUFFIX_PATTERN
+
+Tier = Literal["dev", "staging", "prod"]
+NatStrategy = Literal["none", "single", "perAz"]
+
+LOG_RETENTION_DAYS = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557}
+    | {2922, 3288, 3653}
+)
+# Fargate task sizes: cpu units -> allowed memory (MiB).
+FARGATE_SIZES: dict[int, range] = {
+    256: range(512, 2049, 512),
+    512: range(1024, 4097, 1024),
+    1024: range(2048, 8193, 1024),
+    2048: range(4096, 16385, 1024),
+    4096: range(8192, 30721, 1024),
+    8192: range(16384, 61441, 4096),
+    16384: range(32768, 122881, 8192),
+}
+RESERVED_TAGS = frozenset({"Project", "Environment", "EnvironmentSuffix", "ManagedBy"})
+REGION_PATTERN = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
+ACM_ARN_PATTERN = re.compile(
+    r"^arn:aws(?:-[a-z]+)*:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[0-9a-f-]{36}$"
+)
+MIN_VPC_PREFIX, MAX_VPC_PREFIX = 16, 22
+
+
+class SettingsError(ValueError):
+    """A setting that cannot produce a working stack."""
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid"
+    )
+
+
+def _retention(days: int) -> int:
+    if days not in LOG_RETENTION_DAYS:
+        raise ValueError(f"must be one of {sorted(LOG_RETENTION_DAYS)}")
+    return days
+
+
+def _ipv4_cidr(value: str) -> str:
+    try:
+        return str(ipaddress.IPv4Network(value, strict=True))
+    except ValueError as err:
+        raise ValueError(f"is not an IPv4 CIDR block such as 10.0.0.0/16 ({err})") from None
+
+
+RetentionDays = Annotated[int, AfterValidator(_retention)]
+Cidr = Annotated[str, AfterValidator(_ipv4_cidr)]
+
+
+class NetworkSettings(_Settings):
+    """VPC layout. Subnet CIDRs are derived from `cidr`, so only the VPC block is chosen."""
+
+    cidr: Cidr
+    az_count: int = Field(ge=2, le=6)
+    nat_strategy: NatStrategy
+    flow_log_retention_days: RetentionDays
+
+    @field_validator("cidr")
+    @classmethod
+    def _vpc_sized(cls, value: str) -> str:
+        net = ipaddress.IPv4Network(value)
+        if not net.is_private:
+            raise ValueError("must be a private (RFC 1918) range")
+        if not MIN_VPC_PREFIX <= net.prefixlen <= MAX_VPC_PREFIX:
+            raise ValueError(
+                f"prefix must be /{MIN_VPC_PREFIX} to /{MAX_VPC_PREFIX}: AWS allows no larger "
+                "VPC, and a smaller one leaves subnets below 32 addresses"
+            )
+        return value
+
+
+class LoadBalancerSettings(_Settings):
+    """The public edge: who may connect, and how targets are checked and drained."""
+
+    ingress_cidrs: tuple[Cidr, ...] = Field(min_length=1)
+    health_check_path: str = Field(pattern=r"^/[\x21-\x7e]*$", max_length=1024)
+    health_check_interval_seconds: int = Field(ge=5, le=300)
+    deregistration_delay_seconds: int = Field(ge=0, le=3600)
+    idle_timeout_seconds: int = Field(ge=1, le=4000)
+    ssl_policy: str = Field(pattern=r"^ELBSecurityPolicy-TLS13-")
+
+
+class ServiceSettings(_Settings):
+    """The container the stack runs and how far it scales."""
+
+    image: str = Field(min_length=1, max_length=1024)
+    command: tuple[str, ...] | None
+    port: int = Field(ge=1024, le=65535)
+    cpu: int
+    memory: int
+    architecture: Literal["X86_64", "ARM64"]
+    desired_count: int = Field(ge=1, le=100)
+    min_count: int = Field(ge=1, le=100)
+    max_count: int = Field(ge=1, le=100)
+    cpu_target_percent: int = Field(ge=10, le=90)
+    requests_per_target: int = Field(ge=1, le=100_000)
+    log_retention_days: RetentionDays
+    environment: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ServiceSettings:
+        if self.cpu not in FARGATE_SIZES:
+            raise ValueError(
+                f"cpu {self.cpu} is not a Fargate size; use one of {list(FARGATE_SIZES)}"
+            )
+        allowed = FARGATE_SIZES[self.cpu]
+        if self.memory not in allowed:
+            raise ValueError(
+                f"memory {self.memory} does not fit cpu {self.cpu}; Fargate allows "
+                f"{allowed.start}-{allowed.stop - 1} MiB in steps of {allowed.step}"
+            )
+        if not self.min_count <= self.desired_count <= self.max_count:
+            raise ValueError(
+                f"desiredCount {self.desired_count} must lie between minCount "
+                f"{self.min_count} and maxCount {self.max_count}"
+            )
+        return self
+
+
+class Settings(_Settings):
+    """The whole, validated configuration of one stack."""
+
+    project: str = Field(pattern=r"^[a-z][a-z0-9]*$", max_length=PROJECT_MAX_LENGTH)
+    stack: str
+    region: str = Field(pattern=REGION_PATTERN.pattern)
+    environment: Tier
+    environment_suffix: str = Field(
+        pattern=SUFFIX_PATTERN.pattern, min_length=2, max_length=SUFFIX_MAX_LENGTH
+    )
+    compute: Literal["ecs"]
+    deletion_protection: bool
+    certificate_arn: str | None = Field(default=None, pattern=ACM_ARN_PATTERN.pattern)
+    tags: dict[str, str]
+    network: NetworkSettings
+    load_balancer: LoadBalancerSettings
+    service: ServiceSettings
+
+    @field_validator("environment_suffix")
+    @classmethod
+    def _suffix(cls, suffix: str) -> str:
+        if "--" in suffix:
+            raise ValueError("must not contain '--'")
+        return suffix
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
+        clash = RESERVED_TAGS & tags.keys()
+        if clash:
+            raise ValueError(f"{sorted(clash)} are set by the stack itself")
+        for key, value in tags.items():
+            if key.lower().startswith("aws:") or not 1 <= len(key) <= 128 or len(value) > 256:
+                raise ValueError(f"tag {key!r}: keys 1-128 characters, not aws:*, values <= 256")
+        return tags
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Settings:
+        if self.environment == "prod" and self.network.az_count < 3:
+            raise SettingsError(
+                f"tap:network.azCount = {self.network.az_count}: prod needs at least 3 AZs"
+            )
+        if self.certificate_arn:
+            match = ACM_ARN_PATTERN.match(self.certificate_arn)
+            if match and match["region"] != self.region:
+                raise SettingsError(
+                    f"tap:certificateArn = {self.certificate_arn!r}: an ALB certificate must be "
+                    f"in the stack's region {self.region}"
+                )
+        return self
+
+    @property
+    def https(self) -> bool:
+        return self.certificate_arn is not None
+
+    @property
+    def required_tags(self) -> dict[str, str]:
+        """The tags every resource carries, through the provider's default tags."""
+        return {
+            **self.tags,
+            "Project": self.project,
+            "Environment": self.environment,
+            "EnvironmentSuffix": self.environment_suffix,
+            "ManagedBy": "pulumi",
+        }
+
+
+_DEFAULT_SERVICE = {
+    "image": "public.ecr.aws/docker/library/python:3.12-alpine",
+    "command": ["python3", "-m", "http.server", "8080"],
+    "port": 8080,
+    "architecture": "X86_64",
+    "cpuTargetPercent": 60,
+    "requestsPerTarget": 500,
+    "environment": {},
+}
+_DEFAULT_LOAD_BALANCER = {
+    "ingressCidrs": ["0.0.0.0/0"],
+    "healthCheckPath": "/",
+    "idleTimeoutSeconds": 60,
+    "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+}
+TIER_DEFAULTS: dict[str, dict[str, Any]] = {
+    "dev": {
+        "compute": "ecs",
+        "deletionProtection": False,
+        "tags": {},
+        "network": {
+            "cidr": "10.0.0.0/16",
+            "azCount": 2,
+            "natStrategy": "single",
+            "flowLogRetentionDays": 7,
+        },
+        "loadBalancer": {
+            **_DEFAULT_LOAD_BALANCER,
+            "healthCheckIntervalSeconds": 10,
+            "deregistrationDelaySeconds": 5,
+        },
+        "service": {
+            **_DEFAULT_SERVICE,
+            "cpu": 256,
+            "memory": 512,
+            "desiredCount": 1,
+            "minCount": 1,
+            "maxCount": 2,
+            "logRetentionDays": 7,
+        },
+    },
+    "staging": {
+        "compute": "ecs",
+        "deletionProtection": False,
+        "tags": {},
+        "network": {
+            "cidr": "10.0.0.0/16",
+            "azCount": 2,
+            "natStrategy": "single",
+            "flowLogRetentionDays": 30,
+        },
+        "loadBalancer": {
+            **_DEFAULT_LOAD_BALANCER,
+            "healthCheckIntervalSeconds": 15,
+            "deregistrationDelaySeconds": 30,
+        },
+        "service": {
+            **_DEFAULT_SERVICE,
+            "cpu": 512,
+            "memory": 1024,
+            "desiredCount": 2,
+            "minCount": 2,
+            "maxCount": 4,
+            "logRetentionDays": 30,
+        },
+    },
+    "prod": {
+        "compute": "ecs",
+        "deletionProtection": True,
+        "tags": {},
+        "network": {
+            "cidr": "10.0.0.0/16",
+            "azCount": 3,
+            "natStrategy": "perAz",
+            "flowLogRetentionDays": 365,
+        },
+        "loadBalancer": {
+            **_DEFAULT_LOAD_BALANCER,
+            "healthCheckIntervalSeconds": 30,
+            "deregistrationDelaySeconds": 60,
+        },
+        "service": {
+            **_DEFAULT_SERVICE,
+            "cpu": 1024,
+            "memory": 2048,
+            "desiredCount": 3,
+            "minCount": 3,
+            "maxCount": 10,
+            "logRetentionDays": 90,
+        },
+    },
+}
+KNOWN_KEYS = frozenset(
+    {"environment", "environmentSuffix", "certificateArn"} | TIER_DEFAULTS["dev"].keys()
+)
+SUFFIX_ENV_VAR = "ENVIRONMENT_SUFFIX"
+
+
+def load_settings(
+    values: Mapping[str, Any],
+    *,
+    project: str,
+    stack: str,
+    region: str | None,
+    env: Mapping[str, str],
+) -> Settings:
+    """Validates the `tap:*` values (namespace stripped) of one stack into `Settings`.
+
+    The environment suffix comes from `ENVIRONMENT_SUFFIX`, else `tap:environmentSuffix`,
+    else the stack name, so CI can deploy many ephemeral copies from one stack file.
+    """
+    unknown = sorted(set(values) - KNOWN_KEYS)
+    if unknown:
+        raise SettingsError(
+            f"unknown setting(s) {', '.join(f'tap:{k}' for k in unknown)}; "
+            f"known: {', '.join(f'tap:{k}' for k in sorted(KNOWN_KEYS))}"
+        )
+    if region is None:
+        raise SettingsError("aws:region is not set; add it to Pulumi.<stack>.yaml")
+    tier = values.get("environment")
+    if tier not in TIER_DEFAULTS:
+        raise SettingsError(
+            f"tap:environment = {tier!r}: must be one of {', '.join(TIER_DEFAULTS)}"
+        )
+    if values.get("compute") == "asg":
+        raise SettingsError(
+            "tap:compute = 'asg': the EC2 Auto Scaling runtime is not available yet; use 'ecs'"
+        )
+    merged = _deep_merge(copy.deepcopy(TIER_DEFAULTS[tier]), dict(values))
+    merged.update(
+        project=project,
+        stack=stack,
+        region=region,
+        environmentSuffix=env.get(SUFFIX_ENV_VAR) or values.get("environmentSuffix") or stack,
+    )
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as err:
+        raise SettingsError(_describe(err)) from None
+
+
+def settings_from_pulumi() -> Settings:
+    """Reads the running stack's config (namespace `tap`) and the process environment."""
+    project = pulumi.get_project()
+    prefix = f"{project}:"
+    raw = {**get_config_env(), **CONFIG.get()}
+    values = {k[len(prefix) :]: _parse(v) for k, v in raw.items() if k.startswith(prefix)}
+    return load_settings(
+        values,
+        project=project,
+        stack=pulumi.get_stack(),
+        region=pulumi.Config("aws").get("region"),
+        env=os.environ,
+    )
+
+
+def _parse(value: Any) -> Any:
+    """Pulumi hands structured config to programs as JSON text."""
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            base[key] = _deep_merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+_SPECIAL_NAMES = {"environmentSuffix": "tap:environmentSuffix (or ENVIRONMENT_SUFFIX)"}
+
+
+def _describe(err: ValidationError) -> str:
+    lines = []
+    for problem in err.errors():
+        path = ".".join(str(p) for p in problem["loc"])
+        name = _SPECIAL_NAMES.get(path, f"tap:{path}")
+        if path == "region":
+            name = "aws:region"
+        message = problem["msg"].removeprefix("Value error, ")
+        shown = problem.get("input")
+        if isinstance(shown, Mapping):
+            lines.append(f"{name}: {message}")
+        else:
+            lines.append(f"{name} = {shown!r}: {message}")
+    return "invalid settings:\n  " + "\n  ".join(lines)

@@ -1,0 +1,229 @@
+"""The app on ECS Fargate: cluster, task definition, service and its autoscaling.
+
+The execution role may only write the service's log group; the task role starts empty, so
+the app holds no AWS permission it was not given on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from lib.naming import Namer, Service
+from lib.policies import AwsContext, allow, assume_role
+
+CONTAINER_NAME = "app"
+
+
+@dataclass(frozen=True)
+class EcsServiceArgs:
+    namer: Namer
+    aws: AwsContext
+    subnet_ids: Sequence[pulumi.Input[str]]
+    security_group_id: pulumi.Input[str]
+    target_group_arn: pulumi.Input[str]
+    target_group_arn_suffix: pulumi.Input[str]
+    alb_arn_suffix: pulumi.Input[str]
+    listeners: Sequence[pulumi.Resource]
+    image: str
+    command: tuple[str, ...] | None
+    port: int
+    cpu: int
+    memory: int
+    architecture: str
+    environment: Mapping[str, str]
+    desired_count: int
+    min_count: int
+    max_count: int
+    cpu_target_percent: int
+    requests_per_target: int
+    log_retention_days: int
+
+
+def container_definitions(args: EcsServiceArgs, log_group: pulumi.Input[str]) -> pulumi.Output[str]:
+    """One read-only, non-privileged container that logs to CloudWatch in the stack's region."""
+    definition: dict[str, object] = {
+        "name": CONTAINER_NAME,
+        "image": args.image,
+        "essential": True,
+        "readonlyRootFilesystem": True,
+        "privileged": False,
+        "portMappings": [{"containerPort": args.port, "protocol": "tcp"}],
+        "environment": [{"name": k, "value": v} for k, v in sorted(args.environment.items())],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group,
+                "awslogs-region": args.aws.region,
+                "awslogs-stream-prefix": CONTAINER_NAME,
+            },
+        },
+    }
+    if args.command:
+        definition["command"] = list(args.command)
+    return pulumi.Output.json_dumps([definition])
+
+
+class EcsService(pulumi.ComponentResource):
+    """Fargate service in the private subnets, behind the ALB's target group."""
+
+    def __init__(
+        self, name: str, args: EcsServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("tap:compute:EcsService", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        namer = args.namer
+
+        self.cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            name=namer.name("cluster", Service.ECS),
+            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
+            opts=child,
+        )
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=namer.log_group("app"),
+            retention_in_days=args.log_retention_days,
+            opts=child,
+        )
+        trust = assume_role("ecs-tasks.amazonaws.com", source_account=args.aws.account_id)
+        self.execution_role = aws.iam.Role(
+            f"{name}-execution-role",
+            name=namer.name("exec", Service.IAM_ROLE),
+            assume_role_policy=trust,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-execution-logs",
+            role=self.execution_role.id,
+            policy=allow(
+                ["logs:CreateLogStream", "logs:PutLogEvents"],
+                [pulumi.Output.concat(self.log_group.arn, ":*")],
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-execution-ecr-pull",
+            role=self.execution_role.id,
+            policy=allow(
+                [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage",
+                ],
+                [args.aws.arn("ecr", "repository/*")],
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-execution-ecr-login",
+            role=self.execution_role.id,
+            policy=allow(["ecr:GetAuthorizationToken"], ["*"]),
+            opts=child,
+        )
+        self.task_role = aws.iam.Role(
+            f"{name}-task-role",
+            name=namer.name("task", Service.IAM_ROLE),
+            assume_role_policy=trust,
+            opts=child,
+        )
+        self.task_definition = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=namer.name("app", Service.ECS),
+            cpu=str(args.cpu),
+            memory=str(args.memory),
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX", cpu_architecture=args.architecture
+            ),
+            execution_role_arn=self.execution_role.arn,
+            task_role_arn=self.task_role.arn,
+            container_definitions=container_definitions(args, self.log_group.name),
+            opts=child,
+        )
+        self.service = aws.ecs.Service(
+            f"{name}-service",
+            name=namer.name("app", Service.ECS),
+            cluster=self.cluster.arn,
+            task_definition=self.task_definition.arn,
+            desired_count=args.desired_count,
+            launch_type="FARGATE",
+            platform_version="LATEST",
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=list(args.subnet_ids),
+                security_groups=[args.security_group_id],
+                assign_public_ip=False,
+            ),
+            load_balancers=[
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=args.target_group_arn,
+                    container_name=CONTAINER_NAME,
+                    container_port=args.port,
+                )
+            ],
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True
+            ),
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            health_check_grace_period_seconds=60,
+            enable_execute_command=False,
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            wait_for_steady_state=False,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=list(args.listeners),
+                ignore_changes=["desiredCount"],
+            ),
+        )
+        self._autoscaling(name, args)
+        self.register_outputs({"clusterName": self.cluster.name, "serviceName": self.service.name})
+
+    def _autoscaling(self, name: str, args: EcsServiceArgs) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        target = aws.appautoscaling.Target(
+            f"{name}-scaling-target",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.format(
+                "service/{0}/{1}", self.cluster.name, self.service.name
+            ),
+            min_capacity=args.min_count,
+            max_capacity=args.max_count,
+            opts=child,
+        )
+        metrics = {
+            "cpu": (
+                "ECSServiceAverageCPUUtilization",
+                args.cpu_target_percent,
+                None,
+            ),
+            "requests": (
+                "ALBRequestCountPerTarget",
+                args.requests_per_target,
+                pulumi.Output.format("{0}/{1}", args.alb_arn_suffix, args.target_group_arn_suffix),
+            ),
+        }
+        for key, (metric, value, label) in metrics.items():
+            aws.appautoscaling.Policy(
+                f"{name}-scale-{key}",
+                name=args.namer.name(f"scale-{key}"),
+                policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                    target_value=value,
+                    scale_in_cooldown=120,
+                    scale_out_cooldown=60,
+                    predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                        predefined_metric_type=metric, resource_label=label
+                    ),
+                ),
+                opts=child,
+            )

@@ -1,0 +1,119 @@
+"""The internet-facing Application Load Balancer and the target group the app joins.
+
+With a certificate, port 80 only redirects and 443 terminates TLS under a TLS 1.3 policy;
+without one, port 80 forwards, which suits dev stacks that have no domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from lib.naming import Namer, Service
+
+
+@dataclass(frozen=True)
+class LoadBalancerArgs:
+    namer: Namer
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    security_group_id: pulumi.Input[str]
+    target_port: int
+    target_type: str
+    health_check_path: str
+    health_check_interval_seconds: int
+    deregistration_delay_seconds: int
+    idle_timeout_seconds: int
+    deletion_protection: bool
+    certificate_arn: str | None
+    ssl_policy: str
+
+
+class LoadBalancer(pulumi.ComponentResource):
+    """ALB, target group and listeners."""
+
+    def __init__(
+        self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("tap:edge:LoadBalancer", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        namer = args.namer
+
+        self.alb = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            name=namer.name("alb", Service.ALB),
+            load_balancer_type="application",
+            internal=False,
+            subnets=list(args.subnet_ids),
+            security_groups=[args.security_group_id],
+            drop_invalid_header_fields=True,
+            desync_mitigation_mode="defensive",
+            enable_deletion_protection=args.deletion_protection,
+            idle_timeout=args.idle_timeout_seconds,
+            opts=child,
+        )
+        self.target_group = aws.lb.TargetGroup(
+            f"{name}-tg",
+            name=namer.name("app", Service.TARGET_GROUP),
+            port=args.target_port,
+            protocol="HTTP",
+            target_type=args.target_type,
+            vpc_id=args.vpc_id,
+            deregistration_delay=args.deregistration_delay_seconds,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                enabled=True,
+                path=args.health_check_path,
+                protocol="HTTP",
+                matcher="200-399",
+                interval=args.health_check_interval_seconds,
+                timeout=min(5, args.health_check_interval_seconds - 1),
+                healthy_threshold=2,
+                unhealthy_threshold=3,
+            ),
+            opts=child,
+        )
+        forward = aws.lb.ListenerDefaultActionArgs(
+            type="forward", target_group_arn=self.target_group.arn
+        )
+        self.listeners: list[aws.lb.Listener] = []
+        if args.certificate_arn:
+            self.listeners.append(
+                aws.lb.Listener(
+                    f"{name}-https",
+                    load_balancer_arn=self.alb.arn,
+                    port=443,
+                    protocol="HTTPS",
+                    certificate_arn=args.certificate_arn,
+                    ssl_policy=args.ssl_policy,
+                    default_actions=[forward],
+                    opts=child,
+                )
+            )
+            http_action = aws.lb.ListenerDefaultActionArgs(
+                type="redirect",
+                redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                    port="443", protocol="HTTPS", status_code="HTTP_301"
+                ),
+            )
+        else:
+            http_action = forward
+        self.listeners.append(
+            aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=self.alb.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[http_action],
+                opts=child,
+            )
+        )
+        self.register_outputs(
+            {
+                "albArn": self.alb.arn,
+                "albDnsName": self.alb.dns_name,
+                "targetGroupArn": self.target_group.arn,
+            }
+        )

@@ -1,0 +1,66 @@
+"""Physical names for every AWS resource, in one place.
+
+AWS rejects names late (at create time, minutes into a deploy) and with terse errors, so
+every name is built here and checked against the limits of the service that will hold it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+SUFFIX_PATTERN = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
+SUFFIX_MAX_LENGTH = 20
+PROJECT_MAX_LENGTH = 10
+
+
+class NamingError(ValueError):
+    """A physical name that AWS would reject."""
+
+
+@dataclass(frozen=True)
+class _Rule:
+    max_length: int
+    pattern: re.Pattern[str]
+
+
+_ALNUM_HYPHEN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
+
+
+class Service(Enum):
+    """AWS naming rules, per kind of resource."""
+
+    ALB = _Rule(32, _ALNUM_HYPHEN)
+    TARGET_GROUP = _Rule(32, _ALNUM_HYPHEN)
+    ECS = _Rule(255, re.compile(r"^[A-Za-z0-9_-]+$"))
+    IAM_ROLE = _Rule(64, re.compile(r"^[\w+=,.@-]+$"))
+    SECURITY_GROUP = _Rule(255, re.compile(r"^[\w .:/()#,@\[\]+=&;{}!$*-]+$"))
+    LOG_GROUP = _Rule(512, re.compile(r"^[\w./#-]+$"))
+    TAG = _Rule(256, re.compile(r"^.+$"))
+
+
+@dataclass(frozen=True)
+class Namer:
+    """Builds `{project}-{role}-{suffix}` names; the suffix keeps parallel stacks apart."""
+
+    project: str
+    suffix: str
+
+    def name(self, role: str, service: Service = Service.TAG) -> str:
+        return _checked(f"{self.project}-{role}-{self.suffix}", service)
+
+    def log_group(self, role: str) -> str:
+        return _checked(f"/{self.project}/{self.suffix}/{role}", Service.LOG_GROUP)
+
+
+def _checked(name: str, service: Service) -> str:
+    rule = service.value
+    if len(name) > rule.max_length:
+        raise NamingError(
+            f"name {name!r} for {service.name} is {len(name)} characters; AWS allows "
+            f"{rule.max_length}. Shorten tap:environmentSuffix or the role."
+        )
+    if not rule.pattern.match(name):
+        raise NamingError(f"name {name!r} has characters {service.name} does not accept")
+    return name

@@ -1,0 +1,235 @@
+"""The VPC: three subnet tiers over several AZs, egress, flow logs and an S3 endpoint.
+
+Subnet CIDRs are derived from the VPC block by a fixed slot per (tier, AZ index), so adding
+an AZ later adds subnets without renumbering (and so replacing) the existing ones.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from lib.config import NatStrategy
+from lib.naming import Namer, Service
+from lib.policies import AwsContext, allow, assume_role
+
+TIERS = ("public", "private", "isolated")
+SLOTS_PER_TIER = 8
+SUBNET_EXTRA_BITS = 5  # 32 slots: 8 per tier, the last 8 kept free for later tiers
+
+
+def plan_subnets(vpc_cidr: str, az_count: int) -> dict[str, list[str]]:
+    """CIDR of each subnet per tier; deterministic and stable as `az_count` grows."""
+    if not 1 <= az_count <= SLOTS_PER_TIER:
+        raise ValueError(f"az_count must be 1-{SLOTS_PER_TIER}, got {az_count}")
+    blocks = list(ipaddress.IPv4Network(vpc_cidr).subnets(prefixlen_diff=SUBNET_EXTRA_BITS))
+    return {
+        tier: [str(blocks[t * SLOTS_PER_TIER + az]) for az in range(az_count)]
+        for t, tier in enumerate(TIERS)
+    }
+
+
+@dataclass(frozen=True)
+class NetworkArgs:
+    namer: Namer
+    aws: AwsContext
+    cidr: str
+    availability_zones: tuple[str, ...]
+    nat_strategy: NatStrategy
+    flow_log_retention_days: int
+
+
+class Network(pulumi.ComponentResource):
+    """VPC with public (ALB, NAT), private (app) and isolated (data) subnets."""
+
+    def __init__(
+        self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("tap:network:Network", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        namer = args.namer
+        azs = args.availability_zones
+        plan = plan_subnets(args.cidr, len(azs))
+
+        self.vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=args.cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags={"Name": namer.name("vpc")},
+            opts=child,
+        )
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg",
+            vpc_id=self.vpc.id,
+            tags={"Name": namer.name("default-locked")},
+            opts=child,
+        )
+
+        subnets: dict[str, list[aws.ec2.Subnet]] = {}
+        for tier in TIERS:
+            subnets[tier] = [
+                aws.ec2.Subnet(
+                    f"{name}-{tier}-{i}",
+                    vpc_id=self.vpc.id,
+                    cidr_block=cidr,
+                    availability_zone=az,
+                    map_public_ip_on_launch=False,
+                    tags={"Name": namer.name(f"{tier}-{az}"), "Tier": tier},
+                    opts=child,
+                )
+                for i, (az, cidr) in enumerate(zip(azs, plan[tier], strict=True))
+            ]
+        self.public_subnet_ids = [s.id for s in subnets["public"]]
+        self.private_subnet_ids = [s.id for s in subnets["private"]]
+        self.isolated_subnet_ids = [s.id for s in subnets["isolated"]]
+
+        igw = aws.ec2.InternetGateway(
+            f"{name}-igw", vpc_id=self.vpc.id, tags={"Name": namer.name("igw")}, opts=child
+        )
+        public_rt = aws.ec2.RouteTable(
+            f"{name}-public-rt",
+            vpc_id=self.vpc.id,
+            tags={"Name": namer.name("public")},
+            opts=child,
+        )
+        aws.ec2.Route(
+            f"{name}-public-default",
+            route_table_id=public_rt.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=igw.id,
+            opts=child,
+        )
+        self._associate(name, "public", subnets["public"], [public_rt] * len(azs))
+
+        nat_ids = self._nat_gateways(name, args, subnets["public"], igw)
+        private_rts = [
+            aws.ec2.RouteTable(
+                f"{name}-private-rt-{i}",
+                vpc_id=self.vpc.id,
+                tags={"Name": namer.name(f"private-{az}")},
+                opts=child,
+            )
+            for i, az in enumerate(azs)
+        ]
+        for i, rt in enumerate(private_rts):
+            if nat_ids:
+                aws.ec2.Route(
+                    f"{name}-private-default-{i}",
+                    route_table_id=rt.id,
+                    destination_cidr_block="0.0.0.0/0",
+                    nat_gateway_id=nat_ids[i % len(nat_ids)],
+                    opts=child,
+                )
+        self._associate(name, "private", subnets["private"], private_rts)
+
+        isolated_rt = aws.ec2.RouteTable(
+            f"{name}-isolated-rt",
+            vpc_id=self.vpc.id,
+            tags={"Name": namer.name("isolated")},
+            opts=child,
+        )
+        self._associate(name, "isolated", subnets["isolated"], [isolated_rt] * len(azs))
+        self.private_route_table_ids = [rt.id for rt in private_rts]
+
+        aws.ec2.VpcEndpoint(
+            f"{name}-s3-endpoint",
+            vpc_id=self.vpc.id,
+            service_name=f"com.amazonaws.{args.aws.region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=self.private_route_table_ids,
+            tags={"Name": namer.name("s3")},
+            opts=child,
+        )
+        self.flow_log_group = self._flow_logs(name, args)
+
+        self.register_outputs(
+            {
+                "vpcId": self.vpc.id,
+                "publicSubnetIds": self.public_subnet_ids,
+                "privateSubnetIds": self.private_subnet_ids,
+                "isolatedSubnetIds": self.isolated_subnet_ids,
+            }
+        )
+
+    def _associate(
+        self,
+        name: str,
+        tier: str,
+        subnets: list[aws.ec2.Subnet],
+        tables: list[aws.ec2.RouteTable],
+    ) -> None:
+        for i, (subnet, table) in enumerate(zip(subnets, tables, strict=True)):
+            aws.ec2.RouteTableAssociation(
+                f"{name}-{tier}-rta-{i}",
+                subnet_id=subnet.id,
+                route_table_id=table.id,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+    def _nat_gateways(
+        self,
+        name: str,
+        args: NetworkArgs,
+        public: list[aws.ec2.Subnet],
+        igw: aws.ec2.InternetGateway,
+    ) -> list[pulumi.Output[str]]:
+        count = {"none": 0, "single": 1, "perAz": len(public)}[args.nat_strategy]
+        ids = []
+        for i in range(count):
+            eip = aws.ec2.Eip(
+                f"{name}-nat-eip-{i}",
+                domain="vpc",
+                tags={"Name": args.namer.name(f"nat-{i}")},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+            )
+            nat = aws.ec2.NatGateway(
+                f"{name}-nat-{i}",
+                allocation_id=eip.id,
+                subnet_id=public[i].id,
+                tags={"Name": args.namer.name(f"nat-{i}")},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+            )
+            ids.append(nat.id)
+        return ids
+
+    def _flow_logs(self, name: str, args: NetworkArgs) -> aws.cloudwatch.LogGroup:
+        child = pulumi.ResourceOptions(parent=self)
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            name=args.namer.log_group("vpc-flow-logs"),
+            retention_in_days=args.flow_log_retention_days,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-flow-logs-role",
+            name=args.namer.name("flow-logs", Service.IAM_ROLE),
+            assume_role_policy=assume_role(
+                "vpc-flow-logs.amazonaws.com", source_account=args.aws.account_id
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-flow-logs-policy",
+            role=role.id,
+            policy=allow(
+                ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                [pulumi.Output.concat(group.arn, ":*")],
+            ),
+            opts=child,
+        )
+        aws.ec2.FlowLog(
+            f"{name}-flow-log",
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            tags={"Name": args.namer.name("flow-log")},
+            opts=child,
+        )
+        return group

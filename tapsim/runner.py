@@ -1,0 +1,242 @@
+"""Runs `tap.py` for one stack under any `pulumi.runtime.Mocks` and records what it declared.
+
+The record is plain data (types, names, camelCase inputs, parents, providers, exports), so
+unit tests, the preview printer and the emulator all read the same thing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import runpy
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.settings import ROOT, get_root_resource
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One resource as the engine would have received it."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    provider: str
+    protect: bool
+    dependencies: tuple[str, ...]
+    inputs: dict[str, Any]
+    id: str | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    """Everything one program run declared and exported."""
+
+    project: str
+    stack: str
+    config: dict[str, str]
+    resources: list[Registration]
+    outputs: dict[str, Any]
+    secret_outputs: frozenset[str]
+    warnings: list[str]
+
+    def of_type(self, typ: str) -> list[Registration]:
+        return [r for r in self.resources if r.type == typ]
+
+    def one(self, typ: str, name: str | None = None) -> Registration:
+        found = [r for r in self.of_type(typ) if name is None or r.name == name]
+        if len(found) != 1:
+            raise LookupError(f"expected one {typ} {name or ''}, found {len(found)}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registration:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def ancestors(self, reg: Registration) -> list[Registration]:
+        chain, known = [], {r.urn: r for r in self.resources}
+        while reg.parent in known:
+            reg = known[reg.parent]
+            chain.append(reg)
+        return chain
+
+    @property
+    def custom(self) -> list[Registration]:
+        """Cloud resources: neither components nor providers."""
+        return [
+            r for r in self.resources if r.custom and not r.type.startswith("pulumi:providers:")
+        ]
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The SDK's mock monitor, keeping parents, providers, protect flags and order."""
+
+    def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        registered = self.resources[response.urn]
+        inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
+        self.registrations.append(
+            Registration(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=request.parent,
+                provider=request.provider,
+                protect=bool(request.protect),
+                dependencies=tuple(request.dependencies),
+                inputs=unwrap_secrets(inputs),
+                id=registered.id,
+                state=registered.state,
+            )
+        )
+        return response
+
+
+def unwrap_secrets(value: Any) -> Any:
+    """Secret inputs reach mocks wrapped in a signature dict; return the plain value."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) is not None and "value" in value:
+            return unwrap_secrets(value["value"])
+        return {k: unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap_secrets(v) for v in value]
+    return value
+
+
+def read_project(project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
+    return yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+
+
+def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
+    """The stack file's `config` block with values as written (objects stay objects)."""
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        return {}
+    return dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
+
+
+def as_engine_config(values: Mapping[str, Any]) -> dict[str, str]:
+    """Config as the engine passes it to a program: strings, with objects as JSON."""
+    out = {}
+    for key, value in values.items():
+        if isinstance(value, (dict, list)):
+            out[key] = json.dumps(value)
+        elif isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        else:
+            out[key] = str(value)
+    return out
+
+
+@contextmanager
+def _environment(overrides: Mapping[str, str | None]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in overrides}
+    try:
+        for key, value in overrides.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_program(
+    stack: str,
+    mocks: pulumi_mocks.Mocks,
+    *,
+    config: Mapping[str, Any] | None = None,
+    environment_suffix: str | None = None,
+    project_dir: Path = PROJECT_DIR,
+    preview: bool = False,
+) -> RunResult:
+    """Runs the project's `main` for `stack` (its stack file plus `config` overrides)."""
+    project = read_project(project_dir)
+    values = {**stack_config(stack, project_dir), **(config or {})}
+    engine_config = as_engine_config(values)
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    ROOT.set(None)
+    set_all_config(engine_config)
+    monitor = RecordingMonitor(mocks)
+    engine_log = _EngineLog()
+    pulumi_mocks.set_mocks(
+        mocks,
+        project=project["name"],
+        stack=stack,
+        preview=preview,
+        monitor=monitor,
+        logger=engine_log.logger,
+    )
+    root = get_root_resource()
+    exported: dict[str, Any] = {}
+    secret: set[str] = set()
+
+    async def collect() -> None:
+        for key, value in root.outputs.items():  # type: ignore[union-attr]
+            out = pulumi.Output.from_input(value)
+            exported[key] = await out.future()
+            if await out.is_secret():
+                secret.add(key)
+
+    @pulumi.runtime.test
+    def program() -> Any:
+        runpy.run_path(str(project_dir / project["main"]), run_name="__main__")
+        return pulumi.Output.from_input(asyncio.ensure_future(collect()))
+
+    try:
+        with _environment({"ENVIRONMENT_SUFFIX": environment_suffix}):
+            program()
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    return RunResult(
+        project=project["name"],
+        stack=stack,
+        config=engine_config,
+        resources=list(monitor.registrations),
+        outputs=exported,
+        secret_outputs=frozenset(secret),
+        warnings=engine_log.warnings,
+    )
+
+
+class _EngineLog(logging.Handler):
+    """Keeps what the program logs to the engine at warning level (deprecations among it)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.warnings: list[str] = []
+        self.logger = logging.Logger("tap.engine")
+        self.logger.addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.warnings.append(record.getMessage())

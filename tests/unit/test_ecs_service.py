@@ -1,0 +1,156 @@
+"""ECS Fargate: a private, self-healing service with least-privilege roles and autoscaling."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import suffix_of, synth
+
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
+SERVICE = "aws:ecs/service:Service"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+POLICY = "aws:appautoscaling/policy:Policy"
+
+
+def container(run) -> dict:
+    (definition,) = json.loads(run.one(TASK).inputs["containerDefinitions"])
+    return definition
+
+
+def role_by_arn(run, arn):
+    return next(r for r in run.of_type(ROLE) if r.state["arn"] == arn)
+
+
+def policies_of(run, role):
+    return [
+        json.loads(p.inputs["policy"])
+        for p in run.of_type(ROLE_POLICY)
+        if p.inputs["role"] == role.id
+    ]
+
+
+def test_cluster_has_container_insights(run) -> None:
+    cluster = run.one("aws:ecs/cluster:Cluster")
+    assert {"name": "containerInsights", "value": "enabled"} in cluster.inputs["settings"]
+    assert run.outputs["clusterName"] == cluster.inputs["name"]
+
+
+@pytest.mark.parametrize(
+    ("stack", "cpu", "memory"), [("dev", 256, 512), ("staging", 512, 1024), ("prod", 1024, 2048)]
+)
+def test_task_is_fargate_awsvpc_sized_per_tier(synthesized, stack, cpu, memory) -> None:
+    task = synthesized[stack].one(TASK)
+    assert task.inputs["networkMode"] == "awsvpc"
+    assert task.inputs["requiresCompatibilities"] == ["FARGATE"]
+    assert (task.inputs["cpu"], task.inputs["memory"]) == (str(cpu), str(memory))
+
+
+def test_container_is_read_only_unprivileged_and_serves_the_port(run) -> None:
+    c = container(run)
+    assert c["readonlyRootFilesystem"] is True
+    assert c["privileged"] is False
+    assert c["portMappings"] == [{"containerPort": 8080, "protocol": "tcp"}]
+    assert c["command"][-1] == "8080"
+
+
+def test_container_logs_to_its_group_in_the_stack_region(run) -> None:
+    log = container(run)["logConfiguration"]
+    assert log["logDriver"] == "awslogs"
+    assert log["options"]["awslogs-region"] == run.outputs["region"]
+    group = next(g for g in run.of_type("aws:cloudwatch/logGroup:LogGroup")
+                 if g.inputs["name"] == log["options"]["awslogs-group"])  # fmt: skip
+    assert group.inputs["retentionInDays"] == {"dev": 7, "staging": 30, "prod": 90}[run.stack]
+
+
+def test_environment_comes_from_settings_sorted() -> None:
+    run = synth("dev", config={"tap:service": {"environment": {"B": "2", "A": "1"}}})
+    assert container(run)["environment"] == [
+        {"name": "A", "value": "1"},
+        {"name": "B", "value": "2"},
+    ]
+
+
+def test_roles_trust_ecs_tasks_from_this_account_only(run) -> None:
+    task = run.one(TASK)
+    execution = role_by_arn(run, task.inputs["executionRoleArn"])
+    task_role = role_by_arn(run, task.inputs["taskRoleArn"])
+    assert execution.id != task_role.id
+    for role in (execution, task_role):
+        (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+        assert statement["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+        assert statement["Condition"]["StringEquals"]["aws:SourceAccount"].isdigit()
+
+
+def test_execution_role_writes_only_its_log_group_and_pulls_images(run) -> None:
+    task = run.one(TASK)
+    statements = [s for p in policies_of(run, role_by_arn(run, task.inputs["executionRoleArn"]))
+                  for s in p["Statement"]]  # fmt: skip
+    grants = {a: s["Resource"] for s in statements for a in s["Action"]}
+    assert set(grants) == {
+        "logs:CreateLogStream", "logs:PutLogEvents", "ecr:GetAuthorizationToken",
+        "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage",
+    }  # fmt: skip
+    assert grants["logs:PutLogEvents"] == [
+        f"arn:aws:logs:{run.outputs['region']}:111122223333:log-group:/tap/{suffix_of(run)}/app:*"
+    ]
+    assert grants["ecr:BatchGetImage"] == [
+        f"arn:aws:ecr:{run.outputs['region']}:111122223333:repository/*"
+    ]
+    assert all(s["Effect"] == "Allow" for s in statements)
+
+
+def test_task_role_has_no_permissions_yet(run) -> None:
+    task = run.one(TASK)
+    assert policies_of(run, role_by_arn(run, task.inputs["taskRoleArn"])) == []
+
+
+def test_service_runs_privately_behind_the_target_group(run) -> None:
+    svc = run.one(SERVICE).inputs
+    assert svc["launchType"] == "FARGATE"
+    assert svc["networkConfiguration"]["assignPublicIp"] is False
+    assert sorted(svc["networkConfiguration"]["subnets"]) == sorted(run.outputs["privateSubnetIds"])
+    (lb,) = svc["loadBalancers"]
+    assert lb == {
+        "targetGroupArn": run.outputs["targetGroupArn"],
+        "containerName": "app",
+        "containerPort": 8080,
+    }
+    assert svc["enableExecuteCommand"] is False
+
+
+def test_service_rolls_back_failed_deployments(run) -> None:
+    assert run.one(SERVICE).inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+
+
+def test_service_waits_for_the_listener_so_the_target_group_is_attached(run) -> None:
+    service = run.one(SERVICE)
+    listeners = {ln.urn for ln in run.of_type("aws:lb/listener:Listener")}
+    assert listeners <= set(service.dependencies)
+
+
+@pytest.mark.parametrize(
+    ("stack", "low", "high", "desired"),
+    [("dev", 1, 2, 1), ("staging", 2, 4, 2), ("prod", 3, 10, 3)],
+)
+def test_autoscaling_bounds_per_tier(synthesized, stack, low, high, desired) -> None:
+    run = synthesized[stack]
+    target = run.one("aws:appautoscaling/target:Target").inputs
+    assert (target["minCapacity"], target["maxCapacity"]) == (low, high)
+    assert target["resourceId"] == f"service/tap-cluster-{stack}/tap-app-{stack}"
+    assert run.one(SERVICE).inputs["desiredCount"] == desired
+
+
+def test_autoscaling_tracks_cpu_and_requests_per_target(run) -> None:
+    specs = {
+        p.inputs["targetTrackingScalingPolicyConfiguration"]["predefinedMetricSpecification"]["predefinedMetricType"]:
+        p.inputs["targetTrackingScalingPolicyConfiguration"]
+        for p in run.of_type(POLICY)
+    }  # fmt: skip
+    assert specs["ECSServiceAverageCPUUtilization"]["targetValue"] == 60
+    requests = specs["ALBRequestCountPerTarget"]
+    alb = run.one("aws:lb/loadBalancer:LoadBalancer").state["arnSuffix"]
+    tg = run.one("aws:lb/targetGroup:TargetGroup").state["arnSuffix"]
+    assert requests["predefinedMetricSpecification"]["resourceLabel"] == f"{alb}/{tg}"

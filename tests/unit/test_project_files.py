@@ -1,0 +1,95 @@
+"""The project files a user's Pulumi CLI and machine read first."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lib.config import KNOWN_KEYS
+from tapsim.runner import PROJECT_DIR
+from tests.conftest import STACKS
+
+PROJECT = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
+ALLOWED_PROJECT_KEYS = {
+    "name", "runtime", "description", "main", "config", "stackConfigDir", "backend",
+    "options", "template", "packages", "plugins", "author", "website", "license",
+}  # fmt: skip
+ALLOWED_STACK_KEYS = {"secretsprovider", "encryptedkey", "encryptionsalt", "config", "environment"}
+
+
+def test_project_is_python_with_runtime_options() -> None:
+    assert PROJECT["name"] == "tap"
+    assert set(PROJECT) <= ALLOWED_PROJECT_KEYS
+    runtime = PROJECT["runtime"]
+    assert runtime["name"] == "python"
+    assert set(runtime) == {"name", "options"}
+    assert runtime["options"]["toolchain"] in {"pip", "poetry", "uv"}
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    assert re.search(
+        rf"^VENV\s*:=\s*{re.escape(runtime['options']['virtualenv'])}$", makefile, re.M
+    )
+
+
+def test_main_is_tap_py_and_the_only_entry_point() -> None:
+    assert PROJECT["main"] == "tap.py"
+    assert (PROJECT_DIR / "tap.py").is_file()
+    assert not (PROJECT_DIR / "__main__.py").exists()
+
+
+def test_project_config_gives_no_default_or_type_to_other_namespaces() -> None:
+    for key, spec in (PROJECT.get("config") or {}).items():
+        namespaced = ":" in key and not key.startswith(f"{PROJECT['name']}:")
+        if namespaced and isinstance(spec, dict):
+            assert not {"default", "type"} & spec.keys(), key
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stack_file_holds_only_region_and_known_tap_settings(stack: str) -> None:
+    document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())
+    assert set(document) <= ALLOWED_STACK_KEYS
+    config = document["config"]
+    assert config["aws:region"]
+    assert config["tap:environment"] == stack
+    for key in config:
+        namespace, _, name = key.partition(":")
+        assert namespace in {"aws", "tap"}, key
+        if namespace == "aws":
+            assert name == "region", f"{key}: provider settings belong in code, not stack files"
+        else:
+            assert name in KNOWN_KEYS, key
+
+
+def test_requirements_install_everything_the_code_imports() -> None:
+    wanted = {"pulumi", "pulumi-aws", "pulumi-random", "pydantic", "boto3", "moto", "pytest",
+              "pytest-cov", "ruff", "pyyaml"}  # fmt: skip
+    lines = (PROJECT_DIR / "requirements.txt").read_text().splitlines()
+    names = {re.split(r"[<>=\[ ]", line)[0].lower() for line in lines if line and line[0].isalpha()}
+    assert wanted <= names
+    assert "-e ." in lines
+    assert re.search(r"^pulumi-aws>=7[.\d]*,<8$", "\n".join(lines), re.M)
+
+
+def test_ci_runs_make_test_and_nothing_else() -> None:
+    script = (PROJECT_DIR / ".ci" / "run").read_text()
+    commands = [ln for ln in script.splitlines() if ln.strip() and not ln.startswith(("#", "set "))]
+    assert commands[-1] == "exec make test"
+    assert all("make" not in c or c == "exec make test" for c in commands)
+
+
+@pytest.mark.parametrize(
+    "target", ["install", "test", "lint", "up", "preview", "destroy", "outputs"]
+)
+def test_makefile_has_target(target: str) -> None:
+    assert re.search(rf"^{target}:", (PROJECT_DIR / "Makefile").read_text(), re.M)
+
+
+def test_no_region_account_or_partition_written_in_the_program() -> None:
+    region = re.compile(r"\b(?:us|eu|ap|sa|ca|me|af|il|mx)-(?:gov-)?[a-z]+-\d\b")
+    for path in [PROJECT_DIR / "tap.py", *sorted(Path(PROJECT_DIR / "lib").glob("*.py"))]:
+        text = path.read_text()
+        assert not region.search(text), path
+        assert not re.search(r"\b\d{12}\b", text), path
+        assert "arn:aws:" not in text, path

@@ -1,0 +1,63 @@
+"""Security groups: the ALB is the only door to the app."""
+
+from __future__ import annotations
+
+from tests.conftest import synth
+from tests.unit.test_config import CERT
+
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+
+
+def group(run, role):
+    return next(g for g in run.of_type(SG) if g.inputs["name"].startswith(f"tap-{role}-"))
+
+
+def rules(run, typ, sg):
+    return [r for r in run.of_type(typ) if r.inputs["securityGroupId"] == sg.id]
+
+
+def test_alb_accepts_http_only_from_the_configured_cidrs_without_a_certificate(dev) -> None:
+    alb = group(dev, "alb")
+    ingress = rules(dev, INGRESS, alb)
+    assert {(r.inputs["fromPort"], r.inputs["toPort"], r.inputs["cidrIpv4"]) for r in ingress} == {
+        (80, 80, "0.0.0.0/0")
+    }
+
+
+def test_alb_accepts_443_as_well_when_https_is_configured() -> None:
+    run = synth(
+        "dev",
+        config={
+            "tap:certificateArn": CERT,
+            "tap:loadBalancer": {"ingressCidrs": ["10.0.0.0/8", "192.168.0.0/16"]},
+        },
+    )
+    ingress = rules(run, INGRESS, group(run, "alb"))
+    assert {(r.inputs["fromPort"], r.inputs["cidrIpv4"]) for r in ingress} == {
+        (80, "10.0.0.0/8"), (80, "192.168.0.0/16"), (443, "10.0.0.0/8"), (443, "192.168.0.0/16"),
+    }  # fmt: skip
+
+
+def test_app_port_is_reachable_from_the_alb_group_only(run) -> None:
+    alb, app = group(run, "alb"), group(run, "app")
+    (ingress,) = rules(run, INGRESS, app)
+    assert ingress.inputs["referencedSecurityGroupId"] == alb.id
+    assert ingress.inputs["fromPort"] == ingress.inputs["toPort"] == 8080
+    assert "cidrIpv4" not in ingress.inputs
+    (alb_out,) = rules(run, EGRESS, alb)
+    assert alb_out.inputs["referencedSecurityGroupId"] == app.id
+
+
+def test_every_rule_is_a_described_tcp_rule(run) -> None:
+    for rule in run.of_type(INGRESS) + run.of_type(EGRESS):
+        assert rule.inputs["description"]
+        assert rule.inputs["ipProtocol"] == "tcp"
+
+
+def test_groups_carry_no_inline_rules(run) -> None:
+    for sg in run.of_type(SG):
+        assert not sg.inputs.get("ingress")
+        assert not sg.inputs.get("egress")
+        assert sg.inputs["vpcId"] == run.outputs["vpcId"]

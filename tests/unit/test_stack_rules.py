@@ -1,0 +1,117 @@
+"""Rules that hold across the whole stack: structure, naming, regions, deprecations."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from lib.naming import Namer, NamingError, Service
+from tests.conftest import suffix_of
+
+COMPONENTS = {
+    "tap:index:TapStack", "tap:network:Network", "tap:security:SecurityGroups",
+    "tap:edge:LoadBalancer", "tap:compute:EcsService",
+}  # fmt: skip
+REGION = re.compile(r"\b(?:us|eu|ap|sa|ca|me|af|il|mx|cn)-(?:gov-)?[a-z]+-\d\b")
+NAMED = ("name", "family")
+
+
+def test_the_stack_is_built_from_the_components(run) -> None:
+    assert {r.type for r in run.resources if not r.custom} == COMPONENTS
+
+
+def test_every_aws_resource_sits_inside_a_component(run) -> None:
+    for resource in run.custom:
+        parents = {p.type for p in run.ancestors(resource)}
+        assert parents & (COMPONENTS - {"tap:index:TapStack"}), resource.urn
+
+
+def test_no_logical_name_is_registered_twice(run) -> None:
+    keys = [(r.type, r.name) for r in run.resources]
+    assert len(keys) == len(set(keys))
+    urns = [r.urn for r in run.resources]
+    assert len(urns) == len(set(urns))
+
+
+def test_every_physical_name_carries_the_suffix(run) -> None:
+    suffix = suffix_of(run)
+    names = [r.inputs[k] for r in run.custom for k in NAMED if k in r.inputs]
+    names += [
+        r.inputs["tags"]["Name"] for r in run.custom if "Name" in (r.inputs.get("tags") or {})
+    ]
+    assert len(names) > 30
+    for name in names:
+        assert name.endswith(f"-{suffix}") or f"/{suffix}/" in name, name
+
+
+def test_physical_names_are_unique_per_type(run) -> None:
+    seen = [(r.type, r.inputs["name"]) for r in run.custom if "name" in r.inputs]
+    assert len(seen) == len(set(seen))
+
+
+def test_ephemeral_and_dev_stacks_share_no_physical_name(synthesized) -> None:
+    def names(run):
+        return {r.inputs["name"] for r in run.custom if "name" in r.inputs}
+
+    assert not names(synthesized["dev"]) & names(synthesized["pr1234"])
+
+
+def test_no_input_names_another_region_or_account(run) -> None:
+    region, account = run.outputs["region"], "111122223333"
+    for resource in run.custom:
+        text = json.dumps(resource.inputs)
+        assert set(REGION.findall(text)) <= {region}, resource.urn
+        assert set(re.findall(r"\b\d{12}\b", text)) <= {account}, resource.urn
+        for partition in re.findall(r"arn:([a-z-]+):", text):
+            assert partition == "aws", resource.urn
+
+
+def test_no_deprecated_resource_or_argument_is_used(run) -> None:
+    assert [w for w in run.warnings if "deprecated" in w.lower()] == []
+    assert not [r.type for r in run.resources if re.search(r"V2$", r.type)]
+
+
+def test_no_resource_is_protected_outside_prod(synthesized) -> None:
+    for stack in ("dev", "staging", "pr1234"):
+        assert not any(r.protect for r in synthesized[stack].resources)
+
+
+def test_prod_resources_are_protected(prod) -> None:
+    assert all(r.protect for r in prod.custom)
+
+
+def test_names_beyond_an_aws_limit_are_refused_with_the_setting_to_change() -> None:
+    namer = Namer("tap", "a-very-long-suffix-x")
+    with pytest.raises(
+        NamingError, match=r"ALB is 33 characters; AWS allows 32.*tap:environmentSuffix"
+    ):
+        namer.name("alb-edge", Service.ALB)
+    with pytest.raises(NamingError, match="characters"):
+        namer.name("bad role!", Service.TARGET_GROUP)
+    assert namer.log_group("app") == "/tap/a-very-long-suffix-x/app"
+
+
+def test_the_longest_allowed_suffix_fits_every_name_the_stack_makes() -> None:
+    from tests.conftest import synth
+
+    run = synth("dev", suffix="s" + "0" * 19)
+    assert run.one("aws:lb/loadBalancer:LoadBalancer").inputs["name"] == "tap-alb-s" + "0" * 19
+
+
+def test_prod_differs_from_dev_as_the_settings_table_says(dev, prod) -> None:
+    def summary(run):
+        return {
+            "azs": len(
+                {s.inputs["availabilityZone"] for s in run.of_type("aws:ec2/subnet:Subnet")}
+            ),
+            "nats": len(run.of_type("aws:ec2/natGateway:NatGateway")),
+            "protection": run.one("aws:lb/loadBalancer:LoadBalancer").inputs[
+                "enableDeletionProtection"
+            ],
+            "tasks": run.one("aws:ecs/service:Service").inputs["desiredCount"],
+        }
+
+    assert summary(dev) == {"azs": 2, "nats": 1, "protection": False, "tasks": 1}
+    assert summary(prod) == {"azs": 3, "nats": 3, "protection": True, "tasks": 3}

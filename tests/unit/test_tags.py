@@ -1,0 +1,44 @@
+"""Tags: one provider carries the required tags to every resource."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import suffix_of
+
+PROVIDER = "pulumi:providers:aws"
+REQUIRED = {"Project", "Environment", "EnvironmentSuffix", "ManagedBy"}
+
+
+def default_tags(run) -> dict[str, str]:
+    return json.loads(run.one(PROVIDER).inputs["defaultTags"])["tags"]
+
+
+def test_one_explicit_provider_with_the_stack_region(run) -> None:
+    provider = run.one(PROVIDER)
+    assert provider.name == "aws"
+    assert provider.inputs["region"] == run.outputs["region"]
+
+
+def test_provider_default_tags_name_project_tier_suffix_and_tool(run) -> None:
+    tags = default_tags(run)
+    assert tags.keys() >= REQUIRED
+    assert tags["Project"] == "tap"
+    assert tags["Environment"] == run.stack
+    assert tags["EnvironmentSuffix"] == suffix_of(run)
+    assert tags["ManagedBy"] == "pulumi"
+
+
+def test_extra_tags_from_settings_join_the_required_ones(prod) -> None:
+    assert default_tags(prod)["CostCenter"] == "platform"
+
+
+def test_every_aws_resource_uses_that_provider(run) -> None:
+    provider = run.one(PROVIDER)
+    for resource in run.custom:
+        assert resource.provider.startswith(f"{provider.urn}::"), resource.urn
+
+
+def test_no_resource_overrides_a_required_tag(run) -> None:
+    for resource in run.custom:
+        assert not REQUIRED & set(resource.inputs.get("tags") or {}), resource.urn
