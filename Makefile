@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 STACK  ?= dev
 PULUMI := $(shell command -v pulumi 2>/dev/null)
 
-.PHONY: install test lint format unit up preview destroy outputs clean
+.PHONY: install test lint format local preview integration up destroy outputs pulumi-preview clean
 
 install: $(STAMP)
 
@@ -42,9 +42,23 @@ outputs: install
 	$(need_pulumi)
 	pulumi stack output --stack $(STACK) --json
 
-preview: install
+pulumi-preview: install
 	$(need_pulumi)
 	pulumi preview --stack $(STACK)
+
+# Offline: deploy into the embedded emulator, print outputs and a summary, destroy (KEEP=1 serves it).
+local: install
+	$(PY) -m tapsim.local --stack $(STACK) $(if $(KEEP),--keep)
+
+# Offline: the plan (components, resources, physical names, counts) without emulator or AWS.
+preview: install
+	$(PY) -m tapsim.preview --stack $(STACK)
+
+# The integration suite against a real account, after `make up STACK=...`.
+integration: install
+	@test -n "$$ENVIRONMENT_SUFFIX" || { echo "ENVIRONMENT_SUFFIX is not set: export the suffix of the deployed stack (the stack name unless you set one)"; exit 1; }
+	@$(PY) -c "import boto3, sys; sys.exit(0 if boto3.Session().get_credentials() else 1)" || { echo "no AWS credentials found: configure a profile or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"; exit 1; }
+	INTEGRATION_TARGET=aws STACK=$(STACK) $(PY) -m pytest tests/integration --no-cov
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage .ruff_cache

@@ -1,0 +1,238 @@
+"""Finds a deployed stack's resources by its environment suffix, with boto3 only.
+
+Works the same against AWS and the emulator (boto3 honours AWS_ENDPOINT_URL): names that the
+stack fixes (`tap-alb-{suffix}`) and the `EnvironmentSuffix` tag lead to everything; no outputs
+file is ever read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+RETRIES = Config(retries={"mode": "standard", "max_attempts": 10})
+
+
+@dataclass
+class Discovered:
+    """One stack's resources in one region, looked up lazily and cached."""
+
+    suffix: str
+    region: str
+    project: str = "tap"
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = boto3.client(service, region_name=self.region, config=RETRIES)
+        return self._clients[service]
+
+    def name(self, role: str) -> str:
+        return f"{self.project}-{role}-{self.suffix}"
+
+    @property
+    def _tag_filter(self) -> list[dict[str, Any]]:
+        return [
+            {"Name": "tag:EnvironmentSuffix", "Values": [self.suffix]},
+            {"Name": "tag:Project", "Values": [self.project]},
+        ]
+
+    def _vpc_filter(self) -> list[dict[str, Any]]:
+        return [{"Name": "vpc-id", "Values": [self.vpc["VpcId"]]}]
+
+    # --- network ---
+    @cached_property
+    def vpcs(self) -> list[dict[str, Any]]:
+        return self.client("ec2").describe_vpcs(Filters=self._tag_filter)["Vpcs"]
+
+    @property
+    def vpc(self) -> dict[str, Any]:
+        if len(self.vpcs) != 1:
+            raise LookupError(
+                f"expected one VPC tagged EnvironmentSuffix={self.suffix}, found {len(self.vpcs)}"
+            )
+        return self.vpcs[0]
+
+    def vpc_attribute(self, attribute: str) -> bool:
+        key = attribute[0].upper() + attribute[1:]
+        answer = self.client("ec2").describe_vpc_attribute(
+            VpcId=self.vpc["VpcId"], Attribute=attribute
+        )
+        return bool(answer[key]["Value"])
+
+    @cached_property
+    def subnets(self) -> list[dict[str, Any]]:
+        return self.client("ec2").describe_subnets(Filters=self._vpc_filter())["Subnets"]
+
+    def subnets_of(self, tier: str) -> list[dict[str, Any]]:
+        return [s for s in self.subnets if tags_of(s).get("Tier") == tier]
+
+    @cached_property
+    def route_tables(self) -> list[dict[str, Any]]:
+        return self.client("ec2").describe_route_tables(Filters=self._vpc_filter())["RouteTables"]
+
+    def route_table_of(self, subnet_id: str) -> dict[str, Any]:
+        for table in self.route_tables:
+            if any(a.get("SubnetId") == subnet_id for a in table.get("Associations", [])):
+                return table
+        raise LookupError(f"no route table is associated with {subnet_id}")
+
+    @cached_property
+    def nat_gateways(self) -> list[dict[str, Any]]:
+        gateways = self.client("ec2").describe_nat_gateways(Filters=self._vpc_filter())[
+            "NatGateways"
+        ]
+        return [g for g in gateways if g["State"] not in {"deleted", "deleting"}]
+
+    @cached_property
+    def internet_gateways(self) -> list[dict[str, Any]]:
+        return self.client("ec2").describe_internet_gateways(
+            Filters=[{"Name": "attachment.vpc-id", "Values": [self.vpc["VpcId"]]}]
+        )["InternetGateways"]
+
+    @cached_property
+    def flow_logs(self) -> list[dict[str, Any]]:
+        return self.client("ec2").describe_flow_logs(
+            Filters=[{"Name": "resource-id", "Values": [self.vpc["VpcId"]]}]
+        )["FlowLogs"]
+
+    @cached_property
+    def vpc_endpoints(self) -> list[dict[str, Any]]:
+        return self.client("ec2").describe_vpc_endpoints(Filters=self._vpc_filter())["VpcEndpoints"]
+
+    @cached_property
+    def security_groups(self) -> list[dict[str, Any]]:
+        return self.client("ec2").describe_security_groups(Filters=self._vpc_filter())[
+            "SecurityGroups"
+        ]
+
+    def security_group(self, role: str) -> dict[str, Any]:
+        name = "default" if role == "default" else self.name(role)
+        (group,) = [g for g in self.security_groups if g["GroupName"] == name]
+        return group
+
+    # --- load balancing ---
+    @cached_property
+    def load_balancer(self) -> dict[str, Any]:
+        elbv2 = self.client("elbv2")
+        return elbv2.describe_load_balancers(Names=[self.name("alb")])["LoadBalancers"][0]
+
+    @cached_property
+    def load_balancer_attributes(self) -> dict[str, str]:
+        answer = self.client("elbv2").describe_load_balancer_attributes(
+            LoadBalancerArn=self.load_balancer["LoadBalancerArn"]
+        )
+        return {a["Key"]: a["Value"] for a in answer["Attributes"]}
+
+    @cached_property
+    def listeners(self) -> list[dict[str, Any]]:
+        return self.client("elbv2").describe_listeners(
+            LoadBalancerArn=self.load_balancer["LoadBalancerArn"]
+        )["Listeners"]
+
+    @cached_property
+    def target_group(self) -> dict[str, Any]:
+        elbv2 = self.client("elbv2")
+        return elbv2.describe_target_groups(Names=[self.name("app")])["TargetGroups"][0]
+
+    @cached_property
+    def target_group_attributes(self) -> dict[str, str]:
+        answer = self.client("elbv2").describe_target_group_attributes(
+            TargetGroupArn=self.target_group["TargetGroupArn"]
+        )
+        return {a["Key"]: a["Value"] for a in answer["Attributes"]}
+
+    # --- compute ---
+    @cached_property
+    def cluster(self) -> dict[str, Any]:
+        (cluster,) = self.client("ecs").describe_clusters(
+            clusters=[self.name("cluster")], include=["SETTINGS", "TAGS"]
+        )["clusters"]
+        return cluster
+
+    @cached_property
+    def service(self) -> dict[str, Any]:
+        (service,) = self.client("ecs").describe_services(
+            cluster=self.name("cluster"), services=[self.name("app")], include=["TAGS"]
+        )["services"]
+        return service
+
+    @cached_property
+    def task_definition(self) -> dict[str, Any]:
+        return self.client("ecs").describe_task_definition(
+            taskDefinition=self.service["taskDefinition"], include=["TAGS"]
+        )["taskDefinition"]
+
+    @cached_property
+    def log_groups(self) -> dict[str, dict[str, Any]]:
+        groups = self.client("logs").describe_log_groups(
+            logGroupNamePrefix=f"/{self.project}/{self.suffix}/"
+        )["logGroups"]
+        return {g["logGroupName"]: g for g in groups}
+
+    def role(self, role: str) -> dict[str, Any]:
+        return self.client("iam").get_role(RoleName=self.name(role))["Role"]
+
+    # --- what is left ---
+    def remaining(self) -> list[str]:
+        """Everything of this stack that still exists; empty after a clean destroy."""
+        found = [
+            f"vpc {v['VpcId']}"
+            for v in self.client("ec2").describe_vpcs(Filters=self._tag_filter)["Vpcs"]
+        ]
+        found += [
+            f"{kind} {item}"
+            for kind, item in [
+                (
+                    "load balancer",
+                    self._exists(
+                        lambda: self.client("elbv2").describe_load_balancers(
+                            Names=[self.name("alb")]
+                        )
+                    ),
+                ),
+                (
+                    "target group",
+                    self._exists(
+                        lambda: self.client("elbv2").describe_target_groups(
+                            Names=[self.name("app")]
+                        )
+                    ),
+                ),
+                (
+                    "role",
+                    self._exists(lambda: self.client("iam").get_role(RoleName=self.name("exec"))),
+                ),
+            ]
+            if item
+        ]
+        clusters = self.client("ecs").describe_clusters(clusters=[self.name("cluster")])["clusters"]
+        found += [f"cluster {c['clusterName']}" for c in clusters if c["status"] == "ACTIVE"]
+        groups = self.client("logs").describe_log_groups(
+            logGroupNamePrefix=f"/{self.project}/{self.suffix}/"
+        )
+        found += [f"log group {g['logGroupName']}" for g in groups["logGroups"]]
+        addresses = self.client("ec2").describe_addresses(Filters=self._tag_filter)["Addresses"]
+        found += [f"elastic ip {a['AllocationId']}" for a in addresses]
+        return found
+
+    @staticmethod
+    def _exists(call: Any) -> str:
+        try:
+            call()
+        except ClientError:
+            return ""
+        return "present"
+
+
+def tags_of(item: dict[str, Any]) -> dict[str, str]:
+    """EC2 and ELB style (`Key`/`Value`) or ECS style (`key`/`value`) tags as a dict."""
+    return {
+        t.get("Key", t.get("key")): t.get("Value", t.get("value"))
+        for t in item.get("Tags", item.get("tags", []))
+    }

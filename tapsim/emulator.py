@@ -1,0 +1,810 @@
+"""Deploys the real program into moto, the AWS emulator, through boto3.
+
+The program runs under Pulumi's mock runtime; each registration is carried out here as the
+AWS API calls the provider would make, with the resource's actual inputs and the provider's
+default tags, and the ids, ARNs and endpoints moto assigns flow back into dependent
+resources. Destroy undoes the calls in reverse order, dependents first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from moto.server import ThreadedMotoServer
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
+
+from tapsim.fake_cloud import partition_of
+from tapsim.runner import RunResult, run_program
+
+PROVIDER_TYPE = "pulumi:providers:aws"
+RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
+
+# Types the stacks use that moto cannot carry out; they are recorded and reported, never
+# silently skipped. Each entry says why.
+RECORDED_ONLY: dict[str, str] = {}
+
+
+class EmulatorError(RuntimeError):
+    """The emulator met something it cannot carry out."""
+
+
+class Server:
+    """moto on a loopback port, reachable by any boto3 client through AWS_ENDPOINT_URL."""
+
+    def __init__(self, port: int = 0) -> None:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self._server.start()
+        host, bound = self._server.get_host_and_port()
+        self.url = f"http://{host}:{bound}"
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    @contextmanager
+    def environment(self) -> Iterator[dict[str, str]]:
+        """Points boto3 (and the AWS CLI) in this process at the emulator."""
+        values = {
+            "AWS_ENDPOINT_URL": self.url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+        }
+        saved = {k: os.environ.get(k) for k in values}
+        os.environ.update(values)
+        try:
+            yield values
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+@dataclass
+class Created:
+    """One resource carried out against the emulator, kept for destroy and the summary."""
+
+    type: str
+    name: str
+    id: str
+    region: str
+    state: dict[str, Any]
+    emulated: bool
+
+
+@dataclass
+class Context:
+    """What a handler needs: clients for the resource's region and its effective tags."""
+
+    clients: Callable[[str], Any]
+    region: str
+    tags: dict[str, str]
+    name: str
+
+    def tag_list(self, key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
+        return [{key: k, value: v} for k, v in sorted(self.tags.items())]
+
+    def tags_arg(self, name: str, key: str = "Key", value: str = "Value") -> dict[str, Any]:
+        """`{name: [...]}` for the API call, or nothing: AWS rejects an empty tag list."""
+        return {name: self.tag_list(key, value)} if self.tags else {}
+
+    def tags_map(self, name: str) -> dict[str, Any]:
+        return {name: dict(self.tags)} if self.tags else {}
+
+    def ec2_tags(self, resource_type: str) -> dict[str, Any]:
+        if not self.tags:
+            return {}
+        return {"TagSpecifications": [{"ResourceType": resource_type, "Tags": self.tag_list()}]}
+
+
+Handler = Callable[[Context, dict[str, Any]], tuple[str, dict[str, Any]]]
+Deleter = Callable[[Context, str, dict[str, Any]], None]
+
+
+@dataclass
+class MotoCloud(Mocks):
+    """Pulumi mocks whose answers come from moto: every registration is a real API call."""
+
+    endpoint: str
+    created: list[Created] = field(default_factory=list)
+    _providers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def client(self, service: str, region: str) -> Any:
+        with self._lock:
+            key = (service, region)
+            if key not in self._clients:
+                self._clients[key] = boto3.client(
+                    service,
+                    region_name=region,
+                    endpoint_url=self.endpoint,
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",
+                    config=RETRIES,
+                )
+            return self._clients[key]
+
+    def _provider(self, reference: str) -> dict[str, Any]:
+        """`reference` is `urn::id`; the id is the one `new_resource` gave the provider."""
+        provider_id = reference.rsplit("::", 1)[-1]
+        if provider_id not in self._providers:
+            raise EmulatorError(
+                f"a resource uses a provider the program never declared: {reference or 'default'}"
+            )
+        return self._providers[provider_id]
+
+    def call(self, args: MockCallArgs) -> dict[str, Any]:
+        region = self._provider(args.provider)["region"]
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            zones = self.client("ec2", region).describe_availability_zones()["AvailabilityZones"]
+            wanted = [z for z in zones if z["State"] == args.args.get("state", z["State"])]
+            return {
+                "names": [z["ZoneName"] for z in wanted],
+                "zoneIds": [z["ZoneId"] for z in wanted],
+                "id": region,
+            }
+        identity = self.client("sts", region).get_caller_identity()
+        answers = {
+            "aws:index/getCallerIdentity:getCallerIdentity": {
+                "accountId": identity["Account"],
+                "arn": identity["Arn"],
+                "userId": identity["UserId"],
+                "id": identity["Account"],
+            },
+            "aws:index/getPartition:getPartition": {
+                "partition": identity["Arn"].split(":")[1],
+                "dnsSuffix": "amazonaws.com",
+                "id": identity["Arn"].split(":")[1],
+            },
+            "aws:index/getRegion:getRegion": {"name": region, "region": region, "id": region},
+        }
+        if args.token not in answers:
+            raise EmulatorError(f"the emulator does not answer invoke {args.token}")
+        return answers[args.token]
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if not args.custom:
+            return None, {}
+        inputs = dict(args.inputs)
+        if args.typ == PROVIDER_TYPE:
+            tags = json.loads(inputs.get("defaultTags") or "{}").get("tags") or {}
+            provider_id = f"provider-{args.name}"
+            self._providers[provider_id] = {"region": inputs["region"], "tags": tags}
+            return provider_id, inputs
+        provider = self._provider(args.provider)
+        region = provider["region"]
+        context = Context(
+            clients=lambda service: self.client(service, region),
+            region=region,
+            tags={**provider["tags"], **(inputs.get("tags") or {})},
+            name=args.name,
+        )
+        if args.typ in RECORDED_ONLY:
+            resource_id = f"{args.name}-{hashlib.sha1(args.name.encode()).hexdigest()[:8]}"
+            state, emulated = inputs, False
+        elif args.typ in HANDLERS:
+            resource_id, extra = HANDLERS[args.typ][0](context, inputs)
+            state, emulated = {**inputs, **extra}, True
+        else:
+            raise EmulatorError(f"the emulator has no handler for resource type {args.typ}")
+        if "tags" in inputs or args.typ in TAGGABLE:
+            state["tagsAll"] = context.tags
+        with self._lock:
+            self.created.append(Created(args.typ, args.name, resource_id, region, state, emulated))
+        return resource_id, state
+
+    def destroy(self) -> list[Created]:
+        """Deletes everything created, newest first, so dependents go before what they use."""
+        removed = []
+        while self.created:
+            item = self.created.pop()
+            if item.emulated:
+                context = Context(
+                    clients=lambda service, r=item.region: self.client(service, r),
+                    region=item.region,
+                    tags={},
+                    name=item.name,
+                )
+                HANDLERS[item.type][1](context, item.id, item.state)
+            removed.append(item)
+        return removed
+
+
+def _int(value: Any) -> int:
+    return int(value)
+
+
+# --- EC2 networking --------------------------------------------------------------------
+
+
+def _vpc(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    ec2 = ctx.clients("ec2")
+    vpc = ec2.create_vpc(CidrBlock=i["cidrBlock"], **ctx.ec2_tags("vpc"))["Vpc"]
+    vpc_id = vpc["VpcId"]
+    for attribute in ("enableDnsSupport", "enableDnsHostnames"):
+        ec2.modify_vpc_attribute(
+            VpcId=vpc_id, **{attribute[0].upper() + attribute[1:]: {"Value": bool(i[attribute])}}
+        )
+    default_sg = ec2.describe_security_groups(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc_id]},
+            {"Name": "group-name", "Values": ["default"]},
+        ]
+    )["SecurityGroups"][0]["GroupId"]
+    return vpc_id, {"defaultSecurityGroupId": default_sg, "arn": _ec2_arn(ctx, "vpc", vpc_id)}
+
+
+def _default_sg(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Adopts the VPC's default group and strips every rule, as the provider does."""
+    ec2 = ctx.clients("ec2")
+    group = ec2.describe_security_groups(
+        Filters=[
+            {"Name": "vpc-id", "Values": [i["vpcId"]]},
+            {"Name": "group-name", "Values": ["default"]},
+        ]
+    )["SecurityGroups"][0]
+    if group["IpPermissions"]:
+        ec2.revoke_security_group_ingress(
+            GroupId=group["GroupId"], IpPermissions=group["IpPermissions"]
+        )
+    if group["IpPermissionsEgress"]:
+        ec2.revoke_security_group_egress(
+            GroupId=group["GroupId"], IpPermissions=group["IpPermissionsEgress"]
+        )
+    if ctx.tags:
+        ec2.create_tags(Resources=[group["GroupId"]], Tags=ctx.tag_list())
+    return group["GroupId"], {"name": "default"}
+
+
+def _subnet(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    ec2 = ctx.clients("ec2")
+    subnet = ec2.create_subnet(
+        VpcId=i["vpcId"],
+        CidrBlock=i["cidrBlock"],
+        AvailabilityZone=i["availabilityZone"],
+        **ctx.ec2_tags("subnet"),
+    )["Subnet"]
+    ec2.modify_subnet_attribute(
+        SubnetId=subnet["SubnetId"],
+        MapPublicIpOnLaunch={"Value": bool(i.get("mapPublicIpOnLaunch", False))},
+    )
+    return subnet["SubnetId"], {"arn": subnet.get("SubnetArn", "")}
+
+
+def _igw(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    ec2 = ctx.clients("ec2")
+    igw = ec2.create_internet_gateway(**ctx.ec2_tags("internet-gateway"))
+    igw_id = igw["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=i["vpcId"])
+    return igw_id, {}
+
+
+def _delete_igw(ctx: Context, igw_id: str, state: dict[str, Any]) -> None:
+    ec2 = ctx.clients("ec2")
+    ec2.detach_internet_gateway(InternetGatewayId=igw_id, VpcId=state["vpcId"])
+    ec2.delete_internet_gateway(InternetGatewayId=igw_id)
+
+
+def _eip(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    eip = ctx.clients("ec2").allocate_address(
+        Domain=i.get("domain", "vpc"), **ctx.ec2_tags("elastic-ip")
+    )
+    return eip["AllocationId"], {"publicIp": eip["PublicIp"], "allocationId": eip["AllocationId"]}
+
+
+def _nat(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    nat = ctx.clients("ec2").create_nat_gateway(
+        SubnetId=i["subnetId"],
+        AllocationId=i["allocationId"],
+        **ctx.ec2_tags("natgateway"),
+    )["NatGateway"]
+    return nat["NatGatewayId"], {}
+
+
+def _route_table(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    table = ctx.clients("ec2").create_route_table(VpcId=i["vpcId"], **ctx.ec2_tags("route-table"))[
+        "RouteTable"
+    ]
+    return table["RouteTableId"], {}
+
+
+_ROUTE_TARGETS = {"gatewayId": "GatewayId", "natGatewayId": "NatGatewayId"}
+
+
+def _route(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    targets = {api: i[key] for key, api in _ROUTE_TARGETS.items() if key in i}
+    ctx.clients("ec2").create_route(
+        RouteTableId=i["routeTableId"], DestinationCidrBlock=i["destinationCidrBlock"], **targets
+    )
+    return f"r-{i['routeTableId']}{i['destinationCidrBlock']}", {}
+
+
+def _delete_route(ctx: Context, _id: str, state: dict[str, Any]) -> None:
+    ctx.clients("ec2").delete_route(
+        RouteTableId=state["routeTableId"], DestinationCidrBlock=state["destinationCidrBlock"]
+    )
+
+
+def _association(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    association = ctx.clients("ec2").associate_route_table(
+        RouteTableId=i["routeTableId"], SubnetId=i["subnetId"]
+    )
+    return association["AssociationId"], {}
+
+
+def _endpoint(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    endpoint = ctx.clients("ec2").create_vpc_endpoint(
+        VpcId=i["vpcId"],
+        ServiceName=i["serviceName"],
+        VpcEndpointType=i.get("vpcEndpointType", "Gateway"),
+        RouteTableIds=i.get("routeTableIds", []),
+        **ctx.ec2_tags("vpc-endpoint"),
+    )["VpcEndpoint"]
+    return endpoint["VpcEndpointId"], {}
+
+
+def _flow_log(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    result = ctx.clients("ec2").create_flow_logs(
+        ResourceIds=[i["vpcId"]],
+        ResourceType="VPC",
+        TrafficType=i["trafficType"],
+        LogDestinationType=i["logDestinationType"],
+        LogDestination=i["logDestination"],
+        DeliverLogsPermissionArn=i["iamRoleArn"],
+        MaxAggregationInterval=_int(i.get("maxAggregationInterval", 600)),
+        **ctx.ec2_tags("vpc-flow-log"),
+    )
+    if result.get("Unsuccessful"):
+        raise EmulatorError(f"flow log refused: {result['Unsuccessful']}")
+    return result["FlowLogIds"][0], {}
+
+
+def _security_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Like the provider, removes the allow-all egress AWS adds to every new group."""
+    ec2 = ctx.clients("ec2")
+    group_id = ec2.create_security_group(
+        GroupName=i["name"],
+        Description=i.get("description", "Managed by Pulumi"),
+        VpcId=i["vpcId"],
+        **ctx.ec2_tags("security-group"),
+    )["GroupId"]
+    ec2.revoke_security_group_egress(
+        GroupId=group_id,
+        IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    return group_id, {"arn": _ec2_arn(ctx, "security-group", group_id)}
+
+
+def _permission(i: dict[str, Any]) -> dict[str, Any]:
+    permission: dict[str, Any] = {
+        "IpProtocol": i["ipProtocol"],
+        "FromPort": _int(i["fromPort"]),
+        "ToPort": _int(i["toPort"]),
+    }
+    description = i.get("description", "")
+    if "cidrIpv4" in i:
+        permission["IpRanges"] = [{"CidrIp": i["cidrIpv4"], "Description": description}]
+    if "referencedSecurityGroupId" in i:
+        permission["UserIdGroupPairs"] = [
+            {"GroupId": i["referencedSecurityGroupId"], "Description": description}
+        ]
+    return permission
+
+
+def _rule(direction: str) -> tuple[Handler, Deleter]:
+    def create(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        authorize = getattr(ctx.clients("ec2"), f"authorize_security_group_{direction}")
+        result = authorize(
+            GroupId=i["securityGroupId"],
+            IpPermissions=[_permission(i)],
+            **ctx.ec2_tags("security-group-rule"),
+        )
+        return result["SecurityGroupRules"][0]["SecurityGroupRuleId"], {}
+
+    def delete(ctx: Context, _id: str, state: dict[str, Any]) -> None:
+        revoke = getattr(ctx.clients("ec2"), f"revoke_security_group_{direction}")
+        revoke(GroupId=state["securityGroupId"], IpPermissions=[_permission(state)])
+
+    return create, delete
+
+
+def _ec2_arn(ctx: Context, kind: str, resource_id: str) -> str:
+    account = ctx.clients("sts").get_caller_identity()["Account"]
+    return f"arn:{partition_of(ctx.region)}:ec2:{ctx.region}:{account}:{kind}/{resource_id}"
+
+
+# --- Logs and IAM ----------------------------------------------------------------------
+
+
+def _log_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    logs = ctx.clients("logs")
+    logs.create_log_group(logGroupName=i["name"], **ctx.tags_map("tags"))
+    if i.get("retentionInDays"):
+        logs.put_retention_policy(
+            logGroupName=i["name"], retentionInDays=_int(i["retentionInDays"])
+        )
+    group = logs.describe_log_groups(logGroupNamePrefix=i["name"])["logGroups"][0]
+    return i["name"], {"arn": group["arn"].removesuffix(":*")}
+
+
+def _role(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    role = ctx.clients("iam").create_role(
+        RoleName=i["name"],
+        AssumeRolePolicyDocument=i["assumeRolePolicy"],
+        **ctx.tags_arg("Tags"),
+    )["Role"]
+    return i["name"], {"arn": role["Arn"], "uniqueId": role["RoleId"]}
+
+
+def _role_policy(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    name = i.get("name") or ctx.name
+    ctx.clients("iam").put_role_policy(
+        RoleName=i["role"], PolicyName=name, PolicyDocument=i["policy"]
+    )
+    return f"{i['role']}:{name}", {"name": name}
+
+
+# --- Load balancing --------------------------------------------------------------------
+
+
+def _load_balancer(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    elbv2 = ctx.clients("elbv2")
+    lb = elbv2.create_load_balancer(
+        Name=i["name"],
+        Subnets=i["subnets"],
+        SecurityGroups=i.get("securityGroups", []),
+        Scheme="internal" if i.get("internal") else "internet-facing",
+        Type=i.get("loadBalancerType", "application"),
+        **ctx.tags_arg("Tags"),
+    )["LoadBalancers"][0]
+    attributes = {
+        "deletion_protection.enabled": i.get("enableDeletionProtection", False),
+        "routing.http.drop_invalid_header_fields.enabled": i.get("dropInvalidHeaderFields", False),
+        "routing.http.desync_mitigation_mode": i.get("desyncMitigationMode", "defensive"),
+        "idle_timeout.timeout_seconds": _int(i.get("idleTimeout", 60)),
+    }
+    elbv2.modify_load_balancer_attributes(
+        LoadBalancerArn=lb["LoadBalancerArn"],
+        Attributes=[{"Key": k, "Value": str(v).lower()} for k, v in attributes.items()],
+    )
+    arn = lb["LoadBalancerArn"]
+    return arn, {
+        "arn": arn,
+        "arnSuffix": arn.split(":loadbalancer/", 1)[1],
+        "dnsName": lb["DNSName"],
+        "zoneId": lb["CanonicalHostedZoneId"],
+    }
+
+
+def _delete_load_balancer(ctx: Context, arn: str, _state: dict[str, Any]) -> None:
+    """Emulator clean-up lifts deletion protection first; `pulumi destroy` would stop here."""
+    elbv2 = ctx.clients("elbv2")
+    elbv2.modify_load_balancer_attributes(
+        LoadBalancerArn=arn, Attributes=[{"Key": "deletion_protection.enabled", "Value": "false"}]
+    )
+    elbv2.delete_load_balancer(LoadBalancerArn=arn)
+
+
+def _target_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    elbv2 = ctx.clients("elbv2")
+    check = i.get("healthCheck") or {}
+    group = elbv2.create_target_group(
+        Name=i["name"],
+        Protocol=i["protocol"],
+        Port=_int(i["port"]),
+        VpcId=i["vpcId"],
+        TargetType=i.get("targetType", "instance"),
+        HealthCheckEnabled=bool(check.get("enabled", True)),
+        HealthCheckPath=check.get("path", "/"),
+        HealthCheckProtocol=check.get("protocol", "HTTP"),
+        HealthCheckIntervalSeconds=_int(check.get("interval", 30)),
+        HealthCheckTimeoutSeconds=_int(check.get("timeout", 5)),
+        HealthyThresholdCount=_int(check.get("healthyThreshold", 3)),
+        UnhealthyThresholdCount=_int(check.get("unhealthyThreshold", 3)),
+        Matcher={"HttpCode": check.get("matcher", "200")},
+        **ctx.tags_arg("Tags"),
+    )["TargetGroups"][0]
+    arn = group["TargetGroupArn"]
+    elbv2.modify_target_group_attributes(
+        TargetGroupArn=arn,
+        Attributes=[
+            {
+                "Key": "deregistration_delay.timeout_seconds",
+                "Value": str(_int(i.get("deregistrationDelay", 300))),
+            }
+        ],
+    )
+    return arn, {"arn": arn, "arnSuffix": arn.split(":", 5)[5]}
+
+
+def _listener_action(action: dict[str, Any]) -> dict[str, Any]:
+    if action["type"] == "forward":
+        return {"Type": "forward", "TargetGroupArn": action["targetGroupArn"]}
+    redirect = action["redirect"]
+    return {
+        "Type": "redirect",
+        "RedirectConfig": {
+            "Port": redirect["port"],
+            "Protocol": redirect["protocol"],
+            "StatusCode": redirect["statusCode"],
+        },
+    }
+
+
+def _listener(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    extra: dict[str, Any] = {}
+    if i.get("certificateArn"):
+        extra = {
+            "Certificates": [{"CertificateArn": i["certificateArn"]}],
+            "SslPolicy": i["sslPolicy"],
+        }
+    listener = ctx.clients("elbv2").create_listener(
+        LoadBalancerArn=i["loadBalancerArn"],
+        Protocol=i["protocol"],
+        Port=_int(i["port"]),
+        DefaultActions=[_listener_action(a) for a in i["defaultActions"]],
+        **ctx.tags_arg("Tags"),
+        **extra,
+    )["Listeners"][0]
+    return listener["ListenerArn"], {"arn": listener["ListenerArn"]}
+
+
+# --- ECS and Application Auto Scaling ----------------------------------------------------
+
+
+def _cluster(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    cluster = ctx.clients("ecs").create_cluster(
+        clusterName=i["name"],
+        settings=i.get("settings", []),
+        **ctx.tags_arg("tags", "key", "value"),
+    )["cluster"]
+    return cluster["clusterArn"], {"arn": cluster["clusterArn"]}
+
+
+def _task_definition(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    platform = i.get("runtimePlatform") or {}
+    task = ctx.clients("ecs").register_task_definition(
+        family=i["family"],
+        containerDefinitions=json.loads(i["containerDefinitions"]),
+        cpu=i["cpu"],
+        memory=i["memory"],
+        networkMode=i["networkMode"],
+        requiresCompatibilities=i["requiresCompatibilities"],
+        executionRoleArn=i["executionRoleArn"],
+        taskRoleArn=i["taskRoleArn"],
+        runtimePlatform={
+            "operatingSystemFamily": platform.get("operatingSystemFamily", "LINUX"),
+            "cpuArchitecture": platform.get("cpuArchitecture", "X86_64"),
+        },
+        **ctx.tags_arg("tags", "key", "value"),
+    )["taskDefinition"]
+    arn = task["taskDefinitionArn"]
+    return arn, {
+        "arn": arn,
+        "revision": task["revision"],
+        "arnWithoutRevision": arn.rsplit(":", 1)[0],
+    }
+
+
+def _service(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    network = i["networkConfiguration"]
+    breaker = i.get("deploymentCircuitBreaker") or {"enable": False, "rollback": False}
+    service = ctx.clients("ecs").create_service(
+        cluster=i["cluster"],
+        serviceName=i["name"],
+        taskDefinition=i["taskDefinition"],
+        desiredCount=_int(i.get("desiredCount", 1)),
+        launchType=i["launchType"],
+        platformVersion=i.get("platformVersion", "LATEST"),
+        networkConfiguration={
+            "awsvpcConfiguration": {
+                "subnets": network["subnets"],
+                "securityGroups": network.get("securityGroups", []),
+                "assignPublicIp": "ENABLED" if network.get("assignPublicIp") else "DISABLED",
+            }
+        },
+        loadBalancers=[
+            {
+                "targetGroupArn": lb["targetGroupArn"],
+                "containerName": lb["containerName"],
+                "containerPort": _int(lb["containerPort"]),
+            }
+            for lb in i.get("loadBalancers", [])
+        ],
+        deploymentConfiguration={
+            "deploymentCircuitBreaker": breaker,
+            "minimumHealthyPercent": _int(i.get("deploymentMinimumHealthyPercent", 100)),
+            "maximumPercent": _int(i.get("deploymentMaximumPercent", 200)),
+        },
+        healthCheckGracePeriodSeconds=_int(i.get("healthCheckGracePeriodSeconds", 0)),
+        enableECSManagedTags=bool(i.get("enableEcsManagedTags", False)),
+        propagateTags=i.get("propagateTags", "NONE"),
+        enableExecuteCommand=bool(i.get("enableExecuteCommand", False)),
+        **ctx.tags_arg("tags", "key", "value"),
+    )["service"]
+    return service["serviceArn"], {"arn": service["serviceArn"]}
+
+
+def _delete_service(ctx: Context, arn: str, state: dict[str, Any]) -> None:
+    ecs = ctx.clients("ecs")
+    ecs.update_service(cluster=state["cluster"], service=arn, desiredCount=0)
+    ecs.delete_service(cluster=state["cluster"], service=arn, force=True)
+
+
+def _scalable_target(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    result = ctx.clients("application-autoscaling").register_scalable_target(
+        ServiceNamespace=i["serviceNamespace"],
+        ResourceId=i["resourceId"],
+        ScalableDimension=i["scalableDimension"],
+        MinCapacity=_int(i["minCapacity"]),
+        MaxCapacity=_int(i["maxCapacity"]),
+        **ctx.tags_map("Tags"),
+    )
+    return i["resourceId"], {"arn": result.get("ScalableTargetARN", "")}
+
+
+def _scaling_policy(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    config = i["targetTrackingScalingPolicyConfiguration"]
+    metric = config["predefinedMetricSpecification"]
+    spec = {"PredefinedMetricType": metric["predefinedMetricType"]}
+    if metric.get("resourceLabel"):
+        spec["ResourceLabel"] = metric["resourceLabel"]
+    policy = ctx.clients("application-autoscaling").put_scaling_policy(
+        PolicyName=i["name"],
+        ServiceNamespace=i["serviceNamespace"],
+        ResourceId=i["resourceId"],
+        ScalableDimension=i["scalableDimension"],
+        PolicyType=i["policyType"],
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": float(config["targetValue"]),
+            "PredefinedMetricSpecification": spec,
+            "ScaleInCooldown": _int(config.get("scaleInCooldown", 300)),
+            "ScaleOutCooldown": _int(config.get("scaleOutCooldown", 300)),
+        },
+    )
+    return i["name"], {"arn": policy["PolicyARN"]}
+
+
+def _by(call: str, **params: str) -> Deleter:
+    """A deleter that passes the resource id (or state keys) to one client method."""
+
+    def delete(ctx: Context, resource_id: str, state: dict[str, Any]) -> None:
+        service, method = call.split(".")
+        kwargs = {api: (resource_id if key == "id" else state[key]) for api, key in params.items()}
+        getattr(ctx.clients(service), method)(**kwargs)
+
+    return delete
+
+
+def _ignore(_ctx: Context, _id: str, _state: dict[str, Any]) -> None:
+    """The default security group lives and dies with its VPC."""
+
+
+_EGRESS, _INGRESS = _rule("egress"), _rule("ingress")
+HANDLERS: dict[str, tuple[Handler, Deleter]] = {
+    "aws:ec2/vpc:Vpc": (_vpc, _by("ec2.delete_vpc", VpcId="id")),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": (_default_sg, _ignore),
+    "aws:ec2/subnet:Subnet": (_subnet, _by("ec2.delete_subnet", SubnetId="id")),
+    "aws:ec2/internetGateway:InternetGateway": (_igw, _delete_igw),
+    "aws:ec2/eip:Eip": (_eip, _by("ec2.release_address", AllocationId="id")),
+    "aws:ec2/natGateway:NatGateway": (_nat, _by("ec2.delete_nat_gateway", NatGatewayId="id")),
+    "aws:ec2/routeTable:RouteTable": (
+        _route_table,
+        _by("ec2.delete_route_table", RouteTableId="id"),
+    ),
+    "aws:ec2/route:Route": (_route, _delete_route),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": (
+        _association,
+        _by("ec2.disassociate_route_table", AssociationId="id"),
+    ),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": (
+        _endpoint,
+        lambda ctx, i, _s: ctx.clients("ec2").delete_vpc_endpoints(VpcEndpointIds=[i]),
+    ),
+    "aws:ec2/flowLog:FlowLog": (
+        _flow_log,
+        lambda ctx, i, _s: ctx.clients("ec2").delete_flow_logs(FlowLogIds=[i]),
+    ),
+    "aws:ec2/securityGroup:SecurityGroup": (
+        _security_group,
+        _by("ec2.delete_security_group", GroupId="id"),
+    ),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _INGRESS,
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _EGRESS,
+    "aws:cloudwatch/logGroup:LogGroup": (
+        _log_group,
+        _by("logs.delete_log_group", logGroupName="id"),
+    ),
+    "aws:iam/role:Role": (_role, _by("iam.delete_role", RoleName="id")),
+    "aws:iam/rolePolicy:RolePolicy": (
+        _role_policy,
+        _by("iam.delete_role_policy", RoleName="role", PolicyName="name"),
+    ),
+    "aws:lb/loadBalancer:LoadBalancer": (_load_balancer, _delete_load_balancer),
+    "aws:lb/targetGroup:TargetGroup": (
+        _target_group,
+        _by("elbv2.delete_target_group", TargetGroupArn="id"),
+    ),
+    "aws:lb/listener:Listener": (_listener, _by("elbv2.delete_listener", ListenerArn="id")),
+    "aws:ecs/cluster:Cluster": (_cluster, _by("ecs.delete_cluster", cluster="id")),
+    "aws:ecs/taskDefinition:TaskDefinition": (
+        _task_definition,
+        _by("ecs.deregister_task_definition", taskDefinition="id"),
+    ),
+    "aws:ecs/service:Service": (_service, _delete_service),
+    "aws:appautoscaling/target:Target": (
+        _scalable_target,
+        _by(
+            "application-autoscaling.deregister_scalable_target",
+            ServiceNamespace="serviceNamespace",
+            ResourceId="resourceId",
+            ScalableDimension="scalableDimension",
+        ),
+    ),
+    "aws:appautoscaling/policy:Policy": (
+        _scaling_policy,
+        _by(
+            "application-autoscaling.delete_scaling_policy",
+            PolicyName="name",
+            ServiceNamespace="serviceNamespace",
+            ResourceId="resourceId",
+            ScalableDimension="scalableDimension",
+        ),
+    ),
+}
+# Taggable types that receive the provider's default tags even when they set none.
+TAGGABLE = {
+    t
+    for t in HANDLERS
+    if t
+    not in {
+        "aws:ec2/route:Route",
+        "aws:ec2/routeTableAssociation:RouteTableAssociation",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:appautoscaling/policy:Policy",
+    }
+}
+
+
+@dataclass
+class Deployment:
+    """A stack deployed into the emulator: what the program declared and what moto holds."""
+
+    stack: str
+    suffix: str
+    region: str
+    run: RunResult
+    cloud: MotoCloud
+    seconds: float
+
+    def destroy(self) -> list[Created]:
+        return self.cloud.destroy()
+
+
+def deploy(stack: str, endpoint: str, *, suffix: str | None = None) -> Deployment:
+    """Runs `tap.py` for `stack` and carries out every registration against the emulator."""
+    cloud = MotoCloud(endpoint=endpoint)
+    started = time.perf_counter()
+    run = run_program(stack, cloud, environment_suffix=suffix)
+    return Deployment(
+        stack=stack,
+        suffix=run.outputs["environmentSuffix"],
+        region=run.outputs["region"],
+        run=run,
+        cloud=cloud,
+        seconds=time.perf_counter() - started,
+    )

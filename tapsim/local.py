@@ -1,0 +1,119 @@
+"""`make local`: deploy a stack into the embedded emulator, show it, smoke-check, destroy.
+
+With --keep the emulator stays up on a loopback port instead, for the AWS CLI or boto3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+import time
+from collections import Counter
+
+from lib.config import SUFFIX_ENV_VAR, SettingsError
+from tapsim.discovery import Discovered
+from tapsim.emulator import RECORDED_ONLY, Deployment, EmulatorError, Server, deploy
+from tapsim.runner import RunResult
+
+
+def component_of(run: RunResult, urn: str) -> str:
+    """The outermost component below the stack that holds the resource."""
+    reg = run.by_urn(urn)
+    chain = [reg, *run.ancestors(reg)]
+    components = [r for r in chain if not r.custom and r.type != "tap:index:TapStack"]
+    return components[-1].type if components else "(stack)"
+
+
+def summary(deployment: Deployment) -> list[str]:
+    run, cloud = deployment.run, deployment.cloud
+    per_component = Counter(component_of(run, r.urn) for r in run.custom)
+    emulated = sum(1 for c in cloud.created if c.emulated)
+    recorded = [c for c in cloud.created if not c.emulated]
+    lines = [f"Resources per component ({len(run.custom)} in all):"]
+    lines += [f"  {count:3d}  {name}" for name, count in sorted(per_component.items())]
+    lines.append(f"Emulated in moto: {emulated}; recorded, not emulated: {len(recorded)}")
+    lines += [f"  recorded: {c.type} {c.name} ({RECORDED_ONLY[c.type]})" for c in recorded]
+    lines.append(f"Deploy wall time: {deployment.seconds:.1f} s")
+    return lines
+
+
+def smoke_check(deployment: Deployment) -> list[str]:
+    """A few reads a user would do first; raises when the stack is not what it should be."""
+    found = Discovered(deployment.suffix, deployment.region)
+    checks = {
+        "VPC DNS hostnames on": found.vpc_attribute("enableDnsHostnames"),
+        "ALB internet-facing": found.load_balancer["Scheme"] == "internet-facing",
+        "ALB DNS name matches the output": found.load_balancer["DNSName"]
+        == deployment.run.outputs["albDnsName"],
+        "service ACTIVE with no public IP": found.service["status"] == "ACTIVE"
+        and found.service["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"]
+        == "DISABLED",
+    }
+    failed = [name for name, ok in checks.items() if not ok]
+    if failed:
+        raise EmulatorError(f"smoke check failed: {', '.join(failed)}")
+    return [f"  ok  {name}" for name in checks]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stack", default="dev")
+    parser.add_argument(
+        "--suffix", default=None, help="defaults to ENVIRONMENT_SUFFIX or a random one"
+    )
+    parser.add_argument("--keep", action="store_true", help="serve the emulator until interrupted")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    server = Server(port=args.port)
+    try:
+        with server.environment():
+            suffix = args.suffix or os.environ.get(SUFFIX_ENV_VAR) or f"local{secrets.token_hex(2)}"
+            print(f"Deploying stack {args.stack!r} (suffix {suffix}) into {server.url}")
+            deployment = deploy(args.stack, server.url, suffix=suffix)
+            print("\nOutputs:")
+            for key, value in deployment.run.outputs.items():
+                print(f"    {key}: {json.dumps(value)}")
+            print()
+            print("\n".join(summary(deployment)))
+            print("\nSmoke check:")
+            print("\n".join(smoke_check(deployment)))
+            if args.keep:
+                return serve(server, deployment)
+            started = time.perf_counter()
+            removed = deployment.destroy()
+            left = Discovered(deployment.suffix, deployment.region).remaining()
+            if left:
+                raise EmulatorError(f"destroy left resources behind: {left}")
+            seconds = time.perf_counter() - started
+            print(f"\nDestroyed {len(removed)} resources in {seconds:.1f} s; ", end="")
+            print(f"nothing with suffix {suffix} remains.")
+    except (SettingsError, EmulatorError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    finally:
+        server.stop()
+    return 0
+
+
+def serve(server: Server, deployment: Deployment) -> int:
+    print(
+        f"\nThe emulator stays up at {server.url} (Ctrl-C to stop). Point a client at it:\n"
+        f"  export AWS_ENDPOINT_URL={server.url} AWS_ACCESS_KEY_ID=testing "
+        f"AWS_SECRET_ACCESS_KEY=testing AWS_REGION={deployment.region}\n"
+        f"  aws elbv2 describe-load-balancers --names tap-alb-{deployment.suffix}\n"
+        f"  python -c \"import boto3; print(boto3.client('ecs').list_clusters())\""
+    )
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("\nStopping the emulator.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""`make preview`: the plan for a stack, offline, with no emulator and no AWS account.
+
+Prints the tree of components and resources with their types and physical names, and the
+count per type, from a run of `tap.py` under mocks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+
+from lib.config import SettingsError
+from tapsim.fake_cloud import FakeCloud
+from tapsim.runner import Registration, RunResult, run_program, stack_config
+
+
+def physical_name(reg: Registration) -> str:
+    for key in ("name", "family"):
+        if isinstance(reg.inputs.get(key), str):
+            return reg.inputs[key]
+    tags = reg.inputs.get("tags") or {}
+    return tags.get("Name", "")
+
+
+def tree(run: RunResult) -> list[str]:
+    children: dict[str, list[Registration]] = {}
+    for reg in run.resources:
+        children.setdefault(reg.parent, []).append(reg)
+    roots = [r for r in run.resources if r.parent not in {x.urn for x in run.resources}]
+    lines: list[str] = []
+
+    def walk(reg: Registration, depth: int) -> None:
+        name = physical_name(reg)
+        lines.append(
+            f"{'    ' * depth}+ {reg.type:<60} {reg.name}" + (f"  [{name}]" if name else "")
+        )
+        for child in sorted(children.get(reg.urn, []), key=lambda r: (r.custom, r.type, r.name)):
+            walk(child, depth + 1)
+
+    for root in roots:
+        walk(root, 0)
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stack", default="dev")
+    parser.add_argument("--suffix", default=None)
+    args = parser.parse_args(argv)
+    region = stack_config(args.stack).get("aws:region")
+    try:
+        if not region:
+            raise SettingsError(f"aws:region is not set in Pulumi.{args.stack}.yaml")
+        run = run_program(args.stack, FakeCloud(region), environment_suffix=args.suffix)
+    except SettingsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    suffix = run.outputs["environmentSuffix"]
+    print(f"Preview of stack {args.stack!r} (suffix {suffix}, region {region}), offline:\n")
+    print("\n".join(tree(run)))
+    print(f"\nResources: {len(run.custom)} to create")
+    for typ, count in sorted(Counter(r.type for r in run.custom).items()):
+        print(f"  {count:3d}  {typ}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

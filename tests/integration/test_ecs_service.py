@@ -1,0 +1,63 @@
+"""The ECS cluster, task definition, service and log groups as the account reports them."""
+
+from __future__ import annotations
+
+
+def test_cluster_has_container_insights(target) -> None:
+    settings = {s["name"]: s["value"] for s in target.found.cluster["settings"]}
+    assert settings["containerInsights"] == "enabled"
+
+
+def test_task_definition_logs_to_the_stack_region(target) -> None:
+    task = target.found.task_definition
+    assert task["networkMode"] == "awsvpc"
+    assert task["requiresCompatibilities"] == ["FARGATE"]
+    (container,) = task["containerDefinitions"]
+    options = container["logConfiguration"]["options"]
+    assert container["logConfiguration"]["logDriver"] == "awslogs"
+    assert options["awslogs-region"] == target.found.region
+    assert options["awslogs-group"] in target.found.log_groups
+    assert container["readonlyRootFilesystem"] is True
+    assert container["image"] == target.settings.service.image
+
+
+def test_task_roles_are_the_stack_roles(target) -> None:
+    task = target.found.task_definition
+    assert task["executionRoleArn"] == target.found.role("exec")["Arn"]
+    assert task["taskRoleArn"] == target.found.role("task")["Arn"]
+
+
+def test_service_runs_in_private_subnets_without_public_ip(target) -> None:
+    service = target.found.service
+    network = service["networkConfiguration"]["awsvpcConfiguration"]
+    assert network["assignPublicIp"] == "DISABLED"
+    assert set(network["subnets"]) == {s["SubnetId"] for s in target.found.subnets_of("private")}
+    assert network["securityGroups"] == [target.found.security_group("app")["GroupId"]]
+    assert service["launchType"] == "FARGATE"
+
+
+def test_service_is_registered_with_the_target_group(target) -> None:
+    (lb,) = target.found.service["loadBalancers"]
+    assert lb["targetGroupArn"] == target.found.target_group["TargetGroupArn"]
+    assert lb["containerPort"] == target.settings.service.port
+
+
+def test_autoscaling_bounds(target) -> None:
+    service = target.settings.service
+    autoscaling = target.found.client("application-autoscaling")
+    (scalable,) = autoscaling.describe_scalable_targets(
+        ServiceNamespace="ecs",
+        ResourceIds=[f"service/{target.found.name('cluster')}/{target.found.name('app')}"],
+    )["ScalableTargets"]
+    assert (scalable["MinCapacity"], scalable["MaxCapacity"]) == (
+        service.min_count,
+        service.max_count,
+    )
+
+
+def test_every_log_group_expires(target) -> None:
+    groups = target.found.log_groups
+    assert len(groups) == 2
+    assert all(g.get("retentionInDays") for g in groups.values())
+    app = groups[f"/{target.found.project}/{target.found.suffix}/app"]
+    assert app["retentionInDays"] == target.settings.service.log_retention_days

@@ -1,0 +1,42 @@
+"""The ALB, its attributes, listeners and target group as the account reports them."""
+
+from __future__ import annotations
+
+
+def test_alb_is_internet_facing_in_the_public_subnets(target) -> None:
+    lb = target.found.load_balancer
+    assert lb["Scheme"] == "internet-facing"
+    assert lb["Type"] == "application"
+    public = {s["SubnetId"] for s in target.found.subnets_of("public")}
+    assert {z["SubnetId"] for z in lb["AvailabilityZones"]} == public
+    assert lb["SecurityGroups"] == [target.found.security_group("alb")["GroupId"]]
+
+
+def test_alb_attributes(target) -> None:
+    attributes = target.found.load_balancer_attributes
+    assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
+    protected = str(target.settings.deletion_protection).lower()
+    assert attributes["deletion_protection.enabled"] == protected
+
+
+def test_listeners(target) -> None:
+    listeners = {ln["Port"]: ln for ln in target.found.listeners}
+    tg_arn = target.found.target_group["TargetGroupArn"]
+    if target.settings.https:
+        assert listeners[443]["SslPolicy"].startswith("ELBSecurityPolicy-TLS13-")
+        assert listeners[80]["DefaultActions"][0]["Type"] == "redirect"
+    else:
+        assert set(listeners) == {80}
+        (action,) = listeners[80]["DefaultActions"]
+        assert (action["Type"], action["TargetGroupArn"]) == ("forward", tg_arn)
+
+
+def test_target_group_health_check_and_draining(target) -> None:
+    group, lb = target.found.target_group, target.settings.load_balancer
+    assert group["TargetType"] == "ip"
+    assert group["Port"] == target.settings.service.port
+    assert group["HealthCheckPath"] == lb.health_check_path
+    assert group["HealthCheckIntervalSeconds"] == lb.health_check_interval_seconds
+    assert group["VpcId"] == target.found.vpc["VpcId"]
+    delay = target.found.target_group_attributes["deregistration_delay.timeout_seconds"]
+    assert int(delay) == lb.deregistration_delay_seconds

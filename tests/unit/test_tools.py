@@ -1,0 +1,30 @@
+"""The offline commands a user runs first: `make preview` and `make local`."""
+
+from __future__ import annotations
+
+import re
+
+from tapsim import local, preview
+
+
+def test_preview_prints_the_component_tree_names_and_counts(capsys) -> None:
+    assert preview.main(["--stack", "prod"]) == 0
+    out = capsys.readouterr().out
+    assert "+ tap:index:TapStack" in out
+    assert re.search(r"\+ aws:lb/loadBalancer:LoadBalancer\s+edge-alb  \[tap-alb-prod\]", out)
+    assert re.search(r"^\s+3  aws:ec2/natGateway:NatGateway$", out, re.M)
+    assert "Resources: 62 to create" in out
+
+
+def test_preview_reports_bad_settings_as_one_line(capsys) -> None:
+    assert preview.main(["--stack", "nosuchstack"]) == 1
+    assert "aws:region is not set in Pulumi.nosuchstack.yaml" in capsys.readouterr().err
+
+
+def test_local_deploys_prints_the_alb_dns_name_and_destroys(capsys) -> None:
+    assert local.main(["--stack", "dev", "--suffix", "localtest"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r'albDnsName: "tap-alb-localtest-\d+\.us-east-1\.elb\.amazonaws\.com"', out)
+    assert "Emulated in moto: 50; recorded, not emulated: 0" in out
+    assert "ok  service ACTIVE with no public IP" in out
+    assert "nothing with suffix localtest remains" in out
