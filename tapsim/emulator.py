@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
+import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from moto.server import ThreadedMotoServer
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from tapsim.fake_cloud import partition_of
@@ -39,18 +40,14 @@ class EmulatorError(RuntimeError):
     """The emulator met something it cannot carry out."""
 
 
-class Server:
-    """moto on a loopback port, reachable by any boto3 client through AWS_ENDPOINT_URL."""
+class Endpoint:
+    """An emulator already listening at `url`."""
 
-    def __init__(self, port: int = 0) -> None:
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        self._server.start()
-        host, bound = self._server.get_host_and_port()
-        self.url = f"http://{host}:{bound}"
+    def __init__(self, url: str) -> None:
+        self.url = url
 
     def stop(self) -> None:
-        self._server.stop()
+        """Someone else's emulator: left running."""
 
     @contextmanager
     def environment(self) -> Iterator[dict[str, str]]:
@@ -71,6 +68,68 @@ class Server:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+
+
+class Server(Endpoint):
+    """moto in its own process on a loopback port, reachable through AWS_ENDPOINT_URL.
+
+    A separate process keeps the emulator's work off the program's interpreter (and off
+    coverage tracing), and `warm_up` lets moto load its service backends in the background.
+    """
+
+    def __init__(self, port: int = 0, *, ready_seconds: float = 30) -> None:
+        port = port or _free_port()
+        super().__init__(f"http://127.0.0.1:{port}")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + ready_seconds
+        while not _listening(port):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise EmulatorError(f"the emulator did not start on port {port}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.wait(timeout=10)
+
+    def warm_up(self, regions: Iterable[str]) -> threading.Thread:
+        """Touches each service once per region so moto builds its backends ahead of use."""
+        cloud = MotoCloud(endpoint=self.url)
+
+        def touch() -> None:
+            for region in regions:
+                for service, call, params in _WARM_UP_CALLS:
+                    getattr(cloud.client(service, region), call)(**params)
+
+        thread = threading.Thread(target=touch, name="emulator-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+
+_WARM_UP_CALLS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("sts", "get_caller_identity", {}),
+    ("ec2", "describe_availability_zones", {}),
+    ("elbv2", "describe_load_balancers", {}),
+    ("ecs", "list_clusters", {}),
+    ("logs", "describe_log_groups", {}),
+    ("iam", "list_roles", {}),
+    ("application-autoscaling", "describe_scalable_targets", {"ServiceNamespace": "ecs"}),
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 @dataclass

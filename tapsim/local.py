@@ -15,7 +15,7 @@ from collections import Counter
 
 from lib.config import SUFFIX_ENV_VAR, SettingsError
 from tapsim.discovery import Discovered
-from tapsim.emulator import RECORDED_ONLY, Deployment, EmulatorError, Server, deploy
+from tapsim.emulator import RECORDED_ONLY, Deployment, EmulatorError, Endpoint, Server, deploy
 from tapsim.runner import RunResult
 
 
@@ -66,9 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="serve the emulator until interrupted")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--endpoint", help="use an emulator that is already running at this URL")
     args = parser.parse_args(argv)
 
-    server = Server(port=args.port)
+    server = Endpoint(args.endpoint) if args.endpoint else Server(port=args.port)
     try:
         with server.environment():
             suffix = args.suffix or os.environ.get(SUFFIX_ENV_VAR) or f"local{secrets.token_hex(2)}"
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def serve(server: Server, deployment: Deployment) -> int:
+def serve(server: Endpoint, deployment: Deployment) -> int:
     print(
         f"\nThe emulator stays up at {server.url} (Ctrl-C to stop). Point a client at it:\n"
         f"  export AWS_ENDPOINT_URL={server.url} AWS_ACCESS_KEY_ID=testing "

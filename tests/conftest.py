@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
+from tapsim.emulator import Server
 from tapsim.fake_cloud import FakeCloud
-from tapsim.runner import RunResult, run_program, stack_config
+from tapsim.runner import PROJECT_DIR, RunResult, run_program, stack_config
 
 STACKS = ("dev", "staging", "prod")
 EPHEMERAL = "pr1234"
@@ -55,3 +60,32 @@ def prod(synthesized: dict[str, RunResult]) -> RunResult:
 
 def suffix_of(run: RunResult) -> str:
     return run.outputs["environmentSuffix"]
+
+
+_EMULATOR: dict[str, Server] = {}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Starts the emulator at once, warming it on the other core while unit tests run."""
+    if os.environ.get("INTEGRATION_TARGET", "emulator") == "emulator":
+        server = Server()
+        regions = {stack_config(p.name.split(".")[1])["aws:region"] for p in _stack_files()}
+        server.warm_up(sorted(regions))
+        _EMULATOR["server"] = server
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if "server" in _EMULATOR:
+        _EMULATOR.pop("server").stop()
+
+
+def _stack_files() -> list[Path]:
+    return sorted(PROJECT_DIR.glob("Pulumi.*.yaml"))
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Server]:
+    """The session's emulator, with boto3 in this process pointed at it."""
+    server = _EMULATOR["server"]
+    with server.environment():
+        yield server

@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from lib.config import Settings, load_settings
 from tapsim.discovery import Discovered
-from tapsim.emulator import Deployment, Server, deploy
+from tapsim.emulator import Deployment, deploy
 from tapsim.runner import read_project, stack_config
 
 TARGET = os.environ.get("INTEGRATION_TARGET", "emulator")
@@ -57,14 +57,6 @@ def stack_names() -> tuple[str, ...]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target" in metafunc.fixturenames:
         metafunc.parametrize("target", stack_names(), indirect=True)
-
-
-@pytest.fixture(scope="session")
-def emulator() -> Iterator[Server]:
-    server = Server()
-    with server.environment():
-        yield server
-    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -21,10 +21,15 @@ def test_preview_reports_bad_settings_as_one_line(capsys) -> None:
     assert "aws:region is not set in Pulumi.nosuchstack.yaml" in capsys.readouterr().err
 
 
-def test_local_deploys_prints_the_alb_dns_name_and_destroys(capsys) -> None:
-    assert local.main(["--stack", "dev", "--suffix", "localtest"]) == 0
+def test_local_deploys_prints_the_alb_dns_name_and_destroys(capsys, emulator) -> None:
+    assert local.main(["--stack", "dev", "--suffix", "localtest", "--endpoint", emulator.url]) == 0
     out = capsys.readouterr().out
     assert re.search(r'albDnsName: "tap-alb-localtest-\d+\.us-east-1\.elb\.amazonaws\.com"', out)
     assert "Emulated in moto: 50; recorded, not emulated: 0" in out
     assert "ok  service ACTIVE with no public IP" in out
     assert "nothing with suffix localtest remains" in out
+
+
+def test_local_starts_its_own_emulator_and_reports_bad_settings(capsys) -> None:
+    assert local.main(["--stack", "dev", "--suffix", "Bad_Suffix"]) == 1
+    assert "tap:environmentSuffix (or ENVIRONMENT_SUFFIX) = 'Bad_Suffix'" in capsys.readouterr().err
