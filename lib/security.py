@@ -50,49 +50,67 @@ class SecurityGroups(pulumi.ComponentResource):
             opts=child,
         )
 
-        listener_ports = (80, 443) if args.https else (80,)
-        for port in listener_ports:
+        alb_id, app_id, port = self.alb.id, self.app.id, args.app_port
+        for listener_port in (80, 443) if args.https else (80,):
             for i, cidr in enumerate(args.ingress_cidrs):
-                aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-alb-in-{port}-{i}",
-                    security_group_id=self.alb.id,
-                    description=f"Clients to the load balancer on {port}",
-                    ip_protocol="tcp",
-                    from_port=port,
-                    to_port=port,
+                self._rule(
+                    f"{name}-alb-in-{listener_port}-{i}",
+                    "ingress",
+                    alb_id,
+                    listener_port,
+                    f"Clients to the load balancer on {listener_port}",
                     cidr_ipv4=cidr,
-                    opts=child,
                 )
-        aws.vpc.SecurityGroupEgressRule(
+        self._rule(
             f"{name}-alb-out-app",
-            security_group_id=self.alb.id,
-            description="Load balancer to the app tasks",
-            ip_protocol="tcp",
-            from_port=args.app_port,
-            to_port=args.app_port,
-            referenced_security_group_id=self.app.id,
-            opts=child,
+            "egress",
+            alb_id,
+            port,
+            "Load balancer to the app tasks",
+            referenced_security_group_id=app_id,
         )
-        aws.vpc.SecurityGroupIngressRule(
+        self._rule(
             f"{name}-app-in-alb",
-            security_group_id=self.app.id,
-            description="Load balancer to the app port",
-            ip_protocol="tcp",
-            from_port=args.app_port,
-            to_port=args.app_port,
-            referenced_security_group_id=self.alb.id,
-            opts=child,
+            "ingress",
+            app_id,
+            port,
+            "Load balancer to the app port",
+            referenced_security_group_id=alb_id,
         )
-        aws.vpc.SecurityGroupEgressRule(
+        self._rule(
             f"{name}-app-out-https",
-            security_group_id=self.app.id,
-            description="App to AWS APIs and image registries over HTTPS",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
+            "egress",
+            app_id,
+            443,
+            "App to AWS APIs and image registries over HTTPS",
             cidr_ipv4="0.0.0.0/0",
-            opts=child,
         )
         self.register_outputs(
             {"albSecurityGroupId": self.alb.id, "appSecurityGroupId": self.app.id}
+        )
+
+    def _rule(
+        self,
+        name: str,
+        direction: str,
+        group_id: pulumi.Input[str],
+        port: int,
+        description: str,
+        **peer: pulumi.Input[str],
+    ) -> None:
+        """One TCP port, one peer (`cidr_ipv4` or `referenced_security_group_id`)."""
+        rule = (
+            aws.vpc.SecurityGroupIngressRule
+            if direction == "ingress"
+            else aws.vpc.SecurityGroupEgressRule
+        )
+        rule(
+            name,
+            security_group_id=group_id,
+            description=description,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            opts=pulumi.ResourceOptions(parent=self),
+            **peer,
         )

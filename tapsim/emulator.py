@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from botocore.config import Config
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from tapsim.fake_cloud import partition_of
-from tapsim.runner import RunResult, run_program
+from tapsim.runner import RunResult, environment_overrides, run_program
 
 PROVIDER_TYPE = "pulumi:providers:aws"
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
@@ -58,16 +57,8 @@ class Endpoint:
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_SESSION_TOKEN": "testing",
         }
-        saved = {k: os.environ.get(k) for k in values}
-        os.environ.update(values)
-        try:
+        with environment_overrides(values):
             yield values
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
 
 class Server(Endpoint):

@@ -151,7 +151,8 @@ def as_engine_config(values: Mapping[str, Any]) -> dict[str, str]:
 
 
 @contextmanager
-def _environment(overrides: Mapping[str, str | None]) -> Iterator[None]:
+def environment_overrides(overrides: Mapping[str, str | None]) -> Iterator[None]:
+    """Sets (or, for None, removes) environment variables, restoring them afterwards."""
     saved = {k: os.environ.get(k) for k in overrides}
     try:
         for key, value in overrides.items():
@@ -213,7 +214,7 @@ def run_program(
         return pulumi.Output.from_input(asyncio.ensure_future(collect()))
 
     try:
-        with _environment({"ENVIRONMENT_SUFFIX": environment_suffix}):
+        with environment_overrides({"ENVIRONMENT_SUFFIX": environment_suffix}):
             program()
     finally:
         loop.close()
