@@ -7,6 +7,7 @@ file is ever read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -170,10 +171,12 @@ class Discovered:
 
     @cached_property
     def log_groups(self) -> dict[str, dict[str, Any]]:
-        groups = self.client("logs").describe_log_groups(
+        return {g["logGroupName"]: g for g in self._describe_log_groups()}
+
+    def _describe_log_groups(self) -> list[dict[str, Any]]:
+        return self.client("logs").describe_log_groups(
             logGroupNamePrefix=f"/{self.project}/{self.suffix}/"
         )["logGroups"]
-        return {g["logGroupName"]: g for g in groups}
 
     def role(self, role: str) -> dict[str, Any]:
         return self.client("iam").get_role(RoleName=self.name(role))["Role"]
@@ -181,53 +184,31 @@ class Discovered:
     # --- what is left ---
     def remaining(self) -> list[str]:
         """Everything of this stack that still exists; empty after a clean destroy."""
-        found = [
-            f"vpc {v['VpcId']}"
-            for v in self.client("ec2").describe_vpcs(Filters=self._tag_filter)["Vpcs"]
-        ]
-        found += [
-            f"{kind} {item}"
-            for kind, item in [
-                (
-                    "load balancer",
-                    self._exists(
-                        lambda: self.client("elbv2").describe_load_balancers(
-                            Names=[self.name("alb")]
-                        )
-                    ),
-                ),
-                (
-                    "target group",
-                    self._exists(
-                        lambda: self.client("elbv2").describe_target_groups(
-                            Names=[self.name("app")]
-                        )
-                    ),
-                ),
-                (
-                    "role",
-                    self._exists(lambda: self.client("iam").get_role(RoleName=self.name("exec"))),
-                ),
-            ]
-            if item
-        ]
-        clusters = self.client("ecs").describe_clusters(clusters=[self.name("cluster")])["clusters"]
-        found += [f"cluster {c['clusterName']}" for c in clusters if c["status"] == "ACTIVE"]
-        groups = self.client("logs").describe_log_groups(
-            logGroupNamePrefix=f"/{self.project}/{self.suffix}/"
-        )
-        found += [f"log group {g['logGroupName']}" for g in groups["logGroups"]]
-        addresses = self.client("ec2").describe_addresses(Filters=self._tag_filter)["Addresses"]
+        ec2, elbv2 = self.client("ec2"), self.client("elbv2")
+        found = [f"vpc {v['VpcId']}" for v in ec2.describe_vpcs(Filters=self._tag_filter)["Vpcs"]]
+        addresses = ec2.describe_addresses(Filters=self._tag_filter)["Addresses"]
         found += [f"elastic ip {a['AllocationId']}" for a in addresses]
+        named = {
+            "load balancer": lambda: elbv2.describe_load_balancers(Names=[self.name("alb")]),
+            "target group": lambda: elbv2.describe_target_groups(Names=[self.name("app")]),
+            "role": lambda: self.client("iam").get_role(RoleName=self.name("exec")),
+        }
+        found += [kind for kind, probe in named.items() if _exists(probe)]
+        clusters = self.client("ecs").describe_clusters(clusters=[self.name("cluster")])
+        found += [
+            f"cluster {c['clusterName']}" for c in clusters["clusters"] if c["status"] == "ACTIVE"
+        ]
+        found += [f"log group {g['logGroupName']}" for g in self._describe_log_groups()]
         return found
 
-    @staticmethod
-    def _exists(call: Any) -> str:
-        try:
-            call()
-        except ClientError:
-            return ""
-        return "present"
+
+def _exists(probe: Callable[[], Any]) -> bool:
+    """A describe/get call that raises a not-found error when the resource is gone."""
+    try:
+        probe()
+    except ClientError:
+        return False
+    return True
 
 
 def tags_of(item: dict[str, Any]) -> dict[str, str]:

@@ -274,10 +274,6 @@ class MotoCloud(Mocks):
         return removed
 
 
-def _int(value: Any) -> int:
-    return int(value)
-
-
 # --- EC2 networking --------------------------------------------------------------------
 
 
@@ -415,7 +411,7 @@ def _flow_log(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         LogDestinationType=i["logDestinationType"],
         LogDestination=i["logDestination"],
         DeliverLogsPermissionArn=i["iamRoleArn"],
-        MaxAggregationInterval=_int(i.get("maxAggregationInterval", 600)),
+        MaxAggregationInterval=int(i.get("maxAggregationInterval", 600)),
         **ctx.ec2_tags("vpc-flow-log"),
     )
     if result.get("Unsuccessful"):
@@ -442,8 +438,8 @@ def _security_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any
 def _permission(i: dict[str, Any]) -> dict[str, Any]:
     permission: dict[str, Any] = {
         "IpProtocol": i["ipProtocol"],
-        "FromPort": _int(i["fromPort"]),
-        "ToPort": _int(i["toPort"]),
+        "FromPort": int(i["fromPort"]),
+        "ToPort": int(i["toPort"]),
     }
     description = i.get("description", "")
     if "cidrIpv4" in i:
@@ -484,9 +480,7 @@ def _log_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     logs = ctx.clients("logs")
     logs.create_log_group(logGroupName=i["name"], **ctx.tags_map("tags"))
     if i.get("retentionInDays"):
-        logs.put_retention_policy(
-            logGroupName=i["name"], retentionInDays=_int(i["retentionInDays"])
-        )
+        logs.put_retention_policy(logGroupName=i["name"], retentionInDays=int(i["retentionInDays"]))
     group = logs.describe_log_groups(logGroupNamePrefix=i["name"])["logGroups"][0]
     return i["name"], {"arn": group["arn"].removesuffix(":*")}
 
@@ -525,7 +519,7 @@ def _load_balancer(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]
         "deletion_protection.enabled": i.get("enableDeletionProtection", False),
         "routing.http.drop_invalid_header_fields.enabled": i.get("dropInvalidHeaderFields", False),
         "routing.http.desync_mitigation_mode": i.get("desyncMitigationMode", "defensive"),
-        "idle_timeout.timeout_seconds": _int(i.get("idleTimeout", 60)),
+        "idle_timeout.timeout_seconds": int(i.get("idleTimeout", 60)),
     }
     elbv2.modify_load_balancer_attributes(
         LoadBalancerArn=lb["LoadBalancerArn"],
@@ -555,16 +549,16 @@ def _target_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]
     group = elbv2.create_target_group(
         Name=i["name"],
         Protocol=i["protocol"],
-        Port=_int(i["port"]),
+        Port=int(i["port"]),
         VpcId=i["vpcId"],
         TargetType=i.get("targetType", "instance"),
         HealthCheckEnabled=bool(check.get("enabled", True)),
         HealthCheckPath=check.get("path", "/"),
         HealthCheckProtocol=check.get("protocol", "HTTP"),
-        HealthCheckIntervalSeconds=_int(check.get("interval", 30)),
-        HealthCheckTimeoutSeconds=_int(check.get("timeout", 5)),
-        HealthyThresholdCount=_int(check.get("healthyThreshold", 3)),
-        UnhealthyThresholdCount=_int(check.get("unhealthyThreshold", 3)),
+        HealthCheckIntervalSeconds=int(check.get("interval", 30)),
+        HealthCheckTimeoutSeconds=int(check.get("timeout", 5)),
+        HealthyThresholdCount=int(check.get("healthyThreshold", 3)),
+        UnhealthyThresholdCount=int(check.get("unhealthyThreshold", 3)),
         Matcher={"HttpCode": check.get("matcher", "200")},
         **ctx.tags_arg("Tags"),
     )["TargetGroups"][0]
@@ -574,7 +568,7 @@ def _target_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]
         Attributes=[
             {
                 "Key": "deregistration_delay.timeout_seconds",
-                "Value": str(_int(i.get("deregistrationDelay", 300))),
+                "Value": str(int(i.get("deregistrationDelay", 300))),
             }
         ],
     )
@@ -605,7 +599,7 @@ def _listener(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     listener = ctx.clients("elbv2").create_listener(
         LoadBalancerArn=i["loadBalancerArn"],
         Protocol=i["protocol"],
-        Port=_int(i["port"]),
+        Port=int(i["port"]),
         DefaultActions=[_listener_action(a) for a in i["defaultActions"]],
         **ctx.tags_arg("Tags"),
         **extra,
@@ -657,7 +651,7 @@ def _service(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         cluster=i["cluster"],
         serviceName=i["name"],
         taskDefinition=i["taskDefinition"],
-        desiredCount=_int(i.get("desiredCount", 1)),
+        desiredCount=int(i.get("desiredCount", 1)),
         launchType=i["launchType"],
         platformVersion=i.get("platformVersion", "LATEST"),
         networkConfiguration={
@@ -671,16 +665,16 @@ def _service(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
             {
                 "targetGroupArn": lb["targetGroupArn"],
                 "containerName": lb["containerName"],
-                "containerPort": _int(lb["containerPort"]),
+                "containerPort": int(lb["containerPort"]),
             }
             for lb in i.get("loadBalancers", [])
         ],
         deploymentConfiguration={
             "deploymentCircuitBreaker": breaker,
-            "minimumHealthyPercent": _int(i.get("deploymentMinimumHealthyPercent", 100)),
-            "maximumPercent": _int(i.get("deploymentMaximumPercent", 200)),
+            "minimumHealthyPercent": int(i.get("deploymentMinimumHealthyPercent", 100)),
+            "maximumPercent": int(i.get("deploymentMaximumPercent", 200)),
         },
-        healthCheckGracePeriodSeconds=_int(i.get("healthCheckGracePeriodSeconds", 0)),
+        healthCheckGracePeriodSeconds=int(i.get("healthCheckGracePeriodSeconds", 0)),
         enableECSManagedTags=bool(i.get("enableEcsManagedTags", False)),
         propagateTags=i.get("propagateTags", "NONE"),
         enableExecuteCommand=bool(i.get("enableExecuteCommand", False)),
@@ -700,8 +694,8 @@ def _scalable_target(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, An
         ServiceNamespace=i["serviceNamespace"],
         ResourceId=i["resourceId"],
         ScalableDimension=i["scalableDimension"],
-        MinCapacity=_int(i["minCapacity"]),
-        MaxCapacity=_int(i["maxCapacity"]),
+        MinCapacity=int(i["minCapacity"]),
+        MaxCapacity=int(i["maxCapacity"]),
         **ctx.tags_map("Tags"),
     )
     return i["resourceId"], {"arn": result.get("ScalableTargetARN", "")}
@@ -722,8 +716,8 @@ def _scaling_policy(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any
         TargetTrackingScalingPolicyConfiguration={
             "TargetValue": float(config["targetValue"]),
             "PredefinedMetricSpecification": spec,
-            "ScaleInCooldown": _int(config.get("scaleInCooldown", 300)),
-            "ScaleOutCooldown": _int(config.get("scaleOutCooldown", 300)),
+            "ScaleInCooldown": int(config.get("scaleInCooldown", 300)),
+            "ScaleOutCooldown": int(config.get("scaleOutCooldown", 300)),
         },
     )
     return i["name"], {"arn": policy["PolicyARN"]}

@@ -32,7 +32,7 @@ class FakeCloud(Mocks):
         answers = {
             "aws:index/getAvailabilityZones:getAvailabilityZones": lambda: {
                 "names": self.zones,
-                "zoneIds": [f"use1-az{i + 1}" for i in range(len(self.zones))],
+                "zoneIds": [f"{self.region}-az{i + 1}" for i in range(len(self.zones))],
                 "id": self.region,
             },
             "aws:index/getCallerIdentity:getCallerIdentity": lambda: {
