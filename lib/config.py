@@ -153,6 +153,105 @@ class ServiceSettings(_Settings):
         return self
 
 
+DatabaseEngine = Literal["aurora-postgresql", "aurora-mysql", "postgres", "mysql"]
+# Version shapes per engine; which versions a region offers is checked with
+# `aws rds describe-db-engine-versions` (see the README).
+ENGINE_VERSION_PATTERNS = {
+    "aurora-postgresql": re.compile(r"^(1[3-9])\.\d+$"),
+    "postgres": re.compile(r"^(1[3-9])\.\d+$"),
+    "aurora-mysql": re.compile(r"^(8\.0)\.mysql_aurora\.3\.\d{2}\.\d+$"),
+    "mysql": re.compile(r"^(8\.0|8\.4)\.\d+$"),
+}
+RESERVED_DB_USERS = frozenset({"admin", "postgres", "rdsadmin", "root", "mysql", "master"})
+
+
+class DatabaseSettings(_Settings):
+    """Aurora (serverless v2 or provisioned) or a plain RDS instance."""
+
+    engine: DatabaseEngine
+    engine_version: str
+    port: int = Field(ge=1150, le=65535)
+    master_username: str = Field(pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,15}$")
+    database_name: str = Field(pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$")
+    serverless: bool
+    min_capacity: float = Field(ge=0, le=256)
+    max_capacity: float = Field(ge=1, le=256)
+    instance_class: str = Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+    reader_count: int = Field(ge=0, le=15)
+    allocated_storage_gb: int = Field(ge=20, le=65536)
+    multi_az: bool
+    backup_retention_days: int = Field(ge=1, le=35)
+    performance_insights: bool
+    monitoring_interval_seconds: Literal[0, 1, 5, 10, 15, 30, 60]
+    rotation_days: int | None = Field(default=None, ge=1, le=365)
+    rotation_lambda_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws(?:-[a-z]+)*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+$"
+    )
+
+    @property
+    def aurora(self) -> bool:
+        return self.engine.startswith("aurora-")
+
+    @property
+    def family(self) -> str:
+        """Parameter group family, e.g. aurora-postgresql16 or mysql8.0."""
+        major = ENGINE_VERSION_PATTERNS[self.engine].match(self.engine_version)
+        assert major is not None
+        return f"{self.engine}{major[1]}"
+
+    @property
+    def postgres(self) -> bool:
+        return self.engine.endswith("postgres") or self.engine.endswith("postgresql")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DatabaseSettings:
+        if not ENGINE_VERSION_PATTERNS[self.engine].match(self.engine_version):
+            raise ValueError(
+                f"engineVersion {self.engine_version!r} does not look like a {self.engine} "
+                f"version (pattern {ENGINE_VERSION_PATTERNS[self.engine].pattern})"
+            )
+        if self.master_username.lower() in RESERVED_DB_USERS:
+            raise ValueError(f"masterUsername {self.master_username!r} is reserved by the engine")
+        if self.min_capacity > self.max_capacity:
+            raise ValueError(
+                f"minCapacity {self.min_capacity} exceeds maxCapacity {self.max_capacity}"
+            )
+        if (self.min_capacity * 2) % 1 or (self.max_capacity * 2) % 1:
+            raise ValueError("minCapacity and maxCapacity go in steps of 0.5 ACU")
+        if self.serverless and not self.aurora:
+            raise ValueError(f"serverless applies to Aurora only, not {self.engine}")
+        if self.rotation_days and not self.rotation_lambda_arn:
+            raise ValueError("rotationDays needs rotationLambdaArn (the function that rotates)")
+        return self
+
+
+class CacheSettings(_Settings):
+    """The Redis or Valkey replication group."""
+
+    engine: Literal["redis", "valkey"]
+    engine_version: str = Field(pattern=r"^\d+\.\d+$")
+    node_type: str = Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+    replicas: int = Field(ge=0, le=5)
+    snapshot_retention_days: int = Field(ge=0, le=35)
+    log_retention_days: RetentionDays
+
+
+class StorageSettings(_Settings):
+    """Buckets, keys and secrets: how long deleted things linger."""
+
+    noncurrent_version_days: int = Field(ge=1, le=3650)
+    log_expiration_days: int = Field(ge=1, le=3650)
+    kms_deletion_window_days: int = Field(ge=7, le=30)
+    secret_recovery_window_days: int
+
+    @field_validator("secret_recovery_window_days")
+    @classmethod
+    def _window(cls, days: int) -> int:
+        if days != 0 and not 7 <= days <= 30:
+            raise ValueError("must be 0 (delete at once) or 7-30")
+        return days
+
+
 class Settings(_Settings):
     """The whole, validated configuration of one stack."""
 
@@ -170,6 +269,9 @@ class Settings(_Settings):
     network: NetworkSettings
     load_balancer: LoadBalancerSettings
     service: ServiceSettings
+    database: DatabaseSettings
+    cache: CacheSettings
+    storage: StorageSettings
 
     @field_validator("environment_suffix")
     @classmethod
@@ -235,8 +337,49 @@ _DEFAULT_LOAD_BALANCER = {
     "idleTimeoutSeconds": 60,
     "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
 }
+# Per engine: a default version available in every commercial region when written, its port.
+ENGINE_DEFAULTS: dict[str, tuple[str, int]] = {
+    "aurora-postgresql": ("16.4", 5432),
+    "postgres": ("16.4", 5432),
+    "aurora-mysql": ("8.0.mysql_aurora.3.08.0", 3306),
+    "mysql": ("8.0.40", 3306),
+}
+_DEFAULT_DATABASE = {
+    "engine": "aurora-postgresql",
+    "engineVersion": ENGINE_DEFAULTS["aurora-postgresql"][0],
+    "port": ENGINE_DEFAULTS["aurora-postgresql"][1],
+    "masterUsername": "tapadmin",
+    "databaseName": "app",
+    "serverless": True,
+    "instanceClass": "db.t4g.medium",
+    "allocatedStorageGb": 20,
+}
+_DEFAULT_CACHE = {"engine": "redis", "engineVersion": "7.1"}
 TIER_DEFAULTS: dict[str, dict[str, Any]] = {
     "dev": {
+        "database": {
+            **_DEFAULT_DATABASE,
+            "minCapacity": 0,
+            "maxCapacity": 2,
+            "readerCount": 0,
+            "multiAz": False,
+            "backupRetentionDays": 1,
+            "performanceInsights": False,
+            "monitoringIntervalSeconds": 0,
+        },
+        "cache": {
+            **_DEFAULT_CACHE,
+            "nodeType": "cache.t4g.micro",
+            "replicas": 0,
+            "snapshotRetentionDays": 0,
+            "logRetentionDays": 7,
+        },
+        "storage": {
+            "noncurrentVersionDays": 7,
+            "logExpirationDays": 30,
+            "kmsDeletionWindowDays": 7,
+            "secretRecoveryWindowDays": 0,
+        },
         "compute": "ecs",
         "deletionProtection": False,
         "tags": {},
@@ -262,6 +405,29 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         },
     },
     "staging": {
+        "database": {
+            **_DEFAULT_DATABASE,
+            "minCapacity": 0.5,
+            "maxCapacity": 4,
+            "readerCount": 1,
+            "multiAz": False,
+            "backupRetentionDays": 7,
+            "performanceInsights": False,
+            "monitoringIntervalSeconds": 0,
+        },
+        "cache": {
+            **_DEFAULT_CACHE,
+            "nodeType": "cache.t4g.small",
+            "replicas": 1,
+            "snapshotRetentionDays": 1,
+            "logRetentionDays": 30,
+        },
+        "storage": {
+            "noncurrentVersionDays": 30,
+            "logExpirationDays": 90,
+            "kmsDeletionWindowDays": 7,
+            "secretRecoveryWindowDays": 0,
+        },
         "compute": "ecs",
         "deletionProtection": False,
         "tags": {},
@@ -287,6 +453,29 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         },
     },
     "prod": {
+        "database": {
+            **_DEFAULT_DATABASE,
+            "minCapacity": 1,
+            "maxCapacity": 16,
+            "readerCount": 1,
+            "multiAz": True,
+            "backupRetentionDays": 14,
+            "performanceInsights": True,
+            "monitoringIntervalSeconds": 60,
+        },
+        "cache": {
+            **_DEFAULT_CACHE,
+            "nodeType": "cache.t4g.small",
+            "replicas": 2,
+            "snapshotRetentionDays": 7,
+            "logRetentionDays": 90,
+        },
+        "storage": {
+            "noncurrentVersionDays": 90,
+            "logExpirationDays": 365,
+            "kmsDeletionWindowDays": 30,
+            "secretRecoveryWindowDays": 30,
+        },
         "compute": "ecs",
         "deletionProtection": True,
         "tags": {},
@@ -349,6 +538,7 @@ def load_settings(
             "tap:compute = 'asg': the EC2 Auto Scaling runtime is not available yet; use 'ecs'"
         )
     merged = _deep_merge(copy.deepcopy(TIER_DEFAULTS[tier]), dict(values))
+    _engine_defaults(merged, values.get("database"))
     merged.update(
         project=project,
         stack=stack,
@@ -384,6 +574,18 @@ def _parse(value: Any) -> Any:
         except json.JSONDecodeError:
             return value
     return value
+
+
+def _engine_defaults(merged: dict[str, Any], chosen: Any) -> None:
+    """Another engine brings its own version, port and serverless default unless set."""
+    if not isinstance(chosen, Mapping) or chosen.get("engine") not in ENGINE_DEFAULTS:
+        return
+    engine = chosen["engine"]
+    version, port = ENGINE_DEFAULTS[engine]
+    implied = {"engineVersion": version, "port": port, "serverless": engine.startswith("aurora-")}
+    for key, value in implied.items():
+        if key not in chosen:
+            merged["database"][key] = value
 
 
 def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

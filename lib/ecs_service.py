@@ -1,7 +1,8 @@
 """The app on ECS Fargate: cluster, task definition, service and its autoscaling.
 
-The execution role may only write the service's log group; the task role starts empty, so
-the app holds no AWS permission it was not given on purpose.
+The execution role may only write the service's log group, pull images and read exactly the
+stack's secrets; the task role may only use the assets bucket, so the app holds no AWS
+permission it was not given on purpose.
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ class EcsServiceArgs:
     cpu: int
     memory: int
     architecture: str
-    environment: Mapping[str, str]
+    environment: Mapping[str, pulumi.Input[str]]
+    secrets: Mapping[str, pulumi.Input[str]]
+    secret_arns: Sequence[pulumi.Input[str]]
+    kms_key_arn: pulumi.Input[str]
+    assets_bucket_arn: pulumi.Input[str]
     desired_count: int
     min_count: int
     max_count: int
@@ -44,7 +49,11 @@ class EcsServiceArgs:
 
 
 def container_definitions(args: EcsServiceArgs, log_group: pulumi.Input[str]) -> pulumi.Output[str]:
-    """One read-only, non-privileged container that logs to CloudWatch in the stack's region."""
+    """One read-only, non-privileged container that logs to CloudWatch in the stack's region.
+
+    Plain settings go in `environment`; credentials only ever in `secrets`, which ECS resolves
+    from Secrets Manager at start, so they never appear in the task definition.
+    """
     definition: dict[str, object] = {
         "name": CONTAINER_NAME,
         "image": args.image,
@@ -53,6 +62,7 @@ def container_definitions(args: EcsServiceArgs, log_group: pulumi.Input[str]) ->
         "privileged": False,
         "portMappings": [{"containerPort": args.port, "protocol": "tcp"}],
         "environment": [{"name": k, "value": v} for k, v in sorted(args.environment.items())],
+        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(args.secrets.items())],
         "logConfiguration": {
             "logDriver": "awslogs",
             "options": {
@@ -87,6 +97,7 @@ class EcsService(pulumi.ComponentResource):
             f"{name}-logs",
             name=namer.log_group("app"),
             retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
             opts=child,
         )
         trust = assume_role("ecs-tasks.amazonaws.com", source_account=args.aws.account_id)
@@ -124,10 +135,37 @@ class EcsService(pulumi.ComponentResource):
             policy=allow(["ecr:GetAuthorizationToken"], ["*"]),
             opts=child,
         )
+        aws.iam.RolePolicy(
+            f"{name}-execution-secrets",
+            role=self.execution_role.id,
+            policy=allow(["secretsmanager:GetSecretValue"], list(args.secret_arns)),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-execution-decrypt",
+            role=self.execution_role.id,
+            policy=allow(["kms:Decrypt"], [args.kms_key_arn]),
+            opts=child,
+        )
         self.task_role = aws.iam.Role(
             f"{name}-task-role",
             name=namer.name("task", Service.IAM_ROLE),
             assume_role_policy=trust,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-task-assets",
+            role=self.task_role.id,
+            policy=allow(
+                ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+                [args.assets_bucket_arn, pulumi.Output.concat(args.assets_bucket_arn, "/*")],
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-task-assets-key",
+            role=self.task_role.id,
+            policy=allow(["kms:Decrypt", "kms:GenerateDataKey"], [args.kms_key_arn]),
             opts=child,
         )
         self.task_definition = aws.ecs.TaskDefinition(

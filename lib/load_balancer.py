@@ -30,6 +30,9 @@ class LoadBalancerArgs:
     deletion_protection: bool
     certificate_arn: str | None
     ssl_policy: str
+    access_logs_bucket: pulumi.Input[str]
+    access_logs_prefix: str
+    access_logs_ready: Sequence[pulumi.Resource]
 
 
 class LoadBalancer(pulumi.ComponentResource):
@@ -53,7 +56,10 @@ class LoadBalancer(pulumi.ComponentResource):
             desync_mitigation_mode="defensive",
             enable_deletion_protection=args.deletion_protection,
             idle_timeout=args.idle_timeout_seconds,
-            opts=child,
+            access_logs=aws.lb.LoadBalancerAccessLogsArgs(
+                bucket=args.access_logs_bucket, prefix=args.access_logs_prefix, enabled=True
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.access_logs_ready)),
         )
         self.target_group = aws.lb.TargetGroup(
             f"{name}-tg",

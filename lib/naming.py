@@ -38,6 +38,10 @@ class Service(Enum):
     SECURITY_GROUP = _Rule(255, re.compile(r"^[\w .:/()#,@\[\]+=&;{}!$*-]+$"))
     LOG_GROUP = _Rule(512, re.compile(r"^[\w./#-]+$"))
     TAG = _Rule(256, re.compile(r"^.+$"))
+    S3_BUCKET = _Rule(63, re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"))
+    RDS = _Rule(63, re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$"))
+    ELASTICACHE = _Rule(40, re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$"))
+    SECRET = _Rule(512, re.compile(r"^[\w/+=.@-]+$"))
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,15 @@ class Namer:
 
     def log_group(self, role: str) -> str:
         return _checked(f"/{self.project}/{self.suffix}/{role}", Service.LOG_GROUP)
+
+    def secret(self, role: str) -> str:
+        return _checked(f"{self.project}/{self.suffix}/{role}", Service.SECRET)
+
+    def bucket(self, role: str, account_id: str, region: str) -> str:
+        """Globally unique: the account and region join the usual name."""
+        return _checked(
+            f"{self.project}-{role}-{self.suffix}-{account_id}-{region}", Service.S3_BUCKET
+        )
 
 
 def _checked(name: str, service: Service) -> str:

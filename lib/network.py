@@ -40,6 +40,7 @@ class NetworkArgs:
     availability_zones: tuple[str, ...]
     nat_strategy: NatStrategy
     flow_log_retention_days: int
+    kms_key_arn: pulumi.Input[str]
 
 
 class Network(pulumi.ComponentResource):
@@ -202,6 +203,7 @@ class Network(pulumi.ComponentResource):
             f"{name}-flow-logs",
             name=args.namer.log_group("vpc-flow-logs"),
             retention_in_days=args.flow_log_retention_days,
+            kms_key_id=args.kms_key_arn,
             opts=child,
         )
         role = aws.iam.Role(

@@ -53,64 +53,111 @@ class SecurityGroups(pulumi.ComponentResource):
         alb_id, app_id, port = self.alb.id, self.app.id, args.app_port
         for listener_port in (80, 443) if args.https else (80,):
             for i, cidr in enumerate(args.ingress_cidrs):
-                self._rule(
+                tcp_rule(
+                    self,
                     f"{name}-alb-in-{listener_port}-{i}",
-                    "ingress",
-                    alb_id,
-                    listener_port,
-                    f"Clients to the load balancer on {listener_port}",
+                    direction="ingress",
+                    group_id=alb_id,
+                    port=listener_port,
+                    description=f"Clients to the load balancer on {listener_port}",
                     cidr_ipv4=cidr,
                 )
-        self._rule(
+        tcp_rule(
+            self,
             f"{name}-alb-out-app",
-            "egress",
-            alb_id,
-            port,
-            "Load balancer to the app tasks",
+            direction="egress",
+            group_id=alb_id,
+            port=port,
+            description="Load balancer to the app tasks",
             referenced_security_group_id=app_id,
         )
-        self._rule(
+        tcp_rule(
+            self,
             f"{name}-app-in-alb",
-            "ingress",
-            app_id,
-            port,
-            "Load balancer to the app port",
+            direction="ingress",
+            group_id=app_id,
+            port=port,
+            description="Load balancer to the app port",
             referenced_security_group_id=alb_id,
         )
-        self._rule(
+        tcp_rule(
+            self,
             f"{name}-app-out-https",
-            "egress",
-            app_id,
-            443,
-            "App to AWS APIs and image registries over HTTPS",
+            direction="egress",
+            group_id=app_id,
+            port=443,
+            description="App to AWS APIs and image registries over HTTPS",
             cidr_ipv4="0.0.0.0/0",
         )
         self.register_outputs(
             {"albSecurityGroupId": self.alb.id, "appSecurityGroupId": self.app.id}
         )
 
-    def _rule(
-        self,
-        name: str,
-        direction: str,
-        group_id: pulumi.Input[str],
-        port: int,
-        description: str,
-        **peer: pulumi.Input[str],
-    ) -> None:
-        """One TCP port, one peer (`cidr_ipv4` or `referenced_security_group_id`)."""
-        rule = (
-            aws.vpc.SecurityGroupIngressRule
-            if direction == "ingress"
-            else aws.vpc.SecurityGroupEgressRule
-        )
-        rule(
-            name,
-            security_group_id=group_id,
-            description=description,
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            opts=pulumi.ResourceOptions(parent=self),
-            **peer,
-        )
+
+def tcp_rule(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    direction: str,
+    group_id: pulumi.Input[str],
+    port: int,
+    description: str,
+    **peer: pulumi.Input[str],
+) -> None:
+    """One TCP port, one peer (`cidr_ipv4` or `referenced_security_group_id`)."""
+    rule = (
+        aws.vpc.SecurityGroupIngressRule
+        if direction == "ingress"
+        else aws.vpc.SecurityGroupEgressRule
+    )
+    rule(
+        name,
+        security_group_id=group_id,
+        description=description,
+        ip_protocol="tcp",
+        from_port=port,
+        to_port=port,
+        opts=pulumi.ResourceOptions(parent=parent),
+        **peer,
+    )
+
+
+def reachable_from_app(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    namer: Namer,
+    role: str,
+    vpc_id: pulumi.Input[str],
+    app_security_group_id: pulumi.Input[str],
+    port: int,
+    what: str,
+) -> aws.ec2.SecurityGroup:
+    """A data-tier group that admits `port` from the app group, and the app's way out to it."""
+    group = aws.ec2.SecurityGroup(
+        f"{name}-sg",
+        name=namer.name(role, Service.SECURITY_GROUP),
+        description=f"{what}: port {port} from the app tasks only",
+        vpc_id=vpc_id,
+        tags={"Name": namer.name(role)},
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    tcp_rule(
+        parent,
+        f"{name}-in-app",
+        direction="ingress",
+        group_id=group.id,
+        port=port,
+        description=f"App tasks to {what}",
+        referenced_security_group_id=app_security_group_id,
+    )
+    tcp_rule(
+        parent,
+        f"{name}-app-out",
+        direction="egress",
+        group_id=app_security_group_id,
+        port=port,
+        description=f"App to {what}",
+        referenced_security_group_id=group.id,
+    )
+    return group

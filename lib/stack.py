@@ -6,11 +6,17 @@ provider once, here, so no component can drift to another region or hard-code an
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_aws as aws
 
+from lib.buckets import ALB_LOG_PREFIX, Buckets, BucketsArgs
+from lib.cache import Cache, CacheArgs
 from lib.config import Settings, SettingsError
+from lib.database import Database, DatabaseArgs
 from lib.ecs_service import EcsService, EcsServiceArgs
+from lib.kms import Kms, KmsArgs
 from lib.load_balancer import LoadBalancer, LoadBalancerArgs
 from lib.naming import Namer
 from lib.network import Network, NetworkArgs
@@ -27,8 +33,18 @@ def create_provider(settings: Settings) -> aws.Provider:
     )
 
 
-def discover(settings: Settings, provider: aws.Provider) -> tuple[AwsContext, tuple[str, ...]]:
-    """Account, partition and the AZs to use; fails before any AWS resource is declared."""
+@dataclass(frozen=True)
+class Environment:
+    """What the provider reports about where the stack runs."""
+
+    aws: AwsContext
+    zones: tuple[str, ...]
+    elb_log_principal_arn: str
+
+
+def discover(settings: Settings, provider: aws.Provider) -> Environment:
+    """Account, partition, AZs and the region's ELB log account; fails before any AWS
+    resource is declared."""
     invoke = pulumi.InvokeOptions(provider=provider)
     identity = aws.get_caller_identity(opts=invoke)
     partition = aws.get_partition(opts=invoke)
@@ -43,7 +59,11 @@ def discover(settings: Settings, provider: aws.Provider) -> tuple[AwsContext, tu
     context = AwsContext(
         region=region.region, account_id=identity.account_id, partition=partition.partition
     )
-    return context, tuple(sorted(zones.names)[:wanted])
+    return Environment(
+        aws=context,
+        zones=tuple(sorted(zones.names)[:wanted]),
+        elb_log_principal_arn=aws.elb.get_service_account(opts=invoke).arn,
+    )
 
 
 class TapStack(pulumi.ComponentResource):
@@ -53,14 +73,24 @@ class TapStack(pulumi.ComponentResource):
         self,
         name: str,
         settings: Settings,
-        context: AwsContext,
-        zones: tuple[str, ...],
+        env: Environment,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("tap:index:TapStack", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         namer = Namer(settings.project, settings.environment_suffix)
         net, lb, svc = settings.network, settings.load_balancer, settings.service
+        context, zones, storage = env.aws, env.zones, settings.storage
+        protect = settings.deletion_protection
+
+        self.kms = Kms(
+            "kms",
+            KmsArgs(
+                namer=namer, aws=context, deletion_window_days=storage.kms_deletion_window_days
+            ),
+            opts=child,
+        )
+        key_arn = self.kms.key.arn
 
         self.network = Network(
             "network",
@@ -71,6 +101,7 @@ class TapStack(pulumi.ComponentResource):
                 availability_zones=zones,
                 nat_strategy=net.nat_strategy,
                 flow_log_retention_days=net.flow_log_retention_days,
+                kms_key_arn=key_arn,
             ),
             opts=child,
         )
@@ -82,6 +113,49 @@ class TapStack(pulumi.ComponentResource):
                 ingress_cidrs=lb.ingress_cidrs,
                 https=settings.https,
                 app_port=svc.port,
+            ),
+            opts=child,
+        )
+        self.buckets = Buckets(
+            "storage",
+            BucketsArgs(
+                namer=namer,
+                aws=context,
+                kms_key_arn=key_arn,
+                elb_log_principal_arn=env.elb_log_principal_arn,
+                noncurrent_version_days=storage.noncurrent_version_days,
+                log_expiration_days=storage.log_expiration_days,
+                force_destroy=not protect,
+            ),
+            opts=child,
+        )
+        self.database = Database(
+            "database",
+            DatabaseArgs(
+                namer=namer,
+                aws=context,
+                settings=settings.database,
+                vpc_id=self.network.vpc.id,
+                subnet_ids=self.network.isolated_subnet_ids,
+                availability_zones=zones,
+                app_security_group_id=self.security.app.id,
+                kms_key_arn=key_arn,
+                protect=protect,
+                secret_recovery_window_days=storage.secret_recovery_window_days,
+            ),
+            opts=child,
+        )
+        self.cache = Cache(
+            "cache",
+            CacheArgs(
+                namer=namer,
+                settings=settings.cache,
+                vpc_id=self.network.vpc.id,
+                subnet_ids=self.network.isolated_subnet_ids,
+                app_security_group_id=self.security.app.id,
+                kms_key_arn=key_arn,
+                protect=protect,
+                secret_recovery_window_days=storage.secret_recovery_window_days,
             ),
             opts=child,
         )
@@ -98,9 +172,12 @@ class TapStack(pulumi.ComponentResource):
                 health_check_interval_seconds=lb.health_check_interval_seconds,
                 deregistration_delay_seconds=lb.deregistration_delay_seconds,
                 idle_timeout_seconds=lb.idle_timeout_seconds,
-                deletion_protection=settings.deletion_protection,
+                deletion_protection=protect,
                 certificate_arn=settings.certificate_arn,
                 ssl_policy=lb.ssl_policy,
+                access_logs_bucket=self.buckets.names["alb-logs"],
+                access_logs_prefix=ALB_LOG_PREFIX,
+                access_logs_ready=[self.buckets.policies["alb-logs"]],
             ),
             opts=child,
         )
@@ -121,7 +198,11 @@ class TapStack(pulumi.ComponentResource):
                 cpu=svc.cpu,
                 memory=svc.memory,
                 architecture=svc.architecture,
-                environment=svc.environment,
+                environment={**svc.environment, **self._app_settings(settings)},
+                secrets=self._app_secrets(),
+                secret_arns=[self.database.secret.arn, self.cache.secret.arn],
+                kms_key_arn=key_arn,
+                assets_bucket_arn=self.buckets.buckets["assets"].arn,
                 desired_count=svc.desired_count,
                 min_count=svc.min_count,
                 max_count=svc.max_count,
@@ -143,18 +224,51 @@ class TapStack(pulumi.ComponentResource):
             "serviceName": self.compute.service.name,
             "environmentSuffix": settings.environment_suffix,
             "region": context.region,
+            "kmsKeyArn": key_arn,
+            "dbWriterEndpoint": self.database.endpoint,
+            "dbReaderEndpoint": self.database.reader_endpoint,
+            "dbPort": settings.database.port,
+            "dbSecretArn": self.database.secret.arn,
+            "redisPrimaryEndpoint": self.cache.primary_endpoint,
+            "redisReaderEndpoint": self.cache.reader_endpoint,
+            "redisAuthSecretArn": self.cache.secret.arn,
+            "artifactsBucket": self.buckets.names["artifacts"],
+            "albLogsBucket": self.buckets.names["alb-logs"],
+            "assetsBucket": self.buckets.names["assets"],
         }
         self.register_outputs(self.outputs)
+
+    def _app_settings(self, settings: Settings) -> dict[str, pulumi.Input[str]]:
+        """Where the app finds its data tier; plain values, no credentials."""
+        return {
+            "DB_HOST": self.database.endpoint,
+            "DB_READER_HOST": self.database.reader_endpoint,
+            "DB_PORT": str(settings.database.port),
+            "DB_NAME": settings.database.database_name,
+            "DB_SECRET_ARN": self.database.secret.arn,
+            "REDIS_HOST": self.cache.primary_endpoint,
+            "REDIS_PORT": str(self.cache.port),
+            "REDIS_TLS": "true",
+            "REDIS_AUTH_SECRET_ARN": self.cache.secret.arn,
+            "ASSETS_BUCKET": self.buckets.names["assets"],
+        }
+
+    def _app_secrets(self) -> dict[str, pulumi.Input[str]]:
+        """Credentials, resolved by ECS from Secrets Manager (`arn:json-key::`)."""
+        db, cache = self.database.secret.arn, self.cache.secret.arn
+        return {
+            "DB_USERNAME": pulumi.Output.concat(db, ":username::"),
+            "DB_PASSWORD": pulumi.Output.concat(db, ":password::"),
+            "REDIS_AUTH_TOKEN": pulumi.Output.concat(cache, ":token::"),
+        }
 
 
 def build(settings: Settings) -> TapStack:
     provider = create_provider(settings)
-    context, zones = discover(settings, provider)
     return TapStack(
         settings.project,
         settings,
-        context,
-        zones,
+        discover(settings, provider),
         opts=pulumi.ResourceOptions(
             providers={"aws": provider}, protect=settings.deletion_protection
         ),

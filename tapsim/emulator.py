@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import secrets
 import socket
+import string
 import subprocess
 import sys
 import threading
@@ -25,14 +28,18 @@ from botocore.config import Config
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from tapsim.fake_cloud import partition_of
-from tapsim.runner import RunResult, environment_overrides, run_program
+from tapsim.runner import RunResult, environment_overrides, run_program, unwrap_secrets
 
 PROVIDER_TYPE = "pulumi:providers:aws"
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
 
 # Types the stacks use that moto cannot carry out; they are recorded and reported, never
 # silently skipped. Each entry says why.
-RECORDED_ONLY: dict[str, str] = {}
+RECORDED_ONLY: dict[str, str] = {
+    "aws:secretsmanager/secretRotation:SecretRotation": (
+        "rotation calls a Lambda function the stack does not own; moto cannot run it"
+    ),
+}
 
 
 class EmulatorError(RuntimeError):
@@ -73,6 +80,7 @@ class Server(Endpoint):
         super().__init__(f"http://127.0.0.1:{port}")
         self._process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -221,6 +229,11 @@ class MotoCloud(Mocks):
                 "id": identity["Arn"].split(":")[1],
             },
             "aws:index/getRegion:getRegion": {"name": region, "region": region, "id": region},
+            # moto has no ELB log-delivery account; the emulator's own account stands in.
+            "aws:elb/getServiceAccount:getServiceAccount": {
+                "arn": f"arn:{identity['Arn'].split(':')[1]}:iam::{identity['Account']}:root",
+                "id": identity["Account"],
+            },
         }
         if args.token not in answers:
             raise EmulatorError(f"the emulator does not answer invoke {args.token}")
@@ -229,12 +242,18 @@ class MotoCloud(Mocks):
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if not args.custom:
             return None, {}
-        inputs = dict(args.inputs)
+        wrapped = dict(args.inputs)
+        inputs = unwrap_secrets(wrapped)
         if args.typ == PROVIDER_TYPE:
             tags = json.loads(inputs.get("defaultTags") or "{}").get("tags") or {}
             provider_id = f"provider-{args.name}"
             self._providers[provider_id] = {"region": inputs["region"], "tags": tags}
             return provider_id, inputs
+        if args.typ.startswith("pulumi:providers:"):
+            return f"provider-{args.name}", inputs
+        if args.typ in LOCAL:
+            resource_id, extra = LOCAL[args.typ](inputs)
+            return resource_id, {**inputs, **extra}
         provider = self._provider(args.provider)
         region = provider["region"]
         context = Context(
@@ -255,7 +274,9 @@ class MotoCloud(Mocks):
             state["tagsAll"] = context.tags
         with self._lock:
             self.created.append(Created(args.typ, args.name, resource_id, region, state, emulated))
-        return resource_id, state
+        # Pulumi gets inputs back as sent, so secret inputs stay secret in dependent outputs.
+        changed = {k: v for k, v in state.items() if k not in inputs or v != inputs[k]}
+        return resource_id, {**wrapped, **changed}
 
     def destroy(self) -> list[Created]:
         """Deletes everything created, newest first, so dependents go before what they use."""
@@ -478,7 +499,8 @@ def _ec2_arn(ctx: Context, kind: str, resource_id: str) -> str:
 
 def _log_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     logs = ctx.clients("logs")
-    logs.create_log_group(logGroupName=i["name"], **ctx.tags_map("tags"))
+    extra = {"kmsKeyId": i["kmsKeyId"]} if i.get("kmsKeyId") else {}
+    logs.create_log_group(logGroupName=i["name"], **ctx.tags_map("tags"), **extra)
     if i.get("retentionInDays"):
         logs.put_retention_policy(logGroupName=i["name"], retentionInDays=int(i["retentionInDays"]))
     group = logs.describe_log_groups(logGroupNamePrefix=i["name"])["logGroups"][0]
@@ -521,9 +543,21 @@ def _load_balancer(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]
         "routing.http.desync_mitigation_mode": i.get("desyncMitigationMode", "defensive"),
         "idle_timeout.timeout_seconds": int(i.get("idleTimeout", 60)),
     }
+    access_logs = i.get("accessLogs") or {}
+    if access_logs.get("enabled"):
+        attributes.update(
+            {
+                "access_logs.s3.enabled": True,
+                "access_logs.s3.bucket": access_logs["bucket"],
+                "access_logs.s3.prefix": access_logs.get("prefix", ""),
+            }
+        )
     elbv2.modify_load_balancer_attributes(
         LoadBalancerArn=lb["LoadBalancerArn"],
-        Attributes=[{"Key": k, "Value": str(v).lower()} for k, v in attributes.items()],
+        Attributes=[
+            {"Key": k, "Value": str(v).lower() if isinstance(v, bool) else str(v)}
+            for k, v in attributes.items()
+        ],
     )
     arn = lb["LoadBalancerArn"]
     return arn, {
@@ -735,7 +769,419 @@ def _by(call: str, **params: str) -> Deleter:
 
 
 def _ignore(_ctx: Context, _id: str, _state: dict[str, Any]) -> None:
-    """The default security group lives and dies with its VPC."""
+    """Lives and dies with its parent (the VPC's default group, a bucket's versioning)."""
+
+
+def _keep(_ctx: Context, _id: str, _state: dict[str, Any]) -> None:
+    """moto cannot delete it; listed in UNDELETABLE and reported, not hidden."""
+
+
+# --- KMS, Secrets Manager and local values ----------------------------------------------
+
+
+def _kms_key(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    kms = ctx.clients("kms")
+    key = kms.create_key(
+        Description=i.get("description", ""),
+        Policy=i["policy"],
+        **ctx.tags_arg("Tags", "TagKey", "TagValue"),
+    )["KeyMetadata"]
+    if i.get("enableKeyRotation"):
+        kms.enable_key_rotation(KeyId=key["KeyId"])
+    return key["KeyId"], {"keyId": key["KeyId"], "arn": key["Arn"]}
+
+
+def _delete_kms_key(ctx: Context, key_id: str, state: dict[str, Any]) -> None:
+    ctx.clients("kms").schedule_key_deletion(
+        KeyId=key_id, PendingWindowInDays=int(state.get("deletionWindowInDays", 30))
+    )
+
+
+def _kms_alias(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    ctx.clients("kms").create_alias(AliasName=i["name"], TargetKeyId=i["targetKeyId"])
+    return i["name"], {}
+
+
+def _secret(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    secret = ctx.clients("secretsmanager").create_secret(
+        Name=i["name"],
+        Description=i.get("description", ""),
+        KmsKeyId=i["kmsKeyId"],
+        **ctx.tags_arg("Tags"),
+    )
+    return secret["ARN"], {"arn": secret["ARN"]}
+
+
+def _delete_secret(ctx: Context, arn: str, state: dict[str, Any]) -> None:
+    """A zero recovery window deletes at once, as `recovery_window_in_days=0` does."""
+    window = int(state.get("recoveryWindowInDays", 30))
+    timing = (
+        {"ForceDeleteWithoutRecovery": True} if window == 0 else {"RecoveryWindowInDays": window}
+    )
+    ctx.clients("secretsmanager").delete_secret(SecretId=arn, **timing)
+
+
+def _secret_version(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    version = ctx.clients("secretsmanager").put_secret_value(
+        SecretId=i["secretId"], SecretString=i["secretString"]
+    )
+    return f"{i['secretId']}|{version['VersionId']}", {"versionId": version["VersionId"]}
+
+
+def _random_password(i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """What pulumi_random computes locally: `length` characters from the allowed classes."""
+    alphabet = string.ascii_letters + string.digits
+    required = [
+        secrets.choice(string.ascii_lowercase),
+        secrets.choice(string.ascii_uppercase),
+        secrets.choice(string.digits),
+    ]
+    if i.get("special", True):
+        specials = i.get("overrideSpecial") or "!@#$%&*()-_=+[]{}<>:?"
+        alphabet += specials
+        required.append(secrets.choice(specials))
+    length = int(i.get("length", 16))
+    rest = [secrets.choice(alphabet) for _ in range(length - len(required))]
+    return "none", {"result": "".join(required + rest)}
+
+
+LOCAL: dict[str, Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]] = {
+    "random:index/randomPassword:RandomPassword": _random_password,
+}
+
+
+# --- RDS -----------------------------------------------------------------------------------
+
+
+def _rds_subnet_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    group = ctx.clients("rds").create_db_subnet_group(
+        DBSubnetGroupName=i["name"],
+        DBSubnetGroupDescription=i.get("description", "Managed by Pulumi"),
+        SubnetIds=i["subnetIds"],
+        **ctx.tags_arg("Tags"),
+    )["DBSubnetGroup"]
+    return i["name"], {"arn": group["DBSubnetGroupArn"]}
+
+
+def _parameters(i: dict[str, Any]) -> list[dict[str, str]]:
+    return [
+        {
+            "ParameterName": p["name"],
+            "ParameterValue": p["value"],
+            "ApplyMethod": p.get("applyMethod", "immediate"),
+        }
+        for p in i.get("parameters", [])
+    ]
+
+
+def _cluster_parameter_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    rds = ctx.clients("rds")
+    rds.create_db_cluster_parameter_group(
+        DBClusterParameterGroupName=i["name"],
+        DBParameterGroupFamily=i["family"],
+        Description=i.get("description", "Managed by Pulumi"),
+        **ctx.tags_arg("Tags"),
+    )
+    rds.modify_db_cluster_parameter_group(
+        DBClusterParameterGroupName=i["name"], Parameters=_parameters(i)
+    )
+    return i["name"], {}
+
+
+def _parameter_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    rds = ctx.clients("rds")
+    rds.create_db_parameter_group(
+        DBParameterGroupName=i["name"],
+        DBParameterGroupFamily=i["family"],
+        Description=i.get("description", "Managed by Pulumi"),
+        **ctx.tags_arg("Tags"),
+    )
+    rds.modify_db_parameter_group(DBParameterGroupName=i["name"], Parameters=_parameters(i))
+    return i["name"], {}
+
+
+def _rds_common(i: dict[str, Any]) -> dict[str, Any]:
+    """Arguments clusters and instances share, in the RDS API's spelling."""
+    return {
+        "Engine": i["engine"],
+        "EngineVersion": i["engineVersion"],
+        "Port": int(i["port"]),
+        "DBSubnetGroupName": i["dbSubnetGroupName"],
+        "VpcSecurityGroupIds": i["vpcSecurityGroupIds"],
+        "StorageEncrypted": bool(i.get("storageEncrypted")),
+        "KmsKeyId": i["kmsKeyId"],
+        "BackupRetentionPeriod": int(i.get("backupRetentionPeriod", 1)),
+        "CopyTagsToSnapshot": bool(i.get("copyTagsToSnapshot")),
+        "EnableCloudwatchLogsExports": i.get("enabledCloudwatchLogsExports", []),
+        "EnableIAMDatabaseAuthentication": bool(i.get("iamDatabaseAuthenticationEnabled")),
+        "DeletionProtection": bool(i.get("deletionProtection")),
+    }
+
+
+def _rds_cluster(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    extra: dict[str, Any] = {}
+    scaling = i.get("serverlessv2ScalingConfiguration")
+    if scaling:
+        extra["ServerlessV2ScalingConfiguration"] = {
+            "MinCapacity": float(scaling["minCapacity"]),
+            "MaxCapacity": float(scaling["maxCapacity"]),
+        }
+    cluster = ctx.clients("rds").create_db_cluster(
+        DBClusterIdentifier=i["clusterIdentifier"],
+        DatabaseName=i["databaseName"],
+        MasterUsername=i["masterUsername"],
+        MasterUserPassword=i["masterPassword"],
+        DBClusterParameterGroupName=i["dbClusterParameterGroupName"],
+        **_rds_common(i),
+        **extra,
+        **ctx.tags_arg("Tags"),
+    )["DBCluster"]
+    return i["clusterIdentifier"], {
+        "arn": cluster["DBClusterArn"],
+        "endpoint": cluster["Endpoint"],
+        "readerEndpoint": cluster["ReaderEndpoint"],
+    }
+
+
+def _unprotect(call: str, key: str) -> Deleter:
+    """Emulator clean-up lifts deletion protection; `pulumi destroy` of prod stops instead."""
+
+    def delete(ctx: Context, resource_id: str, state: dict[str, Any]) -> None:
+        rds = ctx.clients("rds")
+        if state.get("deletionProtection"):
+            getattr(rds, f"modify_db_{call}")(
+                **{key: resource_id}, DeletionProtection=False, ApplyImmediately=True
+            )
+        getattr(rds, f"delete_db_{call}")(**{key: resource_id}, SkipFinalSnapshot=True)
+
+    return delete
+
+
+def _cluster_instance(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    instance = ctx.clients("rds").create_db_instance(
+        DBInstanceIdentifier=i["identifier"],
+        DBClusterIdentifier=i["clusterIdentifier"],
+        DBInstanceClass=i["instanceClass"],
+        Engine=i["engine"],
+        AvailabilityZone=i["availabilityZone"],
+        PubliclyAccessible=bool(i.get("publiclyAccessible")),
+        AutoMinorVersionUpgrade=bool(i.get("autoMinorVersionUpgrade", True)),
+        MonitoringInterval=int(i.get("monitoringInterval", 0)),
+        **({"MonitoringRoleArn": i["monitoringRoleArn"]} if i.get("monitoringRoleArn") else {}),
+        EnablePerformanceInsights=bool(i.get("performanceInsightsEnabled")),
+        **ctx.tags_arg("Tags"),
+    )["DBInstance"]
+    return i["identifier"], {"arn": instance["DBInstanceArn"]}
+
+
+def _rds_instance(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    instance = ctx.clients("rds").create_db_instance(
+        DBInstanceIdentifier=i["identifier"],
+        DBInstanceClass=i["instanceClass"],
+        AllocatedStorage=int(i["allocatedStorage"]),
+        StorageType=i.get("storageType", "gp3"),
+        DBName=i["dbName"],
+        MasterUsername=i["username"],
+        MasterUserPassword=i["password"],
+        DBParameterGroupName=i["parameterGroupName"],
+        MultiAZ=bool(i.get("multiAz")),
+        PubliclyAccessible=bool(i.get("publiclyAccessible")),
+        AutoMinorVersionUpgrade=bool(i.get("autoMinorVersionUpgrade", True)),
+        MonitoringInterval=int(i.get("monitoringInterval", 0)),
+        **({"MonitoringRoleArn": i["monitoringRoleArn"]} if i.get("monitoringRoleArn") else {}),
+        EnablePerformanceInsights=bool(i.get("performanceInsightsEnabled")),
+        **_rds_common(i),
+        **ctx.tags_arg("Tags"),
+    )["DBInstance"]
+    return i["identifier"], {
+        "arn": instance["DBInstanceArn"],
+        "address": instance["Endpoint"]["Address"],
+    }
+
+
+def _role_policy_attachment(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    ctx.clients("iam").attach_role_policy(RoleName=i["role"], PolicyArn=i["policyArn"])
+    return f"{i['role']}-{i['policyArn']}", {}
+
+
+# --- ElastiCache -----------------------------------------------------------------------------
+
+
+def _cache_subnet_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    ctx.clients("elasticache").create_cache_subnet_group(
+        CacheSubnetGroupName=i["name"],
+        CacheSubnetGroupDescription=i.get("description", "Managed by Pulumi"),
+        SubnetIds=i["subnetIds"],
+        **ctx.tags_arg("Tags"),
+    )
+    return i["name"], {}
+
+
+def _replication_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    logs = [
+        {
+            "LogType": c["logType"],
+            "DestinationType": c["destinationType"],
+            "DestinationDetails": {"CloudWatchLogsDetails": {"LogGroup": c["destination"]}},
+            "LogFormat": c["logFormat"],
+        }
+        for c in i.get("logDeliveryConfigurations", [])
+    ]
+    group = ctx.clients("elasticache").create_replication_group(
+        ReplicationGroupId=i["replicationGroupId"],
+        ReplicationGroupDescription=i["description"],
+        Engine=i.get("engine", "redis"),
+        EngineVersion=i["engineVersion"],
+        CacheNodeType=i["nodeType"],
+        Port=int(i.get("port", 6379)),
+        NumCacheClusters=int(i.get("numCacheClusters", 1)),
+        AutomaticFailoverEnabled=bool(i.get("automaticFailoverEnabled")),
+        MultiAZEnabled=bool(i.get("multiAzEnabled")),
+        CacheSubnetGroupName=i["subnetGroupName"],
+        SecurityGroupIds=i.get("securityGroupIds", []),
+        AtRestEncryptionEnabled=bool(i.get("atRestEncryptionEnabled")),
+        **({"KmsKeyId": i["kmsKeyId"]} if i.get("kmsKeyId") else {}),
+        TransitEncryptionEnabled=bool(i.get("transitEncryptionEnabled")),
+        **(
+            {"TransitEncryptionMode": i["transitEncryptionMode"]}
+            if i.get("transitEncryptionMode")
+            else {}
+        ),
+        **({"AuthToken": i["authToken"]} if i.get("authToken") else {}),
+        SnapshotRetentionLimit=int(i.get("snapshotRetentionLimit", 0)),
+        AutoMinorVersionUpgrade=bool(i.get("autoMinorVersionUpgrade", True)),
+        LogDeliveryConfigurations=logs,
+        **ctx.tags_arg("Tags"),
+    )["ReplicationGroup"]
+    (node_group,) = group["NodeGroups"]
+    primary = node_group["PrimaryEndpoint"]["Address"]
+    reader = node_group.get("ReaderEndpoint", {}).get("Address", primary)
+    return i["replicationGroupId"], {
+        "arn": group.get("ARN", ""),
+        "primaryEndpointAddress": primary,
+        "readerEndpointAddress": reader,
+    }
+
+
+# --- S3 --------------------------------------------------------------------------------------
+
+
+def _bucket(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    s3 = ctx.clients("s3")
+    location = {} if ctx.region == "us-east-1" else {
+        "CreateBucketConfiguration": {"LocationConstraint": ctx.region}
+    }  # fmt: skip
+    s3.create_bucket(Bucket=i["bucket"], **location)
+    if ctx.tags:
+        s3.put_bucket_tagging(Bucket=i["bucket"], Tagging={"TagSet": ctx.tag_list()})
+    partition = partition_of(ctx.region)
+    return i["bucket"], {"arn": f"arn:{partition}:s3:::{i['bucket']}", "bucket": i["bucket"]}
+
+
+def _delete_bucket(ctx: Context, name: str, state: dict[str, Any]) -> None:
+    """`force_destroy` empties every version first; without it a full bucket stays."""
+    s3 = ctx.clients("s3")
+    if state.get("forceDestroy"):
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
+            for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                s3.delete_object(Bucket=name, Key=item["Key"], VersionId=item["VersionId"])
+    s3.delete_bucket(Bucket=name)
+
+
+def _bucket_setting(call: str, build: Callable[[dict[str, Any]], dict[str, Any]]) -> Handler:
+    def create(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        getattr(ctx.clients("s3"), call)(Bucket=i["bucket"], **build(i))
+        return i["bucket"], {}
+
+    return create
+
+
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "ID": rule["id"],
+        "Status": rule["status"],
+        "Filter": {"Prefix": (rule.get("filter") or {}).get("prefix", "")},
+    }
+    if rule.get("expiration"):
+        out["Expiration"] = {"Days": int(rule["expiration"]["days"])}
+    if rule.get("noncurrentVersionExpiration"):
+        days = int(rule["noncurrentVersionExpiration"]["noncurrentDays"])
+        out["NoncurrentVersionExpiration"] = {"NoncurrentDays": days}
+    if rule.get("abortIncompleteMultipartUpload"):
+        days = int(rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"])
+        out["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": days}
+    return out
+
+
+def _encryption_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    default = rule["applyServerSideEncryptionByDefault"]
+    by_default = {"SSEAlgorithm": default["sseAlgorithm"]}
+    if default.get("kmsMasterKeyId"):
+        by_default["KMSMasterKeyID"] = default["kmsMasterKeyId"]
+    return {
+        "ApplyServerSideEncryptionByDefault": by_default,
+        "BucketKeyEnabled": bool(rule.get("bucketKeyEnabled")),
+    }
+
+
+_S3_SETTINGS: dict[str, tuple[Handler, Deleter]] = {
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (
+        _bucket_setting(
+            "put_public_access_block",
+            lambda i: {
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": bool(i.get("blockPublicAcls")),
+                    "IgnorePublicAcls": bool(i.get("ignorePublicAcls")),
+                    "BlockPublicPolicy": bool(i.get("blockPublicPolicy")),
+                    "RestrictPublicBuckets": bool(i.get("restrictPublicBuckets")),
+                }
+            },
+        ),
+        _by("s3.delete_public_access_block", Bucket="id"),
+    ),
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": (
+        _bucket_setting(
+            "put_bucket_ownership_controls",
+            lambda i: {
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": i["rule"]["objectOwnership"]}]}
+            },
+        ),
+        _by("s3.delete_bucket_ownership_controls", Bucket="id"),
+    ),
+    "aws:s3/bucketVersioning:BucketVersioning": (
+        _bucket_setting(
+            "put_bucket_versioning",
+            lambda i: {
+                "VersioningConfiguration": {"Status": i["versioningConfiguration"]["status"]}
+            },
+        ),
+        _ignore,
+    ),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        _bucket_setting(
+            "put_bucket_encryption",
+            lambda i: {
+                "ServerSideEncryptionConfiguration": {
+                    "Rules": [_encryption_rule(r) for r in i["rules"]]
+                }
+            },
+        ),
+        _by("s3.delete_bucket_encryption", Bucket="id"),
+    ),
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (
+        _bucket_setting(
+            "put_bucket_lifecycle_configuration",
+            lambda i: {
+                "LifecycleConfiguration": {"Rules": [_lifecycle_rule(r) for r in i["rules"]]}
+            },
+        ),
+        _by("s3.delete_bucket_lifecycle", Bucket="id"),
+    ),
+    "aws:s3/bucketPolicy:BucketPolicy": (
+        _bucket_setting("put_bucket_policy", lambda i: {"Policy": i["policy"]}),
+        _by("s3.delete_bucket_policy", Bucket="id"),
+    ),
+}
 
 
 _EGRESS, _INGRESS = _rule("egress"), _rule("ingress")
@@ -810,6 +1256,50 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
         ),
     ),
 }
+HANDLERS.update(
+    {
+        "aws:kms/key:Key": (_kms_key, _delete_kms_key),
+        "aws:kms/alias:Alias": (_kms_alias, _by("kms.delete_alias", AliasName="id")),
+        "aws:secretsmanager/secret:Secret": (_secret, _delete_secret),
+        "aws:secretsmanager/secretVersion:SecretVersion": (_secret_version, _ignore),
+        "aws:rds/subnetGroup:SubnetGroup": (
+            _rds_subnet_group,
+            _by("rds.delete_db_subnet_group", DBSubnetGroupName="id"),
+        ),
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup": (
+            _cluster_parameter_group,
+            _by("rds.delete_db_cluster_parameter_group", DBClusterParameterGroupName="id"),
+        ),
+        "aws:rds/parameterGroup:ParameterGroup": (
+            _parameter_group,
+            _by("rds.delete_db_parameter_group", DBParameterGroupName="id"),
+        ),
+        "aws:rds/cluster:Cluster": (_rds_cluster, _unprotect("cluster", "DBClusterIdentifier")),
+        "aws:rds/clusterInstance:ClusterInstance": (
+            _cluster_instance,
+            _by("rds.delete_db_instance", DBInstanceIdentifier="id"),
+        ),
+        "aws:rds/instance:Instance": (
+            _rds_instance,
+            _unprotect("instance", "DBInstanceIdentifier"),
+        ),
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (
+            _role_policy_attachment,
+            _by("iam.detach_role_policy", RoleName="role", PolicyArn="policyArn"),
+        ),
+        "aws:elasticache/subnetGroup:SubnetGroup": (_cache_subnet_group, _keep),
+        "aws:elasticache/replicationGroup:ReplicationGroup": (
+            _replication_group,
+            _by("elasticache.delete_replication_group", ReplicationGroupId="id"),
+        ),
+        "aws:s3/bucket:Bucket": (_bucket, _delete_bucket),
+        **_S3_SETTINGS,
+    }
+)
+# What the emulator creates but cannot remove, because moto lacks the delete call.
+UNDELETABLE = {
+    "aws:elasticache/subnetGroup:SubnetGroup": "moto does not implement delete_cache_subnet_group"
+}
 # Taggable types that receive the provider's default tags even when they set none.
 TAGGABLE = {
     t
@@ -819,7 +1309,11 @@ TAGGABLE = {
         "aws:ec2/route:Route",
         "aws:ec2/routeTableAssociation:RouteTableAssociation",
         "aws:iam/rolePolicy:RolePolicy",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
         "aws:appautoscaling/policy:Policy",
+        "aws:kms/alias:Alias",
+        "aws:secretsmanager/secretVersion:SecretVersion",
+        *_S3_SETTINGS,
     }
 }
 

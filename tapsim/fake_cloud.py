@@ -9,6 +9,8 @@ from typing import Any
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 TEST_ACCOUNT_ID = "111122223333"
+# Stands in for the region's Elastic Load Balancing log-delivery account.
+ELB_LOG_ACCOUNT_ID = "444455556666"
 
 
 def partition_of(region: str) -> str:
@@ -46,6 +48,10 @@ class FakeCloud(Mocks):
                 "dnsSuffix": "amazonaws.com",
                 "id": self.partition,
             },
+            "aws:elb/getServiceAccount:getServiceAccount": lambda: {
+                "arn": f"arn:{self.partition}:iam::{ELB_LOG_ACCOUNT_ID}:root",
+                "id": ELB_LOG_ACCOUNT_ID,
+            },
             "aws:index/getRegion:getRegion": lambda: {
                 "name": self.region,
                 "region": self.region,
@@ -61,7 +67,14 @@ class FakeCloud(Mocks):
         if not args.custom:
             return None, {}
         state = dict(args.inputs)
-        name = state.get("name") or args.name
+        name = (
+            state.get("name")
+            or state.get("bucket")
+            or state.get("clusterIdentifier")
+            or state.get("identifier")
+            or state.get("replicationGroupId")
+            or args.name
+        )
         digest = hashlib.sha1(f"{args.typ}/{args.name}".encode()).hexdigest()[:16]
         service = args.typ.split(":")[1].split("/")[0]
         resource_id = f"{args.name}-{digest[:8]}"
@@ -86,7 +99,61 @@ class FakeCloud(Mocks):
             resource_id = name
         elif args.typ.startswith("aws:ecs/"):
             resource_id = state["arn"]
+        elif args.typ in _COMPUTED:
+            resource_id, extra = _COMPUTED[args.typ](self, name, digest)
+            state.update(extra)
         return resource_id, state
 
     def _arn(self, service: str, resource: str) -> str:
         return f"arn:{self.partition}:{service}:{self.region}:{self.account_id}:{resource}"
+
+
+def _bucket(cloud: FakeCloud, name: str, _digest: str) -> tuple[str, dict[str, Any]]:
+    return name, {"arn": f"arn:{cloud.partition}:s3:::{name}", "bucket": name}
+
+
+def _key(cloud: FakeCloud, _name: str, digest: str) -> tuple[str, dict[str, Any]]:
+    key_id = f"{digest[:8]}-0000-4000-8000-{digest[:12]}"
+    return key_id, {"keyId": key_id, "arn": cloud._arn("kms", f"key/{key_id}")}
+
+
+def _secret(cloud: FakeCloud, name: str, digest: str) -> tuple[str, dict[str, Any]]:
+    arn = cloud._arn("secretsmanager", f"secret:{name}-{digest[:6]}")
+    return arn, {"arn": arn}
+
+
+def _cluster(cloud: FakeCloud, name: str, digest: str) -> tuple[str, dict[str, Any]]:
+    host = f"{digest[:12]}.{cloud.region}.rds.amazonaws.com"
+    return name, {
+        "endpoint": f"{name}.cluster-{host}",
+        "readerEndpoint": f"{name}.cluster-ro-{host}",
+        "arn": cloud._arn("rds", f"cluster:{name}"),
+    }
+
+
+def _instance(cloud: FakeCloud, name: str, digest: str) -> tuple[str, dict[str, Any]]:
+    address = f"{name}.{digest[:12]}.{cloud.region}.rds.amazonaws.com"
+    return name, {"address": address, "endpoint": f"{address}:5432"}
+
+
+def _replication_group(cloud: FakeCloud, name: str, digest: str) -> tuple[str, dict[str, Any]]:
+    host = f"{name}.{digest[:6]}.{cloud.region}.cache.amazonaws.com"
+    return name, {
+        "primaryEndpointAddress": f"master.{host}",
+        "readerEndpointAddress": f"replica.{host}",
+    }
+
+
+def _password(_cloud: FakeCloud, _name: str, digest: str) -> tuple[str, dict[str, Any]]:
+    return digest, {"result": f"Aa1-{digest}{digest}"[:32]}
+
+
+_COMPUTED = {
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:kms/key:Key": _key,
+    "aws:secretsmanager/secret:Secret": _secret,
+    "aws:rds/cluster:Cluster": _cluster,
+    "aws:rds/instance:Instance": _instance,
+    "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
+    "random:index/randomPassword:RandomPassword": _password,
+}

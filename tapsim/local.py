@@ -15,7 +15,15 @@ from collections import Counter
 
 from lib.config import SUFFIX_ENV_VAR, SettingsError
 from tapsim.discovery import Discovered
-from tapsim.emulator import RECORDED_ONLY, Deployment, EmulatorError, Endpoint, Server, deploy
+from tapsim.emulator import (
+    RECORDED_ONLY,
+    UNDELETABLE,
+    Deployment,
+    EmulatorError,
+    Endpoint,
+    Server,
+    deploy,
+)
 from tapsim.runner import RunResult
 
 
@@ -90,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
             if left:
                 raise EmulatorError(f"destroy left resources behind: {left}")
             seconds = time.perf_counter() - started
+            kept = [c for c in removed if c.type in UNDELETABLE]
+            for item in kept:
+                print(f"  left in the emulator: {item.type} {item.id} ({UNDELETABLE[item.type]})")
             print(f"\nDestroyed {len(removed)} resources in {seconds:.1f} s; ", end="")
             print(f"nothing with suffix {suffix} remains.")
     except (SettingsError, EmulatorError) as err:

@@ -77,10 +77,8 @@ class RunResult:
 
     @property
     def custom(self) -> list[Registration]:
-        """Cloud resources: neither components nor providers."""
-        return [
-            r for r in self.resources if r.custom and not r.type.startswith("pulumi:providers:")
-        ]
+        """AWS resources: not components, providers or local values such as passwords."""
+        return [r for r in self.resources if r.custom and r.type.startswith("aws:")]
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):

@@ -67,10 +67,29 @@ def test_container_logs_to_its_group_in_the_stack_region(run) -> None:
 
 def test_environment_comes_from_settings_sorted() -> None:
     run = synth("dev", config={"tap:service": {"environment": {"B": "2", "A": "1"}}})
-    assert container(run)["environment"] == [
-        {"name": "A", "value": "1"},
-        {"name": "B", "value": "2"},
-    ]
+    environment = container(run)["environment"]
+    mine = [e for e in environment if e["name"] in {"A", "B"}]
+    assert mine == [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]
+    names = [e["name"] for e in environment]
+    assert names == sorted(names)
+
+
+def test_app_gets_data_tier_settings_in_environment_and_credentials_as_secrets(run) -> None:
+    c = container(run)
+    environment = {e["name"]: e["value"] for e in c["environment"]}
+    assert environment["DB_HOST"] == run.outputs["dbWriterEndpoint"]
+    assert environment["DB_PORT"] == "5432"
+    assert environment["DB_NAME"] == "app"
+    assert environment["REDIS_HOST"] == run.outputs["redisPrimaryEndpoint"]
+    assert environment["ASSETS_BUCKET"] == run.outputs["assetsBucket"]
+    assert environment["DB_SECRET_ARN"] == run.outputs["dbSecretArn"]
+    assert not {k for k in environment if "PASSWORD" in k or "TOKEN" in k}
+    secrets = {s["name"]: s["valueFrom"] for s in c["secrets"]}
+    assert secrets == {
+        "DB_USERNAME": f"{run.outputs['dbSecretArn']}:username::",
+        "DB_PASSWORD": f"{run.outputs['dbSecretArn']}:password::",
+        "REDIS_AUTH_TOKEN": f"{run.outputs['redisAuthSecretArn']}:token::",
+    }
 
 
 def test_roles_trust_ecs_tasks_from_this_account_only(run) -> None:
@@ -84,27 +103,38 @@ def test_roles_trust_ecs_tasks_from_this_account_only(run) -> None:
         assert statement["Condition"]["StringEquals"]["aws:SourceAccount"].isdigit()
 
 
-def test_execution_role_writes_only_its_log_group_and_pulls_images(run) -> None:
-    task = run.one(TASK)
-    statements = [s for p in policies_of(run, role_by_arn(run, task.inputs["executionRoleArn"]))
-                  for s in p["Statement"]]  # fmt: skip
-    grants = {a: s["Resource"] for s in statements for a in s["Action"]}
+def grants_of(run, role_arn) -> dict[str, list]:
+    statements = [s for p in policies_of(run, role_by_arn(run, role_arn)) for s in p["Statement"]]
+    assert all(s["Effect"] == "Allow" for s in statements)
+    return {a: s["Resource"] for s in statements for a in s["Action"]}
+
+
+def test_execution_role_may_log_pull_and_read_exactly_the_stack_secrets(run) -> None:
+    grants = grants_of(run, run.one(TASK).inputs["executionRoleArn"])
+    region = run.outputs["region"]
     assert set(grants) == {
         "logs:CreateLogStream", "logs:PutLogEvents", "ecr:GetAuthorizationToken",
         "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage",
+        "secretsmanager:GetSecretValue", "kms:Decrypt",
     }  # fmt: skip
+    group = f"/tap/{suffix_of(run)}/app"
     assert grants["logs:PutLogEvents"] == [
-        f"arn:aws:logs:{run.outputs['region']}:111122223333:log-group:/tap/{suffix_of(run)}/app:*"
+        f"arn:aws:logs:{region}:111122223333:log-group:{group}:*"
     ]
-    assert grants["ecr:BatchGetImage"] == [
-        f"arn:aws:ecr:{run.outputs['region']}:111122223333:repository/*"
-    ]
-    assert all(s["Effect"] == "Allow" for s in statements)
+    assert grants["ecr:BatchGetImage"] == [f"arn:aws:ecr:{region}:111122223333:repository/*"]
+    assert sorted(grants["secretsmanager:GetSecretValue"]) == sorted(
+        [run.outputs["dbSecretArn"], run.outputs["redisAuthSecretArn"]]
+    )
+    assert grants["kms:Decrypt"] == [run.outputs["kmsKeyArn"]]
 
 
-def test_task_role_has_no_permissions_yet(run) -> None:
-    task = run.one(TASK)
-    assert policies_of(run, role_by_arn(run, task.inputs["taskRoleArn"])) == []
+def test_task_role_may_use_only_the_assets_bucket_and_the_key(run) -> None:
+    grants = grants_of(run, run.one(TASK).inputs["taskRoleArn"])
+    bucket = f"arn:aws:s3:::{run.outputs['assetsBucket']}"
+    for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"):
+        assert grants[action] == [bucket, f"{bucket}/*"]
+    assert grants["kms:GenerateDataKey"] == [run.outputs["kmsKeyArn"]]
+    assert len(grants) == 6
 
 
 def test_service_runs_privately_behind_the_target_group(run) -> None:

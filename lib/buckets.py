@@ -1,0 +1,173 @@
+"""The stack's S3 buckets: pipeline artifacts, ALB access logs and app assets.
+
+Each bucket is private (all four public-access flags, owner-enforced objects), versioned,
+encrypted, TLS-only, and expires what it no longer needs. The ALB log bucket uses SSE-S3
+because ELB log delivery cannot write with a customer key; the others use the stack's key.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from lib.naming import Namer
+from lib.policies import AwsContext
+
+ALB_LOG_PREFIX = "alb"
+
+
+@dataclass(frozen=True)
+class BucketsArgs:
+    namer: Namer
+    aws: AwsContext
+    kms_key_arn: pulumi.Input[str]
+    elb_log_principal_arn: str
+    noncurrent_version_days: int
+    log_expiration_days: int
+    force_destroy: bool
+
+
+def deny_insecure_transport(bucket_arn: str) -> dict:
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+class Buckets(pulumi.ComponentResource):
+    """Three hardened buckets; `names` and `arns` are keyed by role."""
+
+    def __init__(self, name: str, args: BucketsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("tap:data:Buckets", name, None, opts)
+        self._config = args
+        self.buckets: dict[str, aws.s3.Bucket] = {}
+        self.policies: dict[str, aws.s3.BucketPolicy] = {}
+        for role in ("artifacts", "assets"):
+            self._bucket(name, role, kms=True, extra_statements=[], expire_current=False)
+        logs_arn = self._bucket_arn("alb-logs")
+        account_logs = f"{logs_arn}/{ALB_LOG_PREFIX}/AWSLogs/{args.aws.account_id}/*"
+        self._bucket(
+            name,
+            "alb-logs",
+            kms=False,
+            expire_current=True,
+            extra_statements=[
+                {
+                    "Sid": "ElbLogDelivery",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": args.elb_log_principal_arn},
+                    "Action": "s3:PutObject",
+                    "Resource": account_logs,
+                }
+            ],
+        )
+        self.names = {role: b.bucket for role, b in self.buckets.items()}
+        self.register_outputs({f"{role}Bucket": n for role, n in self.names.items()})
+
+    def _bucket_arn(self, role: str) -> str:
+        a = self._config
+        return f"arn:{a.aws.partition}:s3:::{self._bucket_name(role)}"
+
+    def _bucket_name(self, role: str) -> str:
+        a = self._config
+        return a.namer.bucket(role, a.aws.account_id, a.aws.region)
+
+    def _bucket(
+        self,
+        name: str,
+        role: str,
+        *,
+        kms: bool,
+        expire_current: bool,
+        extra_statements: list[dict],
+    ) -> None:
+        args, child = self._config, pulumi.ResourceOptions(parent=self)
+        prefix = f"{name}-{role}"
+        bucket = aws.s3.Bucket(
+            prefix, bucket=self._bucket_name(role), force_destroy=args.force_destroy, opts=child
+        )
+        public_access = aws.s3.BucketPublicAccessBlock(
+            f"{prefix}-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{prefix}-ownership",
+            bucket=bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=child,
+        )
+        aws.s3.BucketVersioning(
+            f"{prefix}-versioning",
+            bucket=bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
+                status="Enabled"
+            ),
+            opts=child,
+        )
+        by_default = (
+            aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs
+        )
+        default = by_default(
+            sse_algorithm="aws:kms" if kms else "AES256",
+            kms_master_key_id=args.kms_key_arn if kms else None,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{prefix}-encryption",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=default, bucket_key_enabled=kms
+                )
+            ],
+            opts=child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{prefix}-lifecycle",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="tidy",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                        noncurrent_days=args.noncurrent_version_days
+                    ),
+                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                        days_after_initiation=7
+                    ),
+                    expiration=(
+                        aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                            days=args.log_expiration_days
+                        )
+                        if expire_current
+                        else None
+                    ),
+                )
+            ],
+            opts=child,
+        )
+        arn = self._bucket_arn(role)
+        self.policies[role] = aws.s3.BucketPolicy(
+            f"{prefix}-policy",
+            bucket=bucket.id,
+            policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [deny_insecure_transport(arn), *extra_statements],
+                }
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
+        )
+        self.buckets[role] = bucket

@@ -1,0 +1,238 @@
+"""The relational database: Aurora (serverless v2 or provisioned) or a plain RDS instance.
+
+It lives in the isolated subnets, admits its port from the app group only, encrypts with the
+stack's key, refuses plaintext connections through its parameter group, and keeps its
+credentials in a secret the stack generates. Only prod keeps a final snapshot and refuses
+deletion; other tiers destroy cleanly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from lib.config import DatabaseSettings
+from lib.naming import Namer, Service
+from lib.policies import AwsContext, assume_role
+from lib.secrets import RDS_PASSWORD_SPECIALS, generated_password, stored_secret
+from lib.security import reachable_from_app
+
+LOG_EXPORTS = {"postgres": ["postgresql"], "mysql": ["error", "slowquery"]}
+MONITORING_POLICY = "policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+
+@dataclass(frozen=True)
+class DatabaseArgs:
+    namer: Namer
+    aws: AwsContext
+    settings: DatabaseSettings
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    availability_zones: tuple[str, ...]
+    app_security_group_id: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    protect: bool
+    secret_recovery_window_days: int
+
+
+class Database(pulumi.ComponentResource):
+    """Writer and readers (or one Multi-AZ instance), with a credentials secret."""
+
+    def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("tap:data:Database", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        db, namer = args.settings, args.namer
+        self.identifier = namer.name("db", Service.RDS)
+
+        self.security_group = reachable_from_app(
+            self, name, namer=namer, role="db", vpc_id=args.vpc_id,
+            app_security_group_id=args.app_security_group_id, port=db.port, what="the database",
+        )  # fmt: skip
+        subnet_group = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            name=self.identifier,
+            description="Isolated subnets of the database",
+            subnet_ids=list(args.subnet_ids),
+            opts=child,
+        )
+        self.password = generated_password(
+            f"{name}-password", parent=self, specials=RDS_PASSWORD_SPECIALS
+        )
+        monitoring_role = self._monitoring_role(name, args)
+        common = {
+            "engine": db.engine,
+            "engine_version": db.engine_version,
+            "port": db.port,
+            "db_subnet_group_name": subnet_group.name,
+            "vpc_security_group_ids": [self.security_group.id],
+            "storage_encrypted": True,
+            "kms_key_id": args.kms_key_arn,
+            "backup_retention_period": db.backup_retention_days,
+            "copy_tags_to_snapshot": True,
+            "enabled_cloudwatch_logs_exports": LOG_EXPORTS["postgres" if db.postgres else "mysql"],
+            "iam_database_authentication_enabled": True,
+            "deletion_protection": args.protect,
+            "skip_final_snapshot": not args.protect,
+            "final_snapshot_identifier": f"{self.identifier}-final" if args.protect else None,
+            "apply_immediately": not args.protect,
+        }
+        if db.aurora:
+            self._aurora(name, args, common, monitoring_role)
+        else:
+            self._instance(name, args, common, monitoring_role)
+
+        self.secret = stored_secret(
+            f"{name}-credentials",
+            parent=self,
+            secret_name=namer.secret("database"),
+            description="Database master credentials (JSON: username, password, host, ...)",
+            kms_key_arn=args.kms_key_arn,
+            recovery_window_days=args.secret_recovery_window_days,
+            value=pulumi.Output.json_dumps(
+                {
+                    "username": db.master_username,
+                    "password": self.password.result,
+                    "engine": db.engine,
+                    "host": self.endpoint,
+                    "port": db.port,
+                    "dbname": db.database_name,
+                }
+            ),
+        )
+        if db.rotation_days and db.rotation_lambda_arn:
+            aws.secretsmanager.SecretRotation(
+                f"{name}-rotation",
+                secret_id=self.secret.id,
+                rotation_lambda_arn=db.rotation_lambda_arn,
+                rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
+                    automatically_after_days=db.rotation_days
+                ),
+                opts=child,
+            )
+        self.register_outputs(
+            {
+                "endpoint": self.endpoint,
+                "readerEndpoint": self.reader_endpoint,
+                "secretArn": self.secret.arn,
+            }
+        )
+
+    def _parameters(self, db: DatabaseSettings) -> list[dict[str, str]]:
+        """TLS only: plaintext connections are refused by the engine."""
+        if db.postgres:
+            return [{"name": "rds.force_ssl", "value": "1", "apply_method": "pending-reboot"}]
+        return [{"name": "require_secure_transport", "value": "ON", "apply_method": "immediate"}]
+
+    def _aurora(
+        self, name: str, args: DatabaseArgs, common: dict, monitoring: aws.iam.Role | None
+    ) -> None:
+        db, child = args.settings, pulumi.ResourceOptions(parent=self)
+        parameters = aws.rds.ClusterParameterGroup(
+            f"{name}-cluster-params",
+            name=self.identifier,
+            family=db.family,
+            description="TLS-only connections",
+            parameters=[
+                aws.rds.ClusterParameterGroupParameterArgs(**p) for p in self._parameters(db)
+            ],
+            opts=child,
+        )
+        cluster = aws.rds.Cluster(
+            f"{name}-cluster",
+            cluster_identifier=self.identifier,
+            engine_mode="provisioned",
+            database_name=db.database_name,
+            master_username=db.master_username,
+            master_password=self.password.result,
+            db_cluster_parameter_group_name=parameters.name,
+            serverlessv2_scaling_configuration=(
+                aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
+                    min_capacity=db.min_capacity, max_capacity=db.max_capacity
+                )
+                if db.serverless
+                else None
+            ),
+            opts=child,
+            **common,
+        )
+        zones = args.availability_zones
+        for i in range(1 + db.reader_count):
+            aws.rds.ClusterInstance(
+                f"{name}-instance-{i}",
+                identifier=args.namer.name(f"db-{i + 1}", Service.RDS),
+                cluster_identifier=cluster.id,
+                instance_class="db.serverless" if db.serverless else db.instance_class,
+                engine=db.engine,
+                engine_version=db.engine_version,
+                availability_zone=zones[i % len(zones)],
+                publicly_accessible=False,
+                auto_minor_version_upgrade=True,
+                performance_insights_enabled=db.performance_insights,
+                performance_insights_kms_key_id=args.kms_key_arn
+                if db.performance_insights
+                else None,
+                monitoring_interval=db.monitoring_interval_seconds,
+                monitoring_role_arn=monitoring.arn if monitoring else None,
+                apply_immediately=common["apply_immediately"],
+                opts=child,
+            )
+        self.endpoint = cluster.endpoint
+        self.reader_endpoint = cluster.reader_endpoint
+
+    def _instance(
+        self, name: str, args: DatabaseArgs, common: dict, monitoring: aws.iam.Role | None
+    ) -> None:
+        db, child = args.settings, pulumi.ResourceOptions(parent=self)
+        parameters = aws.rds.ParameterGroup(
+            f"{name}-params",
+            name=self.identifier,
+            family=db.family,
+            description="TLS-only connections",
+            parameters=[aws.rds.ParameterGroupParameterArgs(**p) for p in self._parameters(db)],
+            opts=child,
+        )
+        instance = aws.rds.Instance(
+            f"{name}-instance",
+            identifier=self.identifier,
+            instance_class=db.instance_class,
+            allocated_storage=db.allocated_storage_gb,
+            storage_type="gp3",
+            db_name=db.database_name,
+            username=db.master_username,
+            password=self.password.result,
+            parameter_group_name=parameters.name,
+            multi_az=db.multi_az,
+            publicly_accessible=False,
+            auto_minor_version_upgrade=True,
+            performance_insights_enabled=db.performance_insights,
+            performance_insights_kms_key_id=args.kms_key_arn if db.performance_insights else None,
+            monitoring_interval=db.monitoring_interval_seconds,
+            monitoring_role_arn=monitoring.arn if monitoring else None,
+            opts=child,
+            **common,
+        )
+        self.endpoint = instance.address
+        self.reader_endpoint = instance.address
+
+    def _monitoring_role(self, name: str, args: DatabaseArgs) -> aws.iam.Role | None:
+        if not args.settings.monitoring_interval_seconds:
+            return None
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-monitoring-role",
+            name=args.namer.name("db-monitoring", Service.IAM_ROLE),
+            assume_role_policy=assume_role(
+                "monitoring.rds.amazonaws.com", source_account=args.aws.account_id
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-monitoring-policy",
+            role=role.name,
+            policy_arn=f"arn:{args.aws.partition}:iam::aws:{MONITORING_POLICY}",
+            opts=child,
+        )
+        return role

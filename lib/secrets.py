@@ -1,0 +1,59 @@
+"""Secrets the stack generates itself, so nothing has to exist before the first deploy.
+
+Values come from `pulumi_random`, stay Pulumi secrets end to end, and are stored in
+Secrets Manager encrypted with the stack's key.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+# RDS master passwords: printable ASCII except '/', '@', '"' and space.
+RDS_PASSWORD_SPECIALS = "!#$%&*()-_=+[]{}<>:?"
+# ElastiCache AUTH tokens: only these specials are accepted.
+AUTH_TOKEN_SPECIALS = "!&#$^<>-"
+
+
+def generated_password(
+    name: str, *, parent: pulumi.Resource, specials: str, length: int = 32
+) -> random.RandomPassword:
+    return random.RandomPassword(
+        name,
+        length=length,
+        special=True,
+        override_special=specials,
+        min_lower=1,
+        min_upper=1,
+        min_numeric=1,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def stored_secret(
+    name: str,
+    *,
+    parent: pulumi.Resource,
+    secret_name: str,
+    description: str,
+    kms_key_arn: pulumi.Input[str],
+    recovery_window_days: int,
+    value: pulumi.Input[str],
+) -> aws.secretsmanager.Secret:
+    """A secret and its current version; `recovery_window_days=0` deletes at once."""
+    secret = aws.secretsmanager.Secret(
+        name,
+        name=secret_name,
+        description=description,
+        kms_key_id=kms_key_arn,
+        recovery_window_in_days=recovery_window_days,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    aws.secretsmanager.SecretVersion(
+        f"{name}-value",
+        secret_id=secret.id,
+        secret_string=pulumi.Output.secret(value),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return secret
