@@ -181,6 +181,66 @@ class Discovered:
     def role(self, role: str) -> dict[str, Any]:
         return self.client("iam").get_role(RoleName=self.name(role))["Role"]
 
+    # --- data tier ---
+    @cached_property
+    def key(self) -> dict[str, Any]:
+        return self.client("kms").describe_key(KeyId=f"alias/{self.name('data')}")["KeyMetadata"]
+
+    def key_rotation_enabled(self) -> bool:
+        answer = self.client("kms").get_key_rotation_status(KeyId=self.key["KeyId"])
+        return bool(answer["KeyRotationEnabled"])
+
+    def secret(self, role: str) -> dict[str, Any]:
+        return self.client("secretsmanager").describe_secret(
+            SecretId=f"{self.project}/{self.suffix}/{role}"
+        )
+
+    @cached_property
+    def db_clusters(self) -> list[dict[str, Any]]:
+        return self._rds("describe_db_clusters", "DBClusterIdentifier", "DBClusters")
+
+    @cached_property
+    def db_instances(self) -> list[dict[str, Any]]:
+        instances = self.client("rds").describe_db_instances()["DBInstances"]
+        prefix, suffix = f"{self.project}-db-", f"-{self.suffix}"
+        return [
+            i
+            for i in instances
+            if i["DBInstanceIdentifier"].startswith(prefix)
+            and i["DBInstanceIdentifier"].endswith(suffix)
+        ]
+
+    @cached_property
+    def db_subnet_group(self) -> dict[str, Any]:
+        return self.client("rds").describe_db_subnet_groups(DBSubnetGroupName=self.name("db"))[
+            "DBSubnetGroups"
+        ][0]
+
+    def _rds(self, call: str, key: str, field: str) -> list[dict[str, Any]]:
+        try:
+            return getattr(self.client("rds"), call)(**{key: self.name("db")})[field]
+        except ClientError as err:
+            if "NotFound" in err.response["Error"]["Code"]:
+                return []
+            raise
+
+    @cached_property
+    def replication_group(self) -> dict[str, Any]:
+        return self.client("elasticache").describe_replication_groups(
+            ReplicationGroupId=self.name("cache")
+        )["ReplicationGroups"][0]
+
+    @cached_property
+    def buckets(self) -> dict[str, str]:
+        """Bucket name by role, for `{project}-{role}-{suffix}-{account}-{region}` names."""
+        found = {}
+        for bucket in self.client("s3").list_buckets()["Buckets"]:
+            for role in ("artifacts", "alb-logs", "assets"):
+                prefix = f"{self.project}-{role}-{self.suffix}-"
+                if bucket["Name"].startswith(prefix) and bucket["Name"].endswith(self.region):
+                    found[role] = bucket["Name"]
+        return found
+
     # --- what is left ---
     def remaining(self) -> list[str]:
         """Everything of this stack that still exists; empty after a clean destroy."""
@@ -199,6 +259,19 @@ class Discovered:
             f"cluster {c['clusterName']}" for c in clusters["clusters"] if c["status"] == "ACTIVE"
         ]
         found += [f"log group {g['logGroupName']}" for g in self._describe_log_groups()]
+        found += [f"db cluster {c['DBClusterIdentifier']}" for c in self.db_clusters]
+        found += [f"db instance {i['DBInstanceIdentifier']}" for i in self.db_instances]
+        found += [f"bucket {name}" for name in self.buckets.values()]
+        listed = self.client("secretsmanager").list_secrets(
+            Filters=[{"Key": "name", "Values": [f"{self.project}/{self.suffix}/"]}]
+        )["SecretList"]
+        found += [f"secret {s['Name']}" for s in listed if "DeletedDate" not in s]
+        groups = self.client("elasticache").describe_replication_groups()["ReplicationGroups"]
+        found += [
+            f"replication group {g['ReplicationGroupId']}"
+            for g in groups
+            if g["ReplicationGroupId"] == self.name("cache") and g["Status"] != "deleting"
+        ]
         return found
 
 

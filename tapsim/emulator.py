@@ -806,7 +806,7 @@ def _secret(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     secret = ctx.clients("secretsmanager").create_secret(
         Name=i["name"],
         Description=i.get("description", ""),
-        KmsKeyId=i["kmsKeyId"],
+        **({"KmsKeyId": i["kmsKeyId"]} if i.get("kmsKeyId") else {}),
         **ctx.tags_arg("Tags"),
     )
     return secret["ARN"], {"arn": secret["ARN"]}
@@ -1333,11 +1333,17 @@ class Deployment:
         return self.cloud.destroy()
 
 
-def deploy(stack: str, endpoint: str, *, suffix: str | None = None) -> Deployment:
-    """Runs `tap.py` for `stack` and carries out every registration against the emulator."""
+def deploy(
+    stack: str,
+    endpoint: str,
+    *,
+    suffix: str | None = None,
+    config: dict[str, Any] | None = None,
+) -> Deployment:
+    """Runs `tap.py` for `stack` (plus `config` overrides) against the emulator."""
     cloud = MotoCloud(endpoint=endpoint)
     started = time.perf_counter()
-    run = run_program(stack, cloud, environment_suffix=suffix)
+    run = run_program(stack, cloud, environment_suffix=suffix, config=config)
     return Deployment(
         stack=stack,
         suffix=run.outputs["environmentSuffix"],

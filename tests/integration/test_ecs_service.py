@@ -61,3 +61,18 @@ def test_every_log_group_expires(target) -> None:
     assert all(g.get("retentionInDays") for g in groups.values())
     app = groups[f"/{target.found.project}/{target.found.suffix}/app"]
     assert app["retentionInDays"] == target.settings.service.log_retention_days
+
+
+def test_credentials_reach_the_container_only_as_secrets(target) -> None:
+    (container,) = target.found.task_definition["containerDefinitions"]
+    environment = {e["name"]: e["value"] for e in container["environment"]}
+    secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
+    db_arn = target.found.secret("database")["ARN"]
+    cache_arn = target.found.secret("cache-auth")["ARN"]
+    assert secrets == {
+        "DB_USERNAME": f"{db_arn}:username::",
+        "DB_PASSWORD": f"{db_arn}:password::",
+        "REDIS_AUTH_TOKEN": f"{cache_arn}:token::",
+    }
+    assert environment["DB_HOST"] == target.found.db_clusters[0]["Endpoint"]
+    assert not any("PASSWORD" in k or "TOKEN" in k for k in environment)

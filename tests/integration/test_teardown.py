@@ -22,3 +22,25 @@ def test_destroy_leaves_nothing_with_the_suffix(stack, request) -> None:
     removed = deployment.destroy()
     assert len(removed) == len(deployment.run.custom)
     assert Discovered(deployment.suffix, deployment.region).remaining() == []
+
+
+def test_plain_rds_variant_deploys_private_and_encrypted_then_destroys(request) -> None:
+    if TARGET != "emulator":
+        pytest.skip("variants are only deployed into the emulator")
+    server = request.getfixturevalue("emulator")
+    deployment = deploy(
+        "prod",
+        server.url,
+        suffix=f"pg{secrets.token_hex(3)}",
+        config={"tap:database": {"engine": "postgres"}},
+    )
+    found = Discovered(deployment.suffix, deployment.region)
+    (instance,) = found.db_instances
+    assert found.db_clusters == []
+    assert instance["StorageEncrypted"] is True
+    assert instance["PubliclyAccessible"] is False
+    assert instance["MultiAZ"] is True
+    assert instance["DeletionProtection"] is True
+    assert instance["DBParameterGroups"][0]["DBParameterGroupName"] == found.name("db")
+    deployment.destroy()
+    assert Discovered(deployment.suffix, deployment.region).remaining() == []

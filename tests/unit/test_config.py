@@ -79,6 +79,22 @@ BAD_INPUT = [
     ({"compute": "lambda"}, "tap:compute = 'lambda'"),
     ({"netwrok": {}}, "unknown setting(s) tap:netwrok"),
     ({"deletionProtection": "maybe"}, "tap:deletionProtection = 'maybe'"),
+    ({"database": {"engine": "oracle"}}, "tap:database.engine = 'oracle'"),
+    ({"database": {"engineVersion": "9.6"}}, "engineVersion '9.6' does not look like"),
+    ({"database": {"engine": "mysql", "engineVersion": "16.4"}}, "a mysql version"),
+    ({"database": {"masterUsername": "postgres"}}, "masterUsername 'postgres' is reserved"),
+    ({"database": {"masterUsername": "1user"}}, "tap:database.masterUsername = '1user'"),
+    ({"database": {"minCapacity": 8, "maxCapacity": 4}}, "minCapacity 8.0 exceeds maxCapacity"),
+    ({"database": {"maxCapacity": 2.3}}, "steps of 0.5 ACU"),
+    ({"database": {"engine": "postgres", "serverless": True}}, "serverless applies to Aurora"),
+    ({"database": {"rotationDays": 30}}, "rotationDays needs rotationLambdaArn"),
+    ({"database": {"port": 80}}, "tap:database.port = 80"),
+    ({"database": {"backupRetentionDays": 0}}, "tap:database.backupRetentionDays = 0"),
+    ({"cache": {"engine": "memcached"}}, "tap:cache.engine = 'memcached'"),
+    ({"cache": {"nodeType": "t3.micro"}}, "tap:cache.nodeType = 't3.micro'"),
+    ({"cache": {"replicas": 6}}, "tap:cache.replicas = 6"),
+    ({"storage": {"secretRecoveryWindowDays": 3}}, "must be 0 (delete at once) or 7-30"),
+    ({"storage": {"kmsDeletionWindowDays": 5}}, "tap:storage.kmsDeletionWindowDays = 5"),
 ]
 
 
@@ -137,3 +153,15 @@ def test_stack_config_objects_reach_the_program_as_pulumi_passes_them() -> None:
     run = synth("dev", config={"tap:service": {"environment": {"LOG_LEVEL": "debug"}}})
     task = run.one("aws:ecs/taskDefinition:TaskDefinition")
     assert '"LOG_LEVEL"' in task.inputs["containerDefinitions"]
+
+
+def test_choosing_another_engine_brings_its_version_port_and_mode() -> None:
+    s = settings({"environment": "dev", "database": {"engine": "mysql"}})
+    assert (s.database.engine_version, s.database.port, s.database.serverless) == (
+        "8.0.40",
+        3306,
+        False,
+    )
+    assert s.database.family == "mysql8.0"
+    pinned = settings({"environment": "dev", "database": {"engine": "mysql", "port": 3307}})
+    assert pinned.database.port == 3307

@@ -1,0 +1,85 @@
+"""The data tier as the account reports it: key, secrets, database, cache, buckets."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_key_rotates(target) -> None:
+    assert target.found.key["KeyState"] == "Enabled"
+    assert target.found.key_rotation_enabled() is True
+
+
+def test_secrets_are_encrypted_with_the_stack_key(target) -> None:
+    key = target.found.key
+    for role in ("database", "cache-auth"):
+        described = target.found.secret(role)
+        assert described.get("KmsKeyId") in {key["Arn"], key["KeyId"]}, role
+
+
+def test_database_is_encrypted_private_and_in_the_isolated_subnets(target) -> None:
+    found, db = target.found, target.settings.database
+    isolated = {s["SubnetId"] for s in found.subnets_of("isolated")}
+    group = found.db_subnet_group
+    assert {s["SubnetIdentifier"] for s in group["Subnets"]} == isolated
+    (cluster,) = found.db_clusters
+    assert cluster["StorageEncrypted"] is True
+    assert cluster["KmsKeyId"] == found.key["Arn"]
+    assert cluster["DeletionProtection"] is target.settings.deletion_protection
+    assert cluster["IAMDatabaseAuthenticationEnabled"] is True
+    assert cluster["BackupRetentionPeriod"] == db.backup_retention_days
+    assert cluster["Port"] == db.port
+    assert len(found.db_instances) == 1 + db.reader_count
+    assert not any(i["PubliclyAccessible"] for i in found.db_instances)
+
+
+def test_database_admits_its_port_from_the_app_group_only(target) -> None:
+    app = target.found.security_group("app")["GroupId"]
+    (permission,) = target.found.security_group("db")["IpPermissions"]
+    assert permission["FromPort"] == target.settings.database.port
+    assert [p["GroupId"] for p in permission["UserIdGroupPairs"]] == [app]
+    assert permission.get("IpRanges", []) == []
+
+
+def test_cache_requires_tls_and_auth_and_fails_over_where_the_tier_says(target) -> None:
+    group = target.found.replication_group
+    assert group["TransitEncryptionEnabled"] is True
+    assert group["AtRestEncryptionEnabled"] is True
+    assert group["AuthTokenEnabled"] is True
+    replicated = target.settings.cache.replicas > 0
+    assert group["AutomaticFailover"] == ("enabled" if replicated else "disabled")
+    assert group["MultiAZ"] == ("enabled" if replicated else "disabled")
+    assert group["SnapshotRetentionLimit"] == target.settings.cache.snapshot_retention_days
+
+
+def test_each_bucket_is_private_versioned_encrypted_and_tls_only(target) -> None:
+    s3, found = target.found.client("s3"), target.found
+    assert set(found.buckets) == {"artifacts", "alb-logs", "assets"}
+    for role, name in found.buckets.items():
+        block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+        assert len(block) == 4, role
+        assert all(block.values()), role
+        assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled", role
+        ownership = s3.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"]
+        assert ownership["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}], role
+        (rule,) = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"][
+            "Rules"
+        ]
+        algorithm = rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]
+        assert algorithm == ("AES256" if role == "alb-logs" else "aws:kms"), role
+        statements = json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])["Statement"]
+        assert any(
+            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            for s in statements
+        ), role
+
+
+def test_alb_writes_access_logs_to_its_bucket(target) -> None:
+    attributes = target.found.load_balancer_attributes
+    assert attributes["access_logs.s3.enabled"] == "true"
+    assert attributes["access_logs.s3.bucket"] == target.found.buckets["alb-logs"]
+
+
+def test_log_groups_are_encrypted_with_the_stack_key(target) -> None:
+    for name, group in target.found.log_groups.items():
+        assert group.get("kmsKeyId") == target.found.key["Arn"], name

@@ -1,0 +1,111 @@
+"""Buckets: private, versioned, encrypted, TLS-only, expiring, and named to be unique."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+ROLES = ("artifacts", "alb-logs", "assets")
+
+
+def setting(run, kind: str, bucket: str):
+    (found,) = [r for r in run.of_type(f"aws:s3/{kind}") if r.inputs["bucket"] == bucket]
+    return found.inputs
+
+
+def buckets(run) -> dict[str, str]:
+    return {
+        role: run.outputs[{"alb-logs": "albLogsBucket"}.get(role, f"{role}Bucket")]
+        for role in ROLES
+    }
+
+
+def test_three_buckets_named_by_role_suffix_account_and_region(run) -> None:
+    names = [b.inputs["bucket"] for b in run.of_type("aws:s3/bucket:Bucket")]
+    suffix, region = run.outputs["environmentSuffix"], run.outputs["region"]
+    assert sorted(names) == sorted(f"tap-{r}-{suffix}-111122223333-{region}" for r in ROLES)
+    assert all(len(n) <= 63 for n in names)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_public_access_is_blocked_and_objects_are_owner_enforced(run, role) -> None:
+    name = buckets(run)[role]
+    block = setting(run, "bucketPublicAccessBlock:BucketPublicAccessBlock", name)
+    flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    assert all(block[f] is True for f in flags)
+    ownership = setting(run, "bucketOwnershipControls:BucketOwnershipControls", name)
+    assert ownership["rule"]["objectOwnership"] == "BucketOwnerEnforced"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_versioning_is_enabled(run, role) -> None:
+    versioning = setting(run, "bucketVersioning:BucketVersioning", buckets(run)[role])
+    assert versioning["versioningConfiguration"]["status"] == "Enabled"
+
+
+@pytest.mark.parametrize(("role", "algorithm"), [("artifacts", "aws:kms"), ("assets", "aws:kms"),
+                                                  ("alb-logs", "AES256")])  # fmt: skip
+def test_encryption_kms_with_bucket_keys_except_where_elb_needs_sse_s3(run, role, algorithm):
+    config = setting(
+        run,
+        "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        buckets(run)[role],
+    )
+    (rule,) = config["rules"]
+    default = rule["applyServerSideEncryptionByDefault"]
+    assert default["sseAlgorithm"] == algorithm
+    if algorithm == "aws:kms":
+        assert default["kmsMasterKeyId"] == run.outputs["kmsKeyArn"]
+        assert rule["bucketKeyEnabled"] is True
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_policy_denies_every_request_without_tls(run, role) -> None:
+    name = buckets(run)[role]
+    statements = json.loads(setting(run, "bucketPolicy:BucketPolicy", name)["policy"])["Statement"]
+    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
+    assert deny["Principal"] == "*"
+    assert deny["Action"] == "s3:*"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert sorted(deny["Resource"]) == [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"]
+
+
+def test_only_the_regions_elb_log_account_may_write_alb_logs(run) -> None:
+    name = buckets(run)["alb-logs"]
+    statements = json.loads(setting(run, "bucketPolicy:BucketPolicy", name)["policy"])["Statement"]
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"AWS": "arn:aws:iam::444455556666:root"}
+    assert allow["Action"] == "s3:PutObject"
+    assert allow["Resource"] == f"arn:aws:s3:::{name}/alb/AWSLogs/111122223333/*"
+
+
+@pytest.mark.parametrize(("stack", "days", "noncurrent"), [("dev", 30, 7), ("prod", 365, 90)])
+def test_lifecycle_per_tier(synthesized, stack, days, noncurrent) -> None:
+    run = synthesized[stack]
+    for role, name in buckets(run).items():
+        config = setting(run, "bucketLifecycleConfiguration:BucketLifecycleConfiguration", name)
+        (rule,) = config["rules"]
+        assert rule["noncurrentVersionExpiration"]["noncurrentDays"] == noncurrent
+        assert rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"] == 7
+        assert ("expiration" in rule) is (role == "alb-logs")
+        if role == "alb-logs":
+            assert rule["expiration"]["days"] == days
+
+
+@pytest.mark.parametrize(("stack", "force"), [("dev", True), ("pr1234", True), ("prod", False)])
+def test_force_destroy_outside_prod_only(synthesized, stack, force) -> None:
+    for bucket in synthesized[stack].of_type("aws:s3/bucket:Bucket"):
+        assert bucket.inputs["forceDestroy"] is force
+
+
+def test_alb_writes_access_logs_to_its_bucket_after_the_policy_exists(run) -> None:
+    alb = run.one("aws:lb/loadBalancer:LoadBalancer")
+    assert alb.inputs["accessLogs"] == {
+        "bucket": run.outputs["albLogsBucket"], "prefix": "alb", "enabled": True
+    }  # fmt: skip
+    policy = next(
+        p for p in run.of_type("aws:s3/bucketPolicy:BucketPolicy")
+        if p.inputs["bucket"] == run.outputs["albLogsBucket"]
+    )  # fmt: skip
+    assert policy.urn in alb.dependencies

@@ -1,0 +1,186 @@
+"""Database: private, encrypted, TLS-only, credentials in a generated secret; prod protected."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lib.secrets import RDS_PASSWORD_SPECIALS
+from tests.conftest import synth
+
+CLUSTER = "aws:rds/cluster:Cluster"
+INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+SECRET = "aws:secretsmanager/secret:Secret"
+
+
+def db_secret(run):
+    return next(s for s in run.of_type(SECRET) if s.inputs["name"].endswith("/database"))
+
+
+def test_aurora_cluster_is_encrypted_with_the_stack_key(run) -> None:
+    cluster = run.one(CLUSTER).inputs
+    assert cluster["storageEncrypted"] is True
+    assert cluster["kmsKeyId"] == run.outputs["kmsKeyArn"]
+    assert cluster["engine"] == "aurora-postgresql"
+    assert cluster["engineVersion"] == "16.4"
+
+
+def test_database_lives_in_the_isolated_subnets(run) -> None:
+    group = run.one("aws:rds/subnetGroup:SubnetGroup")
+    assert sorted(group.inputs["subnetIds"]) == sorted(run.outputs["isolatedSubnetIds"])
+    assert run.one(CLUSTER).inputs["dbSubnetGroupName"] == group.inputs["name"]
+
+
+def test_no_instance_is_publicly_accessible(run) -> None:
+    for instance in run.of_type(INSTANCE):
+        assert instance.inputs["publiclyAccessible"] is False
+
+
+@pytest.mark.parametrize(
+    ("stack", "readers", "acu"),
+    [("dev", 0, (0, 2)), ("staging", 1, (0.5, 4)), ("prod", 1, (1, 16))],
+)
+def test_serverless_v2_writer_and_readers_per_tier(synthesized, stack, readers, acu) -> None:
+    run = synthesized[stack]
+    instances = run.of_type(INSTANCE)
+    assert len(instances) == 1 + readers
+    assert {i.inputs["instanceClass"] for i in instances} == {"db.serverless"}
+    scaling = run.one(CLUSTER).inputs["serverlessv2ScalingConfiguration"]
+    assert (scaling["minCapacity"], scaling["maxCapacity"]) == acu
+
+
+def test_prod_reader_sits_in_another_az_than_the_writer(prod) -> None:
+    zones = [i.inputs["availabilityZone"] for i in prod.of_type(INSTANCE)]
+    assert len(set(zones)) == len(zones) == 2
+
+
+@pytest.mark.parametrize(("stack", "days"), [("dev", 1), ("staging", 7), ("prod", 14)])
+def test_backups_per_tier(synthesized, stack, days) -> None:
+    cluster = synthesized[stack].one(CLUSTER).inputs
+    assert cluster["backupRetentionPeriod"] == days
+    assert cluster["copyTagsToSnapshot"] is True
+    assert cluster["enabledCloudwatchLogsExports"] == ["postgresql"]
+    assert cluster["iamDatabaseAuthenticationEnabled"] is True
+
+
+def test_prod_is_protected_and_keeps_a_final_snapshot(prod) -> None:
+    cluster = prod.one(CLUSTER).inputs
+    assert cluster["deletionProtection"] is True
+    assert cluster["skipFinalSnapshot"] is False
+    assert cluster["finalSnapshotIdentifier"] == "tap-db-prod-final"
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "pr1234"])
+def test_other_tiers_destroy_cleanly(synthesized, stack) -> None:
+    cluster = synthesized[stack].one(CLUSTER).inputs
+    assert cluster["deletionProtection"] is False
+    assert cluster["skipFinalSnapshot"] is True
+    assert "finalSnapshotIdentifier" not in cluster
+
+
+def test_prod_has_performance_insights_and_enhanced_monitoring(prod, dev) -> None:
+    for instance in prod.of_type(INSTANCE):
+        assert instance.inputs["performanceInsightsEnabled"] is True
+        assert instance.inputs["performanceInsightsKmsKeyId"] == prod.outputs["kmsKeyArn"]
+        assert instance.inputs["monitoringInterval"] == 60
+    attachment = prod.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs
+    assert attachment["policyArn"].endswith("service-role/AmazonRDSEnhancedMonitoringRole")
+    for instance in dev.of_type(INSTANCE):
+        assert instance.inputs["monitoringInterval"] == 0
+        assert instance.inputs["performanceInsightsEnabled"] is False
+
+
+def test_parameter_group_forces_tls(run) -> None:
+    group = run.one("aws:rds/clusterParameterGroup:ClusterParameterGroup").inputs
+    assert group["family"] == "aurora-postgresql16"
+    assert {"name": "rds.force_ssl", "value": "1", "applyMethod": "pending-reboot"} in group[
+        "parameters"
+    ]
+    assert run.one(CLUSTER).inputs["dbClusterParameterGroupName"] == group["name"]
+
+
+def test_password_comes_from_random_with_rds_safe_characters(run) -> None:
+    password = next(
+        r for r in run.resources if r.type == "random:index/randomPassword:RandomPassword"
+        and r.name.endswith("database-password")
+    )  # fmt: skip
+    assert password.inputs["length"] >= 16
+    assert not set(password.inputs["overrideSpecial"]) & set('/@" ')
+    assert password.inputs["overrideSpecial"] == RDS_PASSWORD_SPECIALS
+
+
+def test_credentials_secret_is_encrypted_and_holds_the_connection_json(run) -> None:
+    secret = db_secret(run).inputs
+    assert secret["kmsKeyId"] == run.outputs["kmsKeyArn"]
+    assert secret["name"] == f"tap/{run.outputs['environmentSuffix']}/database"
+    (version,) = [
+        v for v in run.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+        if v.inputs["secretId"] == db_secret(run).id
+    ]  # fmt: skip
+    value = json.loads(version.inputs["secretString"])
+    assert set(value) == {"username", "password", "engine", "host", "port", "dbname"}
+    assert value["host"] == run.outputs["dbWriterEndpoint"]
+
+
+@pytest.mark.parametrize(("stack", "window"), [("dev", 0), ("staging", 0), ("prod", 30)])
+def test_secret_recovery_window_per_tier(synthesized, stack, window) -> None:
+    for secret in synthesized[stack].of_type(SECRET):
+        assert secret.inputs["recoveryWindowInDays"] == window
+
+
+def test_passwords_are_never_exported_in_plain(run) -> None:
+    text = json.dumps(run.outputs)
+    for password in run.of_type("random:index/randomPassword:RandomPassword"):
+        assert password.state["result"] not in text
+
+
+def test_database_admits_its_port_from_the_app_group_only(run) -> None:
+    db_sg = next(
+        g for g in run.of_type("aws:ec2/securityGroup:SecurityGroup")
+        if g.inputs["name"].startswith("tap-db-")
+    )  # fmt: skip
+    rules = [
+        r for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["securityGroupId"] == db_sg.id
+    ]  # fmt: skip
+    app = next(
+        g for g in run.of_type("aws:ec2/securityGroup:SecurityGroup")
+        if g.inputs["name"].startswith("tap-app-")
+    )  # fmt: skip
+    assert [(r.inputs["fromPort"], r.inputs["referencedSecurityGroupId"]) for r in rules] == [
+        (5432, app.id)
+    ]
+
+
+def test_plain_postgres_is_a_multi_az_instance_in_prod() -> None:
+    run = synth("prod", config={"tap:database": {"engine": "postgres"}})
+    assert run.of_type(CLUSTER) == []
+    instance = run.one("aws:rds/instance:Instance").inputs
+    assert instance["multiAz"] is True
+    assert instance["storageEncrypted"] is True
+    assert instance["publiclyAccessible"] is False
+    assert instance["deletionProtection"] is True
+    assert instance["engineVersion"] == "16.4"
+    group = run.one("aws:rds/parameterGroup:ParameterGroup").inputs
+    assert group["family"] == "postgres16"
+    assert run.outputs["dbWriterEndpoint"] == run.outputs["dbReaderEndpoint"]
+
+
+def test_aurora_mysql_requires_secure_transport_on_its_own_port() -> None:
+    run = synth("dev", config={"tap:database": {"engine": "aurora-mysql"}})
+    cluster = run.one(CLUSTER).inputs
+    assert cluster["port"] == 3306
+    assert cluster["engineVersion"].startswith("8.0.mysql_aurora.3.")
+    group = run.one("aws:rds/clusterParameterGroup:ClusterParameterGroup").inputs
+    assert group["family"] == "aurora-mysql8.0"
+    assert group["parameters"][0]["name"] == "require_secure_transport"
+
+
+def test_rotation_is_added_only_when_a_function_is_configured(dev) -> None:
+    assert dev.of_type("aws:secretsmanager/secretRotation:SecretRotation") == []
+    function = "arn:aws:lambda:us-east-1:111122223333:function:rotate-postgres"
+    run = synth("dev", config={"tap:database": {"rotationDays": 30, "rotationLambdaArn": function}})
+    rotation = run.one("aws:secretsmanager/secretRotation:SecretRotation").inputs
+    assert rotation["rotationLambdaArn"] == function
+    assert rotation["rotationRules"]["automaticallyAfterDays"] == 30

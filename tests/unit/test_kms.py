@@ -1,0 +1,57 @@
+"""KMS: one rotating key per stack whose policy admits the account and its services only."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+KEY = "aws:kms/key:Key"
+
+
+def policy(run) -> list[dict]:
+    return json.loads(run.one(KEY).inputs["policy"])["Statement"]
+
+
+def test_key_rotates(run) -> None:
+    assert run.one(KEY).inputs["enableKeyRotation"] is True
+
+
+@pytest.mark.parametrize(("stack", "days"), [("dev", 7), ("staging", 7), ("prod", 30)])
+def test_deletion_window_per_tier(synthesized, stack, days) -> None:
+    assert synthesized[stack].one(KEY).inputs["deletionWindowInDays"] == days
+
+
+def test_alias_names_the_key_with_the_suffix(run) -> None:
+    alias = run.one("aws:kms/alias:Alias").inputs
+    assert alias["name"] == f"alias/tap-data-{run.outputs['environmentSuffix']}"
+    assert alias["targetKeyId"] == run.one(KEY).state["keyId"]
+
+
+def test_no_statement_has_a_wildcard_principal(run) -> None:
+    for statement in policy(run):
+        principal = statement["Principal"]
+        assert principal != "*"
+        assert "*" not in json.dumps(principal)
+
+
+def test_services_reach_the_key_only_through_this_account(run) -> None:
+    region = run.outputs["region"]
+    (via,) = [s for s in policy(run) if s["Sid"] == "ServicesUseTheKeyForThisAccount"]
+    condition = via["Condition"]["StringEquals"]
+    assert condition["kms:CallerAccount"] == "111122223333"
+    assert set(condition["kms:ViaService"]) == {
+        f"{s}.{region}.amazonaws.com" for s in ("secretsmanager", "rds", "elasticache", "s3")
+    }
+    assert "kms:*" not in via["Action"]
+
+
+def test_logs_may_use_the_key_for_this_accounts_log_groups_only(run) -> None:
+    (logs,) = [s for s in policy(run) if s["Principal"].get("Service", "").startswith("logs.")]
+    arn = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    assert arn == f"arn:aws:logs:{run.outputs['region']}:111122223333:log-group:*"
+
+
+def test_only_the_account_root_administers_the_key(run) -> None:
+    admin = [s for s in policy(run) if s["Action"] == "kms:*"]
+    assert [s["Principal"] for s in admin] == [{"AWS": "arn:aws:iam::111122223333:root"}]
