@@ -59,6 +59,11 @@ def smoke_check(deployment: Deployment) -> list[str]:
         "service ACTIVE with no public IP": found.service["status"] == "ACTIVE"
         and found.service["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"]
         == "DISABLED",
+        "database encrypted, not public": all(
+            i["StorageEncrypted"] and not i["PubliclyAccessible"] for i in found.db_instances
+        ),
+        "cache requires TLS and AUTH": found.replication_group["TransitEncryptionEnabled"]
+        and found.replication_group["AuthTokenEnabled"],
     }
     failed = [name for name, ok in checks.items() if not ok]
     if failed:
@@ -102,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             for item in kept:
                 print(f"  left in the emulator: {item.type} {item.id} ({UNDELETABLE[item.type]})")
             print(f"\nDestroyed {len(removed)} resources in {seconds:.1f} s; ", end="")
-            print(f"nothing with suffix {suffix} remains.")
+            print(f"discovery by suffix {suffix} finds nothing left.")
     except (SettingsError, EmulatorError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

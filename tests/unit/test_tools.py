@@ -30,7 +30,8 @@ def test_local_deploys_prints_the_alb_dns_name_and_destroys(capsys, emulator) ->
         "left in the emulator: aws:elasticache/subnetGroup:SubnetGroup tap-cache-localtest" in out
     )
     assert "ok  service ACTIVE with no public IP" in out
-    assert "nothing with suffix localtest remains" in out
+    assert "ok  cache requires TLS and AUTH" in out
+    assert "discovery by suffix localtest finds nothing left" in out
 
 
 def test_local_starts_its_own_emulator_and_reports_bad_settings(capsys) -> None:
