@@ -107,6 +107,8 @@ class Cache(pulumi.ComponentResource):
         self.primary_endpoint = self.group.primary_endpoint_address
         self.reader_endpoint = self.group.reader_endpoint_address
         self.port = PORT
+        # Node metrics are published per member; members are named `<group id>-001`, ...
+        self.primary_node_id = f"{identifier}-001"
         self.register_outputs(
             {
                 "primaryEndpoint": self.primary_endpoint,

@@ -252,6 +252,63 @@ class StorageSettings(_Settings):
         return days
 
 
+class InstanceSettings(_Settings):
+    """EC2 instances when `tap:compute` is `asg`; counts and scaling come from `tap:service`."""
+
+    instance_type: str = Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+    root_volume_gb: int = Field(ge=8, le=1024)
+    health_check_grace_seconds: int = Field(ge=0, le=3600)
+
+    @property
+    def architecture(self) -> Literal["x86_64", "arm64"]:
+        """Graviton families carry a `g` after the generation digit (t4g, m7gd, c7gn)."""
+        family = self.instance_type.split(".")[0]
+        match = re.match(r"^[a-z]+\d+([a-z-]*)$", family)
+        return "arm64" if match and "g" in match[1] else "x86_64"
+
+
+class PipelineSettings(_Settings):
+    """Delivery: source (S3 object, or a repository through a CodeStar connection), build,
+    optional approval, deploy."""
+
+    connection_arn: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws(?:-[a-z]+)*:(?:codestar-connections|codeconnections):[a-z0-9-]+:"
+        r"\d{12}:connection/[0-9a-f-]{36}$",
+    )
+    repository: str | None = Field(default=None, pattern=r"^[\w.-]+/[\w.-]+$")
+    branch: str = Field(min_length=1, max_length=255)
+    require_approval: bool
+    build_image: str = Field(min_length=1)
+    compute_type: Literal["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"]
+    privileged: bool
+    log_retention_days: RetentionDays
+
+    @model_validator(mode="after")
+    def _source(self) -> PipelineSettings:
+        if bool(self.connection_arn) != bool(self.repository):
+            raise ValueError("connectionArn and repository go together (owner/name)")
+        return self
+
+
+class AlarmSettings(_Settings):
+    """Who hears about trouble, and what counts as trouble in this tier."""
+
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    evaluation_periods: int = Field(ge=1, le=60)
+    alb_errors_per_minute: int = Field(ge=1)
+    target_errors_per_minute: int = Field(ge=1)
+    response_time_seconds: float = Field(gt=0, le=60)
+    cpu_percent: int = Field(ge=1, le=100)
+    memory_percent: int = Field(ge=1, le=100)
+    db_cpu_percent: int = Field(ge=1, le=100)
+    db_freeable_memory_mb: int = Field(ge=1)
+    db_connections: int = Field(ge=1)
+    cache_cpu_percent: int = Field(ge=1, le=100)
+    cache_memory_percent: int = Field(ge=1, le=100)
+    cache_evictions: int = Field(ge=1)
+
+
 class Settings(_Settings):
     """The whole, validated configuration of one stack."""
 
@@ -262,7 +319,7 @@ class Settings(_Settings):
     environment_suffix: str = Field(
         pattern=SUFFIX_PATTERN.pattern, min_length=2, max_length=SUFFIX_MAX_LENGTH
     )
-    compute: Literal["ecs"]
+    compute: Literal["ecs", "asg"]
     deletion_protection: bool
     certificate_arn: str | None = Field(default=None, pattern=ACM_ARN_PATTERN.pattern)
     tags: dict[str, str]
@@ -272,6 +329,9 @@ class Settings(_Settings):
     database: DatabaseSettings
     cache: CacheSettings
     storage: StorageSettings
+    instances: InstanceSettings
+    pipeline: PipelineSettings
+    alarms: AlarmSettings
 
     @field_validator("environment_suffix")
     @classmethod
@@ -355,8 +415,37 @@ _DEFAULT_DATABASE = {
     "allocatedStorageGb": 20,
 }
 _DEFAULT_CACHE = {"engine": "redis", "engineVersion": "7.1"}
+_DEFAULT_PIPELINE = {
+    "branch": "main",
+    "buildImage": "aws/codebuild/amazonlinux-x86_64-standard:5.0",
+    "computeType": "BUILD_GENERAL1_SMALL",
+    "privileged": False,
+}
+_DEFAULT_ALARMS = {
+    "cpuPercent": 80,
+    "memoryPercent": 80,
+    "dbCpuPercent": 80,
+    "dbFreeableMemoryMb": 256,
+    "cacheCpuPercent": 75,
+    "cacheMemoryPercent": 80,
+}
 TIER_DEFAULTS: dict[str, dict[str, Any]] = {
     "dev": {
+        "instances": {
+            "instanceType": "t3.micro",
+            "rootVolumeGb": 20,
+            "healthCheckGraceSeconds": 120,
+        },
+        "pipeline": {**_DEFAULT_PIPELINE, "requireApproval": False, "logRetentionDays": 7},
+        "alarms": {
+            **_DEFAULT_ALARMS,
+            "evaluationPeriods": 5,
+            "albErrorsPerMinute": 20,
+            "targetErrorsPerMinute": 20,
+            "responseTimeSeconds": 3,
+            "dbConnections": 50,
+            "cacheEvictions": 1000,
+        },
         "database": {
             **_DEFAULT_DATABASE,
             "minCapacity": 0,
@@ -405,6 +494,21 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         },
     },
     "staging": {
+        "instances": {
+            "instanceType": "t3.small",
+            "rootVolumeGb": 20,
+            "healthCheckGraceSeconds": 120,
+        },
+        "pipeline": {**_DEFAULT_PIPELINE, "requireApproval": False, "logRetentionDays": 30},
+        "alarms": {
+            **_DEFAULT_ALARMS,
+            "evaluationPeriods": 3,
+            "albErrorsPerMinute": 10,
+            "targetErrorsPerMinute": 10,
+            "responseTimeSeconds": 2,
+            "dbConnections": 100,
+            "cacheEvictions": 500,
+        },
         "database": {
             **_DEFAULT_DATABASE,
             "minCapacity": 0.5,
@@ -453,6 +557,21 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         },
     },
     "prod": {
+        "instances": {
+            "instanceType": "t3.medium",
+            "rootVolumeGb": 30,
+            "healthCheckGraceSeconds": 180,
+        },
+        "pipeline": {**_DEFAULT_PIPELINE, "requireApproval": True, "logRetentionDays": 90},
+        "alarms": {
+            **_DEFAULT_ALARMS,
+            "evaluationPeriods": 2,
+            "albErrorsPerMinute": 5,
+            "targetErrorsPerMinute": 5,
+            "responseTimeSeconds": 1,
+            "dbConnections": 400,
+            "cacheEvictions": 100,
+        },
         "database": {
             **_DEFAULT_DATABASE,
             "minCapacity": 1,
@@ -532,10 +651,6 @@ def load_settings(
     if tier not in TIER_DEFAULTS:
         raise SettingsError(
             f"tap:environment = {tier!r}: must be one of {', '.join(TIER_DEFAULTS)}"
-        )
-    if values.get("compute") == "asg":
-        raise SettingsError(
-            "tap:compute = 'asg': the EC2 Auto Scaling runtime is not available yet; use 'ecs'"
         )
     merged = _deep_merge(copy.deepcopy(TIER_DEFAULTS[tier]), dict(values))
     _engine_defaults(merged, values.get("database"))

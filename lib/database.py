@@ -181,6 +181,7 @@ class Database(pulumi.ComponentResource):
             )
         self.endpoint = cluster.endpoint
         self.reader_endpoint = cluster.reader_endpoint
+        self.metric_dimensions = {"DBClusterIdentifier": cluster.id}
 
     def _instance(
         self, name: str, args: DatabaseArgs, common: dict, monitoring: aws.iam.Role | None
@@ -216,6 +217,7 @@ class Database(pulumi.ComponentResource):
         )
         self.endpoint = instance.address
         self.reader_endpoint = instance.address
+        self.metric_dimensions = {"DBInstanceIdentifier": instance.id}
 
     def _monitoring_role(self, name: str, args: DatabaseArgs) -> aws.iam.Role | None:
         if not args.settings.monitoring_interval_seconds:

@@ -7,45 +7,21 @@ permission it was not given on purpose.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from lib.naming import Namer, Service
-from lib.policies import AwsContext, allow, assume_role
-
-CONTAINER_NAME = "app"
+from lib.app import CONTAINER_NAME, AppArgs
+from lib.naming import Service
+from lib.policies import allow, assume_role
 
 
 @dataclass(frozen=True)
-class EcsServiceArgs:
-    namer: Namer
-    aws: AwsContext
-    subnet_ids: Sequence[pulumi.Input[str]]
-    security_group_id: pulumi.Input[str]
-    target_group_arn: pulumi.Input[str]
-    target_group_arn_suffix: pulumi.Input[str]
-    alb_arn_suffix: pulumi.Input[str]
-    listeners: Sequence[pulumi.Resource]
-    image: str
-    command: tuple[str, ...] | None
-    port: int
+class EcsServiceArgs(AppArgs):
     cpu: int
     memory: int
     architecture: str
-    environment: Mapping[str, pulumi.Input[str]]
-    secrets: Mapping[str, pulumi.Input[str]]
-    secret_arns: Sequence[pulumi.Input[str]]
-    kms_key_arn: pulumi.Input[str]
-    assets_bucket_arn: pulumi.Input[str]
-    desired_count: int
-    min_count: int
-    max_count: int
-    cpu_target_percent: int
-    requests_per_target: int
-    log_retention_days: int
 
 
 def container_definitions(args: EcsServiceArgs, log_group: pulumi.Input[str]) -> pulumi.Output[str]:

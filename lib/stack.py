@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from lib.asg_service import AsgService, AsgServiceArgs
 from lib.buckets import ALB_LOG_PREFIX, Buckets, BucketsArgs
 from lib.cache import Cache, CacheArgs
 from lib.config import Settings, SettingsError
@@ -20,6 +21,8 @@ from lib.kms import Kms, KmsArgs
 from lib.load_balancer import LoadBalancer, LoadBalancerArgs
 from lib.naming import Namer
 from lib.network import Network, NetworkArgs
+from lib.observability import Observability, ObservabilityArgs
+from lib.pipeline import Pipeline, PipelineArgs
 from lib.policies import AwsContext
 from lib.security import SecurityGroups, SecurityGroupsArgs
 
@@ -167,7 +170,7 @@ class TapStack(pulumi.ComponentResource):
                 subnet_ids=self.network.public_subnet_ids,
                 security_group_id=self.security.alb.id,
                 target_port=svc.port,
-                target_type="ip",
+                target_type="ip" if settings.compute == "ecs" else "instance",
                 health_check_path=lb.health_check_path,
                 health_check_interval_seconds=lb.health_check_interval_seconds,
                 deregistration_delay_seconds=lb.deregistration_delay_seconds,
@@ -181,37 +184,51 @@ class TapStack(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.compute = EcsService(
-            "app",
-            EcsServiceArgs(
-                namer=namer,
-                aws=context,
-                subnet_ids=self.network.private_subnet_ids,
-                security_group_id=self.security.app.id,
-                target_group_arn=self.load_balancer.target_group.arn,
-                target_group_arn_suffix=self.load_balancer.target_group.arn_suffix,
-                alb_arn_suffix=self.load_balancer.alb.arn_suffix,
-                listeners=self.load_balancer.listeners,
-                image=svc.image,
-                command=svc.command,
-                port=svc.port,
-                cpu=svc.cpu,
-                memory=svc.memory,
-                architecture=svc.architecture,
-                environment={**svc.environment, **self._app_settings(settings)},
-                secrets=self._app_secrets(),
-                secret_arns=[self.database.secret.arn, self.cache.secret.arn],
-                kms_key_arn=key_arn,
-                assets_bucket_arn=self.buckets.buckets["assets"].arn,
-                desired_count=svc.desired_count,
-                min_count=svc.min_count,
-                max_count=svc.max_count,
-                cpu_target_percent=svc.cpu_target_percent,
-                requests_per_target=svc.requests_per_target,
-                log_retention_days=svc.log_retention_days,
-            ),
-            opts=child,
-        )
+        app = {
+            "namer": namer,
+            "aws": context,
+            "subnet_ids": self.network.private_subnet_ids,
+            "security_group_id": self.security.app.id,
+            "target_group_arn": self.load_balancer.target_group.arn,
+            "target_group_arn_suffix": self.load_balancer.target_group.arn_suffix,
+            "alb_arn_suffix": self.load_balancer.alb.arn_suffix,
+            "listeners": self.load_balancer.listeners,
+            "image": svc.image,
+            "command": svc.command,
+            "port": svc.port,
+            "environment": {**svc.environment, **self._app_settings(settings)},
+            "secrets": self._app_secrets(),
+            "secret_arns": [self.database.secret.arn, self.cache.secret.arn],
+            "kms_key_arn": key_arn,
+            "assets_bucket_arn": self.buckets.buckets["assets"].arn,
+            "desired_count": svc.desired_count,
+            "min_count": svc.min_count,
+            "max_count": svc.max_count,
+            "cpu_target_percent": svc.cpu_target_percent,
+            "requests_per_target": svc.requests_per_target,
+            "log_retention_days": svc.log_retention_days,
+        }
+        if settings.compute == "ecs":
+            self.compute: EcsService | AsgService = EcsService(
+                "app",
+                EcsServiceArgs(
+                    **app, cpu=svc.cpu, memory=svc.memory, architecture=svc.architecture
+                ),
+                opts=child,
+            )
+        else:
+            self.compute = AsgService(
+                "app",
+                AsgServiceArgs(
+                    **app,
+                    instances=settings.instances,
+                    artifacts_bucket_arn=self.buckets.buckets["artifacts"].arn,
+                    tags=settings.required_tags,
+                ),
+                opts=child,
+            )
+        self.pipeline = self._pipeline(settings, namer, context)
+        self.observability = self._observability(settings, namer, context)
         self.outputs: dict[str, pulumi.Input[object]] = {
             "vpcId": self.network.vpc.id,
             "publicSubnetIds": self.network.public_subnet_ids,
@@ -220,8 +237,7 @@ class TapStack(pulumi.ComponentResource):
             "albDnsName": self.load_balancer.alb.dns_name,
             "albArn": self.load_balancer.alb.arn,
             "targetGroupArn": self.load_balancer.target_group.arn,
-            "clusterName": self.compute.cluster.name,
-            "serviceName": self.compute.service.name,
+            **self._compute_outputs(),
             "environmentSuffix": settings.environment_suffix,
             "region": context.region,
             "kmsKeyArn": key_arn,
@@ -235,8 +251,71 @@ class TapStack(pulumi.ComponentResource):
             "artifactsBucket": self.buckets.names["artifacts"],
             "albLogsBucket": self.buckets.names["alb-logs"],
             "assetsBucket": self.buckets.names["assets"],
+            "pipelineName": self.pipeline.pipeline.name,
+            "buildProjectName": self.pipeline.build.name,
+            "alarmTopicArn": self.observability.topic.arn,
+            "dashboardName": self.observability.dashboard.dashboard_name,
         }
         self.register_outputs(self.outputs)
+
+    def _compute_outputs(self) -> dict[str, pulumi.Input[str]]:
+        if isinstance(self.compute, EcsService):
+            return {
+                "clusterName": self.compute.cluster.name,
+                "serviceName": self.compute.service.name,
+            }
+        return {"autoScalingGroupName": self.compute.group.name}
+
+    def _pipeline(self, settings: Settings, namer: Namer, context: AwsContext) -> Pipeline:
+        ecs = self.compute if isinstance(self.compute, EcsService) else None
+        asg = self.compute if isinstance(self.compute, AsgService) else None
+        return Pipeline(
+            "delivery",
+            PipelineArgs(
+                namer=namer,
+                aws=context,
+                settings=settings.pipeline,
+                kms_key_arn=self.kms.key.arn,
+                artifacts_bucket=self.buckets.names["artifacts"],
+                artifacts_bucket_arn=self.buckets.buckets["artifacts"].arn,
+                image=settings.service.image,
+                compute=settings.compute,
+                cluster_name=ecs.cluster.name if ecs else None,
+                service_name=ecs.service.name if ecs else None,
+                pass_role_arns=[ecs.execution_role.arn, ecs.task_role.arn] if ecs else [],
+                autoscaling_group_name=asg.group.name if asg else None,
+                target_group_name=self.load_balancer.target_group.name,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _observability(
+        self, settings: Settings, namer: Namer, context: AwsContext
+    ) -> Observability:
+        if isinstance(self.compute, EcsService):
+            namespace = "AWS/ECS"
+            compute = {
+                "ClusterName": self.compute.cluster.name,
+                "ServiceName": self.compute.service.name,
+            }
+        else:
+            namespace, compute = "AWS/EC2", {"AutoScalingGroupName": self.compute.group.name}
+        return Observability(
+            "observability",
+            ObservabilityArgs(
+                namer=namer,
+                region=context.region,
+                kms_key_arn=self.kms.key.arn,
+                alarms=settings.alarms,
+                load_balancer={"LoadBalancer": self.load_balancer.alb.arn_suffix},
+                target_group={"TargetGroup": self.load_balancer.target_group.arn_suffix},
+                compute=compute,
+                compute_namespace=namespace,
+                database=self.database.metric_dimensions,
+                cache={"CacheClusterId": self.cache.primary_node_id},
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _app_settings(self, settings: Settings) -> dict[str, pulumi.Input[str]]:
         """Where the app finds its data tier; plain values, no credentials."""

@@ -215,6 +215,11 @@ class MotoCloud(Mocks):
                 "zoneIds": [z["ZoneId"] for z in wanted],
                 "id": region,
             }
+        if args.token == "aws:ssm/getParameter:getParameter":
+            parameter = self.client("ssm", region).get_parameter(Name=args.args["name"])
+            value = parameter["Parameter"]
+            return {"name": value["Name"], "value": value["Value"], "type": value["Type"],
+                    "id": value["Name"]}  # fmt: skip
         identity = self.client("sts", region).get_caller_identity()
         answers = {
             "aws:index/getCallerIdentity:getCallerIdentity": {
@@ -259,7 +264,7 @@ class MotoCloud(Mocks):
         context = Context(
             clients=lambda service: self.client(service, region),
             region=region,
-            tags={**provider["tags"], **(inputs.get("tags") or {})},
+            tags=_effective_tags(args.typ, provider["tags"], inputs.get("tags")),
             name=args.name,
         )
         if args.typ in RECORDED_ONLY:
@@ -293,6 +298,14 @@ class MotoCloud(Mocks):
                 HANDLERS[item.type][1](context, item.id, item.state)
             removed.append(item)
         return removed
+
+
+def _effective_tags(typ: str, defaults: dict[str, str], own: Any) -> dict[str, str]:
+    """Default tags merged under the resource's own, as the provider does; Auto Scaling
+    groups get no default tags (a provider limitation) and carry their own list."""
+    if typ == "aws:autoscaling/group:Group":
+        return {t["key"]: t["value"] for t in own or []}
+    return {**defaults, **(own or {})}
 
 
 # --- EC2 networking --------------------------------------------------------------------
@@ -774,6 +787,271 @@ def _ignore(_ctx: Context, _id: str, _state: dict[str, Any]) -> None:
 
 def _keep(_ctx: Context, _id: str, _state: dict[str, Any]) -> None:
     """moto cannot delete it; listed in UNDELETABLE and reported, not hidden."""
+
+
+# --- EC2 Auto Scaling --------------------------------------------------------------------
+
+
+def _instance_profile(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    iam = ctx.clients("iam")
+    profile = iam.create_instance_profile(InstanceProfileName=i["name"], **ctx.tags_arg("Tags"))
+    iam.add_role_to_instance_profile(InstanceProfileName=i["name"], RoleName=i["role"])
+    return i["name"], {"arn": profile["InstanceProfile"]["Arn"]}
+
+
+def _delete_instance_profile(ctx: Context, name: str, state: dict[str, Any]) -> None:
+    iam = ctx.clients("iam")
+    iam.remove_role_from_instance_profile(InstanceProfileName=name, RoleName=state["role"])
+    iam.delete_instance_profile(InstanceProfileName=name)
+
+
+def _bool_text(value: Any) -> bool:
+    """The provider spells some launch template booleans as strings."""
+    return str(value).lower() == "true"
+
+
+def _launch_template(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    metadata = i["metadataOptions"]
+    (nic,) = i["networkInterfaces"]
+    (disk,) = i["blockDeviceMappings"]
+    ebs = disk["ebs"]
+    data = {
+        "ImageId": i["imageId"],
+        "InstanceType": i["instanceType"],
+        "IamInstanceProfile": {"Arn": i["iamInstanceProfile"]["arn"]},
+        "MetadataOptions": {
+            "HttpEndpoint": metadata["httpEndpoint"],
+            "HttpTokens": metadata["httpTokens"],
+            "HttpPutResponseHopLimit": int(metadata["httpPutResponseHopLimit"]),
+        },
+        "Monitoring": {"Enabled": bool(i["monitoring"]["enabled"])},
+        "NetworkInterfaces": [
+            {
+                "DeviceIndex": 0,
+                "AssociatePublicIpAddress": _bool_text(nic["associatePublicIpAddress"]),
+                "DeleteOnTermination": _bool_text(nic["deleteOnTermination"]),
+                "Groups": nic["securityGroups"],
+            }
+        ],
+        "BlockDeviceMappings": [
+            {
+                "DeviceName": disk["deviceName"],
+                "Ebs": {
+                    "VolumeSize": int(ebs["volumeSize"]),
+                    "VolumeType": ebs["volumeType"],
+                    "Encrypted": _bool_text(ebs["encrypted"]),
+                    "KmsKeyId": ebs["kmsKeyId"],
+                    "DeleteOnTermination": _bool_text(ebs["deleteOnTermination"]),
+                },
+            }
+        ],
+        "UserData": i["userData"],
+    }
+    template = ctx.clients("ec2").create_launch_template(
+        LaunchTemplateName=i["name"], LaunchTemplateData=data, **ctx.ec2_tags("launch-template")
+    )["LaunchTemplate"]
+    return template["LaunchTemplateId"], {
+        "latestVersion": template["LatestVersionNumber"],
+        "defaultVersion": template["DefaultVersionNumber"],
+    }
+
+
+def _autoscaling_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Tags come from the group's own list: the provider's default tags skip this type."""
+    template = i["launchTemplate"]
+    ctx.clients("autoscaling").create_auto_scaling_group(
+        AutoScalingGroupName=i["name"],
+        LaunchTemplate={"LaunchTemplateId": template["id"], "Version": str(template["version"])},
+        MinSize=int(i["minSize"]),
+        MaxSize=int(i["maxSize"]),
+        DesiredCapacity=int(i["desiredCapacity"]),
+        VPCZoneIdentifier=",".join(i["vpcZoneIdentifiers"]),
+        TargetGroupARNs=i.get("targetGroupArns", []),
+        HealthCheckType=i.get("healthCheckType", "EC2"),
+        HealthCheckGracePeriod=int(i.get("healthCheckGracePeriod", 300)),
+        Tags=[
+            {
+                "Key": t["key"],
+                "Value": t["value"],
+                "PropagateAtLaunch": bool(t["propagateAtLaunch"]),
+                "ResourceId": i["name"],
+                "ResourceType": "auto-scaling-group",
+            }
+            for t in i.get("tags", [])
+        ],
+    )
+    return i["name"], {"arn": ""}
+
+
+def _autoscaling_policy(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    config = i["targetTrackingConfiguration"]
+    metric = config["predefinedMetricSpecification"]
+    spec = {"PredefinedMetricType": metric["predefinedMetricType"]}
+    if metric.get("resourceLabel"):
+        spec["ResourceLabel"] = metric["resourceLabel"]
+    policy = ctx.clients("autoscaling").put_scaling_policy(
+        AutoScalingGroupName=i["autoscalingGroupName"],
+        PolicyName=i["name"],
+        PolicyType=i["policyType"],
+        TargetTrackingConfiguration={
+            "PredefinedMetricSpecification": spec,
+            "TargetValue": float(config["targetValue"]),
+        },
+    )
+    return i["name"], {"arn": policy.get("PolicyARN", "")}
+
+
+# --- Delivery and observability ------------------------------------------------------------
+
+
+def _build_project(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    environment = i["environment"]
+    logs = i["logsConfig"]["cloudwatchLogs"]
+    project = ctx.clients("codebuild").create_project(
+        name=i["name"],
+        # moto insists on locations even for CODEPIPELINE sources and artifacts; AWS does not.
+        source={
+            "type": i["source"]["type"],
+            "buildspec": i["source"].get("buildspec", ""),
+            "location": i["source"].get("location") or i["source"]["type"],
+        },
+        artifacts={"type": i["artifacts"]["type"], "location": i["artifacts"]["type"]},
+        environment={
+            "type": environment["type"],
+            "image": environment["image"],
+            "computeType": environment["computeType"],
+            "privilegedMode": bool(environment.get("privilegedMode")),
+            "imagePullCredentialsType": environment.get("imagePullCredentialsType", "CODEBUILD"),
+            "environmentVariables": [
+                {"name": v["name"], "value": v["value"], "type": v.get("type", "PLAINTEXT")}
+                for v in environment.get("environmentVariables", [])
+            ],
+        },
+        serviceRole=i["serviceRole"],
+        encryptionKey=i["encryptionKey"],
+        timeoutInMinutes=int(i.get("buildTimeout", 60)),
+        logsConfig={"cloudWatchLogs": {"status": logs["status"], "groupName": logs["groupName"]}},
+        **ctx.tags_arg("tags", "key", "value"),
+    )["project"]
+    return project["arn"], {"arn": project["arn"], "name": i["name"]}
+
+
+def _pipeline(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def action(a: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "name": a["name"],
+            "actionTypeId": {
+                "category": a["category"],
+                "owner": a["owner"],
+                "provider": a["provider"],
+                "version": a["version"],
+            },
+            "configuration": a.get("configuration", {}),
+            "inputArtifacts": [{"name": n} for n in a.get("inputArtifacts", [])],
+            "outputArtifacts": [{"name": n} for n in a.get("outputArtifacts", [])],
+        }
+
+    (store,) = i["artifactStores"]
+    key = store.get("encryptionKey")
+    pipeline = {
+        "name": i["name"],
+        "roleArn": i["roleArn"],
+        "pipelineType": i.get("pipelineType", "V1"),
+        "executionMode": i.get("executionMode", "SUPERSEDED"),
+        "artifactStore": {
+            "type": store["type"],
+            "location": store["location"],
+            **({"encryptionKey": {"id": key["id"], "type": key["type"]}} if key else {}),
+        },
+        "stages": [
+            {"name": stage["name"], "actions": [action(a) for a in stage["actions"]]}
+            for stage in i["stages"]
+        ],
+    }
+    ctx.clients("codepipeline").create_pipeline(
+        pipeline=pipeline, **ctx.tags_arg("tags", "key", "value")
+    )
+    arn = f"arn:{partition_of(ctx.region)}:codepipeline:{ctx.region}:{_account(ctx)}:{i['name']}"
+    return i["name"], {"arn": arn}
+
+
+def _codedeploy_application(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    ctx.clients("codedeploy").create_application(
+        applicationName=i["name"],
+        computePlatform=i.get("computePlatform", "Server"),
+        **ctx.tags_arg("tags"),
+    )
+    return i["name"], {}
+
+
+def _deployment_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    style = i["deploymentStyle"]
+    rollback = i.get("autoRollbackConfiguration") or {}
+    groups = i["loadBalancerInfo"]["targetGroupInfos"]
+    ctx.clients("codedeploy").create_deployment_group(
+        applicationName=i["appName"],
+        deploymentGroupName=i["deploymentGroupName"],
+        serviceRoleArn=i["serviceRoleArn"],
+        autoScalingGroups=i.get("autoscalingGroups", []),
+        deploymentConfigName=i.get("deploymentConfigName", "CodeDeployDefault.OneAtATime"),
+        deploymentStyle={
+            "deploymentType": style["deploymentType"],
+            "deploymentOption": style["deploymentOption"],
+        },
+        loadBalancerInfo={"targetGroupInfoList": [{"name": g["name"]} for g in groups]},
+        autoRollbackConfiguration={
+            "enabled": bool(rollback.get("enabled")),
+            "events": rollback.get("events", []),
+        },
+        **ctx.tags_arg("tags"),
+    )
+    return f"{i['appName']}:{i['deploymentGroupName']}", {}
+
+
+def _topic(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    attributes = {"KmsMasterKeyId": i["kmsMasterKeyId"]} if i.get("kmsMasterKeyId") else {}
+    topic = ctx.clients("sns").create_topic(
+        Name=i["name"], Attributes=attributes, **ctx.tags_arg("Tags")
+    )
+    return topic["TopicArn"], {"arn": topic["TopicArn"]}
+
+
+def _subscription(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    answer = ctx.clients("sns").subscribe(
+        TopicArn=i["topic"], Protocol=i["protocol"], Endpoint=i["endpoint"]
+    )
+    return answer["SubscriptionArn"], {"arn": answer["SubscriptionArn"]}
+
+
+def _alarm(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    ctx.clients("cloudwatch").put_metric_alarm(
+        AlarmName=i["name"],
+        AlarmDescription=i.get("alarmDescription", ""),
+        Namespace=i["namespace"],
+        MetricName=i["metricName"],
+        Dimensions=[{"Name": k, "Value": v} for k, v in i.get("dimensions", {}).items()],
+        Statistic=i["statistic"],
+        Period=int(i["period"]),
+        EvaluationPeriods=int(i["evaluationPeriods"]),
+        Threshold=float(i["threshold"]),
+        ComparisonOperator=i["comparisonOperator"],
+        TreatMissingData=i.get("treatMissingData", "missing"),
+        AlarmActions=i.get("alarmActions", []),
+        OKActions=i.get("okActions", []),
+        **ctx.tags_arg("Tags"),
+    )
+    return i["name"], {}
+
+
+def _dashboard(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    ctx.clients("cloudwatch").put_dashboard(
+        DashboardName=i["dashboardName"], DashboardBody=i["dashboardBody"]
+    )
+    return i["dashboardName"], {}
+
+
+def _account(ctx: Context) -> str:
+    return ctx.clients("sts").get_caller_identity()["Account"]
 
 
 # --- KMS, Secrets Manager and local values ----------------------------------------------
@@ -1294,11 +1572,59 @@ HANDLERS.update(
         ),
         "aws:s3/bucket:Bucket": (_bucket, _delete_bucket),
         **_S3_SETTINGS,
+        "aws:iam/instanceProfile:InstanceProfile": (_instance_profile, _delete_instance_profile),
+        "aws:ec2/launchTemplate:LaunchTemplate": (
+            _launch_template,
+            _by("ec2.delete_launch_template", LaunchTemplateId="id"),
+        ),
+        "aws:autoscaling/group:Group": (
+            _autoscaling_group,
+            lambda ctx, name, _s: ctx.clients("autoscaling").delete_auto_scaling_group(
+                AutoScalingGroupName=name, ForceDelete=True
+            ),
+        ),
+        "aws:autoscaling/policy:Policy": (
+            _autoscaling_policy,
+            _by(
+                "autoscaling.delete_policy",
+                AutoScalingGroupName="autoscalingGroupName",
+                PolicyName="id",
+            ),
+        ),
+        "aws:codebuild/project:Project": (
+            _build_project,
+            _by("codebuild.delete_project", name="name"),
+        ),
+        "aws:codepipeline/pipeline:Pipeline": (
+            _pipeline,
+            _by("codepipeline.delete_pipeline", name="id"),
+        ),
+        "aws:codedeploy/application:Application": (_codedeploy_application, _keep),
+        "aws:codedeploy/deploymentGroup:DeploymentGroup": (_deployment_group, _keep),
+        "aws:sns/topic:Topic": (_topic, _by("sns.delete_topic", TopicArn="id")),
+        "aws:sns/topicSubscription:TopicSubscription": (
+            _subscription,
+            _by("sns.unsubscribe", SubscriptionArn="id"),
+        ),
+        "aws:cloudwatch/metricAlarm:MetricAlarm": (
+            _alarm,
+            lambda ctx, name, _s: ctx.clients("cloudwatch").delete_alarms(AlarmNames=[name]),
+        ),
+        "aws:cloudwatch/dashboard:Dashboard": (
+            _dashboard,
+            lambda ctx, name, _s: ctx.clients("cloudwatch").delete_dashboards(
+                DashboardNames=[name]
+            ),
+        ),
     }
 )
 # What the emulator creates but cannot remove, because moto lacks the delete call.
 UNDELETABLE = {
-    "aws:elasticache/subnetGroup:SubnetGroup": "moto does not implement delete_cache_subnet_group"
+    "aws:elasticache/subnetGroup:SubnetGroup": "moto does not implement delete_cache_subnet_group",
+    "aws:codedeploy/application:Application": "moto does not implement delete_application",
+    "aws:codedeploy/deploymentGroup:DeploymentGroup": (
+        "moto does not implement delete_deployment_group"
+    ),
 }
 # Taggable types that receive the provider's default tags even when they set none.
 TAGGABLE = {
@@ -1313,6 +1639,10 @@ TAGGABLE = {
         "aws:appautoscaling/policy:Policy",
         "aws:kms/alias:Alias",
         "aws:secretsmanager/secretVersion:SecretVersion",
+        "aws:autoscaling/group:Group",
+        "aws:autoscaling/policy:Policy",
+        "aws:sns/topicSubscription:TopicSubscription",
+        "aws:cloudwatch/dashboard:Dashboard",
         *_S3_SETTINGS,
     }
 }

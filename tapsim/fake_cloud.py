@@ -52,6 +52,13 @@ class FakeCloud(Mocks):
                 "arn": f"arn:{self.partition}:iam::{ELB_LOG_ACCOUNT_ID}:root",
                 "id": ELB_LOG_ACCOUNT_ID,
             },
+            "aws:ssm/getParameter:getParameter": lambda: {
+                "name": args.args["name"],
+                "value": "ami-"
+                + hashlib.sha1(f"{self.region}{args.args['name']}".encode()).hexdigest()[:17],
+                "type": "String",
+                "id": args.args["name"],
+            },
             "aws:index/getRegion:getRegion": lambda: {
                 "name": self.region,
                 "region": self.region,
@@ -148,7 +155,23 @@ def _password(_cloud: FakeCloud, _name: str, digest: str) -> tuple[str, dict[str
     return digest, {"result": f"Aa1-{digest}{digest}"[:32]}
 
 
+def _topic(cloud: FakeCloud, name: str, _digest: str) -> tuple[str, dict[str, Any]]:
+    arn = cloud._arn("sns", name)
+    return arn, {"arn": arn}
+
+
+def _instance_profile(cloud: FakeCloud, name: str, _digest: str) -> tuple[str, dict[str, Any]]:
+    return name, {"arn": f"arn:{cloud.partition}:iam::{cloud.account_id}:instance-profile/{name}"}
+
+
+def _launch_template(_cloud: FakeCloud, _name: str, digest: str) -> tuple[str, dict[str, Any]]:
+    return f"lt-{digest[:17]}", {"latestVersion": 1, "defaultVersion": 1}
+
+
 _COMPUTED = {
+    "aws:sns/topic:Topic": _topic,
+    "aws:iam/instanceProfile:InstanceProfile": _instance_profile,
+    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
     "aws:s3/bucket:Bucket": _bucket,
     "aws:kms/key:Key": _key,
     "aws:secretsmanager/secret:Secret": _secret,

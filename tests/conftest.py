@@ -30,16 +30,32 @@ def synth(
     )
 
 
+ASG = {"tap:compute": "asg"}
+
+
 @pytest.fixture(scope="session")
 def synthesized() -> dict[str, RunResult]:
-    """dev, staging, prod from their stack files, and an ephemeral dev copy named pr1234."""
+    """dev, staging, prod from their stack files, an ephemeral dev copy named pr1234, and
+    each tier again on the EC2 Auto Scaling runtime (`<tier>-asg`)."""
     runs = {name: synth(name) for name in STACKS}
     runs[EPHEMERAL] = synth("dev", suffix=EPHEMERAL)
+    runs.update({f"{name}-asg": synth(name, config=ASG) for name in STACKS})
     return runs
 
 
 @pytest.fixture(params=[*STACKS, EPHEMERAL])
 def run(request: pytest.FixtureRequest, synthesized: dict[str, RunResult]) -> RunResult:
+    """Each ECS stack; tests that hold for both runtimes take `any_run`."""
+    return synthesized[request.param]
+
+
+@pytest.fixture(params=[*STACKS, EPHEMERAL, *(f"{name}-asg" for name in STACKS)])
+def any_run(request: pytest.FixtureRequest, synthesized: dict[str, RunResult]) -> RunResult:
+    return synthesized[request.param]
+
+
+@pytest.fixture(params=[f"{name}-asg" for name in STACKS])
+def asg_run(request: pytest.FixtureRequest, synthesized: dict[str, RunResult]) -> RunResult:
     return synthesized[request.param]
 
 

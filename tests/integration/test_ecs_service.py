@@ -57,7 +57,7 @@ def test_autoscaling_bounds(target) -> None:
 
 def test_every_log_group_expires(target) -> None:
     groups = target.found.log_groups
-    assert len(groups) == 3
+    assert len(groups) == 4
     assert all(g.get("retentionInDays") for g in groups.values())
     app = groups[f"/{target.found.project}/{target.found.suffix}/app"]
     assert app["retentionInDays"] == target.settings.service.log_retention_days

@@ -75,7 +75,15 @@ BAD_INPUT = [
     ({"environmentSuffix": "pr1-"}, "tap:environmentSuffix"),
     ({"tags": {"Environment": "x"}}, "set by the stack itself"),
     ({"tags": {"aws:owner": "x"}}, "not aws:*"),
-    ({"compute": "asg"}, "tap:compute = 'asg'"),
+    ({"instances": {"instanceType": "large"}}, "tap:instances.instanceType = 'large'"),
+    ({"pipeline": {"repository": "acme/app"}}, "connectionArn and repository go together"),
+    (
+        {"pipeline": {"connectionArn": "arn:aws:s3:::x", "repository": "a/b"}},
+        "tap:pipeline.connectionArn",
+    ),
+    ({"pipeline": {"computeType": "HUGE"}}, "tap:pipeline.computeType = 'HUGE'"),
+    ({"alarms": {"email": "not-an-email"}}, "tap:alarms.email = 'not-an-email'"),
+    ({"alarms": {"cpuPercent": 120}}, "tap:alarms.cpuPercent = 120"),
     ({"compute": "lambda"}, "tap:compute = 'lambda'"),
     ({"netwrok": {}}, "unknown setting(s) tap:netwrok"),
     ({"deletionProtection": "maybe"}, "tap:deletionProtection = 'maybe'"),
@@ -165,3 +173,21 @@ def test_choosing_another_engine_brings_its_version_port_and_mode() -> None:
     assert s.database.family == "mysql8.0"
     pinned = settings({"environment": "dev", "database": {"engine": "mysql", "port": 3307}})
     assert pinned.database.port == 3307
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "architecture"),
+    [
+        ("t3.micro", "x86_64"),
+        ("t4g.small", "arm64"),
+        ("m7gd.large", "arm64"),
+        ("c7gn.xlarge", "arm64"),
+        ("g5.xlarge", "x86_64"),
+        ("m7i-flex.large", "x86_64"),
+    ],
+)
+def test_instance_architecture_follows_the_type(instance_type, architecture) -> None:
+    s = settings(
+        {"environment": "dev", "compute": "asg", "instances": {"instanceType": instance_type}}
+    )
+    assert s.instances.architecture == architecture

@@ -33,7 +33,8 @@ def test_extra_tags_from_settings_join_the_required_ones(prod) -> None:
     assert default_tags(prod)["CostCenter"] == "platform"
 
 
-def test_every_aws_resource_uses_that_provider(run) -> None:
+def test_every_aws_resource_uses_that_provider(any_run) -> None:
+    run = any_run
     provider = run.one(PROVIDER)
     for resource in run.custom:
         assert resource.provider.startswith(f"{provider.urn}::"), resource.urn
@@ -42,3 +43,10 @@ def test_every_aws_resource_uses_that_provider(run) -> None:
 def test_no_resource_overrides_a_required_tag(run) -> None:
     for resource in run.custom:
         assert not REQUIRED & set(resource.inputs.get("tags") or {}), resource.urn
+
+
+def test_auto_scaling_groups_carry_the_required_tags_themselves(asg_run) -> None:
+    """Provider default tags do not reach Auto Scaling groups or their instances."""
+    group = asg_run.one("aws:autoscaling/group:Group").inputs
+    tags = {t["key"]: t["value"] for t in group["tags"] if t["propagateAtLaunch"]}
+    assert default_tags(asg_run).items() <= tags.items()

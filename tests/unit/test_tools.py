@@ -13,7 +13,7 @@ def test_preview_prints_the_component_tree_names_and_counts(capsys) -> None:
     assert "+ tap:index:TapStack" in out
     assert re.search(r"\+ aws:lb/loadBalancer:LoadBalancer\s+edge-alb  \[tap-alb-prod\]", out)
     assert re.search(r"^\s+3  aws:ec2/natGateway:NatGateway$", out, re.M)
-    assert "Resources: 109 to create" in out
+    assert "Resources: 137 to create" in out
 
 
 def test_preview_reports_bad_settings_as_one_line(capsys) -> None:
@@ -25,7 +25,7 @@ def test_local_deploys_prints_the_alb_dns_name_and_destroys(capsys, emulator) ->
     assert local.main(["--stack", "dev", "--suffix", "localtest", "--endpoint", emulator.url]) == 0
     out = capsys.readouterr().out
     assert re.search(r'albDnsName: "tap-alb-localtest-\d+\.us-east-1\.elb\.amazonaws\.com"', out)
-    assert "Emulated in moto: 94; recorded, not emulated: 0" in out
+    assert "Emulated in moto: 122; recorded, not emulated: 0" in out
     assert (
         "left in the emulator: aws:elasticache/subnetGroup:SubnetGroup tap-cache-localtest" in out
     )

@@ -75,8 +75,15 @@ def test_one_key_encrypts_everything_at_rest(run) -> None:
         + [s.inputs["kmsKeyId"] for s in run.of_type("aws:secretsmanager/secret:Secret")]
         + [c.inputs["kmsKeyId"] for c in run.of_type("aws:rds/cluster:Cluster")]
         + [g.inputs["kmsKeyId"] for g in run.of_type(CACHE)]
+        + [p.inputs["encryptionKey"] for p in run.of_type("aws:codebuild/project:Project")]
+        + [t.inputs["kmsMasterKeyId"] for t in run.of_type("aws:sns/topic:Topic")]
+        + [
+            store["encryptionKey"]["id"]
+            for p in run.of_type("aws:codepipeline/pipeline:Pipeline")
+            for store in p.inputs["artifactStores"]
+        ]
     )
-    assert len(encrypted) == 3 + 2 + 1 + 1
+    assert len(encrypted) == 4 + 2 + 1 + 1 + 1 + 1 + 1
     assert set(encrypted) == {key}
     assert len(run.of_type("aws:kms/key:Key")) == 1
 

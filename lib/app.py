@@ -1,0 +1,43 @@
+"""What every runtime of the app needs, whichever `tap:compute` chooses.
+
+Both the Fargate and the EC2 Auto Scaling components take these fields, so switching the
+runtime changes the runtime only: the same image, port, settings, secrets, bucket and scaling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+from lib.naming import Namer
+from lib.policies import AwsContext
+
+CONTAINER_NAME = "app"
+
+
+@dataclass(frozen=True)
+class AppArgs:
+    namer: Namer
+    aws: AwsContext
+    subnet_ids: Sequence[pulumi.Input[str]]
+    security_group_id: pulumi.Input[str]
+    target_group_arn: pulumi.Input[str]
+    target_group_arn_suffix: pulumi.Input[str]
+    alb_arn_suffix: pulumi.Input[str]
+    listeners: Sequence[pulumi.Resource]
+    image: str
+    command: tuple[str, ...] | None
+    port: int
+    environment: Mapping[str, pulumi.Input[str]]
+    secrets: Mapping[str, pulumi.Input[str]]
+    secret_arns: Sequence[pulumi.Input[str]]
+    kms_key_arn: pulumi.Input[str]
+    assets_bucket_arn: pulumi.Input[str]
+    desired_count: int
+    min_count: int
+    max_count: int
+    cpu_target_percent: int
+    requests_per_target: int
+    log_retention_days: int

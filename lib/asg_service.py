@@ -1,0 +1,215 @@
+"""The app on EC2: launch template, instance profile and an Auto Scaling group behind the ALB.
+
+The same container image as the Fargate runtime runs under Docker on Amazon Linux 2023
+(the AMI comes from AWS's public SSM parameter, so it is current and regional). IMDSv2 is
+required with a hop limit of 1, the root volume is encrypted with the stack's key, and no
+instance gets a public address.
+"""
+
+from __future__ import annotations
+
+import base64
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from lib.app import AppArgs
+from lib.config import InstanceSettings
+from lib.naming import Service
+from lib.policies import allow, assume_role
+
+AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
+SSM_CORE_POLICY = "policy/AmazonSSMManagedInstanceCore"
+
+
+@dataclass(frozen=True)
+class AsgServiceArgs(AppArgs):
+    instances: InstanceSettings
+    artifacts_bucket_arn: pulumi.Input[str]
+    tags: Mapping[str, str]
+
+
+def user_data(args: AsgServiceArgs, log_group: str, values: Mapping[str, str]) -> str:
+    """Boot script: Docker, the CodeDeploy agent, then the app container.
+
+    Credentials are read from Secrets Manager at boot (`arn:key::` like ECS), never written
+    into the template.
+    """
+    region = args.aws.region
+    env_flags = " ".join(f"-e {k}={shlex.quote(values[k])}" for k in sorted(args.environment))
+    secret_lines = []
+    for name in sorted(args.secrets):
+        arn, key, _, _ = values[f"secret:{name}"].rsplit(":", 3)
+        secret_lines.append(
+            f"{name}=$(aws secretsmanager get-secret-value --region {region} --secret-id "
+            f"{shlex.quote(arn)} --query SecretString --output text | jq -r .{key})"
+        )
+        env_flags += f' -e {name}="${name}"'
+    command = " ".join(shlex.quote(c) for c in args.command or ())
+    agent = f"https://aws-codedeploy-{region}.s3.{region}.amazonaws.com/latest/install"
+    return "\n".join(
+        [
+            "#!/bin/bash",
+            "set -euo pipefail",
+            "dnf install -y docker jq ruby wget",
+            "systemctl enable --now docker",
+            f"wget -q -O /tmp/codedeploy-install {agent} && chmod +x /tmp/codedeploy-install",
+            "/tmp/codedeploy-install auto",
+            *secret_lines,
+            f"docker run -d --restart always --name app --read-only -p {args.port}:{args.port} "
+            f"--log-driver awslogs --log-opt awslogs-region={region} "
+            f"--log-opt awslogs-group={log_group} {env_flags} {shlex.quote(args.image)} {command}",
+        ]
+    )
+
+
+class AsgService(pulumi.ComponentResource):
+    """Instances in the private subnets, registered with the target group as instances."""
+
+    def __init__(self, name: str, args: AsgServiceArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("tap:compute:AsgService", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        namer, context = args.namer, args.aws
+
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=namer.log_group("app"),
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-instance-role",
+            name=namer.name("instance", Service.IAM_ROLE),
+            assume_role_policy=assume_role("ec2.amazonaws.com"),
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-ssm-core",
+            role=role.name,
+            policy_arn=f"arn:{context.partition}:iam::aws:{SSM_CORE_POLICY}",
+            opts=child,
+        )
+        grants = {
+            "logs": (
+                ["logs:CreateLogStream", "logs:PutLogEvents"],
+                [pulumi.Output.concat(self.log_group.arn, ":*")],
+            ),
+            "secrets": (["secretsmanager:GetSecretValue"], list(args.secret_arns)),
+            "key": (["kms:Decrypt", "kms:GenerateDataKey"], [args.kms_key_arn]),
+            "assets": (
+                ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+                [args.assets_bucket_arn, pulumi.Output.concat(args.assets_bucket_arn, "/*")],
+            ),
+            "revisions": (
+                ["s3:GetObject", "s3:GetObjectVersion"],
+                [pulumi.Output.concat(args.artifacts_bucket_arn, "/*")],
+            ),
+        }
+        for key, (actions, resources) in grants.items():
+            aws.iam.RolePolicy(
+                f"{name}-instance-{key}",
+                role=role.id,
+                policy=allow(actions, resources),
+                opts=child,
+            )
+        profile = aws.iam.InstanceProfile(
+            f"{name}-profile",
+            name=namer.name("instance", Service.IAM_ROLE),
+            role=role.name,
+            opts=child,
+        )
+        ami = aws.ssm.get_parameter_output(
+            name=AMI_PARAMETER.format(arch=args.instances.architecture),
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+        secret_refs = {f"secret:{k}": v for k, v in args.secrets.items()}
+        script = pulumi.Output.all(
+            group=self.log_group.name, **dict(args.environment), **secret_refs
+        ).apply(lambda values: user_data(args, values["group"], values))
+        self.launch_template = aws.ec2.LaunchTemplate(
+            f"{name}-template",
+            name=namer.name("app", Service.ECS),
+            image_id=ami.value,
+            instance_type=args.instances.instance_type,
+            update_default_version=True,
+            iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+            ),
+            monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
+            network_interfaces=[
+                aws.ec2.LaunchTemplateNetworkInterfaceArgs(
+                    associate_public_ip_address="false",
+                    delete_on_termination="true",
+                    security_groups=[args.security_group_id],
+                )
+            ],
+            block_device_mappings=[
+                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                    device_name="/dev/xvda",
+                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                        volume_size=args.instances.root_volume_gb,
+                        volume_type="gp3",
+                        encrypted="true",
+                        kms_key_id=args.kms_key_arn,
+                        delete_on_termination="true",
+                    ),
+                )
+            ],
+            user_data=script.apply(lambda text: base64.b64encode(text.encode()).decode()),
+            opts=child,
+        )
+        self.group = aws.autoscaling.Group(
+            f"{name}-group",
+            name=namer.name("app", Service.ECS),
+            vpc_zone_identifiers=list(args.subnet_ids),
+            min_size=args.min_count,
+            max_size=args.max_count,
+            desired_capacity=args.desired_count,
+            health_check_type="ELB",
+            health_check_grace_period=args.instances.health_check_grace_seconds,
+            target_group_arns=[args.target_group_arn],
+            launch_template=aws.autoscaling.GroupLaunchTemplateArgs(
+                id=self.launch_template.id, version=self.launch_template.latest_version.apply(str)
+            ),
+            instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
+                strategy="Rolling",
+                preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
+                    min_healthy_percentage=90
+                ),
+            ),
+            tags=[
+                aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=True)
+                for k, v in sorted({**args.tags, "Name": namer.name("app")}.items())
+            ],
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=list(args.listeners), ignore_changes=["desiredCapacity"]
+            ),
+        )
+        policies = {
+            "cpu": ("ASGAverageCPUUtilization", args.cpu_target_percent, None),
+            "requests": (
+                "ALBRequestCountPerTarget",
+                args.requests_per_target,
+                pulumi.Output.format("{0}/{1}", args.alb_arn_suffix, args.target_group_arn_suffix),
+            ),
+        }
+        for key, (metric, value, label) in policies.items():
+            aws.autoscaling.Policy(
+                f"{name}-scale-{key}",
+                name=namer.name(f"scale-{key}"),
+                autoscaling_group_name=self.group.name,
+                policy_type="TargetTrackingScaling",
+                target_tracking_configuration=aws.autoscaling.PolicyTargetTrackingConfigurationArgs(
+                    target_value=value,
+                    predefined_metric_specification=aws.autoscaling.PolicyTargetTrackingConfigurationPredefinedMetricSpecificationArgs(
+                        predefined_metric_type=metric, resource_label=label
+                    ),
+                ),
+                opts=child,
+            )
+        self.register_outputs({"autoScalingGroupName": self.group.name})

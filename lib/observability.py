@@ -1,0 +1,162 @@
+"""Alarms on every tier of the architecture, one encrypted SNS topic, one dashboard.
+
+Each alarm is a row of data (metric, dimensions, threshold), so the alarms and the dashboard
+come from the same table and cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from lib.config import AlarmSettings
+from lib.naming import Namer
+
+GREATER, LESS = "GreaterThanThreshold", "LessThanThreshold"
+
+
+@dataclass(frozen=True)
+class Watch:
+    """One metric to alarm on and chart."""
+
+    row: str
+    key: str
+    namespace: str
+    metric: str
+    dimensions: Mapping[str, pulumi.Input[str]]
+    statistic: str
+    threshold: float
+    comparison: str = GREATER
+    period: int = 60
+
+
+@dataclass(frozen=True)
+class ObservabilityArgs:
+    namer: Namer
+    region: str
+    kms_key_arn: pulumi.Input[str]
+    alarms: AlarmSettings
+    load_balancer: Mapping[str, pulumi.Input[str]]
+    target_group: Mapping[str, pulumi.Input[str]]
+    compute: Mapping[str, pulumi.Input[str]]
+    compute_namespace: str
+    database: Mapping[str, pulumi.Input[str]]
+    cache: Mapping[str, pulumi.Input[str]]
+
+
+def watches(args: ObservabilityArgs) -> list[Watch]:
+    a, lb, tg = args.alarms, args.load_balancer, {**args.target_group, **args.load_balancer}
+    ecs = args.compute_namespace == "AWS/ECS"
+    rows = [
+        Watch("edge", "alb-5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", lb, "Sum",
+              a.alb_errors_per_minute),
+        Watch("edge", "target-5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", tg, "Sum",
+              a.target_errors_per_minute),
+        Watch("edge", "response-time", "AWS/ApplicationELB", "TargetResponseTime", tg, "Average",
+              a.response_time_seconds),
+        Watch("edge", "unhealthy-hosts", "AWS/ApplicationELB", "UnHealthyHostCount", tg, "Maximum",
+              0),
+        Watch("compute", "cpu", args.compute_namespace, "CPUUtilization", args.compute, "Average",
+              a.cpu_percent),
+        Watch("database", "db-cpu", "AWS/RDS", "CPUUtilization", args.database, "Average",
+              a.db_cpu_percent),
+        Watch("database", "db-memory", "AWS/RDS", "FreeableMemory", args.database, "Minimum",
+              a.db_freeable_memory_mb * 1024 * 1024, LESS),
+        Watch("database", "db-connections", "AWS/RDS", "DatabaseConnections", args.database,
+              "Maximum", a.db_connections),
+        Watch("cache", "cache-cpu", "AWS/ElastiCache", "EngineCPUUtilization", args.cache,
+              "Average", a.cache_cpu_percent),
+        Watch("cache", "cache-memory", "AWS/ElastiCache", "DatabaseMemoryUsagePercentage",
+              args.cache, "Average", a.cache_memory_percent),
+        Watch("cache", "cache-evictions", "AWS/ElastiCache", "Evictions", args.cache, "Sum",
+              a.cache_evictions, period=300),
+    ]  # fmt: skip
+    if ecs:
+        rows.insert(5, Watch("compute", "memory", "AWS/ECS", "MemoryUtilization", args.compute,
+                             "Average", a.memory_percent))  # fmt: skip
+    return rows
+
+
+class Observability(pulumi.ComponentResource):
+    """SNS topic (optionally with an email subscription), alarms, dashboard."""
+
+    def __init__(
+        self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None
+    ):
+        super().__init__("tap:observability:Observability", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        namer = args.namer
+        self.topic = aws.sns.Topic(
+            f"{name}-alarms",
+            name=namer.name("alarms"),
+            kms_master_key_id=args.kms_key_arn,
+            opts=child,
+        )
+        if args.alarms.email:
+            aws.sns.TopicSubscription(
+                f"{name}-alarms-email",
+                topic=self.topic.arn,
+                protocol="email",
+                endpoint=args.alarms.email,
+                opts=child,
+            )
+        rows = watches(args)
+        for watch in rows:
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-{watch.key}",
+                name=namer.name(watch.key),
+                alarm_description=f"{watch.metric} on the {watch.row} tier",
+                namespace=watch.namespace,
+                metric_name=watch.metric,
+                dimensions=dict(watch.dimensions),
+                statistic=watch.statistic,
+                period=watch.period,
+                evaluation_periods=args.alarms.evaluation_periods,
+                threshold=watch.threshold,
+                comparison_operator=watch.comparison,
+                treat_missing_data="notBreaching",
+                alarm_actions=[self.topic.arn],
+                ok_actions=[self.topic.arn],
+                opts=child,
+            )
+        self.dashboard = aws.cloudwatch.Dashboard(
+            f"{name}-dashboard",
+            dashboard_name=namer.name("overview"),
+            dashboard_body=dashboard_body(rows, args.region),
+            opts=child,
+        )
+        self.register_outputs(
+            {"topicArn": self.topic.arn, "dashboardName": self.dashboard.dashboard_name}
+        )
+
+
+def dashboard_body(rows: list[Watch], region: str) -> pulumi.Output[str]:
+    """One row of graphs per tier of the architecture, in the order the tiers are listed."""
+    tiers = list(dict.fromkeys(w.row for w in rows))
+    widgets = []
+    for y, tier in enumerate(tiers):
+        in_row = [w for w in rows if w.row == tier]
+        width = 24 // len(in_row)
+        for x, watch in enumerate(in_row):
+            dims = [part for pair in watch.dimensions.items() for part in pair]
+            widgets.append(
+                {
+                    "type": "metric",
+                    "x": x * width,
+                    "y": y * 6,
+                    "width": width,
+                    "height": 6,
+                    "properties": {
+                        "title": f"{tier}: {watch.metric}",
+                        "region": region,
+                        "stat": watch.statistic,
+                        "period": watch.period,
+                        "metrics": [[watch.namespace, watch.metric, *dims]],
+                    },
+                }
+            )
+    return pulumi.Output.from_input({"widgets": widgets}).apply(json.dumps)

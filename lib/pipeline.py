@@ -1,0 +1,353 @@
+"""Delivery: CodePipeline (V2) from source through a CodeBuild build to the running service.
+
+Artifacts live in the artifacts bucket, encrypted with the stack's key. The source is an S3
+object by default (upload `source/app.zip`), or a repository through a CodeStar connection.
+Prod (or any stack that asks) waits for a manual approval before deploying. ECS deploys with
+the ECS action; the Auto Scaling runtime deploys through CodeDeploy behind the target group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from lib.config import PipelineSettings
+from lib.naming import Namer, Service
+from lib.policies import AwsContext, allow, assume_role
+
+SOURCE_KEY = "source/app.zip"
+CODEDEPLOY_POLICY = "policy/service-role/AWSCodeDeployRole"
+BUILDSPEC = """version: 0.2
+phases:
+  build:
+    commands:
+      - echo "Build and test the app here; write the deploy artifact below."
+      - printf '[{"name":"app","imageUri":"%s"}]' "$IMAGE" > imagedefinitions.json
+artifacts:
+  files:
+    - '**/*'
+"""
+
+
+@dataclass(frozen=True)
+class PipelineArgs:
+    namer: Namer
+    aws: AwsContext
+    settings: PipelineSettings
+    kms_key_arn: pulumi.Input[str]
+    artifacts_bucket: pulumi.Input[str]
+    artifacts_bucket_arn: pulumi.Input[str]
+    image: str
+    compute: str
+    cluster_name: pulumi.Input[str] | None
+    service_name: pulumi.Input[str] | None
+    pass_role_arns: Sequence[pulumi.Input[str]]
+    autoscaling_group_name: pulumi.Input[str] | None
+    target_group_name: pulumi.Input[str]
+
+
+class Pipeline(pulumi.ComponentResource):
+    """Build project, pipeline, their least-privilege roles, and CodeDeploy for `asg`."""
+
+    def __init__(self, name: str, args: PipelineArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("tap:delivery:Pipeline", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        namer, cfg = args.namer, args.settings
+        bucket_objects = pulumi.Output.concat(args.artifacts_bucket_arn, "/*")
+
+        build_logs = aws.cloudwatch.LogGroup(
+            f"{name}-build-logs",
+            name=namer.log_group("build"),
+            retention_in_days=cfg.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            opts=child,
+        )
+        build_role = self._role(
+            name,
+            "build",
+            "codebuild.amazonaws.com",
+            args,
+            {
+                "logs": (
+                    ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    [pulumi.Output.concat(build_logs.arn, ":*")],
+                ),
+                "artifacts": (
+                    ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                    [bucket_objects],
+                ),
+                "key": (["kms:Decrypt", "kms:GenerateDataKey"], [args.kms_key_arn]),
+            },
+        )
+        self.build = aws.codebuild.Project(
+            f"{name}-build",
+            name=namer.name("build"),
+            service_role=build_role.arn,
+            encryption_key=args.kms_key_arn,
+            build_timeout=30,
+            artifacts=aws.codebuild.ProjectArtifactsArgs(type="CODEPIPELINE"),
+            source=aws.codebuild.ProjectSourceArgs(type="CODEPIPELINE", buildspec=BUILDSPEC),
+            environment=aws.codebuild.ProjectEnvironmentArgs(
+                compute_type=cfg.compute_type,
+                image=cfg.build_image,
+                type="LINUX_CONTAINER",
+                image_pull_credentials_type="CODEBUILD",
+                privileged_mode=cfg.privileged,
+                environment_variables=[
+                    aws.codebuild.ProjectEnvironmentEnvironmentVariableArgs(
+                        name="IMAGE", value=args.image, type="PLAINTEXT"
+                    )
+                ],
+            ),
+            logs_config=aws.codebuild.ProjectLogsConfigArgs(
+                cloudwatch_logs=aws.codebuild.ProjectLogsConfigCloudwatchLogsArgs(
+                    group_name=build_logs.name, status="ENABLED"
+                )
+            ),
+            opts=child,
+        )
+        deploy_action, deploy_grants = self._deploy(name, args)
+        pipeline_grants = {
+            "artifacts": (
+                ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:GetBucketVersioning"],
+                [args.artifacts_bucket_arn, bucket_objects],
+            ),
+            "key": (["kms:Decrypt", "kms:GenerateDataKey"], [args.kms_key_arn]),
+            "build": (["codebuild:StartBuild", "codebuild:BatchGetBuilds"], [self.build.arn]),
+            **deploy_grants,
+        }
+        if cfg.connection_arn:
+            pipeline_grants["source"] = (
+                ["codestar-connections:UseConnection"],
+                [cfg.connection_arn],
+            )
+        pipeline_role = self._role(
+            name, "pipeline", "codepipeline.amazonaws.com", args, pipeline_grants
+        )
+        stages = [
+            self._source_stage(args),
+            aws.codepipeline.PipelineStageArgs(
+                name="Build",
+                actions=[
+                    aws.codepipeline.PipelineStageActionArgs(
+                        name="Build",
+                        category="Build",
+                        owner="AWS",
+                        provider="CodeBuild",
+                        version="1",
+                        input_artifacts=["source"],
+                        output_artifacts=["build"],
+                        configuration={"ProjectName": self.build.name},
+                    )
+                ],
+            ),
+        ]
+        if cfg.require_approval:
+            stages.append(
+                aws.codepipeline.PipelineStageArgs(
+                    name="Approve",
+                    actions=[
+                        aws.codepipeline.PipelineStageActionArgs(
+                            name="Approve",
+                            category="Approval",
+                            owner="AWS",
+                            provider="Manual",
+                            version="1",
+                        )
+                    ],
+                )
+            )
+        stages.append(aws.codepipeline.PipelineStageArgs(name="Deploy", actions=[deploy_action]))
+        self.pipeline = aws.codepipeline.Pipeline(
+            f"{name}-pipeline",
+            name=namer.name("pipeline"),
+            pipeline_type="V2",
+            execution_mode="QUEUED",
+            role_arn=pipeline_role.arn,
+            artifact_stores=[
+                aws.codepipeline.PipelineArtifactStoreArgs(
+                    location=args.artifacts_bucket,
+                    type="S3",
+                    encryption_key=aws.codepipeline.PipelineArtifactStoreEncryptionKeyArgs(
+                        id=args.kms_key_arn, type="KMS"
+                    ),
+                )
+            ],
+            stages=stages,
+            opts=child,
+        )
+        self.register_outputs(
+            {"pipelineName": self.pipeline.name, "buildProjectName": self.build.name}
+        )
+
+    def _role(
+        self,
+        name: str,
+        role: str,
+        service: str,
+        args: PipelineArgs,
+        grants: dict[str, tuple[list[str], list[pulumi.Input[str]]]],
+    ) -> aws.iam.Role:
+        child = pulumi.ResourceOptions(parent=self)
+        iam_role = aws.iam.Role(
+            f"{name}-{role}-role",
+            name=args.namer.name(role, Service.IAM_ROLE),
+            assume_role_policy=assume_role(service, source_account=args.aws.account_id),
+            opts=child,
+        )
+        for key, (actions, resources) in grants.items():
+            aws.iam.RolePolicy(
+                f"{name}-{role}-{key}",
+                role=iam_role.id,
+                policy=allow(actions, resources),
+                opts=child,
+            )
+        return iam_role
+
+    def _source_stage(self, args: PipelineArgs) -> aws.codepipeline.PipelineStageArgs:
+        cfg = args.settings
+        if cfg.connection_arn:
+            action = aws.codepipeline.PipelineStageActionArgs(
+                name="Source",
+                category="Source",
+                owner="AWS",
+                provider="CodeStarSourceConnection",
+                version="1",
+                output_artifacts=["source"],
+                configuration={
+                    "ConnectionArn": cfg.connection_arn,
+                    "FullRepositoryId": cfg.repository or "",
+                    "BranchName": cfg.branch,
+                },
+            )
+        else:
+            action = aws.codepipeline.PipelineStageActionArgs(
+                name="Source",
+                category="Source",
+                owner="AWS",
+                provider="S3",
+                version="1",
+                output_artifacts=["source"],
+                configuration={
+                    "S3Bucket": args.artifacts_bucket,
+                    "S3ObjectKey": SOURCE_KEY,
+                    "PollForSourceChanges": "false",
+                },
+            )
+        return aws.codepipeline.PipelineStageArgs(name="Source", actions=[action])
+
+    def _deploy(
+        self, name: str, args: PipelineArgs
+    ) -> tuple[aws.codepipeline.PipelineStageActionArgs, dict]:
+        common = {
+            "name": "Deploy",
+            "category": "Deploy",
+            "owner": "AWS",
+            "version": "1",
+            "input_artifacts": ["build"],
+        }
+        ctx = args.aws
+        if args.compute == "ecs":
+            service_arn = pulumi.Output.format(
+                "arn:{0}:ecs:{1}:{2}:service/{3}/{4}",
+                ctx.partition,
+                ctx.region,
+                ctx.account_id,
+                args.cluster_name,
+                args.service_name,
+            )
+            grants = {
+                "deploy": (["ecs:UpdateService", "ecs:DescribeServices"], [service_arn]),
+                "task-definitions": (
+                    ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"],
+                    ["*"],
+                ),
+                "pass-role": (["iam:PassRole"], list(args.pass_role_arns)),
+            }
+            action = aws.codepipeline.PipelineStageActionArgs(
+                provider="ECS",
+                configuration={
+                    "ClusterName": args.cluster_name,
+                    "ServiceName": args.service_name,
+                    "FileName": "imagedefinitions.json",
+                },
+                **common,
+            )
+            return action, grants
+        child = pulumi.ResourceOptions(parent=self)
+        application = aws.codedeploy.Application(
+            f"{name}-deploy-app",
+            name=args.namer.name("app"),
+            compute_platform="Server",
+            opts=child,
+        )
+        deploy_role = aws.iam.Role(
+            f"{name}-codedeploy-role",
+            name=args.namer.name("codedeploy", Service.IAM_ROLE),
+            assume_role_policy=assume_role(
+                "codedeploy.amazonaws.com", source_account=ctx.account_id
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-codedeploy-policy",
+            role=deploy_role.name,
+            policy_arn=f"arn:{ctx.partition}:iam::aws:{CODEDEPLOY_POLICY}",
+            opts=child,
+        )
+        group = aws.codedeploy.DeploymentGroup(
+            f"{name}-deploy-group",
+            app_name=application.name,
+            deployment_group_name=args.namer.name("app"),
+            service_role_arn=deploy_role.arn,
+            autoscaling_groups=[args.autoscaling_group_name],
+            deployment_config_name="CodeDeployDefault.OneAtATime",
+            deployment_style=aws.codedeploy.DeploymentGroupDeploymentStyleArgs(
+                deployment_option="WITH_TRAFFIC_CONTROL", deployment_type="IN_PLACE"
+            ),
+            load_balancer_info=aws.codedeploy.DeploymentGroupLoadBalancerInfoArgs(
+                target_group_infos=[
+                    aws.codedeploy.DeploymentGroupLoadBalancerInfoTargetGroupInfoArgs(
+                        name=args.target_group_name
+                    )
+                ]
+            ),
+            auto_rollback_configuration=aws.codedeploy.DeploymentGroupAutoRollbackConfigurationArgs(
+                enabled=True, events=["DEPLOYMENT_FAILURE"]
+            ),
+            opts=child,
+        )
+        arn = pulumi.Output.format(
+            "arn:{0}:codedeploy:{1}:{2}:", ctx.partition, ctx.region, ctx.account_id
+        )
+        grants = {
+            "deploy": (
+                [
+                    "codedeploy:CreateDeployment",
+                    "codedeploy:GetDeployment",
+                    "codedeploy:GetDeploymentConfig",
+                    "codedeploy:GetApplicationRevision",
+                    "codedeploy:RegisterApplicationRevision",
+                    "codedeploy:GetApplication",
+                ],
+                [
+                    pulumi.Output.concat(arn, "application:", application.name),
+                    pulumi.Output.concat(
+                        arn, "deploymentgroup:", application.name, "/", group.deployment_group_name
+                    ),
+                    pulumi.Output.concat(arn, "deploymentconfig:*"),
+                ],
+            ),
+        }
+        action = aws.codepipeline.PipelineStageActionArgs(
+            provider="CodeDeploy",
+            configuration={
+                "ApplicationName": application.name,
+                "DeploymentGroupName": group.deployment_group_name,
+            },
+            **common,
+        )
+        return action, grants
