@@ -46,9 +46,10 @@ pulumi-preview: install
 	$(need_pulumi)
 	pulumi preview --stack $(STACK)
 
-# Offline: deploy into the embedded emulator, print outputs and a summary, destroy (KEEP=1 serves it).
+# Offline: deploy into the embedded emulator, print outputs and a summary, destroy (KEEP=1 serves
+# it; COMPUTE=asg|ecs overrides the stack's runtime).
 local: install
-	$(PY) -m tapsim.local --stack $(STACK) $(if $(KEEP),--keep)
+	$(PY) -m tapsim.local --stack $(STACK) $(if $(KEEP),--keep) $(if $(COMPUTE),--compute $(COMPUTE))
 
 # Offline: the plan (components, resources, physical names, counts) without emulator or AWS.
 preview: install

@@ -241,6 +241,47 @@ class Discovered:
                     found[role] = bucket["Name"]
         return found
 
+    # --- EC2 Auto Scaling ---
+    @cached_property
+    def auto_scaling_groups(self) -> list[dict[str, Any]]:
+        return self.client("autoscaling").describe_auto_scaling_groups(
+            AutoScalingGroupNames=[self.name("app")]
+        )["AutoScalingGroups"]
+
+    def launch_template_data(self, template_id: str, version: str) -> dict[str, Any]:
+        (found,) = self.client("ec2").describe_launch_template_versions(
+            LaunchTemplateId=template_id, Versions=[version]
+        )["LaunchTemplateVersions"]
+        return found["LaunchTemplateData"]
+
+    # --- delivery and observability ---
+    @cached_property
+    def pipeline(self) -> dict[str, Any]:
+        return self.client("codepipeline").get_pipeline(name=self.name("pipeline"))["pipeline"]
+
+    @cached_property
+    def build_project(self) -> dict[str, Any]:
+        (project,) = self.client("codebuild").batch_get_projects(names=[self.name("build")])[
+            "projects"
+        ]
+        return project
+
+    @cached_property
+    def alarms(self) -> list[dict[str, Any]]:
+        found = self.client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{self.project}-")
+        return [a for a in found["MetricAlarms"] if a["AlarmName"].endswith(f"-{self.suffix}")]
+
+    @cached_property
+    def topic_arn(self) -> str:
+        topics = self.client("sns").list_topics()["Topics"]
+        (arn,) = [
+            t["TopicArn"] for t in topics if t["TopicArn"].endswith(f":{self.name('alarms')}")
+        ]
+        return arn
+
+    def topic_attributes(self) -> dict[str, str]:
+        return self.client("sns").get_topic_attributes(TopicArn=self.topic_arn)["Attributes"]
+
     # --- what is left ---
     def remaining(self) -> list[str]:
         """Everything of this stack that still exists; empty after a clean destroy."""
@@ -271,6 +312,20 @@ class Discovered:
             f"replication group {g['ReplicationGroupId']}"
             for g in groups
             if g["ReplicationGroupId"] == self.name("cache") and g["Status"] != "deleting"
+        ]
+        found += [
+            f"auto scaling group {g['AutoScalingGroupName']}" for g in self.auto_scaling_groups
+        ]
+        found += [f"alarm {a['AlarmName']}" for a in self.alarms]
+        pipelines = self.client("codepipeline").list_pipelines()["pipelines"]
+        found += [f"pipeline {p['name']}" for p in pipelines if p["name"] == self.name("pipeline")]
+        projects = self.client("codebuild").list_projects()["projects"]
+        found += [f"build project {p}" for p in projects if p == self.name("build")]
+        topics = self.client("sns").list_topics()["Topics"]
+        found += [
+            f"topic {t['TopicArn']}"
+            for t in topics
+            if t["TopicArn"].endswith(f":{self.name('alarms')}")
         ]
         return found
 

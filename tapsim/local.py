@@ -56,9 +56,7 @@ def smoke_check(deployment: Deployment) -> list[str]:
         "ALB internet-facing": found.load_balancer["Scheme"] == "internet-facing",
         "ALB DNS name matches the output": found.load_balancer["DNSName"]
         == deployment.run.outputs["albDnsName"],
-        "service ACTIVE with no public IP": found.service["status"] == "ACTIVE"
-        and found.service["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"]
-        == "DISABLED",
+        **_compute_check(deployment, found),
         "database encrypted, not public": all(
             i["StorageEncrypted"] and not i["PubliclyAccessible"] for i in found.db_instances
         ),
@@ -71,6 +69,21 @@ def smoke_check(deployment: Deployment) -> list[str]:
     return [f"  ok  {name}" for name in checks]
 
 
+def _compute_check(deployment: Deployment, found: Discovered) -> dict[str, bool]:
+    if "autoScalingGroupName" in deployment.run.outputs:
+        (group,) = found.auto_scaling_groups
+        return {
+            "instances behind the target group, ELB health checks": group["HealthCheckType"]
+            == "ELB"
+            and group["TargetGroupARNs"] == [found.target_group["TargetGroupArn"]]
+        }
+    network = found.service["networkConfiguration"]["awsvpcConfiguration"]
+    return {
+        "service ACTIVE with no public IP": found.service["status"] == "ACTIVE"
+        and network["assignPublicIp"] == "DISABLED"
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stack", default="dev")
@@ -79,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="serve the emulator until interrupted")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--compute", choices=["ecs", "asg"], help="override tap:compute")
     parser.add_argument("--endpoint", help="use an emulator that is already running at this URL")
     args = parser.parse_args(argv)
 
@@ -87,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         with server.environment():
             suffix = args.suffix or os.environ.get(SUFFIX_ENV_VAR) or f"local{secrets.token_hex(2)}"
             print(f"Deploying stack {args.stack!r} (suffix {suffix}) into {server.url}")
-            deployment = deploy(args.stack, server.url, suffix=suffix)
+            config = {"tap:compute": args.compute} if args.compute else None
+            deployment = deploy(args.stack, server.url, suffix=suffix, config=config)
             print("\nOutputs:")
             for key, value in deployment.run.outputs.items():
                 print(f"    {key}: {json.dumps(value)}")

@@ -82,8 +82,12 @@ _EMULATOR: dict[str, Server] = {}
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Starts the emulator at once, warming it on the other core while unit tests run."""
-    if os.environ.get("INTEGRATION_TARGET", "emulator") == "emulator":
+    """Starts the emulator at once and warms it while the first tests run (in each worker;
+    the coordinating process of a parallel run runs no test and needs none)."""
+    coordinator = session.config.getoption("numprocesses", None) and not hasattr(
+        session.config, "workerinput"
+    )
+    if os.environ.get("INTEGRATION_TARGET", "emulator") == "emulator" and not coordinator:
         server = Server()
         regions = {stack_config(p.name.split(".")[1])["aws:region"] for p in _stack_files()}
         server.warm_up(sorted(regions))
@@ -97,6 +101,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def _stack_files() -> list[Path]:
     return sorted(PROJECT_DIR.glob("Pulumi.*.yaml"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """All integration tests share one worker: they share the session's deployments."""
+    for item in items:
+        if "integration" in item.path.parts:
+            item.add_marker(pytest.mark.xdist_group("emulator"))
 
 
 @pytest.fixture(scope="session")

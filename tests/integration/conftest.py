@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 import pytest
@@ -22,20 +23,34 @@ from tapsim.emulator import Deployment, deploy
 from tapsim.runner import read_project, stack_config
 
 TARGET = os.environ.get("INTEGRATION_TARGET", "emulator")
-EMULATED_STACKS = ("dev", "prod")
+# Target name -> (stack file, config overrides): both tiers on ECS, and prod on EC2.
+EMULATED: dict[str, tuple[str, dict[str, Any]]] = {
+    "dev": ("dev", {}),
+    "prod": ("prod", {}),
+    "prod-asg": ("prod", {"tap:compute": "asg"}),
+}
 
 
 @dataclass
 class Target:
-    """A deployed stack: what its stack file promises, and what the account shows."""
+    """A deployed stack: what its stack file promises, and what the account shows; against
+    the emulator also the deployment itself, which the teardown tests destroy last."""
 
     stack: str
     settings: Settings
     found: Discovered
+    deployment: Deployment | None = None
 
 
-def expected_settings(stack: str, suffix: str, region: str) -> Settings:
-    values = stack_config(stack)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Teardown tests destroy the session's deployments, so they run after every other."""
+    items.sort(key=lambda item: item.path.name == "test_teardown.py")
+
+
+def expected_settings(
+    stack: str, suffix: str, region: str, overrides: dict[str, Any] | None = None
+) -> Settings:
+    values = {**stack_config(stack), **(overrides or {})}
     tap = {k.split(":", 1)[1]: v for k, v in values.items() if k.startswith("tap:")}
     return load_settings(
         tap,
@@ -46,32 +61,48 @@ def expected_settings(stack: str, suffix: str, region: str) -> Settings:
     )
 
 
-def target_for(stack: str, suffix: str, region: str) -> Target:
-    return Target(stack, expected_settings(stack, suffix, region), Discovered(suffix, region))
+def target_for(
+    stack: str, suffix: str, region: str, overrides: dict[str, Any] | None = None
+) -> Target:
+    settings = expected_settings(stack, suffix, region, overrides)
+    return Target(stack, settings, Discovered(suffix, region))
 
 
-def stack_names() -> tuple[str, ...]:
-    return EMULATED_STACKS if TARGET == "emulator" else (os.environ.get("STACK", "dev"),)
+def target_names(runtime: str | None) -> list[str]:
+    """Targets for a test module; modules that set RUNTIME see only stacks on that runtime."""
+    if TARGET != "emulator":
+        return [os.environ.get("STACK", "dev")]
+    return [
+        name
+        for name, (_stack, overrides) in EMULATED.items()
+        if runtime is None or overrides.get("tap:compute", "ecs") == runtime
+    ]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target" in metafunc.fixturenames:
-        metafunc.parametrize("target", stack_names(), indirect=True)
+        runtime = getattr(metafunc.module, "RUNTIME", None)
+        metafunc.parametrize("target", target_names(runtime), indirect=True)
 
 
 @pytest.fixture(scope="session")
 def deployments(request: pytest.FixtureRequest) -> Iterator[dict[str, Target]]:
     if TARGET == "aws":
-        yield {name: _aws_target(name) for name in stack_names()}
+        name = os.environ.get("STACK", "dev")
+        yield {name: _aws_target(name)}
         return
     if TARGET != "emulator":
         pytest.fail(f"INTEGRATION_TARGET={TARGET!r}: use 'emulator' or 'aws'")
     server = request.getfixturevalue("emulator")
     deployed: dict[str, Deployment] = {
-        stack: deploy(stack, server.url, suffix=f"it{secrets.token_hex(3)}")
-        for stack in EMULATED_STACKS
+        name: deploy(stack, server.url, suffix=f"it{secrets.token_hex(3)}", config=overrides)
+        for name, (stack, overrides) in EMULATED.items()
     }
-    yield {s: target_for(s, d.suffix, d.region) for s, d in deployed.items()}
+    targets = {}
+    for name, d in deployed.items():
+        targets[name] = target_for(d.stack, d.suffix, d.region, EMULATED[name][1])
+        targets[name].deployment = d
+    yield targets
     for deployment in deployed.values():
         deployment.destroy()
 

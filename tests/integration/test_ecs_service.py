@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+RUNTIME = "ecs"
+
 
 def test_cluster_has_container_insights(target) -> None:
     settings = {s["name"]: s["value"] for s in target.found.cluster["settings"]}

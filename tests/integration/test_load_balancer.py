@@ -33,7 +33,7 @@ def test_listeners(target) -> None:
 
 def test_target_group_health_check_and_draining(target) -> None:
     group, lb = target.found.target_group, target.settings.load_balancer
-    assert group["TargetType"] == "ip"
+    assert group["TargetType"] == ("ip" if target.settings.compute == "ecs" else "instance")
     assert group["Port"] == target.settings.service.port
     assert group["HealthCheckPath"] == lb.health_check_path
     assert group["HealthCheckIntervalSeconds"] == lb.health_check_interval_seconds

@@ -27,8 +27,13 @@ def test_load_balancer_and_target_group_carry_the_required_tags(target) -> None:
         assert required(target).items() <= tags_of(description).items()
 
 
-def test_ecs_resources_carry_the_required_tags(target) -> None:
-    for item in (target.found.cluster, target.found.service):
+def test_compute_resources_carry_the_required_tags(target) -> None:
+    if target.settings.compute == "ecs":
+        items = [target.found.cluster, target.found.service]
+    else:
+        items = target.found.auto_scaling_groups
+    assert items
+    for item in items:
         assert required(target).items() <= tags_of(item).items()
 
 
@@ -37,5 +42,6 @@ def test_log_groups_and_roles_carry_the_required_tags(target) -> None:
     for group in target.found.log_groups.values():
         tags = logs.list_tags_for_resource(resourceArn=group["arn"].removesuffix(":*"))["tags"]
         assert required(target).items() <= tags.items()
-    for role in ("exec", "task", "flow-logs"):
+    runtime_roles = ("exec", "task") if target.settings.compute == "ecs" else ("instance",)
+    for role in (*runtime_roles, "flow-logs", "build", "pipeline"):
         assert required(target).items() <= tags_of(target.found.role(role)).items()

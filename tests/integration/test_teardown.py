@@ -11,17 +11,14 @@ from tapsim.emulator import deploy
 from tests.integration.conftest import TARGET
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_destroy_leaves_nothing_with_the_suffix(stack, request) -> None:
-    if TARGET != "emulator":
-        pytest.skip("destroy is only exercised against the emulator")
-    server = request.getfixturevalue("emulator")
-    deployment = deploy(stack, server.url, suffix=f"td{secrets.token_hex(3)}")
-    found = Discovered(deployment.suffix, deployment.region)
-    assert len(found.remaining()) >= 5
-    removed = deployment.destroy()
-    assert len(removed) == len(deployment.run.custom)
-    assert Discovered(deployment.suffix, deployment.region).remaining() == []
+def test_destroy_leaves_nothing_with_the_suffix(target) -> None:
+    """Runs after every other integration test (see conftest) on the session's stacks."""
+    if target.deployment is None:
+        pytest.skip("destroy is only exercised against the emulator, never a real account")
+    assert len(target.found.remaining()) >= 10
+    removed = target.deployment.destroy()
+    assert len(removed) == len(target.deployment.run.custom)
+    assert Discovered(target.found.suffix, target.found.region).remaining() == []
 
 
 def test_plain_rds_variant_deploys_private_and_encrypted_then_destroys(request) -> None:

@@ -37,3 +37,22 @@ def test_local_deploys_prints_the_alb_dns_name_and_destroys(capsys, emulator) ->
 def test_local_starts_its_own_emulator_and_reports_bad_settings(capsys) -> None:
     assert local.main(["--stack", "dev", "--suffix", "Bad_Suffix"]) == 1
     assert "tap:environmentSuffix (or ENVIRONMENT_SUFFIX) = 'Bad_Suffix'" in capsys.readouterr().err
+
+
+def test_local_deploys_the_auto_scaling_runtime_of_prod(capsys, emulator) -> None:
+    argv = [
+        "--stack",
+        "prod",
+        "--compute",
+        "asg",
+        "--suffix",
+        "localasg",
+        "--endpoint",
+        emulator.url,
+    ]
+    assert local.main(argv) == 0
+    out = capsys.readouterr().out
+    assert 'autoScalingGroupName: "tap-app-localasg"' in out
+    assert "ok  instances behind the target group, ELB health checks" in out
+    assert "left in the emulator: aws:codedeploy/application:Application" in out
+    assert "discovery by suffix localasg finds nothing left" in out

@@ -1,0 +1,35 @@
+"""Pipeline, build project, alarms and their topic as the account reports them."""
+
+from __future__ import annotations
+
+
+def test_pipeline_stages_and_encrypted_artifact_store(target) -> None:
+    pipeline = target.found.pipeline
+    stages = [s["name"] for s in pipeline["stages"]]
+    approval = ["Approve"] if target.settings.pipeline.require_approval else []
+    assert stages == ["Source", "Build", *approval, "Deploy"]
+    store = pipeline["artifactStore"]
+    assert store["location"] == target.found.buckets["artifacts"]
+    assert store["encryptionKey"] == {"id": target.found.key["Arn"], "type": "KMS"}
+    (deploy,) = pipeline["stages"][-1]["actions"]
+    provider = "ECS" if target.settings.compute == "ecs" else "CodeDeploy"
+    assert deploy["actionTypeId"]["provider"] == provider
+
+
+def test_build_project_settings(target) -> None:
+    project = target.found.build_project
+    assert project["environment"]["privilegedMode"] is False
+    logs = project["logsConfig"]["cloudWatchLogs"]
+    assert logs["status"] == "ENABLED"
+    assert logs["groupName"] in target.found.log_groups
+
+
+def test_alarms_notify_the_topic(target) -> None:
+    alarms = target.found.alarms
+    assert len(alarms) >= 11
+    for alarm in alarms:
+        assert alarm["AlarmActions"] == [target.found.topic_arn], alarm["AlarmName"]
+
+
+def test_topic_is_encrypted_with_the_stack_key(target) -> None:
+    assert target.found.topic_attributes()["KmsMasterKeyId"] == target.found.key["Arn"]

@@ -1,0 +1,115 @@
+"""EC2 Auto Scaling runtime: IMDSv2, encrypted disks, no public IPs, behind the ALB."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from tests.conftest import ASG, synth
+
+TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+GROUP = "aws:autoscaling/group:Group"
+
+
+def test_imdsv2_is_required_with_a_hop_limit_of_one(asg_run) -> None:
+    metadata = asg_run.one(TEMPLATE).inputs["metadataOptions"]
+    assert metadata == {"httpEndpoint": "enabled", "httpTokens": "required",
+                        "httpPutResponseHopLimit": 1}  # fmt: skip
+
+
+def test_root_volume_is_encrypted_gp3_with_the_stack_key(asg_run) -> None:
+    (disk,) = asg_run.one(TEMPLATE).inputs["blockDeviceMappings"]
+    ebs = disk["ebs"]
+    assert (ebs["encrypted"], ebs["volumeType"]) == ("true", "gp3")
+    assert ebs["kmsKeyId"] == asg_run.outputs["kmsKeyArn"]
+
+
+def test_instances_get_no_public_ip_and_the_app_group(asg_run) -> None:
+    (nic,) = asg_run.one(TEMPLATE).inputs["networkInterfaces"]
+    assert nic["associatePublicIpAddress"] == "false"
+    app = next(g for g in asg_run.of_type("aws:ec2/securityGroup:SecurityGroup")
+               if g.inputs["name"].startswith("tap-app-"))  # fmt: skip
+    assert nic["securityGroups"] == [app.id]
+    assert asg_run.one(TEMPLATE).inputs["monitoring"] == {"enabled": True}
+
+
+def test_ami_comes_from_the_public_ssm_parameter_for_the_architecture(synthesized) -> None:
+    x86 = synthesized["dev-asg"].one(TEMPLATE).inputs["imageId"]
+    arm = synth("dev", config={**ASG, "tap:instances": {"instanceType": "t4g.micro"}})
+    assert x86.startswith("ami-")
+    assert arm.one(TEMPLATE).inputs["imageId"].startswith("ami-")
+    assert arm.one(TEMPLATE).inputs["imageId"] != x86
+
+
+def test_user_data_runs_the_image_on_the_port_logs_to_cloudwatch_and_reads_secrets(asg_run):
+    script = base64.b64decode(asg_run.one(TEMPLATE).inputs["userData"]).decode()
+    region = asg_run.outputs["region"]
+    assert "dnf install -y docker" in script
+    assert "-p 8080:8080" in script
+    assert f"--log-driver awslogs --log-opt awslogs-region={region}" in script
+    assert "public.ecr.aws/docker/library/python:3.12-alpine" in script
+    assert f"--secret-id {asg_run.outputs['dbSecretArn']}" in script
+    assert "jq -r .password" in script
+    assert f"aws-codedeploy-{region}.s3.{region}.amazonaws.com" in script
+
+
+@pytest.mark.parametrize(
+    ("stack", "low", "high"), [("dev", 1, 2), ("staging", 2, 4), ("prod", 3, 10)]
+)
+def test_group_spans_the_private_subnets_behind_the_target_group(synthesized, stack, low, high):
+    run = synthesized[f"{stack}-asg"]
+    group = run.one(GROUP).inputs
+    assert sorted(group["vpcZoneIdentifiers"]) == sorted(run.outputs["privateSubnetIds"])
+    assert group["targetGroupArns"] == [run.outputs["targetGroupArn"]]
+    assert (group["minSize"], group["maxSize"]) == (low, high)
+    assert group["healthCheckType"] == "ELB"
+    assert group["healthCheckGracePeriod"] > 0
+    assert group["instanceRefresh"]["strategy"] == "Rolling"
+    assert group["launchTemplate"]["id"] == run.one(TEMPLATE).id
+    assert run.one("aws:lb/targetGroup:TargetGroup").inputs["targetType"] == "instance"
+
+
+def test_target_tracking_on_cpu_and_requests(asg_run) -> None:
+    metrics = {
+        p.inputs["targetTrackingConfiguration"]["predefinedMetricSpecification"][
+            "predefinedMetricType"
+        ]
+        for p in asg_run.of_type("aws:autoscaling/policy:Policy")
+    }
+    assert metrics == {"ASGAverageCPUUtilization", "ALBRequestCountPerTarget"}
+
+
+def test_instance_role_has_ssm_core_and_only_what_the_app_needs(asg_run) -> None:
+    role = next(r for r in asg_run.of_type("aws:iam/role:Role")
+                if r.inputs["name"].startswith("tap-instance-"))  # fmt: skip
+    (attachment,) = [a for a in asg_run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                     if a.inputs["role"] == role.inputs["name"]]  # fmt: skip
+    assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+    grants: dict[str, list] = {}
+    for policy in asg_run.of_type("aws:iam/rolePolicy:RolePolicy"):
+        if policy.inputs["role"] == role.id:
+            for statement in json.loads(policy.inputs["policy"])["Statement"]:
+                for action in statement["Action"]:
+                    grants.setdefault(action, []).extend(statement["Resource"])
+    assert sorted(grants["secretsmanager:GetSecretValue"]) == sorted(
+        [asg_run.outputs["dbSecretArn"], asg_run.outputs["redisAuthSecretArn"]]
+    )
+    assets = f"arn:aws:s3:::{asg_run.outputs['assetsBucket']}"
+    assert grants["s3:PutObject"] == [assets, f"{assets}/*"]
+    assert "*" not in {r for resources in grants.values() for r in resources}
+
+
+def test_switching_runtime_changes_only_the_runtime(synthesized) -> None:
+    def shape(run):
+        skip = ("aws:ecs/", "aws:appautoscaling/", "aws:autoscaling/", "aws:ec2/launchTemplate",
+                "aws:iam/", "aws:codedeploy/")  # fmt: skip
+        return sorted(
+            (r.type, r.name)
+            for r in run.custom
+            if not r.type.startswith(skip) and r.name != "observability-memory"
+        )
+
+    for tier in ("dev", "staging", "prod"):
+        assert shape(synthesized[tier]) == shape(synthesized[f"{tier}-asg"])

@@ -1,0 +1,85 @@
+"""Alarms on every tier, all notifying one encrypted topic; one dashboard with a row per tier."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import synth
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+
+
+def alarms(run) -> dict[str, dict]:
+    return {a.inputs["metricName"]: a.inputs for a in run.of_type(ALARM)}
+
+
+def test_topic_is_encrypted_with_the_stack_key(any_run) -> None:
+    topic = any_run.one("aws:sns/topic:Topic")
+    assert topic.inputs["kmsMasterKeyId"] == any_run.outputs["kmsKeyArn"]
+    assert any_run.outputs["alarmTopicArn"] == topic.state["arn"]
+
+
+def test_every_alarm_notifies_the_topic(any_run) -> None:
+    topic = any_run.outputs["alarmTopicArn"]
+    for alarm in any_run.of_type(ALARM):
+        assert alarm.inputs["alarmActions"] == [topic], alarm.name
+        assert alarm.inputs["okActions"] == [topic], alarm.name
+
+
+def test_ecs_stacks_alarm_on_every_tier(run) -> None:
+    assert set(alarms(run)) == {
+        "HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count", "TargetResponseTime",
+        "UnHealthyHostCount", "CPUUtilization", "MemoryUtilization", "FreeableMemory",
+        "DatabaseConnections", "EngineCPUUtilization", "DatabaseMemoryUsagePercentage", "Evictions",
+    }  # fmt: skip
+    namespaces = {a.inputs["namespace"] for a in run.of_type(ALARM)}
+    assert namespaces == {"AWS/ApplicationELB", "AWS/ECS", "AWS/RDS", "AWS/ElastiCache"}
+
+
+def test_asg_stacks_alarm_on_group_cpu(asg_run) -> None:
+    cpu = [a.inputs for a in asg_run.of_type(ALARM)
+           if a.inputs["namespace"] == "AWS/EC2"]  # fmt: skip
+    assert [a["dimensions"] for a in cpu] == [
+        {"AutoScalingGroupName": asg_run.outputs["autoScalingGroupName"]}
+    ]
+    assert "MemoryUtilization" not in alarms(asg_run)
+
+
+@pytest.mark.parametrize(("stack", "errors", "latency"), [("dev", 20, 3), ("prod", 5, 1)])
+def test_thresholds_follow_the_tier(synthesized, stack, errors, latency) -> None:
+    found = alarms(synthesized[stack])
+    assert found["HTTPCode_ELB_5XX_Count"]["threshold"] == errors
+    assert found["TargetResponseTime"]["threshold"] == latency
+    assert found["FreeableMemory"]["comparisonOperator"] == "LessThanThreshold"
+    assert found["FreeableMemory"]["threshold"] == 256 * 1024 * 1024
+
+
+def test_alarms_watch_this_stacks_resources(run) -> None:
+    found = alarms(run)
+    alb = run.one("aws:lb/loadBalancer:LoadBalancer").state["arnSuffix"]
+    assert found["HTTPCode_ELB_5XX_Count"]["dimensions"] == {"LoadBalancer": alb}
+    suffix = run.outputs["environmentSuffix"]
+    assert found["CPUUtilization"]["dimensions"] == {
+        "ClusterName": f"tap-cluster-{suffix}", "ServiceName": f"tap-app-{suffix}"
+    }  # fmt: skip
+    assert found["DatabaseConnections"]["dimensions"] == {"DBClusterIdentifier": f"tap-db-{suffix}"}
+    assert found["Evictions"]["dimensions"] == {"CacheClusterId": f"tap-cache-{suffix}-001"}
+
+
+def test_email_subscription_only_when_configured(dev) -> None:
+    assert dev.of_type("aws:sns/topicSubscription:TopicSubscription") == []
+    run = synth("dev", config={"tap:alarms": {"email": "oncall@example.com"}})
+    subscription = run.one("aws:sns/topicSubscription:TopicSubscription").inputs
+    assert (subscription["protocol"], subscription["endpoint"]) == ("email", "oncall@example.com")
+
+
+def test_dashboard_has_one_row_per_tier_of_the_architecture(any_run) -> None:
+    body = json.loads(any_run.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"])
+    rows: dict[int, set[str]] = {}
+    for widget in body["widgets"]:
+        rows.setdefault(widget["y"], set()).add(widget["properties"]["title"].split(":")[0])
+        assert widget["properties"]["region"] == any_run.outputs["region"]
+    assert [rows[y] for y in sorted(rows)] == [{"edge"}, {"compute"}, {"database"}, {"cache"}]
+    assert len(body["widgets"]) == len(any_run.of_type(ALARM))

@@ -1,0 +1,130 @@
+"""Delivery: a V2 pipeline with encrypted artifacts, a locked-down build, approval in prod."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import synth
+
+PIPELINE = "aws:codepipeline/pipeline:Pipeline"
+PROJECT = "aws:codebuild/project:Project"
+CONNECTION = (
+    "arn:aws:codestar-connections:us-east-1:111122223333:"
+    "connection/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+)
+
+
+def stages(run) -> list[str]:
+    return [s["name"] for s in run.one(PIPELINE).inputs["stages"]]
+
+
+def action(run, stage: str) -> dict:
+    (found,) = next(s for s in run.one(PIPELINE).inputs["stages"] if s["name"] == stage)["actions"]
+    return found
+
+
+def grants(run, role_prefix: str) -> dict[str, set[str]]:
+    role = next(r for r in run.of_type("aws:iam/role:Role")
+                if r.inputs["name"].startswith(role_prefix))  # fmt: skip
+    found: dict[str, set[str]] = {}
+    for policy in run.of_type("aws:iam/rolePolicy:RolePolicy"):
+        if policy.inputs["role"] == role.id:
+            for statement in json.loads(policy.inputs["policy"])["Statement"]:
+                for a in statement["Action"]:
+                    found.setdefault(a, set()).update(statement["Resource"])
+    return found
+
+
+def test_v2_pipeline_stores_artifacts_encrypted_with_the_stack_key(any_run) -> None:
+    pipeline = any_run.one(PIPELINE).inputs
+    assert pipeline["pipelineType"] == "V2"
+    (store,) = pipeline["artifactStores"]
+    assert store["location"] == any_run.outputs["artifactsBucket"]
+    assert store["encryptionKey"] == {"id": any_run.outputs["kmsKeyArn"], "type": "KMS"}
+
+
+@pytest.mark.parametrize(
+    ("stack", "expected"),
+    [("dev", ["Source", "Build", "Deploy"]), ("staging", ["Source", "Build", "Deploy"]),
+     ("prod", ["Source", "Build", "Approve", "Deploy"])],
+)  # fmt: skip
+def test_manual_approval_before_deploy_in_prod(synthesized, stack, expected) -> None:
+    assert stages(synthesized[stack]) == expected
+    assert stages(synthesized[f"{stack}-asg"]) == expected
+
+
+def test_approval_can_be_asked_for_in_any_tier() -> None:
+    run = synth("dev", config={"tap:pipeline": {"requireApproval": True}})
+    assert action(run, "Approve")["provider"] == "Manual"
+
+
+def test_source_is_an_s3_object_by_default(run) -> None:
+    source = action(run, "Source")
+    assert source["provider"] == "S3"
+    assert source["configuration"]["S3Bucket"] == run.outputs["artifactsBucket"]
+
+
+def test_source_is_a_repository_when_a_connection_is_configured() -> None:
+    run = synth(
+        "dev", config={"tap:pipeline": {"connectionArn": CONNECTION, "repository": "acme/app"}}
+    )
+    source = action(run, "Source")
+    assert source["provider"] == "CodeStarSourceConnection"
+    assert source["configuration"] == {
+        "ConnectionArn": CONNECTION, "FullRepositoryId": "acme/app", "BranchName": "main"
+    }  # fmt: skip
+    assert grants(run, "tap-pipeline-")["codestar-connections:UseConnection"] == {CONNECTION}
+
+
+def test_build_project_is_encrypted_logged_and_unprivileged(any_run) -> None:
+    project = any_run.one(PROJECT).inputs
+    assert project["encryptionKey"] == any_run.outputs["kmsKeyArn"]
+    assert project["environment"]["privilegedMode"] is False
+    assert project["environment"]["image"].startswith("aws/codebuild/")
+    logs = project["logsConfig"]["cloudwatchLogs"]
+    group = next(g for g in any_run.of_type("aws:cloudwatch/logGroup:LogGroup")
+                 if g.inputs["name"] == logs["groupName"])  # fmt: skip
+    assert group.inputs["retentionInDays"] > 0
+    for variable in project["environment"]["environmentVariables"]:
+        assert variable["type"] == "PLAINTEXT"
+        assert not any(w in variable["name"] for w in ("PASSWORD", "SECRET", "TOKEN", "KEY"))
+
+
+def test_ecs_deploys_with_the_ecs_action(run) -> None:
+    deploy = action(run, "Deploy")
+    assert deploy["provider"] == "ECS"
+    assert deploy["configuration"]["ClusterName"] == run.outputs["clusterName"]
+    assert deploy["configuration"]["ServiceName"] == run.outputs["serviceName"]
+
+
+def test_asg_deploys_through_codedeploy_behind_the_target_group(asg_run) -> None:
+    deploy = action(asg_run, "Deploy")
+    assert deploy["provider"] == "CodeDeploy"
+    group = asg_run.one("aws:codedeploy/deploymentGroup:DeploymentGroup").inputs
+    assert group["autoscalingGroups"] == [asg_run.outputs["autoScalingGroupName"]]
+    assert group["deploymentStyle"]["deploymentOption"] == "WITH_TRAFFIC_CONTROL"
+    tg = asg_run.one("aws:lb/targetGroup:TargetGroup").inputs["name"]
+    assert group["loadBalancerInfo"]["targetGroupInfos"] == [{"name": tg}]
+    assert deploy["configuration"]["DeploymentGroupName"] == group["deploymentGroupName"]
+
+
+def test_build_role_uses_only_its_logs_bucket_and_key(any_run) -> None:
+    found = grants(any_run, "tap-build-")
+    bucket = f"arn:aws:s3:::{any_run.outputs['artifactsBucket']}/*"
+    assert found["s3:PutObject"] == {bucket}
+    assert found["kms:Decrypt"] == {any_run.outputs["kmsKeyArn"]}
+    assert {a.split(":")[0] for a in found} == {"logs", "s3", "kms"}
+    assert "*" not in set().union(*found.values())
+
+
+def test_pipeline_role_uses_only_its_bucket_key_build_and_deploy_target(run) -> None:
+    found = grants(run, "tap-pipeline-")
+    assert found["codebuild:StartBuild"] == {run.one(PROJECT).state["arn"]}
+    service = (f"arn:aws:ecs:{run.outputs['region']}:111122223333:service/"
+               f"{run.outputs['clusterName']}/{run.outputs['serviceName']}")  # fmt: skip
+    assert found["ecs:UpdateService"] == {service}
+    task = run.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    assert found["iam:PassRole"] == {task["executionRoleArn"], task["taskRoleArn"]}
+    assert {a.split(":")[0] for a in found} == {"s3", "kms", "codebuild", "ecs", "iam"}
