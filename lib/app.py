@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pulumi
 
 from lib.naming import Namer
-from lib.policies import AwsContext
+from lib.policies import AwsContext, Grants
 
 CONTAINER_NAME = "app"
 
@@ -41,3 +41,18 @@ class AppArgs:
     cpu_target_percent: int
     requests_per_target: int
     log_retention_days: int
+
+    def app_grants(self) -> Grants:
+        """What the app itself may do, whichever runtime: the assets bucket and the key."""
+        bucket = self.assets_bucket_arn
+        return {
+            "assets": (
+                ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+                [bucket, pulumi.Output.concat(bucket, "/*")],
+            ),
+            "assets-key": (["kms:Decrypt", "kms:GenerateDataKey"], [self.kms_key_arn]),
+        }
+
+    def request_count_label(self) -> pulumi.Output[str]:
+        """`ALBRequestCountPerTarget` is measured per ALB and target group pair."""
+        return pulumi.Output.format("{0}/{1}", self.alb_arn_suffix, self.target_group_arn_suffix)

@@ -18,8 +18,9 @@ import pulumi_aws as aws
 
 from lib.app import AppArgs
 from lib.config import InstanceSettings
+from lib.logs import log_group
 from lib.naming import Service
-from lib.policies import allow, assume_role
+from lib.policies import service_role
 
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
 SSM_CORE_POLICY = "policy/AmazonSSMManagedInstanceCore"
@@ -74,48 +75,35 @@ class AsgService(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         namer, context = args.namer, args.aws
 
-        self.log_group = aws.cloudwatch.LogGroup(
+        self.log_group = log_group(
+            self,
             f"{name}-logs",
-            name=namer.log_group("app"),
-            retention_in_days=args.log_retention_days,
-            kms_key_id=args.kms_key_arn,
-            opts=child,
+            namer=namer,
+            role="app",
+            retention_days=args.log_retention_days,
+            kms_key_arn=args.kms_key_arn,
         )
-        role = aws.iam.Role(
+        role = service_role(
+            self,
             f"{name}-instance-role",
-            name=namer.name("instance", Service.IAM_ROLE),
-            assume_role_policy=assume_role("ec2.amazonaws.com"),
-            opts=child,
+            role_name=namer.name("instance", Service.IAM_ROLE),
+            service="ec2.amazonaws.com",
+            context=context,
+            guard_account=False,
+            managed={"ssm-core": SSM_CORE_POLICY},
+            grants={
+                "logs": (
+                    ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    [pulumi.Output.concat(self.log_group.arn, ":*")],
+                ),
+                "secrets": (["secretsmanager:GetSecretValue"], list(args.secret_arns)),
+                "revisions": (
+                    ["s3:GetObject", "s3:GetObjectVersion"],
+                    [pulumi.Output.concat(args.artifacts_bucket_arn, "/*")],
+                ),
+                **args.app_grants(),
+            },
         )
-        aws.iam.RolePolicyAttachment(
-            f"{name}-ssm-core",
-            role=role.name,
-            policy_arn=f"arn:{context.partition}:iam::aws:{SSM_CORE_POLICY}",
-            opts=child,
-        )
-        grants = {
-            "logs": (
-                ["logs:CreateLogStream", "logs:PutLogEvents"],
-                [pulumi.Output.concat(self.log_group.arn, ":*")],
-            ),
-            "secrets": (["secretsmanager:GetSecretValue"], list(args.secret_arns)),
-            "key": (["kms:Decrypt", "kms:GenerateDataKey"], [args.kms_key_arn]),
-            "assets": (
-                ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
-                [args.assets_bucket_arn, pulumi.Output.concat(args.assets_bucket_arn, "/*")],
-            ),
-            "revisions": (
-                ["s3:GetObject", "s3:GetObjectVersion"],
-                [pulumi.Output.concat(args.artifacts_bucket_arn, "/*")],
-            ),
-        }
-        for key, (actions, resources) in grants.items():
-            aws.iam.RolePolicy(
-                f"{name}-instance-{key}",
-                role=role.id,
-                policy=allow(actions, resources),
-                opts=child,
-            )
         profile = aws.iam.InstanceProfile(
             f"{name}-profile",
             name=namer.name("instance", Service.IAM_ROLE),
@@ -195,7 +183,7 @@ class AsgService(pulumi.ComponentResource):
             "requests": (
                 "ALBRequestCountPerTarget",
                 args.requests_per_target,
-                pulumi.Output.format("{0}/{1}", args.alb_arn_suffix, args.target_group_arn_suffix),
+                args.request_count_label(),
             ),
         }
         for key, (metric, value, label) in policies.items():

@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from lib.config import CacheSettings
+from lib.logs import log_group
 from lib.naming import Namer, Service
 from lib.secrets import AUTH_TOKEN_SPECIALS, generated_password, stored_secret
 from lib.security import reachable_from_app
@@ -53,12 +54,13 @@ class Cache(pulumi.ComponentResource):
             subnet_ids=list(args.subnet_ids),
             opts=child,
         )
-        slow_log = aws.cloudwatch.LogGroup(
+        slow_log = log_group(
+            self,
             f"{name}-slow-log",
-            name=namer.log_group("cache-slow-log"),
-            retention_in_days=cache.log_retention_days,
-            kms_key_id=args.kms_key_arn,
-            opts=child,
+            namer=namer,
+            role="cache-slow-log",
+            retention_days=cache.log_retention_days,
+            kms_key_arn=args.kms_key_arn,
         )
         token = generated_password(f"{name}-auth-token", parent=self, specials=AUTH_TOKEN_SPECIALS)
         replicated = cache.replicas > 0

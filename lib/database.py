@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 from lib.config import DatabaseSettings
 from lib.naming import Namer, Service
-from lib.policies import AwsContext, assume_role
+from lib.policies import AwsContext, service_role
 from lib.secrets import RDS_PASSWORD_SPECIALS, generated_password, stored_secret
 from lib.security import reachable_from_app
 
@@ -168,14 +168,7 @@ class Database(pulumi.ComponentResource):
                 engine=db.engine,
                 engine_version=db.engine_version,
                 availability_zone=zones[i % len(zones)],
-                publicly_accessible=False,
-                auto_minor_version_upgrade=True,
-                performance_insights_enabled=db.performance_insights,
-                performance_insights_kms_key_id=args.kms_key_arn
-                if db.performance_insights
-                else None,
-                monitoring_interval=db.monitoring_interval_seconds,
-                monitoring_role_arn=monitoring.arn if monitoring else None,
+                **self._instance_options(args, monitoring),
                 apply_immediately=common["apply_immediately"],
                 opts=child,
             )
@@ -206,12 +199,7 @@ class Database(pulumi.ComponentResource):
             password=self.password.result,
             parameter_group_name=parameters.name,
             multi_az=db.multi_az,
-            publicly_accessible=False,
-            auto_minor_version_upgrade=True,
-            performance_insights_enabled=db.performance_insights,
-            performance_insights_kms_key_id=args.kms_key_arn if db.performance_insights else None,
-            monitoring_interval=db.monitoring_interval_seconds,
-            monitoring_role_arn=monitoring.arn if monitoring else None,
+            **self._instance_options(args, monitoring),
             opts=child,
             **common,
         )
@@ -219,22 +207,29 @@ class Database(pulumi.ComponentResource):
         self.reader_endpoint = instance.address
         self.metric_dimensions = {"DBInstanceIdentifier": instance.id}
 
+    @staticmethod
+    def _instance_options(args: DatabaseArgs, monitoring: aws.iam.Role | None) -> dict:
+        """What every database instance shares: private, patched, watched in prod."""
+        db = args.settings
+        return {
+            "publicly_accessible": False,
+            "auto_minor_version_upgrade": True,
+            "performance_insights_enabled": db.performance_insights,
+            "performance_insights_kms_key_id": args.kms_key_arn
+            if db.performance_insights
+            else None,
+            "monitoring_interval": db.monitoring_interval_seconds,
+            "monitoring_role_arn": monitoring.arn if monitoring else None,
+        }
+
     def _monitoring_role(self, name: str, args: DatabaseArgs) -> aws.iam.Role | None:
         if not args.settings.monitoring_interval_seconds:
             return None
-        child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
+        return service_role(
+            self,
             f"{name}-monitoring-role",
-            name=args.namer.name("db-monitoring", Service.IAM_ROLE),
-            assume_role_policy=assume_role(
-                "monitoring.rds.amazonaws.com", source_account=args.aws.account_id
-            ),
-            opts=child,
+            role_name=args.namer.name("db-monitoring", Service.IAM_ROLE),
+            service="monitoring.rds.amazonaws.com",
+            context=args.aws,
+            managed={"policy": MONITORING_POLICY},
         )
-        aws.iam.RolePolicyAttachment(
-            f"{name}-monitoring-policy",
-            role=role.name,
-            policy_arn=f"arn:{args.aws.partition}:iam::aws:{MONITORING_POLICY}",
-            opts=child,
-        )
-        return role

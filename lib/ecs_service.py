@@ -13,8 +13,9 @@ import pulumi
 import pulumi_aws as aws
 
 from lib.app import CONTAINER_NAME, AppArgs
+from lib.logs import log_group
 from lib.naming import Service
-from lib.policies import allow, assume_role
+from lib.policies import service_role
 
 
 @dataclass(frozen=True)
@@ -69,80 +70,42 @@ class EcsService(pulumi.ComponentResource):
             settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
             opts=child,
         )
-        self.log_group = aws.cloudwatch.LogGroup(
+        self.log_group = log_group(
+            self,
             f"{name}-logs",
-            name=namer.log_group("app"),
-            retention_in_days=args.log_retention_days,
-            kms_key_id=args.kms_key_arn,
-            opts=child,
+            namer=namer,
+            role="app",
+            retention_days=args.log_retention_days,
+            kms_key_arn=args.kms_key_arn,
         )
-        trust = assume_role("ecs-tasks.amazonaws.com", source_account=args.aws.account_id)
-        self.execution_role = aws.iam.Role(
+        self.execution_role = service_role(
+            self,
             f"{name}-execution-role",
-            name=namer.name("exec", Service.IAM_ROLE),
-            assume_role_policy=trust,
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-execution-logs",
-            role=self.execution_role.id,
-            policy=allow(
-                ["logs:CreateLogStream", "logs:PutLogEvents"],
-                [pulumi.Output.concat(self.log_group.arn, ":*")],
-            ),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-execution-ecr-pull",
-            role=self.execution_role.id,
-            policy=allow(
-                [
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:GetDownloadUrlForLayer",
-                    "ecr:BatchGetImage",
-                ],
-                [args.aws.arn("ecr", "repository/*")],
-            ),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-execution-ecr-login",
-            role=self.execution_role.id,
-            policy=allow(["ecr:GetAuthorizationToken"], ["*"]),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-execution-secrets",
-            role=self.execution_role.id,
-            policy=allow(["secretsmanager:GetSecretValue"], list(args.secret_arns)),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-execution-decrypt",
-            role=self.execution_role.id,
-            policy=allow(["kms:Decrypt"], [args.kms_key_arn]),
-            opts=child,
-        )
-        self.task_role = aws.iam.Role(
+            role_name=namer.name("exec", Service.IAM_ROLE),
+            service="ecs-tasks.amazonaws.com",
+            context=args.aws,
+            grants={
+                "logs": (
+                    ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    [pulumi.Output.concat(self.log_group.arn, ":*")],
+                ),
+                "ecr-pull": (
+                    ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
+                     "ecr:BatchGetImage"],
+                    [args.aws.arn("ecr", "repository/*")],
+                ),
+                "ecr-login": (["ecr:GetAuthorizationToken"], ["*"]),
+                "secrets": (["secretsmanager:GetSecretValue"], list(args.secret_arns)),
+                "decrypt": (["kms:Decrypt"], [args.kms_key_arn]),
+            },
+        )  # fmt: skip
+        self.task_role = service_role(
+            self,
             f"{name}-task-role",
-            name=namer.name("task", Service.IAM_ROLE),
-            assume_role_policy=trust,
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-task-assets",
-            role=self.task_role.id,
-            policy=allow(
-                ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
-                [args.assets_bucket_arn, pulumi.Output.concat(args.assets_bucket_arn, "/*")],
-            ),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-task-assets-key",
-            role=self.task_role.id,
-            policy=allow(["kms:Decrypt", "kms:GenerateDataKey"], [args.kms_key_arn]),
-            opts=child,
+            role_name=namer.name("task", Service.IAM_ROLE),
+            service="ecs-tasks.amazonaws.com",
+            context=args.aws,
+            grants=args.app_grants(),
         )
         self.task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
@@ -220,7 +183,7 @@ class EcsService(pulumi.ComponentResource):
             "requests": (
                 "ALBRequestCountPerTarget",
                 args.requests_per_target,
-                pulumi.Output.format("{0}/{1}", args.alb_arn_suffix, args.target_group_arn_suffix),
+                args.request_count_label(),
             ),
         }
         for key, (metric, value, label) in metrics.items():

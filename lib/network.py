@@ -13,8 +13,9 @@ import pulumi
 import pulumi_aws as aws
 
 from lib.config import NatStrategy
+from lib.logs import log_group
 from lib.naming import Namer, Service
-from lib.policies import AwsContext, allow, assume_role
+from lib.policies import AwsContext, service_role
 
 TIERS = ("public", "private", "isolated")
 SLOTS_PER_TIER = 8
@@ -199,29 +200,26 @@ class Network(pulumi.ComponentResource):
 
     def _flow_logs(self, name: str, args: NetworkArgs) -> aws.cloudwatch.LogGroup:
         child = pulumi.ResourceOptions(parent=self)
-        group = aws.cloudwatch.LogGroup(
+        group = log_group(
+            self,
             f"{name}-flow-logs",
-            name=args.namer.log_group("vpc-flow-logs"),
-            retention_in_days=args.flow_log_retention_days,
-            kms_key_id=args.kms_key_arn,
-            opts=child,
+            namer=args.namer,
+            role="vpc-flow-logs",
+            retention_days=args.flow_log_retention_days,
+            kms_key_arn=args.kms_key_arn,
         )
-        role = aws.iam.Role(
+        role = service_role(
+            self,
             f"{name}-flow-logs-role",
-            name=args.namer.name("flow-logs", Service.IAM_ROLE),
-            assume_role_policy=assume_role(
-                "vpc-flow-logs.amazonaws.com", source_account=args.aws.account_id
-            ),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-flow-logs-policy",
-            role=role.id,
-            policy=allow(
-                ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                [pulumi.Output.concat(group.arn, ":*")],
-            ),
-            opts=child,
+            role_name=args.namer.name("flow-logs", Service.IAM_ROLE),
+            service="vpc-flow-logs.amazonaws.com",
+            context=args.aws,
+            grants={
+                "write": (
+                    ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    [pulumi.Output.concat(group.arn, ":*")],
+                )
+            },
         )
         aws.ec2.FlowLog(
             f"{name}-flow-log",

@@ -15,8 +15,9 @@ import pulumi
 import pulumi_aws as aws
 
 from lib.config import PipelineSettings
+from lib.logs import log_group
 from lib.naming import Namer, Service
-from lib.policies import AwsContext, allow, assume_role
+from lib.policies import AwsContext, service_role
 
 SOURCE_KEY = "source/app.zip"
 CODEDEPLOY_POLICY = "policy/service-role/AWSCodeDeployRole"
@@ -58,19 +59,21 @@ class Pipeline(pulumi.ComponentResource):
         namer, cfg = args.namer, args.settings
         bucket_objects = pulumi.Output.concat(args.artifacts_bucket_arn, "/*")
 
-        build_logs = aws.cloudwatch.LogGroup(
+        build_logs = log_group(
+            self,
             f"{name}-build-logs",
-            name=namer.log_group("build"),
-            retention_in_days=cfg.log_retention_days,
-            kms_key_id=args.kms_key_arn,
-            opts=child,
+            namer=namer,
+            role="build",
+            retention_days=cfg.log_retention_days,
+            kms_key_arn=args.kms_key_arn,
         )
-        build_role = self._role(
-            name,
-            "build",
-            "codebuild.amazonaws.com",
-            args,
-            {
+        build_role = service_role(
+            self,
+            f"{name}-build-role",
+            role_name=namer.name("build", Service.IAM_ROLE),
+            service="codebuild.amazonaws.com",
+            context=args.aws,
+            grants={
                 "logs": (
                     ["logs:CreateLogStream", "logs:PutLogEvents"],
                     [pulumi.Output.concat(build_logs.arn, ":*")],
@@ -124,8 +127,13 @@ class Pipeline(pulumi.ComponentResource):
                 ["codestar-connections:UseConnection"],
                 [cfg.connection_arn],
             )
-        pipeline_role = self._role(
-            name, "pipeline", "codepipeline.amazonaws.com", args, pipeline_grants
+        pipeline_role = service_role(
+            self,
+            f"{name}-pipeline-role",
+            role_name=namer.name("pipeline", Service.IAM_ROLE),
+            service="codepipeline.amazonaws.com",
+            context=args.aws,
+            grants=pipeline_grants,
         )
         stages = [
             self._source_stage(args),
@@ -182,30 +190,6 @@ class Pipeline(pulumi.ComponentResource):
         self.register_outputs(
             {"pipelineName": self.pipeline.name, "buildProjectName": self.build.name}
         )
-
-    def _role(
-        self,
-        name: str,
-        role: str,
-        service: str,
-        args: PipelineArgs,
-        grants: dict[str, tuple[list[str], list[pulumi.Input[str]]]],
-    ) -> aws.iam.Role:
-        child = pulumi.ResourceOptions(parent=self)
-        iam_role = aws.iam.Role(
-            f"{name}-{role}-role",
-            name=args.namer.name(role, Service.IAM_ROLE),
-            assume_role_policy=assume_role(service, source_account=args.aws.account_id),
-            opts=child,
-        )
-        for key, (actions, resources) in grants.items():
-            aws.iam.RolePolicy(
-                f"{name}-{role}-{key}",
-                role=iam_role.id,
-                policy=allow(actions, resources),
-                opts=child,
-            )
-        return iam_role
 
     def _source_stage(self, args: PipelineArgs) -> aws.codepipeline.PipelineStageArgs:
         cfg = args.settings
@@ -284,19 +268,13 @@ class Pipeline(pulumi.ComponentResource):
             compute_platform="Server",
             opts=child,
         )
-        deploy_role = aws.iam.Role(
+        deploy_role = service_role(
+            self,
             f"{name}-codedeploy-role",
-            name=args.namer.name("codedeploy", Service.IAM_ROLE),
-            assume_role_policy=assume_role(
-                "codedeploy.amazonaws.com", source_account=ctx.account_id
-            ),
-            opts=child,
-        )
-        aws.iam.RolePolicyAttachment(
-            f"{name}-codedeploy-policy",
-            role=deploy_role.name,
-            policy_arn=f"arn:{ctx.partition}:iam::aws:{CODEDEPLOY_POLICY}",
-            opts=child,
+            role_name=args.namer.name("codedeploy", Service.IAM_ROLE),
+            service="codedeploy.amazonaws.com",
+            context=ctx,
+            managed={"policy": CODEDEPLOY_POLICY},
         )
         group = aws.codedeploy.DeploymentGroup(
             f"{name}-deploy-group",

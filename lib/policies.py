@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 
 def assume_role(service: str, *, source_account: str | None = None) -> str:
@@ -45,3 +46,43 @@ class AwsContext:
     def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
         region = self.region if regional else ""
         return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"
+
+
+Grants = Mapping[str, tuple[Sequence[str], Sequence[pulumi.Input[str]]]]
+
+
+def service_role(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    role_name: str,
+    service: str,
+    context: AwsContext,
+    guard_account: bool = True,
+    managed: Mapping[str, str] | None = None,
+    grants: Grants | None = None,
+) -> aws.iam.Role:
+    """A role one AWS service assumes (only for this account unless `guard_account` is off,
+    as EC2 instance roles need), with AWS-managed policies (`managed`: key -> path such as
+    `policy/AmazonSSMManagedInstanceCore`) and one inline policy per grant."""
+    child = pulumi.ResourceOptions(parent=parent)
+    role = aws.iam.Role(
+        name,
+        name=role_name,
+        assume_role_policy=assume_role(
+            service, source_account=context.account_id if guard_account else None
+        ),
+        opts=child,
+    )
+    for key, path in (managed or {}).items():
+        aws.iam.RolePolicyAttachment(
+            f"{name}-{key}",
+            role=role.name,
+            policy_arn=f"arn:{context.partition}:iam::aws:{path}",
+            opts=child,
+        )
+    for key, (actions, resources) in (grants or {}).items():
+        aws.iam.RolePolicy(
+            f"{name}-{key}", role=role.id, policy=allow(actions, resources), opts=child
+        )
+    return role
