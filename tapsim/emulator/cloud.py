@@ -1,0 +1,162 @@
+"""Pulumi mocks whose answers come from moto: every registration is a real API call.
+
+The program runs under Pulumi's mock runtime; each registration is carried out as the AWS
+API calls the provider would make, with the resource's actual inputs and the provider's
+default tags, and the ids, ARNs and endpoints moto assigns flow back into dependent
+resources. Destroy undoes the calls in reverse order, dependents first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
+
+from tapsim.emulator.core import Context, Created, EmulatorError
+from tapsim.emulator.registry import HANDLERS, INVOKES, LOCAL, RECORDED_ONLY, TAGGABLE
+from tapsim.runner import RunResult, run_program, unwrap_secrets
+
+PROVIDER_TYPE = "pulumi:providers:aws"
+RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
+
+
+@dataclass
+class MotoCloud(Mocks):
+    endpoint: str
+    created: list[Created] = field(default_factory=list)
+    _providers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def client(self, service: str, region: str) -> Any:
+        with self._lock:
+            key = (service, region)
+            if key not in self._clients:
+                self._clients[key] = boto3.client(
+                    service,
+                    region_name=region,
+                    endpoint_url=self.endpoint,
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",
+                    config=RETRIES,
+                )
+            return self._clients[key]
+
+    def _context(self, region: str, name: str, tags: dict[str, str] | None = None) -> Context:
+        return Context(
+            clients=lambda service: self.client(service, region),
+            region=region,
+            tags=tags or {},
+            name=name,
+        )
+
+    def _provider(self, reference: str) -> dict[str, Any]:
+        """`reference` is `urn::id`; the id is the one `new_resource` gave the provider."""
+        provider_id = reference.rsplit("::", 1)[-1]
+        if provider_id not in self._providers:
+            raise EmulatorError(
+                f"a resource uses a provider the program never declared: {reference or 'default'}"
+            )
+        return self._providers[provider_id]
+
+    def call(self, args: MockCallArgs) -> dict[str, Any]:
+        if args.token not in INVOKES:
+            raise EmulatorError(f"the emulator does not answer invoke {args.token}")
+        region = self._provider(args.provider)["region"]
+        return INVOKES[args.token](self._context(region, args.token), dict(args.args))
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if not args.custom:
+            return None, {}
+        wrapped = dict(args.inputs)
+        inputs = unwrap_secrets(wrapped)
+        if args.typ == PROVIDER_TYPE:
+            tags = json.loads(inputs.get("defaultTags") or "{}").get("tags") or {}
+            provider_id = f"provider-{args.name}"
+            self._providers[provider_id] = {"region": inputs["region"], "tags": tags}
+            return provider_id, inputs
+        if args.typ.startswith("pulumi:providers:"):
+            return f"provider-{args.name}", inputs
+        if args.typ in LOCAL:
+            resource_id, extra = LOCAL[args.typ](inputs)
+            return resource_id, {**inputs, **extra}
+        provider = self._provider(args.provider)
+        region = provider["region"]
+        tags = _effective_tags(args.typ, provider["tags"], inputs.get("tags"))
+        context = self._context(region, args.name, tags)
+        if args.typ in RECORDED_ONLY:
+            resource_id = f"{args.name}-{hashlib.sha1(args.name.encode()).hexdigest()[:8]}"
+            state, emulated = inputs, False
+        elif args.typ in HANDLERS:
+            resource_id, extra = HANDLERS[args.typ][0](context, inputs)
+            state, emulated = {**inputs, **extra}, True
+        else:
+            raise EmulatorError(f"the emulator has no handler for resource type {args.typ}")
+        if "tags" in inputs or args.typ in TAGGABLE:
+            state["tagsAll"] = context.tags
+        with self._lock:
+            self.created.append(Created(args.typ, args.name, resource_id, region, state, emulated))
+        # Pulumi gets inputs back as sent, so secret inputs stay secret in dependent outputs.
+        changed = {k: v for k, v in state.items() if k not in inputs or v != inputs[k]}
+        return resource_id, {**wrapped, **changed}
+
+    def destroy(self) -> list[Created]:
+        """Deletes everything created, newest first, so dependents go before what they use."""
+        removed = []
+        while self.created:
+            item = self.created.pop()
+            if item.emulated:
+                HANDLERS[item.type][1](self._context(item.region, item.name), item.id, item.state)
+            removed.append(item)
+        return removed
+
+
+def _effective_tags(typ: str, defaults: dict[str, str], own: Any) -> dict[str, str]:
+    """Default tags merged under the resource's own, as the provider does; Auto Scaling
+    groups get no default tags (a provider limitation) and carry their own list."""
+    if typ == "aws:autoscaling/group:Group":
+        return {t["key"]: t["value"] for t in own or []}
+    return {**defaults, **(own or {})}
+
+
+@dataclass
+class Deployment:
+    """A stack deployed into the emulator: what the program declared and what moto holds."""
+
+    stack: str
+    suffix: str
+    region: str
+    run: RunResult
+    cloud: MotoCloud
+    seconds: float
+
+    def destroy(self) -> list[Created]:
+        return self.cloud.destroy()
+
+
+def deploy(
+    stack: str,
+    endpoint: str,
+    *,
+    suffix: str | None = None,
+    config: dict[str, Any] | None = None,
+) -> Deployment:
+    """Runs `tap.py` for `stack` (plus `config` overrides) against the emulator."""
+    cloud = MotoCloud(endpoint=endpoint)
+    started = time.perf_counter()
+    run = run_program(stack, cloud, environment_suffix=suffix, config=config)
+    return Deployment(
+        stack=stack,
+        suffix=run.outputs["environmentSuffix"],
+        region=run.outputs["region"],
+        run=run,
+        cloud=cloud,
+        seconds=time.perf_counter() - started,
+    )

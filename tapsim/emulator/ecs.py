@@ -1,0 +1,97 @@
+"""ECS: the cluster, task definitions and the service."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tapsim.emulator.core import Context, Deleter, Handler, by
+
+
+def _cluster(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    cluster = ctx.clients("ecs").create_cluster(
+        clusterName=i["name"],
+        settings=i.get("settings", []),
+        **ctx.tags_arg("tags", "key", "value"),
+    )["cluster"]
+    return cluster["clusterArn"], {"arn": cluster["clusterArn"]}
+
+
+def _task_definition(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    platform = i.get("runtimePlatform") or {}
+    task = ctx.clients("ecs").register_task_definition(
+        family=i["family"],
+        containerDefinitions=json.loads(i["containerDefinitions"]),
+        cpu=i["cpu"],
+        memory=i["memory"],
+        networkMode=i["networkMode"],
+        requiresCompatibilities=i["requiresCompatibilities"],
+        executionRoleArn=i["executionRoleArn"],
+        taskRoleArn=i["taskRoleArn"],
+        runtimePlatform={
+            "operatingSystemFamily": platform.get("operatingSystemFamily", "LINUX"),
+            "cpuArchitecture": platform.get("cpuArchitecture", "X86_64"),
+        },
+        **ctx.tags_arg("tags", "key", "value"),
+    )["taskDefinition"]
+    arn = task["taskDefinitionArn"]
+    return arn, {
+        "arn": arn,
+        "revision": task["revision"],
+        "arnWithoutRevision": arn.rsplit(":", 1)[0],
+    }
+
+
+def _service(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    network = i["networkConfiguration"]
+    breaker = i.get("deploymentCircuitBreaker") or {"enable": False, "rollback": False}
+    service = ctx.clients("ecs").create_service(
+        cluster=i["cluster"],
+        serviceName=i["name"],
+        taskDefinition=i["taskDefinition"],
+        desiredCount=int(i.get("desiredCount", 1)),
+        launchType=i["launchType"],
+        platformVersion=i.get("platformVersion", "LATEST"),
+        networkConfiguration={
+            "awsvpcConfiguration": {
+                "subnets": network["subnets"],
+                "securityGroups": network.get("securityGroups", []),
+                "assignPublicIp": "ENABLED" if network.get("assignPublicIp") else "DISABLED",
+            }
+        },
+        loadBalancers=[
+            {
+                "targetGroupArn": lb["targetGroupArn"],
+                "containerName": lb["containerName"],
+                "containerPort": int(lb["containerPort"]),
+            }
+            for lb in i.get("loadBalancers", [])
+        ],
+        deploymentConfiguration={
+            "deploymentCircuitBreaker": breaker,
+            "minimumHealthyPercent": int(i.get("deploymentMinimumHealthyPercent", 100)),
+            "maximumPercent": int(i.get("deploymentMaximumPercent", 200)),
+        },
+        healthCheckGracePeriodSeconds=int(i.get("healthCheckGracePeriodSeconds", 0)),
+        enableECSManagedTags=bool(i.get("enableEcsManagedTags", False)),
+        propagateTags=i.get("propagateTags", "NONE"),
+        enableExecuteCommand=bool(i.get("enableExecuteCommand", False)),
+        **ctx.tags_arg("tags", "key", "value"),
+    )["service"]
+    return service["serviceArn"], {"arn": service["serviceArn"]}
+
+
+def _delete_service(ctx: Context, arn: str, state: dict[str, Any]) -> None:
+    ecs = ctx.clients("ecs")
+    ecs.update_service(cluster=state["cluster"], service=arn, desiredCount=0)
+    ecs.delete_service(cluster=state["cluster"], service=arn, force=True)
+
+
+HANDLERS: dict[str, tuple[Handler, Deleter]] = {
+    "aws:ecs/cluster:Cluster": (_cluster, by("ecs.delete_cluster", cluster="id")),
+    "aws:ecs/taskDefinition:TaskDefinition": (
+        _task_definition,
+        by("ecs.deregister_task_definition", taskDefinition="id"),
+    ),
+    "aws:ecs/service:Service": (_service, _delete_service),
+}

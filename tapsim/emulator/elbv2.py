@@ -1,0 +1,133 @@
+"""Elastic Load Balancing v2: the load balancer, its target group and listeners."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tapsim.emulator.core import Context, Deleter, Handler, Invoke, by
+
+
+def _load_balancer(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    elbv2 = ctx.clients("elbv2")
+    lb = elbv2.create_load_balancer(
+        Name=i["name"],
+        Subnets=i["subnets"],
+        SecurityGroups=i.get("securityGroups", []),
+        Scheme="internal" if i.get("internal") else "internet-facing",
+        Type=i.get("loadBalancerType", "application"),
+        **ctx.tags_arg("Tags"),
+    )["LoadBalancers"][0]
+    attributes = {
+        "deletion_protection.enabled": i.get("enableDeletionProtection", False),
+        "routing.http.drop_invalid_header_fields.enabled": i.get("dropInvalidHeaderFields", False),
+        "routing.http.desync_mitigation_mode": i.get("desyncMitigationMode", "defensive"),
+        "idle_timeout.timeout_seconds": int(i.get("idleTimeout", 60)),
+    }
+    access_logs = i.get("accessLogs") or {}
+    if access_logs.get("enabled"):
+        attributes.update(
+            {
+                "access_logs.s3.enabled": True,
+                "access_logs.s3.bucket": access_logs["bucket"],
+                "access_logs.s3.prefix": access_logs.get("prefix", ""),
+            }
+        )
+    elbv2.modify_load_balancer_attributes(
+        LoadBalancerArn=lb["LoadBalancerArn"],
+        Attributes=[
+            {"Key": k, "Value": str(v).lower() if isinstance(v, bool) else str(v)}
+            for k, v in attributes.items()
+        ],
+    )
+    arn = lb["LoadBalancerArn"]
+    return arn, {
+        "arn": arn,
+        "arnSuffix": arn.split(":loadbalancer/", 1)[1],
+        "dnsName": lb["DNSName"],
+        "zoneId": lb["CanonicalHostedZoneId"],
+    }
+
+
+def _delete_load_balancer(ctx: Context, arn: str, _state: dict[str, Any]) -> None:
+    """Emulator clean-up lifts deletion protection first; `pulumi destroy` would stop here."""
+    elbv2 = ctx.clients("elbv2")
+    elbv2.modify_load_balancer_attributes(
+        LoadBalancerArn=arn, Attributes=[{"Key": "deletion_protection.enabled", "Value": "false"}]
+    )
+    elbv2.delete_load_balancer(LoadBalancerArn=arn)
+
+
+def _target_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    elbv2 = ctx.clients("elbv2")
+    check = i.get("healthCheck") or {}
+    group = elbv2.create_target_group(
+        Name=i["name"],
+        Protocol=i["protocol"],
+        Port=int(i["port"]),
+        VpcId=i["vpcId"],
+        TargetType=i.get("targetType", "instance"),
+        HealthCheckEnabled=bool(check.get("enabled", True)),
+        HealthCheckPath=check.get("path", "/"),
+        HealthCheckProtocol=check.get("protocol", "HTTP"),
+        HealthCheckIntervalSeconds=int(check.get("interval", 30)),
+        HealthCheckTimeoutSeconds=int(check.get("timeout", 5)),
+        HealthyThresholdCount=int(check.get("healthyThreshold", 3)),
+        UnhealthyThresholdCount=int(check.get("unhealthyThreshold", 3)),
+        Matcher={"HttpCode": check.get("matcher", "200")},
+        **ctx.tags_arg("Tags"),
+    )["TargetGroups"][0]
+    arn = group["TargetGroupArn"]
+    delay = str(int(i.get("deregistrationDelay", 300)))
+    elbv2.modify_target_group_attributes(
+        TargetGroupArn=arn,
+        Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": delay}],
+    )
+    return arn, {"arn": arn, "arnSuffix": arn.split(":", 5)[5], "name": group["TargetGroupName"]}
+
+
+def _listener_action(action: dict[str, Any]) -> dict[str, Any]:
+    if action["type"] == "forward":
+        return {"Type": "forward", "TargetGroupArn": action["targetGroupArn"]}
+    redirect = action["redirect"]
+    return {
+        "Type": "redirect",
+        "RedirectConfig": {
+            "Port": redirect["port"],
+            "Protocol": redirect["protocol"],
+            "StatusCode": redirect["statusCode"],
+        },
+    }
+
+
+def _listener(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    extra: dict[str, Any] = {}
+    if i.get("certificateArn"):
+        extra = {
+            "Certificates": [{"CertificateArn": i["certificateArn"]}],
+            "SslPolicy": i["sslPolicy"],
+        }
+    listener = ctx.clients("elbv2").create_listener(
+        LoadBalancerArn=i["loadBalancerArn"],
+        Protocol=i["protocol"],
+        Port=int(i["port"]),
+        DefaultActions=[_listener_action(a) for a in i["defaultActions"]],
+        **ctx.tags_arg("Tags"),
+        **extra,
+    )["Listeners"][0]
+    return listener["ListenerArn"], {"arn": listener["ListenerArn"]}
+
+
+def _log_delivery_account(ctx: Context, _args: dict[str, Any]) -> dict[str, Any]:
+    """moto has no ELB log-delivery account; the emulator's own account stands in."""
+    return {"arn": f"arn:{ctx.partition}:iam::{ctx.account}:root", "id": ctx.account}
+
+
+HANDLERS: dict[str, tuple[Handler, Deleter]] = {
+    "aws:lb/loadBalancer:LoadBalancer": (_load_balancer, _delete_load_balancer),
+    "aws:lb/targetGroup:TargetGroup": (
+        _target_group,
+        by("elbv2.delete_target_group", TargetGroupArn="id"),
+    ),
+    "aws:lb/listener:Listener": (_listener, by("elbv2.delete_listener", ListenerArn="id")),
+}
+INVOKES: dict[str, Invoke] = {"aws:elb/getServiceAccount:getServiceAccount": _log_delivery_account}

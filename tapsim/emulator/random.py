@@ -1,0 +1,30 @@
+"""pulumi_random: values the provider computes locally, with no AWS call."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from collections.abc import Callable
+from typing import Any
+
+
+def _password(i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """What pulumi_random computes: `length` characters from the allowed classes."""
+    alphabet = string.ascii_letters + string.digits
+    required = [
+        secrets.choice(string.ascii_lowercase),
+        secrets.choice(string.ascii_uppercase),
+        secrets.choice(string.digits),
+    ]
+    if i.get("special", True):
+        specials = i.get("overrideSpecial") or "!@#$%&*()-_=+[]{}<>:?"
+        alphabet += specials
+        required.append(secrets.choice(specials))
+    length = int(i.get("length", 16))
+    rest = [secrets.choice(alphabet) for _ in range(length - len(required))]
+    return "none", {"result": "".join(required + rest)}
+
+
+LOCAL: dict[str, Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]] = {
+    "random:index/randomPassword:RandomPassword": _password,
+}

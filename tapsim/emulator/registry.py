@@ -1,0 +1,84 @@
+"""What the emulator can carry out, gathered from one module per AWS service.
+
+Adding a resource type means adding it to its service module's `HANDLERS` (and, where it
+applies, `UNTAGGED`, `UNDELETABLE` or `RECORDED_ONLY`); nothing here changes.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from tapsim.emulator import (
+    appautoscaling,
+    autoscaling,
+    cloudwatch,
+    codebuild,
+    codedeploy,
+    codepipeline,
+    ec2,
+    ecs,
+    elasticache,
+    elbv2,
+    iam,
+    kms,
+    logs,
+    random,
+    rds,
+    s3,
+    secretsmanager,
+    sns,
+    ssm,
+    sts,
+)
+from tapsim.emulator.core import Deleter, Handler, Invoke
+
+SERVICES: tuple[ModuleType, ...] = (
+    ec2,
+    elbv2,
+    ecs,
+    appautoscaling,
+    autoscaling,
+    rds,
+    elasticache,
+    s3,
+    iam,
+    kms,
+    secretsmanager,
+    logs,
+    cloudwatch,
+    sns,
+    codepipeline,
+    codebuild,
+    codedeploy,
+    sts,
+    ssm,
+)
+
+
+def _merged(table: str) -> dict[str, Any]:
+    """One service module's table merged with the others'; a type claimed twice is a bug."""
+    merged: dict[str, Any] = {}
+    for module in SERVICES:
+        entries = getattr(module, table, {})
+        clash = merged.keys() & entries.keys()
+        if clash:
+            raise RuntimeError(f"{module.__name__}.{table} repeats {sorted(clash)}")
+        merged.update(entries)
+    return merged
+
+
+# Resource type -> (create, delete).
+HANDLERS: dict[str, tuple[Handler, Deleter]] = _merged("HANDLERS")
+# Types the stacks use that moto cannot carry out: recorded and reported, never skipped.
+RECORDED_ONLY: dict[str, str] = _merged("RECORDED_ONLY")
+# Types the emulator creates but cannot remove, because moto lacks the delete call.
+UNDELETABLE: dict[str, str] = _merged("UNDELETABLE")
+# Taggable types, which receive the provider's default tags even when they set none.
+TAGGABLE: frozenset[str] = frozenset(HANDLERS) - set().union(
+    *(getattr(m, "UNTAGGED", set()) for m in SERVICES)
+)
+# Invoke token -> answer.
+INVOKES: dict[str, Invoke] = _merged("INVOKES")
+# Values a provider computes locally (pulumi_random), with no AWS call.
+LOCAL = random.LOCAL

@@ -1,0 +1,112 @@
+"""moto in its own process on a loopback port, or an emulator someone else already runs."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+import boto3
+
+from tapsim.emulator.core import EmulatorError
+from tapsim.runner import environment_overrides
+
+# The variable through which a test session hands one running emulator to its workers.
+URL_ENV_VAR = "TAPSIM_EMULATOR_URL"
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+class Endpoint:
+    """An emulator already listening at `url`."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def stop(self) -> None:
+        """Someone else's emulator: left running."""
+
+    @contextmanager
+    def environment(self) -> Iterator[dict[str, str]]:
+        """Points boto3 (and the AWS CLI) in this process at the emulator."""
+        values = {"AWS_ENDPOINT_URL": self.url, **CREDENTIALS}
+        with environment_overrides(values):
+            yield values
+
+
+class Server(Endpoint):
+    """moto in its own process, reachable through AWS_ENDPOINT_URL.
+
+    A separate process keeps the emulator's work off the program's interpreter (and off
+    coverage tracing), and `warm_up` lets moto load its service backends in the background.
+    """
+
+    def __init__(self, port: int = 0, *, ready_seconds: float = 30) -> None:
+        port = port or _free_port()
+        super().__init__(f"http://127.0.0.1:{port}")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + ready_seconds
+        while not _listening(port):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise EmulatorError(f"the emulator did not start on port {port}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.wait(timeout=10)
+
+    def warm_up(self, regions: Iterable[str]) -> threading.Thread:
+        """Touches each service once per region so moto builds its backends ahead of use."""
+
+        def touch() -> None:
+            for region in regions:
+                for service, call, params in _WARM_UP_CALLS:
+                    client = boto3.client(
+                        service,
+                        region_name=region,
+                        endpoint_url=self.url,
+                        aws_access_key_id="testing",
+                        aws_secret_access_key="testing",
+                    )
+                    getattr(client, call)(**params)
+
+        thread = threading.Thread(target=touch, name="emulator-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+
+_WARM_UP_CALLS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("sts", "get_caller_identity", {}),
+    ("ec2", "describe_availability_zones", {}),
+    ("elbv2", "describe_load_balancers", {}),
+    ("ecs", "list_clusters", {}),
+    ("logs", "describe_log_groups", {}),
+    ("iam", "list_roles", {}),
+    ("rds", "describe_db_clusters", {}),
+    ("application-autoscaling", "describe_scalable_targets", {"ServiceNamespace": "ecs"}),
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
