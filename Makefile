@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 STACK  ?= dev
 PULUMI := $(shell command -v pulumi 2>/dev/null)
 
-.PHONY: install test lint format local preview integration up destroy outputs pulumi-preview clean
+.PHONY: install test unit lint format local preview integration up destroy outputs pulumi-preview clean
 
 install: $(STAMP)
 
@@ -23,8 +23,13 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Every test: lint, the unit suite and the emulator-backed integration suite, with coverage.
 test: lint
 	$(PY) -m pytest
+
+# The unit suite alone, without coverage: the edit-test loop.
+unit: install
+	$(PY) -m pytest tests/unit --no-cov
 
 define need_pulumi
 	@test -n "$(PULUMI)" || { echo "pulumi CLI not found: install it from https://www.pulumi.com/docs/install/ (or run 'make preview' / 'make local' offline)"; exit 1; }

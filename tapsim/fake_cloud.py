@@ -3,7 +3,11 @@ built from the stack's own region and a test account, never from fixed values.""
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import importlib.util
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
@@ -21,20 +25,64 @@ def partition_of(region: str) -> str:
     return "aws"
 
 
+@cache
+def region_zones(region: str) -> tuple[tuple[str, str], ...]:
+    """(name, zone id) of each AZ in `region`, as moto's EC2 reports them, so the fake cloud
+    and the emulator offer the same AZs; a region moto does not know has none.
+
+    moto's zone table is read from its source, not imported: importing it costs the unit
+    tests most of a second per process. Regions missing from the table get the zones moto
+    derives for them by rule, from moto itself."""
+    table = _moto_zone_table()
+    if region in table:
+        return table[region]
+    from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
+
+    return tuple((z.name, z.zone_id) for z in RegionsAndZonesBackend.zones.get(region, []))
+
+
+@cache
+def _moto_zone_table() -> dict[str, tuple[tuple[str, str], ...]]:
+    spec = importlib.util.find_spec("moto")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("moto is not installed: run `make install`")
+    source = Path(spec.origin).parent / "ec2" / "models" / "availability_zones_and_regions.py"
+    backend = next(
+        node
+        for node in ast.walk(ast.parse(source.read_text()))
+        if isinstance(node, ast.ClassDef) and node.name == "RegionsAndZonesBackend"
+    )
+    (table,) = (
+        node.value
+        for node in backend.body
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "zones"
+    )
+    assert isinstance(table, ast.Dict)
+    return {
+        ast.literal_eval(key): tuple(
+            (fields["name"], fields["zone_id"])
+            for zone in zones.elts
+            for fields in [{k.arg: ast.literal_eval(k.value) for k in zone.keywords}]
+        )
+        for key, zones in zip(table.keys, table.values, strict=True)
+        if key is not None and isinstance(zones, ast.List)
+    }
+
+
 class FakeCloud(Mocks):
     """Answers every invoke the program makes and derives outputs AWS would compute."""
 
-    def __init__(self, region: str, *, account_id: str = TEST_ACCOUNT_ID, zone_count: int = 4):
+    def __init__(self, region: str, *, account_id: str = TEST_ACCOUNT_ID):
         self.region = region
         self.account_id = account_id
         self.partition = partition_of(region)
-        self.zones = [f"{region}{letter}" for letter in "abcdef"[:zone_count]]
+        self.zones = region_zones(region)
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:
         answers = {
             "aws:index/getAvailabilityZones:getAvailabilityZones": lambda: {
-                "names": self.zones,
-                "zoneIds": [f"{self.region}-az{i + 1}" for i in range(len(self.zones))],
+                "names": [name for name, _ in self.zones],
+                "zoneIds": [zone_id for _, zone_id in self.zones],
                 "id": self.region,
             },
             "aws:index/getCallerIdentity:getCallerIdentity": lambda: {

@@ -18,6 +18,7 @@ from tapsim.discovery import Discovered
 from tapsim.emulator import (
     RECORDED_ONLY,
     UNDELETABLE,
+    Created,
     Deployment,
     EmulatorError,
     Endpoint,
@@ -103,32 +104,44 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Deploying stack {args.stack!r} (suffix {suffix}) into {server.url}")
             config = {"tap:compute": args.compute} if args.compute else None
             deployment = deploy(args.stack, server.url, suffix=suffix, config=config)
-            print("\nOutputs:")
-            for key, value in deployment.run.outputs.items():
-                print(f"    {key}: {json.dumps(value)}")
-            print()
-            print("\n".join(summary(deployment)))
-            print("\nSmoke check:")
-            print("\n".join(smoke_check(deployment)))
+            show(deployment)
             if args.keep:
                 return serve(server, deployment)
-            started = time.perf_counter()
-            removed = deployment.destroy()
-            left = Discovered(deployment.suffix, deployment.region).remaining()
-            if left:
-                raise EmulatorError(f"destroy left resources behind: {left}")
-            seconds = time.perf_counter() - started
-            kept = [c for c in removed if c.type in UNDELETABLE]
-            for item in kept:
-                print(f"  left in the emulator: {item.type} {item.id} ({UNDELETABLE[item.type]})")
-            print(f"\nDestroyed {len(removed)} resources in {seconds:.1f} s; ", end="")
-            print(f"discovery by suffix {suffix} finds nothing left.")
+            teardown(deployment)
     except (SettingsError, EmulatorError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     finally:
         server.stop()
     return 0
+
+
+def show(deployment: Deployment) -> None:
+    """Outputs, the summary per component and the smoke check of a fresh deployment."""
+    print("\nOutputs:")
+    for key, value in deployment.run.outputs.items():
+        print(f"    {key}: {json.dumps(value)}")
+    print()
+    print("\n".join(summary(deployment)))
+    print("\nSmoke check:")
+    print("\n".join(smoke_check(deployment)))
+
+
+def teardown(deployment: Deployment) -> list[Created]:
+    """Destroys the deployment and proves by discovery that nothing with its suffix is left;
+    what moto cannot delete is named, not hidden."""
+    started = time.perf_counter()
+    removed = deployment.destroy()
+    left = Discovered(deployment.suffix, deployment.region).remaining()
+    if left:
+        raise EmulatorError(f"destroy left resources behind: {left}")
+    seconds = time.perf_counter() - started
+    for item in removed:
+        if item.type in UNDELETABLE:
+            print(f"  left in the emulator: {item.type} {item.id} ({UNDELETABLE[item.type]})")
+    print(f"\nDestroyed {len(removed)} resources in {seconds:.1f} s; ", end="")
+    print(f"discovery by suffix {deployment.suffix} finds nothing left.")
+    return removed
 
 
 def serve(server: Endpoint, deployment: Deployment) -> int:

@@ -1,118 +1,254 @@
-"""Session-wide synthesis: each real stack file is run once under mocks and shared."""
+"""Session-wide synthesis and the one emulator a test session shares.
+
+Each stack (and each variant a test asks for) is synthesized once per session and shared.
+Under pytest-xdist, tests are grouped by the stack or deployment they read, so each worker
+synthesizes or deploys mostly what its own tests need, and a run one worker synthesized is
+handed to the other through a cache directory instead of being synthesized again. The
+coordinating process creates that directory and starts the emulator before the workers, so
+one moto serves them all.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
 import os
-from collections.abc import Iterator
+import pickle
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tapsim.emulator import Server
+from tapsim.emulator import URL_ENV_VAR, Endpoint, Server
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import PROJECT_DIR, RunResult, run_program, stack_config
 
 STACKS = ("dev", "staging", "prod")
 EPHEMERAL = "pr1234"
-
-
-def synth(
-    stack: str,
-    *,
-    config: dict | None = None,
-    suffix: str | None = None,
-    zone_count: int = 4,
-) -> RunResult:
-    """Runs the program for `stack` with optional config overrides (for one-off variants)."""
-    region = {**stack_config(stack), **(config or {})}["aws:region"]
-    return run_program(
-        stack, FakeCloud(region, zone_count=zone_count), config=config, environment_suffix=suffix
-    )
-
-
 ASG = {"tap:compute": "asg"}
+CERT = "arn:aws:acm:us-east-1:111122223333:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+CONNECTION = (
+    "arn:aws:codestar-connections:us-east-1:111122223333:"
+    "connection/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+)
+ROTATION_LAMBDA = "arn:aws:lambda:us-east-1:111122223333:function:rotate-mysql"
+LONGEST_SUFFIX = "s" + "0" * 19
+# Every optional setting a user may turn on, each independent of the others, in one dev
+# run under the longest suffix the names allow: one synthesis serves every test of an option.
+CUSTOM: dict[str, Any] = {
+    "tap:certificateArn": CERT,
+    "tap:loadBalancer": {
+        "ingressCidrs": ["10.0.0.0/8", "192.168.0.0/16"],
+        "healthCheckPath": "/healthz",
+    },
+    "tap:alarms": {"email": "oncall@example.com"},
+    "tap:service": {"environment": {"B": "2", "A": "1", "LOG_LEVEL": "debug"}},
+    "tap:pipeline": {
+        "requireApproval": True,
+        "connectionArn": CONNECTION,
+        "repository": "acme/app",
+    },
+    "tap:database": {
+        "engine": "aurora-mysql",
+        "rotationDays": 30,
+        "rotationLambdaArn": ROTATION_LAMBDA,
+    },
+}
+# Name -> (stack file, config overrides, suffix): each tier, an ephemeral dev copy named
+# pr1234, each tier again on the EC2 Auto Scaling runtime (`<tier>-asg`), and `custom`.
+NAMED: dict[str, tuple[str, dict[str, Any] | None, str | None]] = {
+    **{name: (name, None, None) for name in STACKS},
+    EPHEMERAL: ("dev", None, EPHEMERAL),
+    **{f"{name}-asg": (name, ASG, None) for name in STACKS},
+    "custom": ("dev", CUSTOM, LONGEST_SUFFIX),
+}
+# The runs tests take as `run` / `any_run`: the stack files and their runtimes.
+STANDARD = [name for name in NAMED if name != "custom"]
+
+
+def synth(stack: str, *, config: dict | None = None, suffix: str | None = None) -> RunResult:
+    """The program run for `stack` with optional config overrides; the same arguments give
+    the same (shared, read-only) result within a process."""
+    return _synth(stack, json.dumps(config, sort_keys=True) if config else "", suffix)
+
+
+# The directory through which the workers of one parallel run share their synthesized runs.
+SYNTH_CACHE_ENV_VAR = "TAPSIM_SYNTH_CACHE"
+
+
+@cache
+def _synth(stack: str, config_json: str, suffix: str | None) -> RunResult:
+    shared = os.environ.get(SYNTH_CACHE_ENV_VAR)
+    if not shared:
+        return _run(stack, config_json, suffix)
+    key = hashlib.sha1(json.dumps([stack, config_json, suffix]).encode()).hexdigest()
+    path = Path(shared) / f"{key}.pickle"
+    with path.with_suffix(".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            return pickle.loads(path.read_bytes())
+        result = _run(stack, config_json, suffix)
+        path.write_bytes(pickle.dumps(result))
+        return result
+
+
+def _run(stack: str, config_json: str, suffix: str | None) -> RunResult:
+    config = json.loads(config_json) if config_json else None
+    region = {**stack_config(stack), **(config or {})}["aws:region"]
+    return run_program(stack, FakeCloud(region), config=config, environment_suffix=suffix)
+
+
+class Synthesized(Mapping[str, RunResult]):
+    """The named runs, each synthesized when first read."""
+
+    def __getitem__(self, name: str) -> RunResult:
+        stack, config, suffix = NAMED[name]
+        return synth(stack, config=config, suffix=suffix)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(NAMED)
+
+    def __len__(self) -> int:
+        return len(NAMED)
 
 
 @pytest.fixture(scope="session")
-def synthesized() -> dict[str, RunResult]:
-    """dev, staging, prod from their stack files, an ephemeral dev copy named pr1234, and
-    each tier again on the EC2 Auto Scaling runtime (`<tier>-asg`)."""
-    runs = {name: synth(name) for name in STACKS}
-    runs[EPHEMERAL] = synth("dev", suffix=EPHEMERAL)
-    runs.update({f"{name}-asg": synth(name, config=ASG) for name in STACKS})
-    return runs
+def synthesized() -> Synthesized:
+    return Synthesized()
 
 
 @pytest.fixture(params=[*STACKS, EPHEMERAL])
-def run(request: pytest.FixtureRequest, synthesized: dict[str, RunResult]) -> RunResult:
+def run(request: pytest.FixtureRequest, synthesized: Synthesized) -> RunResult:
     """Each ECS stack; tests that hold for both runtimes take `any_run`."""
     return synthesized[request.param]
 
 
-@pytest.fixture(params=[*STACKS, EPHEMERAL, *(f"{name}-asg" for name in STACKS)])
-def any_run(request: pytest.FixtureRequest, synthesized: dict[str, RunResult]) -> RunResult:
+@pytest.fixture(params=STANDARD)
+def any_run(request: pytest.FixtureRequest, synthesized: Synthesized) -> RunResult:
     return synthesized[request.param]
 
 
 @pytest.fixture(params=[f"{name}-asg" for name in STACKS])
-def asg_run(request: pytest.FixtureRequest, synthesized: dict[str, RunResult]) -> RunResult:
+def asg_run(request: pytest.FixtureRequest, synthesized: Synthesized) -> RunResult:
     return synthesized[request.param]
 
 
 @pytest.fixture
-def dev(synthesized: dict[str, RunResult]) -> RunResult:
+def dev(synthesized: Synthesized) -> RunResult:
     return synthesized["dev"]
 
 
 @pytest.fixture
-def staging(synthesized: dict[str, RunResult]) -> RunResult:
+def staging(synthesized: Synthesized) -> RunResult:
     return synthesized["staging"]
 
 
 @pytest.fixture
-def prod(synthesized: dict[str, RunResult]) -> RunResult:
+def prod(synthesized: Synthesized) -> RunResult:
     return synthesized["prod"]
+
+
+@pytest.fixture
+def custom(synthesized: Synthesized) -> RunResult:
+    """dev with every optional setting on (CUSTOM), under the longest suffix."""
+    return synthesized["custom"]
 
 
 def suffix_of(run: RunResult) -> str:
     return run.outputs["environmentSuffix"]
 
 
-_EMULATOR: dict[str, Server] = {}
+def group_of(item: pytest.Item) -> str | None:
+    """The run or deployment a test reads; tests that share one share a worker."""
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params if callspec else {}
+    if "target" in params:
+        return f"target:{params['target']}"
+    for value in params.values():
+        if isinstance(value, str) and value in NAMED:
+            return value
+    for name in NAMED:
+        if name in getattr(item, "fixturenames", ()):
+            return name
+    if "emulator" in getattr(item, "fixturenames", ()):
+        return f"emulator:{item.path.stem}"
+    return None
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Starts the emulator at once and warms it while the first tests run (in each worker;
-    the coordinating process of a parallel run runs no test and needs none)."""
-    coordinator = session.config.getoption("numprocesses", None) and not hasattr(
-        session.config, "workerinput"
-    )
-    if os.environ.get("INTEGRATION_TARGET", "emulator") == "emulator" and not coordinator:
-        server = Server()
-        regions = {stack_config(p.name.split(".")[1])["aws:region"] for p in _stack_files()}
-        server.warm_up(sorted(regions))
-        _EMULATOR["server"] = server
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    if "server" in _EMULATOR:
-        _EMULATOR.pop("server").stop()
-
-
-def _stack_files() -> list[Path]:
-    return sorted(PROJECT_DIR.glob("Pulumi.*.yaml"))
-
-
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """All integration tests share one worker: they share the session's deployments."""
+    """Before pytest-xdist reads the groups into node ids."""
     for item in items:
-        if "integration" in item.path.parts:
-            item.add_marker(pytest.mark.xdist_group("emulator"))
+        group = group_of(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Fails the run if pytest-xdist stops honouring the groups (as it did with pytest 9.2),
+    rather than letting every worker deploy every stack."""
+    if session.config.getoption("loadgroup", False):
+        lost = [i.nodeid for i in session.items if group_of(i) and "@" not in i.nodeid]
+        if lost:
+            raise pytest.UsageError(f"pytest-xdist ignored the xdist_group of {lost[0]}")
+
+
+def _emulated() -> bool:
+    return os.environ.get("INTEGRATION_TARGET", "emulator") == "emulator"
+
+
+def _needs_emulator(config: pytest.Config) -> bool:
+    """Whether any selected path lies outside tests/unit, whose tests never use it."""
+    unit = PROJECT_DIR / "tests" / "unit"
+    paths = [Path(arg.split("::")[0]).resolve() for arg in config.args] or [PROJECT_DIR]
+    return any(unit != path and unit not in path.parents for path in paths)
+
+
+_SERVER: list[Server] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The coordinating process of a parallel run creates the shared synthesis cache, and
+    starts the emulator and warms it while the workers start; the workers find both through
+    environment variables."""
+    coordinator = bool(config.getoption("numprocesses", None)) and not hasattr(
+        config, "workerinput"
+    )
+    if not coordinator:
+        return
+    os.environ[SYNTH_CACHE_ENV_VAR] = tempfile.mkdtemp(prefix="tap-synth-")
+    if _emulated() and _needs_emulator(config) and URL_ENV_VAR not in os.environ:
+        server = Server()
+        server.warm_up(sorted({stack_config(s)["aws:region"] for s in _stack_names()}))
+        _SERVER.append(server)
+        os.environ[URL_ENV_VAR] = server.url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput") and SYNTH_CACHE_ENV_VAR in os.environ:
+        shutil.rmtree(os.environ.pop(SYNTH_CACHE_ENV_VAR), ignore_errors=True)
+    while _SERVER:
+        os.environ.pop(URL_ENV_VAR, None)
+        _SERVER.pop().stop()
+
+
+def _stack_names() -> list[str]:
+    return sorted(p.name.split(".")[1] for p in PROJECT_DIR.glob("Pulumi.*.yaml"))
 
 
 @pytest.fixture(scope="session")
-def emulator() -> Iterator[Server]:
-    """The session's emulator, with boto3 in this process pointed at it."""
-    server = _EMULATOR["server"]
-    with server.environment():
-        yield server
+def emulator() -> Iterator[Endpoint]:
+    """The session's emulator (the coordinator's, or one of this process's own), with boto3
+    in this process pointed at it."""
+    url = os.environ.get(URL_ENV_VAR)
+    server = Endpoint(url) if url else Server()
+    try:
+        with server.environment():
+            yield server
+    finally:
+        server.stop()

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
 from tapsim.emulator.core import EmulatorError
 from tapsim.runner import environment_overrides
@@ -70,19 +71,23 @@ class Server(Endpoint):
         self._process.wait(timeout=10)
 
     def warm_up(self, regions: Iterable[str]) -> threading.Thread:
-        """Touches each service once per region so moto builds its backends ahead of use."""
+        """Touches each service once per region so moto builds its backends ahead of use;
+        best effort, so a server stopped before it finishes simply ends it."""
 
         def touch() -> None:
-            for region in regions:
-                for service, call, params in _WARM_UP_CALLS:
-                    client = boto3.client(
-                        service,
-                        region_name=region,
-                        endpoint_url=self.url,
-                        aws_access_key_id="testing",
-                        aws_secret_access_key="testing",
-                    )
-                    getattr(client, call)(**params)
+            try:
+                for region in regions:
+                    for service, call, params in _WARM_UP_CALLS:
+                        client = boto3.client(
+                            service,
+                            region_name=region,
+                            endpoint_url=self.url,
+                            aws_access_key_id="testing",
+                            aws_secret_access_key="testing",
+                        )
+                        getattr(client, call)(**params)
+            except (BotoCoreError, ClientError):
+                return
 
         thread = threading.Thread(target=touch, name="emulator-warm-up", daemon=True)
         thread.start()

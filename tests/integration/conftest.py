@@ -1,8 +1,9 @@
 """Integration targets: the emulator by default, or a real account with INTEGRATION_TARGET=aws.
 
-Against the emulator, dev and prod are deployed once per session under random suffixes and
-destroyed at the end. Against AWS, the stack that `pulumi up` deployed is found by
-ENVIRONMENT_SUFFIX in the region from AWS_REGION or the stack file.
+Against the emulator, each target is deployed when a test first reads it (once per process,
+under a random suffix) and destroyed by the teardown tests, or at the end. Against AWS, the
+stack that `pulumi up` deployed is found by ENVIRONMENT_SUFFIX in the region from AWS_REGION
+or the stack file.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from tapsim.emulator import Deployment, deploy
 from tapsim.runner import read_project, stack_config
 
 TARGET = os.environ.get("INTEGRATION_TARGET", "emulator")
-# Target name -> (stack file, config overrides): both tiers on ECS, and prod on EC2.
+# Target name -> (stack file, config overrides): both tiers on ECS with Aurora, and prod on
+# EC2 with plain RDS PostgreSQL, so each runtime and each database kind is deployed once.
 EMULATED: dict[str, tuple[str, dict[str, Any]]] = {
     "dev": ("dev", {}),
     "prod": ("prod", {}),
-    "prod-asg": ("prod", {"tap:compute": "asg"}),
+    "prod-asg": ("prod", {"tap:compute": "asg", "tap:database": {"engine": "postgres"}}),
 }
 
 
@@ -85,6 +87,22 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("target", target_names(runtime), indirect=True)
 
 
+class Deployments(dict[str, Target]):
+    """Emulated targets, each deployed when first read."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+
+    def __missing__(self, name: str) -> Target:
+        stack, overrides = EMULATED[name]
+        deployed = deploy(stack, self.url, suffix=f"it{secrets.token_hex(3)}", config=overrides)
+        target = target_for(deployed.stack, deployed.suffix, deployed.region, overrides)
+        target.deployment = deployed
+        self[name] = target
+        return target
+
+
 @pytest.fixture(scope="session")
 def deployments(request: pytest.FixtureRequest) -> Iterator[dict[str, Target]]:
     if TARGET == "aws":
@@ -93,18 +111,11 @@ def deployments(request: pytest.FixtureRequest) -> Iterator[dict[str, Target]]:
         return
     if TARGET != "emulator":
         pytest.fail(f"INTEGRATION_TARGET={TARGET!r}: use 'emulator' or 'aws'")
-    server = request.getfixturevalue("emulator")
-    deployed: dict[str, Deployment] = {
-        name: deploy(stack, server.url, suffix=f"it{secrets.token_hex(3)}", config=overrides)
-        for name, (stack, overrides) in EMULATED.items()
-    }
-    targets = {}
-    for name, d in deployed.items():
-        targets[name] = target_for(d.stack, d.suffix, d.region, EMULATED[name][1])
-        targets[name].deployment = d
+    targets = Deployments(request.getfixturevalue("emulator").url)
     yield targets
-    for deployment in deployed.values():
-        deployment.destroy()
+    for target in targets.values():
+        if target.deployment is not None:
+            target.deployment.destroy()
 
 
 def _aws_target(stack: str) -> Target:

@@ -22,14 +22,20 @@ def test_database_is_encrypted_private_and_in_the_isolated_subnets(target) -> No
     isolated = {s["SubnetId"] for s in found.subnets_of("isolated")}
     group = found.db_subnet_group
     assert {s["SubnetIdentifier"] for s in group["Subnets"]} == isolated
-    (cluster,) = found.db_clusters
-    assert cluster["StorageEncrypted"] is True
-    assert cluster["KmsKeyId"] == found.key["Arn"]
-    assert cluster["DeletionProtection"] is target.settings.deletion_protection
-    assert cluster["IAMDatabaseAuthenticationEnabled"] is True
-    assert cluster["BackupRetentionPeriod"] == db.backup_retention_days
-    assert cluster["Port"] == db.port
-    assert len(found.db_instances) == 1 + db.reader_count
+    if db.aurora:
+        (database,) = found.db_clusters
+        assert len(found.db_instances) == 1 + db.reader_count
+    else:
+        assert found.db_clusters == []
+        (database,) = found.db_instances
+        assert database["MultiAZ"] is db.multi_az
+        assert database["DBParameterGroups"][0]["DBParameterGroupName"] == found.name("db")
+    assert database["StorageEncrypted"] is True
+    assert database["KmsKeyId"] == found.key["Arn"]
+    assert database["DeletionProtection"] is target.settings.deletion_protection
+    assert database["IAMDatabaseAuthenticationEnabled"] is True
+    assert database["BackupRetentionPeriod"] == db.backup_retention_days
+    assert (database.get("Port") or database["Endpoint"]["Port"]) == db.port
     assert not any(i["PubliclyAccessible"] for i in found.db_instances)
 
 

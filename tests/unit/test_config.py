@@ -7,9 +7,7 @@ import pytest
 from lib.config import TIER_DEFAULTS, SettingsError, load_settings
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import run_program
-from tests.conftest import synth
-
-CERT = "arn:aws:acm:us-east-1:111122223333:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+from tests.conftest import CERT
 
 
 def settings(values: dict, *, env: dict | None = None, stack: str = "dev", region="us-east-1"):
@@ -151,15 +149,14 @@ def test_bad_stack_config_fails_before_any_resource_is_registered() -> None:
 
 
 def test_az_count_above_what_the_region_offers_fails_before_aws_resources() -> None:
-    cloud = CountingCloud("us-west-2", zone_count=2)
-    with pytest.raises(SettingsError, match=r"azCount = 3: region us-west-2 offers only 2"):
-        run_program("prod", cloud)
+    cloud = CountingCloud("us-west-2")
+    with pytest.raises(SettingsError, match=r"azCount = 5: region us-west-2 offers only 4"):
+        run_program("prod", cloud, config={"tap:network": {"azCount": 5}})
     assert cloud.created == ["pulumi:providers:aws"]
 
 
-def test_stack_config_objects_reach_the_program_as_pulumi_passes_them() -> None:
-    run = synth("dev", config={"tap:service": {"environment": {"LOG_LEVEL": "debug"}}})
-    task = run.one("aws:ecs/taskDefinition:TaskDefinition")
+def test_stack_config_objects_reach_the_program_as_pulumi_passes_them(custom) -> None:
+    task = custom.one("aws:ecs/taskDefinition:TaskDefinition")
     assert '"LOG_LEVEL"' in task.inputs["containerDefinitions"]
 
 

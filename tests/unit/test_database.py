@@ -7,7 +7,7 @@ import json
 import pytest
 
 from lib.secrets import RDS_PASSWORD_SPECIALS
-from tests.conftest import synth
+from tests.conftest import ROTATION_LAMBDA, synth
 
 CLUSTER = "aws:rds/cluster:Cluster"
 INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
@@ -167,8 +167,8 @@ def test_plain_postgres_is_a_multi_az_instance_in_prod() -> None:
     assert run.outputs["dbWriterEndpoint"] == run.outputs["dbReaderEndpoint"]
 
 
-def test_aurora_mysql_requires_secure_transport_on_its_own_port() -> None:
-    run = synth("dev", config={"tap:database": {"engine": "aurora-mysql"}})
+def test_aurora_mysql_requires_secure_transport_on_its_own_port(custom) -> None:
+    run = custom
     cluster = run.one(CLUSTER).inputs
     assert cluster["port"] == 3306
     assert cluster["engineVersion"].startswith("8.0.mysql_aurora.3.")
@@ -177,10 +177,8 @@ def test_aurora_mysql_requires_secure_transport_on_its_own_port() -> None:
     assert group["parameters"][0]["name"] == "require_secure_transport"
 
 
-def test_rotation_is_added_only_when_a_function_is_configured(dev) -> None:
+def test_rotation_is_added_only_when_a_function_is_configured(dev, custom) -> None:
     assert dev.of_type("aws:secretsmanager/secretRotation:SecretRotation") == []
-    function = "arn:aws:lambda:us-east-1:111122223333:function:rotate-postgres"
-    run = synth("dev", config={"tap:database": {"rotationDays": 30, "rotationLambdaArn": function}})
-    rotation = run.one("aws:secretsmanager/secretRotation:SecretRotation").inputs
-    assert rotation["rotationLambdaArn"] == function
+    rotation = custom.one("aws:secretsmanager/secretRotation:SecretRotation").inputs
+    assert rotation["rotationLambdaArn"] == ROTATION_LAMBDA
     assert rotation["rotationRules"]["automaticallyAfterDays"] == 30

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import suffix_of, synth
+from tests.conftest import suffix_of
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 SERVICE = "aws:ecs/service:Service"
@@ -65,9 +65,8 @@ def test_container_logs_to_its_group_in_the_stack_region(run) -> None:
     assert group.inputs["retentionInDays"] == {"dev": 7, "staging": 30, "prod": 90}[run.stack]
 
 
-def test_environment_comes_from_settings_sorted() -> None:
-    run = synth("dev", config={"tap:service": {"environment": {"B": "2", "A": "1"}}})
-    environment = container(run)["environment"]
+def test_environment_comes_from_settings_sorted(custom) -> None:
+    environment = container(custom)["environment"]
     mine = [e for e in environment if e["name"] in {"A", "B"}]
     assert mine == [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]
     names = [e["name"] for e in environment]

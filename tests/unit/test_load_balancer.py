@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import synth
-from tests.unit.test_config import CERT
+from tests.conftest import CERT
 
 ALB = "aws:lb/loadBalancer:LoadBalancer"
 TG = "aws:lb/targetGroup:TargetGroup"
@@ -49,9 +48,8 @@ def test_target_group_health_check_and_draining_per_tier(
     assert tg.inputs["port"] == 8080
 
 
-def test_health_check_path_is_a_setting() -> None:
-    run = synth("dev", config={"tap:loadBalancer": {"healthCheckPath": "/healthz"}})
-    assert run.one(TG).inputs["healthCheck"]["path"] == "/healthz"
+def test_health_check_path_is_a_setting(custom) -> None:
+    assert custom.one(TG).inputs["healthCheck"]["path"] == "/healthz"
 
 
 def test_without_a_certificate_http_forwards_to_the_target_group(run) -> None:
@@ -61,9 +59,8 @@ def test_without_a_certificate_http_forwards_to_the_target_group(run) -> None:
     assert action == {"type": "forward", "targetGroupArn": run.one(TG).state["arn"]}
 
 
-def test_with_a_certificate_https_forwards_and_http_redirects() -> None:
-    run = synth("dev", config={"tap:certificateArn": CERT})
-    by_port = {int(ln.inputs["port"]): ln.inputs for ln in run.of_type(LISTENER)}
+def test_with_a_certificate_https_forwards_and_http_redirects(custom) -> None:
+    by_port = {int(ln.inputs["port"]): ln.inputs for ln in custom.of_type(LISTENER)}
     https = by_port[443]
     assert https["protocol"] == "HTTPS"
     assert https["certificateArn"] == CERT

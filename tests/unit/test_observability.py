@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-from tests.conftest import synth
-
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 
@@ -68,10 +66,9 @@ def test_alarms_watch_this_stacks_resources(run) -> None:
     assert found["Evictions"]["dimensions"] == {"CacheClusterId": f"tap-cache-{suffix}-001"}
 
 
-def test_email_subscription_only_when_configured(dev) -> None:
+def test_email_subscription_only_when_configured(dev, custom) -> None:
     assert dev.of_type("aws:sns/topicSubscription:TopicSubscription") == []
-    run = synth("dev", config={"tap:alarms": {"email": "oncall@example.com"}})
-    subscription = run.one("aws:sns/topicSubscription:TopicSubscription").inputs
+    subscription = custom.one("aws:sns/topicSubscription:TopicSubscription").inputs
     assert (subscription["protocol"], subscription["endpoint"]) == ("email", "oncall@example.com")
 
 

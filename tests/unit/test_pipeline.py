@@ -6,14 +6,10 @@ import json
 
 import pytest
 
-from tests.conftest import synth
+from tests.conftest import CONNECTION
 
 PIPELINE = "aws:codepipeline/pipeline:Pipeline"
 PROJECT = "aws:codebuild/project:Project"
-CONNECTION = (
-    "arn:aws:codestar-connections:us-east-1:111122223333:"
-    "connection/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
-)
 
 
 def stages(run) -> list[str]:
@@ -55,9 +51,8 @@ def test_manual_approval_before_deploy_in_prod(synthesized, stack, expected) -> 
     assert stages(synthesized[f"{stack}-asg"]) == expected
 
 
-def test_approval_can_be_asked_for_in_any_tier() -> None:
-    run = synth("dev", config={"tap:pipeline": {"requireApproval": True}})
-    assert action(run, "Approve")["provider"] == "Manual"
+def test_approval_can_be_asked_for_in_any_tier(custom) -> None:
+    assert action(custom, "Approve")["provider"] == "Manual"
 
 
 def test_source_is_an_s3_object_by_default(run) -> None:
@@ -66,10 +61,8 @@ def test_source_is_an_s3_object_by_default(run) -> None:
     assert source["configuration"]["S3Bucket"] == run.outputs["artifactsBucket"]
 
 
-def test_source_is_a_repository_when_a_connection_is_configured() -> None:
-    run = synth(
-        "dev", config={"tap:pipeline": {"connectionArn": CONNECTION, "repository": "acme/app"}}
-    )
+def test_source_is_a_repository_when_a_connection_is_configured(custom) -> None:
+    run = custom
     source = action(run, "Source")
     assert source["provider"] == "CodeStarSourceConnection"
     assert source["configuration"] == {

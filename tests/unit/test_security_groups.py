@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from tests.conftest import synth
-from tests.unit.test_config import CERT
-
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 SG = "aws:ec2/securityGroup:SecurityGroup"
@@ -26,14 +23,8 @@ def test_alb_accepts_http_only_from_the_configured_cidrs_without_a_certificate(d
     }
 
 
-def test_alb_accepts_443_as_well_when_https_is_configured() -> None:
-    run = synth(
-        "dev",
-        config={
-            "tap:certificateArn": CERT,
-            "tap:loadBalancer": {"ingressCidrs": ["10.0.0.0/8", "192.168.0.0/16"]},
-        },
-    )
+def test_alb_accepts_443_as_well_when_https_is_configured(custom) -> None:
+    run = custom
     ingress = rules(run, INGRESS, group(run, "alb"))
     assert {(r.inputs["fromPort"], r.inputs["cidrIpv4"]) for r in ingress} == {
         (80, "10.0.0.0/8"), (80, "192.168.0.0/16"), (443, "10.0.0.0/8"), (443, "192.168.0.0/16"),

@@ -106,11 +106,9 @@ def test_names_beyond_an_aws_limit_are_refused_with_the_setting_to_change() -> N
     assert namer.log_group("app") == "/tap/a-very-long-suffix-x/app"
 
 
-def test_the_longest_allowed_suffix_fits_every_name_the_stack_makes() -> None:
-    from tests.conftest import synth
-
-    run = synth("dev", suffix="s" + "0" * 19)
-    assert run.one("aws:lb/loadBalancer:LoadBalancer").inputs["name"] == "tap-alb-s" + "0" * 19
+def test_the_longest_allowed_suffix_fits_every_name_the_stack_makes(custom) -> None:
+    """`custom` runs under the longest suffix with every optional resource on."""
+    assert custom.one("aws:lb/loadBalancer:LoadBalancer").inputs["name"] == "tap-alb-s" + "0" * 19
 
 
 def test_prod_differs_from_dev_as_the_settings_table_says(dev, prod) -> None:
