@@ -2,8 +2,14 @@
 
 The same container image as the Fargate runtime runs under Docker on Amazon Linux 2023
 (the AMI comes from AWS's public SSM parameter, so it is current and regional). IMDSv2 is
-required with a hop limit of 1, the root volume is encrypted with the stack's key, and no
-instance gets a public address.
+required, with a hop limit of 2 so the container on Docker's bridge network can reach the
+instance role's credentials (EC2 User Guide, "Configure the instance metadata options"); the
+root volume is encrypted with the stack's key, and no instance gets a public address.
+
+Boot writes `RUN_SCRIPT`, which (re)starts the app container from an image given as its
+argument; boot runs it with the configured image, and CodeDeploy's hooks run it again with
+the image the pipeline built (see `lib.pipeline`).
+
 """
 
 from __future__ import annotations
@@ -24,6 +30,9 @@ from lib.policies import service_role
 
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
 SSM_CORE_POLICY = "policy/AmazonSSMManagedInstanceCore"
+RUN_SCRIPT = "/opt/app/run-app.sh"
+# One hop more than the instance itself: the container's bridge network.
+METADATA_HOP_LIMIT = 2
 
 
 @dataclass(frozen=True)
@@ -31,13 +40,14 @@ class AsgServiceArgs(AppArgs):
     instances: InstanceSettings
     artifacts_bucket_arn: pulumi.Input[str]
     tags: Mapping[str, str]
+    service_linked_role_arn: pulumi.Input[str]
 
 
 def user_data(args: AsgServiceArgs, log_group: str, values: Mapping[str, str]) -> str:
-    """Boot script: Docker, the CodeDeploy agent, then the app container.
+    """Boot script: Docker, the CodeDeploy agent, the run script, then the app container.
 
-    Credentials are read from Secrets Manager at boot (`arn:key::` like ECS), never written
-    into the template.
+    Credentials are read from Secrets Manager each time the container starts (`arn:key::`
+    like ECS), never written into the template or onto disk.
     """
     region = args.aws.region
     env_flags = " ".join(f"-e {k}={shlex.quote(values[k])}" for k in sorted(args.environment))
@@ -51,6 +61,19 @@ def user_data(args: AsgServiceArgs, log_group: str, values: Mapping[str, str]) -
         env_flags += f' -e {name}="${name}"'
     command = " ".join(shlex.quote(c) for c in args.command or ())
     agent = f"https://aws-codedeploy-{region}.s3.{region}.amazonaws.com/latest/install"
+    run_script = "\n".join(
+        [
+            "#!/bin/bash",
+            "set -euo pipefail",
+            f"default_image={shlex.quote(args.image)}",
+            'image="${1:-$default_image}"',
+            *secret_lines,
+            "docker rm -f app 2>/dev/null || true",
+            f"docker run -d --restart always --name app --read-only -p {args.port}:{args.port} "
+            f"--log-driver awslogs --log-opt awslogs-region={region} "
+            f'--log-opt awslogs-group={log_group} {env_flags} "$image" {command}',
+        ]
+    )
     return "\n".join(
         [
             "#!/bin/bash",
@@ -59,10 +82,12 @@ def user_data(args: AsgServiceArgs, log_group: str, values: Mapping[str, str]) -
             "systemctl enable --now docker",
             f"wget -q -O /tmp/codedeploy-install {agent} && chmod +x /tmp/codedeploy-install",
             "/tmp/codedeploy-install auto",
-            *secret_lines,
-            f"docker run -d --restart always --name app --read-only -p {args.port}:{args.port} "
-            f"--log-driver awslogs --log-opt awslogs-region={region} "
-            f"--log-opt awslogs-group={log_group} {env_flags} {shlex.quote(args.image)} {command}",
+            f"mkdir -p {shlex.quote(RUN_SCRIPT.rsplit('/', 1)[0])}",
+            f"cat > {RUN_SCRIPT} <<'RUN'",
+            run_script,
+            "RUN",
+            f"chmod 0750 {RUN_SCRIPT}",
+            RUN_SCRIPT,
         ]
     )
 
@@ -78,15 +103,14 @@ class AsgService(pulumi.ComponentResource):
         self.log_group = log_group(
             self,
             f"{name}-logs",
-            namer=namer,
-            role="app",
+            group_name=namer.log_group("app"),
             retention_days=args.log_retention_days,
             kms_key_arn=args.kms_key_arn,
         )
         role = service_role(
             self,
             f"{name}-instance-role",
-            role_name=namer.name("instance", Service.IAM_ROLE),
+            role_name=namer.role("instance", context.region),
             service="ec2.amazonaws.com",
             context=context,
             guard_account=False,
@@ -94,7 +118,7 @@ class AsgService(pulumi.ComponentResource):
             grants={
                 "logs": (
                     ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    [pulumi.Output.concat(self.log_group.arn, ":*")],
+                    [pulumi.Output.concat(self.log_group.arn, ":log-stream:*")],
                 ),
                 "secrets": (["secretsmanager:GetSecretValue"], list(args.secret_arns)),
                 "revisions": (
@@ -106,7 +130,7 @@ class AsgService(pulumi.ComponentResource):
         )
         profile = aws.iam.InstanceProfile(
             f"{name}-profile",
-            name=namer.name("instance", Service.IAM_ROLE),
+            name=namer.role("instance", context.region),
             role=role.name,
             opts=child,
         )
@@ -126,7 +150,9 @@ class AsgService(pulumi.ComponentResource):
             update_default_version=True,
             iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+                http_endpoint="enabled",
+                http_tokens="required",
+                http_put_response_hop_limit=METADATA_HOP_LIMIT,
             ),
             monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
             network_interfaces=[
@@ -159,6 +185,7 @@ class AsgService(pulumi.ComponentResource):
             max_size=args.max_count,
             desired_capacity=args.desired_count,
             health_check_type="ELB",
+            service_linked_role_arn=args.service_linked_role_arn,
             health_check_grace_period=args.instances.health_check_grace_seconds,
             target_group_arns=[args.target_group_arn],
             launch_template=aws.autoscaling.GroupLaunchTemplateArgs(

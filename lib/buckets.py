@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
@@ -24,10 +25,25 @@ class BucketsArgs:
     namer: Namer
     aws: AwsContext
     kms_key_arn: pulumi.Input[str]
-    elb_log_principal_arn: str
     noncurrent_version_days: int
     log_expiration_days: int
     force_destroy: bool
+
+
+# The Elastic Load Balancing account that writes access logs, for the regions that have one
+# (the AWS table, with its source, in data/elb_log_accounts.json); regions opened since
+# August 2022 have none and name the log-delivery service instead.
+ELB_LOG_ACCOUNTS: dict[str, str] = json.loads(
+    (Path(__file__).parent / "data" / "elb_log_accounts.json").read_text()
+)["accounts"]
+ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
+
+
+def elb_log_principal(context: AwsContext) -> dict[str, str]:
+    account = ELB_LOG_ACCOUNTS.get(context.region)
+    if account:
+        return {"AWS": f"arn:{context.partition}:iam::{account}:root"}
+    return {"Service": ELB_LOG_DELIVERY_SERVICE}
 
 
 def deny_insecure_transport(bucket_arn: str) -> dict:
@@ -62,7 +78,7 @@ class Buckets(pulumi.ComponentResource):
                 {
                     "Sid": "ElbLogDelivery",
                     "Effect": "Allow",
-                    "Principal": {"AWS": args.elb_log_principal_arn},
+                    "Principal": elb_log_principal(args.aws),
                     "Action": "s3:PutObject",
                     "Resource": account_logs,
                 }

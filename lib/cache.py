@@ -57,8 +57,7 @@ class Cache(pulumi.ComponentResource):
         slow_log = log_group(
             self,
             f"{name}-slow-log",
-            namer=namer,
-            role="cache-slow-log",
+            group_name=namer.log_group("cache-slow-log"),
             retention_days=cache.log_retention_days,
             kms_key_arn=args.kms_key_arn,
         )
@@ -109,8 +108,10 @@ class Cache(pulumi.ComponentResource):
         self.primary_endpoint = self.group.primary_endpoint_address
         self.reader_endpoint = self.group.reader_endpoint_address
         self.port = PORT
-        # Node metrics are published per member; members are named `<group id>-001`, ...
-        self.primary_node_id = f"{identifier}-001"
+        # Node metrics are published per member (ElastiCache User Guide, "Host-level
+        # metrics": dimension CacheClusterId), and members are named `<group id>-001`, ...;
+        # after a failover any of them may be the primary, so each one is watched.
+        self.member_ids = [f"{identifier}-{n:03d}" for n in range(1, 2 + args.settings.replicas)]
         self.register_outputs(
             {
                 "primaryEndpoint": self.primary_endpoint,

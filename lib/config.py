@@ -309,6 +309,30 @@ class AlarmSettings(_Settings):
     cache_evictions: int = Field(ge=1)
 
 
+class AssumeRole(_Settings):
+    role_arn: str = Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+    session_name: str | None = None
+    external_id: str | None = None
+
+
+class ProviderSettings(_Settings):
+    """The stack's `aws:*` credentials settings, for the explicit provider, which does not
+    read stack config by itself (pulumi-aws Provider: profile, assumeRoles,
+    allowedAccountIds, sharedConfigFiles, sharedCredentialsFiles)."""
+
+    profile: str | None = None
+    assume_roles: tuple[AssumeRole, ...] = ()
+    allowed_account_ids: tuple[Annotated[str, Field(pattern=r"^\d{12}$")], ...] = ()
+    shared_config_files: tuple[str, ...] = ()
+    shared_credentials_files: tuple[str, ...] = ()
+
+
+PROVIDER_KEYS = frozenset({"region", *(to_camel(name) for name in ProviderSettings.model_fields)})
+# The AWS-managed public registry has no VPC endpoint; only a private ECR image in the
+# stack's region can be pulled without internet egress.
+ECR_IMAGE_PATTERN = re.compile(r"^\d{12}\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/")
+
+
 class Settings(_Settings):
     """The whole, validated configuration of one stack."""
 
@@ -332,6 +356,7 @@ class Settings(_Settings):
     instances: InstanceSettings
     pipeline: PipelineSettings
     alarms: AlarmSettings
+    provider: ProviderSettings = ProviderSettings()
 
     @field_validator("environment_suffix")
     @classmethod
@@ -357,6 +382,8 @@ class Settings(_Settings):
             raise SettingsError(
                 f"tap:network.azCount = {self.network.az_count}: prod needs at least 3 AZs"
             )
+        if self.network.nat_strategy == "none":
+            self._check_no_egress()
         if self.certificate_arn:
             match = ACM_ARN_PATTERN.match(self.certificate_arn)
             if match and match["region"] != self.region:
@@ -365,6 +392,24 @@ class Settings(_Settings):
                     f"in the stack's region {self.region}"
                 )
         return self
+
+    def _check_no_egress(self) -> None:
+        """Without NAT the private subnets reach AWS only through the VPC endpoints the
+        network creates (ECR, CloudWatch Logs, Secrets Manager, S3)."""
+        if self.compute == "asg":
+            raise SettingsError(
+                "tap:network.natStrategy = 'none': the Auto Scaling runtime installs Docker and "
+                "the CodeDeploy agent from the internet at boot; use 'single' or 'perAz', or "
+                "tap:compute = 'ecs'"
+            )
+        match = ECR_IMAGE_PATTERN.match(self.service.image)
+        if not match or match["region"] != self.region:
+            raise SettingsError(
+                f"tap:network.natStrategy = 'none': tap:service.image = {self.service.image!r} "
+                f"cannot be pulled without internet egress; use a private ECR image in "
+                f"{self.region} (<account>.dkr.ecr.{self.region}.amazonaws.com/<repo>:<tag>) "
+                "or natStrategy 'single'"
+            )
 
     @property
     def https(self) -> bool:
@@ -633,6 +678,7 @@ def load_settings(
     stack: str,
     region: str | None,
     env: Mapping[str, str],
+    provider: Mapping[str, Any] | None = None,
 ) -> Settings:
     """Validates the `tap:*` values (namespace stripped) of one stack into `Settings`.
 
@@ -647,6 +693,14 @@ def load_settings(
         )
     if region is None:
         raise SettingsError("aws:region is not set; add it to Pulumi.<stack>.yaml")
+    provider = dict(provider or {})
+    ignored = sorted(set(provider) - PROVIDER_KEYS)
+    if ignored:
+        raise SettingsError(
+            f"{', '.join(f'aws:{k}' for k in ignored)}: the stack's explicit provider takes only "
+            f"{', '.join(f'aws:{k}' for k in sorted(PROVIDER_KEYS))}"
+        )
+    provider.pop("region", None)
     tier = values.get("environment")
     if tier not in TIER_DEFAULTS:
         raise SettingsError(
@@ -659,6 +713,7 @@ def load_settings(
         stack=stack,
         region=region,
         environmentSuffix=env.get(SUFFIX_ENV_VAR) or values.get("environmentSuffix") or stack,
+        provider=provider,
     )
     try:
         return Settings.model_validate(merged)
@@ -672,12 +727,14 @@ def settings_from_pulumi() -> Settings:
     prefix = f"{project}:"
     raw = {**get_config_env(), **CONFIG.get()}
     values = {k[len(prefix) :]: _parse(v) for k, v in raw.items() if k.startswith(prefix)}
+    provider = {k[len("aws:") :]: _parse(v) for k, v in raw.items() if k.startswith("aws:")}
     return load_settings(
         values,
         project=project,
         stack=pulumi.get_stack(),
         region=pulumi.Config("aws").get("region"),
         env=os.environ,
+        provider=provider,
     )
 
 
@@ -722,6 +779,8 @@ def _describe(err: ValidationError) -> str:
         name = _SPECIAL_NAMES.get(path, f"tap:{path}")
         if path == "region":
             name = "aws:region"
+        elif path.startswith("provider."):
+            name = "aws:" + ".".join(str(p) for p in problem["loc"][1:])
         message = problem["msg"].removeprefix("Value error, ")
         shown = problem.get("input")
         if isinstance(shown, Mapping):

@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from lib.config import DatabaseSettings
+from lib.logs import log_group
 from lib.naming import Namer, Service
 from lib.policies import AwsContext, service_role
 from lib.secrets import RDS_PASSWORD_SPECIALS, generated_password, stored_secret
@@ -36,6 +37,7 @@ class DatabaseArgs:
     kms_key_arn: pulumi.Input[str]
     protect: bool
     secret_recovery_window_days: int
+    log_retention_days: int
 
 
 class Database(pulumi.ComponentResource):
@@ -62,6 +64,20 @@ class Database(pulumi.ComponentResource):
             f"{name}-password", parent=self, specials=RDS_PASSWORD_SPECIALS
         )
         monitoring_role = self._monitoring_role(name, args)
+        exports = LOG_EXPORTS["postgres" if db.postgres else "mysql"]
+        # RDS writes exported logs to `/aws/rds/{cluster|instance}/<id>/<log>` (RDS User
+        # Guide, "Publishing database logs to Amazon CloudWatch Logs"); made here first.
+        kind = "cluster" if db.aurora else "instance"
+        self.log_groups = [
+            log_group(
+                self,
+                f"{name}-{log}-logs",
+                group_name=f"/aws/rds/{kind}/{self.identifier}/{log}",
+                retention_days=args.log_retention_days,
+                kms_key_arn=args.kms_key_arn,
+            )
+            for log in exports
+        ]
         common = {
             "engine": db.engine,
             "engine_version": db.engine_version,
@@ -72,7 +88,7 @@ class Database(pulumi.ComponentResource):
             "kms_key_id": args.kms_key_arn,
             "backup_retention_period": db.backup_retention_days,
             "copy_tags_to_snapshot": True,
-            "enabled_cloudwatch_logs_exports": LOG_EXPORTS["postgres" if db.postgres else "mysql"],
+            "enabled_cloudwatch_logs_exports": exports,
             "iam_database_authentication_enabled": True,
             "deletion_protection": args.protect,
             "skip_final_snapshot": not args.protect,
@@ -155,7 +171,7 @@ class Database(pulumi.ComponentResource):
                 if db.serverless
                 else None
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self.log_groups),
             **common,
         )
         zones = args.availability_zones
@@ -200,12 +216,14 @@ class Database(pulumi.ComponentResource):
             parameter_group_name=parameters.name,
             multi_az=db.multi_az,
             **self._instance_options(args, monitoring),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self.log_groups),
             **common,
         )
         self.endpoint = instance.address
         self.reader_endpoint = instance.address
-        self.metric_dimensions = {"DBInstanceIdentifier": instance.id}
+        # In pulumi-aws v7 an instance's `id` is its resource id (`db-...`); CloudWatch's
+        # dimension wants the identifier.
+        self.metric_dimensions = {"DBInstanceIdentifier": instance.identifier}
 
     @staticmethod
     def _instance_options(args: DatabaseArgs, monitoring: aws.iam.Role | None) -> dict:
@@ -228,7 +246,7 @@ class Database(pulumi.ComponentResource):
         return service_role(
             self,
             f"{name}-monitoring-role",
-            role_name=args.namer.name("db-monitoring", Service.IAM_ROLE),
+            role_name=args.namer.role("db-monitoring", args.aws.region),
             service="monitoring.rds.amazonaws.com",
             context=args.aws,
             managed={"policy": MONITORING_POLICY},

@@ -64,30 +64,39 @@ class EcsService(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         namer = args.namer
 
+        cluster_name = namer.name("cluster", Service.ECS)
+        # Container Insights writes to this fixed group (ECS Developer Guide, "Amazon ECS
+        # Container Insights"); made first, it is encrypted, expires and goes with the stack.
+        insights = log_group(
+            self,
+            f"{name}-insights-logs",
+            group_name=f"/aws/ecs/containerinsights/{cluster_name}/performance",
+            retention_days=args.log_retention_days,
+            kms_key_arn=args.kms_key_arn,
+        )
         self.cluster = aws.ecs.Cluster(
             f"{name}-cluster",
-            name=namer.name("cluster", Service.ECS),
+            name=cluster_name,
             settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[insights]),
         )
         self.log_group = log_group(
             self,
             f"{name}-logs",
-            namer=namer,
-            role="app",
+            group_name=namer.log_group("app"),
             retention_days=args.log_retention_days,
             kms_key_arn=args.kms_key_arn,
         )
         self.execution_role = service_role(
             self,
             f"{name}-execution-role",
-            role_name=namer.name("exec", Service.IAM_ROLE),
+            role_name=namer.role("exec", args.aws.region),
             service="ecs-tasks.amazonaws.com",
             context=args.aws,
             grants={
                 "logs": (
                     ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    [pulumi.Output.concat(self.log_group.arn, ":*")],
+                    [pulumi.Output.concat(self.log_group.arn, ":log-stream:*")],
                 ),
                 "ecr-pull": (
                     ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
@@ -102,7 +111,7 @@ class EcsService(pulumi.ComponentResource):
         self.task_role = service_role(
             self,
             f"{name}-task-role",
-            role_name=namer.name("task", Service.IAM_ROLE),
+            role_name=namer.role("task", args.aws.region),
             service="ecs-tasks.amazonaws.com",
             context=args.aws,
             grants=args.app_grants(),

@@ -1,8 +1,11 @@
 """The stack's customer-managed KMS key.
 
-The key policy names the account and, for logs and SNS, the service principals; every other
-service (Secrets Manager, RDS, ElastiCache, S3) reaches the key only through a caller in this
-account and only via that service (`kms:ViaService`). No statement has a `*` principal.
+The key policy is AWS's default (the account administers the key, so the IAM policies of its
+roles decide who uses it) plus one statement for each AWS service principal that uses the
+key on the stack's behalf with no role of the stack's own: CloudWatch Logs for the log
+groups, CloudWatch for alarm notifications to the encrypted topic, and EC2 Auto Scaling's
+service-linked role for encrypted volumes. No statement has a `*` principal; each service
+statement is scoped to this account's resources by condition.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import pulumi_aws as aws
 from lib.naming import Namer
 from lib.policies import AwsContext
 
-VIA_SERVICES = ("secretsmanager", "rds", "elasticache", "s3")
 KEY_USE = [
     "kms:Encrypt",
     "kms:Decrypt",
@@ -26,7 +28,12 @@ KEY_USE = [
 ]
 
 
-def key_policy(context: AwsContext) -> str:
+def key_policy(context: AwsContext, autoscaling_role_arn: str | None = None) -> str:
+    """Sources, per statement: KMS Developer Guide, "Default key policy"; CloudWatch Logs User
+    Guide, "Encrypt log data in CloudWatch Logs using AWS KMS"; SNS Developer Guide, "Key
+    management" (compatibility between event sources from AWS services and encrypted
+    topics); EC2 Auto Scaling User Guide, "Required AWS KMS key policy for use with
+    encrypted volumes"."""
     account, region = context.account_id, context.region
     root = f"arn:{context.partition}:iam::{account}:root"
     statements = [
@@ -36,19 +43,6 @@ def key_policy(context: AwsContext) -> str:
             "Principal": {"AWS": root},
             "Action": "kms:*",
             "Resource": "*",
-        },
-        {
-            "Sid": "ServicesUseTheKeyForThisAccount",
-            "Effect": "Allow",
-            "Principal": {"AWS": root},
-            "Action": [*KEY_USE, "kms:CreateGrant", "kms:ListGrants"],
-            "Resource": "*",
-            "Condition": {
-                "StringEquals": {
-                    "kms:CallerAccount": account,
-                    "kms:ViaService": [f"{s}.{region}.amazonaws.com" for s in VIA_SERVICES],
-                }
-            },
         },
         {
             "Sid": "CloudWatchLogsEncryptsThisAccountsGroups",
@@ -63,14 +57,35 @@ def key_policy(context: AwsContext) -> str:
             },
         },
         {
-            "Sid": "SnsEncryptsThisAccountsTopics",
+            "Sid": "CloudWatchAlarmsPublishToTheEncryptedTopic",
             "Effect": "Allow",
-            "Principal": {"Service": "sns.amazonaws.com"},
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
             "Resource": "*",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account},
+                "ArnLike": {"aws:SourceArn": context.arn("cloudwatch", "alarm:*")},
+            },
         },
     ]
+    if autoscaling_role_arn:
+        statements += [
+            {
+                "Sid": "AutoScalingLaunchesEncryptedVolumes",
+                "Effect": "Allow",
+                "Principal": {"AWS": autoscaling_role_arn},
+                "Action": KEY_USE,
+                "Resource": "*",
+            },
+            {
+                "Sid": "AutoScalingGrantsEc2TheKeyForItsVolumes",
+                "Effect": "Allow",
+                "Principal": {"AWS": autoscaling_role_arn},
+                "Action": "kms:CreateGrant",
+                "Resource": "*",
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+        ]
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
@@ -79,6 +94,9 @@ class KmsArgs:
     namer: Namer
     aws: AwsContext
     deletion_window_days: int
+    # When the app runs on instances: the custom suffix of the EC2 Auto Scaling
+    # service-linked role the key admits (one per stack, so stacks never share it).
+    autoscaling_role_suffix: str | None = None
 
 
 class Kms(pulumi.ComponentResource):
@@ -87,12 +105,25 @@ class Kms(pulumi.ComponentResource):
     def __init__(self, name: str, args: KmsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("tap:security:Kms", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        # EC2 Auto Scaling launches encrypted volumes through this role, so the key policy
+        # names it, and it must exist before the key.
+        self.autoscaling_role_arn: pulumi.Output[str] | None = None
+        if args.autoscaling_role_suffix:
+            self.autoscaling_role_arn = aws.iam.ServiceLinkedRole(
+                f"{name}-autoscaling-role",
+                aws_service_name="autoscaling.amazonaws.com",
+                custom_suffix=args.autoscaling_role_suffix,
+                description=f"EC2 Auto Scaling for {args.namer.name('app')}",
+                opts=child,
+            ).arn
         self.key = aws.kms.Key(
             f"{name}-key",
             description=f"Data at rest of {args.namer.name('stack')}",
             enable_key_rotation=True,
             deletion_window_in_days=args.deletion_window_days,
-            policy=key_policy(args.aws),
+            policy=pulumi.Output.from_input(self.autoscaling_role_arn).apply(
+                lambda role: key_policy(args.aws, role)
+            ),
             opts=child,
         )
         self.alias = aws.kms.Alias(

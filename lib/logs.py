@@ -5,21 +5,21 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from lib.naming import Namer
-
 
 def log_group(
     parent: pulumi.Resource,
     name: str,
     *,
-    namer: Namer,
-    role: str,
+    group_name: str,
     retention_days: int,
     kms_key_arn: pulumi.Input[str],
 ) -> aws.cloudwatch.LogGroup:
+    """`group_name` is the stack's own (`Namer.log_group`) or one an AWS service writes to
+    by a fixed name, which the stack creates first so that it is encrypted, expires and goes
+    with the stack."""
     return aws.cloudwatch.LogGroup(
         name,
-        name=namer.log_group(role),
+        name=group_name,
         retention_in_days=retention_days,
         kms_key_id=kms_key_arn,
         opts=pulumi.ResourceOptions(parent=parent),

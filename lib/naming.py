@@ -39,6 +39,8 @@ class Service(Enum):
     LOG_GROUP = _Rule(512, re.compile(r"^[\w./#-]+$"))
     TAG = _Rule(256, re.compile(r"^.+$"))
     S3_BUCKET = _Rule(63, re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"))
+    # The part after `AWSServiceRoleForAutoScaling_` (29 characters) of a 64-character name.
+    SERVICE_LINKED_ROLE_SUFFIX = _Rule(35, re.compile(r"^[\w+=,.@-]+$"))
     RDS = _Rule(63, re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$"))
     ELASTICACHE = _Rule(40, re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$"))
     SECRET = _Rule(512, re.compile(r"^[\w/+=.@-]+$"))
@@ -54,6 +56,16 @@ class Namer:
     def name(self, role: str, service: Service = Service.TAG) -> str:
         return _checked(f"{self.project}-{role}-{self.suffix}", service)
 
+    def role(self, role: str, region: str) -> str:
+        """IAM is global: the region keeps the same suffix in two regions of one account apart."""
+        return _checked(f"{self.project}-{role}-{self.suffix}-{region}", Service.IAM_ROLE)
+
+    def service_linked_role_suffix(self, region: str) -> str:
+        return _checked(
+            f"{self.project}-{self.suffix}-{region_code(region)}",
+            Service.SERVICE_LINKED_ROLE_SUFFIX,
+        )
+
     def log_group(self, role: str) -> str:
         return _checked(f"/{self.project}/{self.suffix}/{role}", Service.LOG_GROUP)
 
@@ -65,6 +77,20 @@ class Namer:
         return _checked(
             f"{self.project}-{role}-{self.suffix}-{account_id}-{region}", Service.S3_BUCKET
         )
+
+
+_CARDINALS = ("north", "south", "east", "west", "central")
+
+
+def region_code(region: str) -> str:
+    """A compact region name: the area, the initials of the direction, the number (so
+    Asia Pacific (Malaysia) becomes `apse5`)."""
+    area, *middle, number = region.split("-")
+    letters = ""
+    for word in middle:
+        found = sorted((word.find(c), c[0]) for c in _CARDINALS if c in word)
+        letters += "".join(letter for _, letter in found) or word[0]
+    return f"{area}{letters}{number}"
 
 
 def _checked(name: str, service: Service) -> str:

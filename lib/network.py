@@ -19,6 +19,7 @@ from lib.policies import AwsContext, service_role
 
 TIERS = ("public", "private", "isolated")
 SLOTS_PER_TIER = 8
+INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
 SUBNET_EXTRA_BITS = 5  # 32 slots: 8 per tier, the last 8 kept free for later tiers
 
 
@@ -146,6 +147,8 @@ class Network(pulumi.ComponentResource):
             tags={"Name": namer.name("s3")},
             opts=child,
         )
+        if not nat_ids:
+            self._interface_endpoints(name, args, subnets["private"])
         self.flow_log_group = self._flow_logs(name, args)
 
         self.register_outputs(
@@ -198,27 +201,70 @@ class Network(pulumi.ComponentResource):
             ids.append(nat.id)
         return ids
 
+    def _interface_endpoints(
+        self, name: str, args: NetworkArgs, private: list[aws.ec2.Subnet]
+    ) -> None:
+        """Without NAT, tasks reach what they need at start through these: ECR for the image
+        (its layers come through the S3 gateway), CloudWatch Logs, Secrets Manager. Source:
+        ECS Developer Guide, "Amazon ECS interface VPC endpoints (AWS PrivateLink)"."""
+        child = pulumi.ResourceOptions(parent=self)
+        group = aws.ec2.SecurityGroup(
+            f"{name}-endpoints-sg",
+            name=args.namer.name("endpoints", Service.SECURITY_GROUP),
+            description="HTTPS from the VPC to its interface endpoints",
+            vpc_id=self.vpc.id,
+            tags={"Name": args.namer.name("endpoints")},
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-endpoints-https",
+            security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4=args.cidr,
+            description="HTTPS from inside the VPC",
+            opts=child,
+        )
+        for service in INTERFACE_ENDPOINTS:
+            aws.ec2.VpcEndpoint(
+                f"{name}-{service.replace('.', '-')}-endpoint",
+                vpc_id=self.vpc.id,
+                service_name=f"com.amazonaws.{args.aws.region}.{service}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=[s.id for s in private],
+                security_group_ids=[group.id],
+                tags={"Name": args.namer.name(service.replace(".", "-"))},
+                opts=child,
+            )
+
     def _flow_logs(self, name: str, args: NetworkArgs) -> aws.cloudwatch.LogGroup:
         child = pulumi.ResourceOptions(parent=self)
         group = log_group(
             self,
             f"{name}-flow-logs",
-            namer=args.namer,
-            role="vpc-flow-logs",
+            group_name=args.namer.log_group("vpc-flow-logs"),
             retention_days=args.flow_log_retention_days,
             kms_key_arn=args.kms_key_arn,
         )
         role = service_role(
             self,
             f"{name}-flow-logs-role",
-            role_name=args.namer.name("flow-logs", Service.IAM_ROLE),
+            role_name=args.namer.role("flow-logs", args.aws.region),
             service="vpc-flow-logs.amazonaws.com",
             context=args.aws,
+            # VPC User Guide, "IAM role for publishing flow logs to CloudWatch Logs"; the
+            # group exists, so creating groups is not granted.
             grants={
                 "write": (
-                    ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    [pulumi.Output.concat(group.arn, ":*")],
-                )
+                    ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    [pulumi.Output.concat(group.arn, ":log-stream:*")],
+                ),
+                "describe": (
+                    ["logs:DescribeLogGroups", "logs:DescribeLogStreams"],
+                    [group.arn],
+                ),
             },
         )
         aws.ec2.FlowLog(

@@ -7,7 +7,7 @@ come from the same table and cannot drift apart.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -21,13 +21,14 @@ GREATER, LESS = "GreaterThanThreshold", "LessThanThreshold"
 
 @dataclass(frozen=True)
 class Watch:
-    """One metric to alarm on and chart."""
+    """One metric to chart, and alarm on for each of its dimension sets (one per cache node,
+    where the metric is published per node)."""
 
     row: str
     key: str
     namespace: str
     metric: str
-    dimensions: Mapping[str, pulumi.Input[str]]
+    dimensions: Sequence[Mapping[str, pulumi.Input[str]]]
     statistic: str
     threshold: float
     comparison: str = GREATER
@@ -45,11 +46,14 @@ class ObservabilityArgs:
     compute: Mapping[str, pulumi.Input[str]]
     compute_namespace: str
     database: Mapping[str, pulumi.Input[str]]
-    cache: Mapping[str, pulumi.Input[str]]
+    cache_nodes: Sequence[str]
 
 
 def watches(args: ObservabilityArgs) -> list[Watch]:
-    a, lb, tg = args.alarms, args.load_balancer, {**args.target_group, **args.load_balancer}
+    a = args.alarms
+    lb, tg = [args.load_balancer], [{**args.target_group, **args.load_balancer}]
+    compute, database = [args.compute], [args.database]
+    cache = [{"CacheClusterId": node} for node in args.cache_nodes]
     ecs = args.compute_namespace == "AWS/ECS"
     rows = [
         Watch("edge", "alb-5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", lb, "Sum",
@@ -60,23 +64,23 @@ def watches(args: ObservabilityArgs) -> list[Watch]:
               a.response_time_seconds),
         Watch("edge", "unhealthy-hosts", "AWS/ApplicationELB", "UnHealthyHostCount", tg, "Maximum",
               0),
-        Watch("compute", "cpu", args.compute_namespace, "CPUUtilization", args.compute, "Average",
+        Watch("compute", "cpu", args.compute_namespace, "CPUUtilization", compute, "Average",
               a.cpu_percent),
-        Watch("database", "db-cpu", "AWS/RDS", "CPUUtilization", args.database, "Average",
+        Watch("database", "db-cpu", "AWS/RDS", "CPUUtilization", database, "Average",
               a.db_cpu_percent),
-        Watch("database", "db-memory", "AWS/RDS", "FreeableMemory", args.database, "Minimum",
+        Watch("database", "db-memory", "AWS/RDS", "FreeableMemory", database, "Minimum",
               a.db_freeable_memory_mb * 1024 * 1024, LESS),
-        Watch("database", "db-connections", "AWS/RDS", "DatabaseConnections", args.database,
+        Watch("database", "db-connections", "AWS/RDS", "DatabaseConnections", database,
               "Maximum", a.db_connections),
-        Watch("cache", "cache-cpu", "AWS/ElastiCache", "EngineCPUUtilization", args.cache,
+        Watch("cache", "cache-cpu", "AWS/ElastiCache", "EngineCPUUtilization", cache,
               "Average", a.cache_cpu_percent),
         Watch("cache", "cache-memory", "AWS/ElastiCache", "DatabaseMemoryUsagePercentage",
-              args.cache, "Average", a.cache_memory_percent),
-        Watch("cache", "cache-evictions", "AWS/ElastiCache", "Evictions", args.cache, "Sum",
+              cache, "Average", a.cache_memory_percent),
+        Watch("cache", "cache-evictions", "AWS/ElastiCache", "Evictions", cache, "Sum",
               a.cache_evictions, period=300),
     ]  # fmt: skip
     if ecs:
-        rows.insert(5, Watch("compute", "memory", "AWS/ECS", "MemoryUtilization", args.compute,
+        rows.insert(5, Watch("compute", "memory", "AWS/ECS", "MemoryUtilization", compute,
                              "Average", a.memory_percent))  # fmt: skip
     return rows
 
@@ -105,14 +109,19 @@ class Observability(pulumi.ComponentResource):
                 opts=child,
             )
         rows = watches(args)
-        for watch in rows:
+        alarms = [
+            (watch, dims, watch.key if len(watch.dimensions) == 1 else f"{watch.key}-{n}")
+            for watch in rows
+            for n, dims in enumerate(watch.dimensions, start=1)
+        ]
+        for watch, dims, key in alarms:
             aws.cloudwatch.MetricAlarm(
-                f"{name}-{watch.key}",
-                name=namer.name(watch.key),
+                f"{name}-{key}",
+                name=namer.name(key),
                 alarm_description=f"{watch.metric} on the {watch.row} tier",
                 namespace=watch.namespace,
                 metric_name=watch.metric,
-                dimensions=dict(watch.dimensions),
+                dimensions=dict(dims),
                 statistic=watch.statistic,
                 period=watch.period,
                 evaluation_periods=args.alarms.evaluation_periods,
@@ -142,7 +151,10 @@ def dashboard_body(rows: list[Watch], region: str) -> pulumi.Output[str]:
         in_row = [w for w in rows if w.row == tier]
         width = 24 // len(in_row)
         for x, watch in enumerate(in_row):
-            dims = [part for pair in watch.dimensions.items() for part in pair]
+            series = [
+                [watch.namespace, watch.metric, *(part for pair in dims.items() for part in pair)]
+                for dims in watch.dimensions
+            ]
             widgets.append(
                 {
                     "type": "metric",
@@ -155,7 +167,7 @@ def dashboard_body(rows: list[Watch], region: str) -> pulumi.Output[str]:
                         "region": region,
                         "stat": watch.statistic,
                         "period": watch.period,
-                        "metrics": [[watch.namespace, watch.metric, *dims]],
+                        "metrics": series,
                     },
                 }
             )

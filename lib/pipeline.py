@@ -8,29 +8,92 @@ the ECS action; the Auto Scaling runtime deploys through CodeDeploy behind the t
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+import yaml
 
 from lib.config import PipelineSettings
 from lib.logs import log_group
-from lib.naming import Namer, Service
+from lib.naming import Namer
 from lib.policies import AwsContext, service_role
 
 SOURCE_KEY = "source/app.zip"
 CODEDEPLOY_POLICY = "policy/service-role/AWSCodeDeployRole"
-BUILDSPEC = """version: 0.2
-phases:
-  build:
-    commands:
-      - echo "Build and test the app here; write the deploy artifact below."
-      - printf '[{"name":"app","imageUri":"%s"}]' "$IMAGE" > imagedefinitions.json
-artifacts:
-  files:
-    - '**/*'
-"""
+# Where CodeDeploy unpacks each revision on an instance.
+RELEASE_DIR = "/opt/app/release"
+
+
+def _write(path: str, lines: Sequence[str]) -> str:
+    """A build command that writes `lines` to `path`."""
+    return f"printf '%s\\n' {' '.join(shlex.quote(line) for line in lines)} > {path}"
+
+
+def appspec() -> dict:
+    """CodeDeploy AppSpec for EC2 in-place deployments: the revision lands in RELEASE_DIR,
+    the old container stops, the run script starts the new image, and the app must answer
+    before the instance takes traffic again. Source: CodeDeploy User Guide, "AppSpec file
+    structure" (version 0.0, `files`, `hooks` with ApplicationStop, ApplicationStart and
+    ValidateService)."""
+    return {
+        "version": 0.0,
+        "os": "linux",
+        "files": [{"source": "/", "destination": RELEASE_DIR}],
+        "file_exists_behavior": "OVERWRITE",
+        "hooks": {
+            "ApplicationStop": [{"location": "hooks/stop.sh", "timeout": 120}],
+            "ApplicationStart": [{"location": "hooks/start.sh", "timeout": 300}],
+            "ValidateService": [{"location": "hooks/validate.sh", "timeout": 300}],
+        },
+    }
+
+
+def buildspec(compute: str, run_script: str, port: int, health_check_path: str) -> str:
+    """The build writes the deploy artifact each runtime's deploy action reads: the ECS
+    action's `imagedefinitions.json`, or CodeDeploy's `appspec.yml` with its hooks and the
+    image to run."""
+    commands = ['echo "Build and test the app here; write the deploy artifact below."']
+    if compute == "ecs":
+        commands.append(
+            """printf '[{"name":"app","imageUri":"%s"}]' "$IMAGE" > imagedefinitions.json"""
+        )
+    else:
+        url = f"http://127.0.0.1:{port}{health_check_path}"
+        commands += [
+            "printf '%s\\n' \"$IMAGE\" > image.txt",
+            "mkdir -p hooks",
+            _write("hooks/stop.sh", ["#!/bin/bash", "docker rm -f app || true"]),
+            _write(
+                "hooks/start.sh",
+                [
+                    "#!/bin/bash",
+                    "set -euo pipefail",
+                    f'{run_script} "$(cat {RELEASE_DIR}/image.txt)"',
+                ],
+            ),
+            _write(
+                "hooks/validate.sh",
+                [
+                    "#!/bin/bash",
+                    f"for _ in $(seq 60); do curl -fsS -o /dev/null {url} && exit 0; sleep 5; done",
+                    "exit 1",
+                ],
+            ),
+            "chmod +x hooks/*.sh",
+            _write("appspec.yml", yaml.safe_dump(appspec(), sort_keys=False).splitlines()),
+        ]
+    return yaml.safe_dump(
+        {
+            "version": 0.2,
+            "phases": {"build": {"commands": commands}},
+            "artifacts": {"files": ["**/*"]},
+        },
+        sort_keys=False,
+        width=1000,
+    )
 
 
 @dataclass(frozen=True)
@@ -46,8 +109,12 @@ class PipelineArgs:
     cluster_name: pulumi.Input[str] | None
     service_name: pulumi.Input[str] | None
     pass_role_arns: Sequence[pulumi.Input[str]]
+    task_family: pulumi.Input[str] | None
     autoscaling_group_name: pulumi.Input[str] | None
     target_group_name: pulumi.Input[str]
+    app_port: int
+    health_check_path: str
+    run_script: str
 
 
 class Pipeline(pulumi.ComponentResource):
@@ -62,25 +129,28 @@ class Pipeline(pulumi.ComponentResource):
         build_logs = log_group(
             self,
             f"{name}-build-logs",
-            namer=namer,
-            role="build",
+            group_name=namer.log_group("build"),
             retention_days=cfg.log_retention_days,
             kms_key_arn=args.kms_key_arn,
         )
         build_role = service_role(
             self,
             f"{name}-build-role",
-            role_name=namer.name("build", Service.IAM_ROLE),
+            role_name=namer.role("build", args.aws.region),
             service="codebuild.amazonaws.com",
             context=args.aws,
             grants={
                 "logs": (
                     ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    [pulumi.Output.concat(build_logs.arn, ":*")],
+                    [pulumi.Output.concat(build_logs.arn, ":log-stream:*")],
                 ),
                 "artifacts": (
                     ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
                     [bucket_objects],
+                ),
+                "artifacts-bucket": (
+                    ["s3:GetBucketAcl", "s3:GetBucketLocation"],
+                    [args.artifacts_bucket_arn],
                 ),
                 "key": (["kms:Decrypt", "kms:GenerateDataKey"], [args.kms_key_arn]),
             },
@@ -92,7 +162,12 @@ class Pipeline(pulumi.ComponentResource):
             encryption_key=args.kms_key_arn,
             build_timeout=30,
             artifacts=aws.codebuild.ProjectArtifactsArgs(type="CODEPIPELINE"),
-            source=aws.codebuild.ProjectSourceArgs(type="CODEPIPELINE", buildspec=BUILDSPEC),
+            source=aws.codebuild.ProjectSourceArgs(
+                type="CODEPIPELINE",
+                buildspec=buildspec(
+                    args.compute, args.run_script, args.app_port, args.health_check_path
+                ),
+            ),
             environment=aws.codebuild.ProjectEnvironmentArgs(
                 compute_type=cfg.compute_type,
                 image=cfg.build_image,
@@ -115,22 +190,23 @@ class Pipeline(pulumi.ComponentResource):
         deploy_action, deploy_grants = self._deploy(name, args)
         pipeline_grants = {
             "artifacts": (
-                ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:GetBucketVersioning"],
-                [args.artifacts_bucket_arn, bucket_objects],
+                ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                [bucket_objects],
             ),
+            "artifacts-bucket": (["s3:GetBucketVersioning"], [args.artifacts_bucket_arn]),
             "key": (["kms:Decrypt", "kms:GenerateDataKey"], [args.kms_key_arn]),
             "build": (["codebuild:StartBuild", "codebuild:BatchGetBuilds"], [self.build.arn]),
             **deploy_grants,
         }
         if cfg.connection_arn:
-            pipeline_grants["source"] = (
-                ["codestar-connections:UseConnection"],
-                [cfg.connection_arn],
-            )
+            # The action's service prefix follows the ARN's: CodePipeline User Guide,
+            # "CodeStarSourceConnection" action, service role permissions.
+            prefix = cfg.connection_arn.split(":")[2]
+            pipeline_grants["source"] = ([f"{prefix}:UseConnection"], [cfg.connection_arn])
         pipeline_role = service_role(
             self,
             f"{name}-pipeline-role",
-            role_name=namer.name("pipeline", Service.IAM_ROLE),
+            role_name=namer.role("pipeline", args.aws.region),
             service="codepipeline.amazonaws.com",
             context=args.aws,
             grants=pipeline_grants,
@@ -243,13 +319,37 @@ class Pipeline(pulumi.ComponentResource):
                 args.cluster_name,
                 args.service_name,
             )
+            family = pulumi.Output.format(
+                "arn:{0}:ecs:{1}:{2}:task-definition/{3}:*",
+                ctx.partition,
+                ctx.region,
+                ctx.account_id,
+                args.task_family,
+            )
+            # CodePipeline User Guide, "Amazon ECS deploy action reference", service role
+            # permissions. Registering a task definition that carries tags also needs
+            # ecs:TagResource (ECS Developer Guide, "Tagging your resources", permissions).
             grants = {
                 "deploy": (["ecs:UpdateService", "ecs:DescribeServices"], [service_arn]),
                 "task-definitions": (
-                    ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"],
+                    [
+                        "ecs:RegisterTaskDefinition",
+                        "ecs:DescribeTaskDefinition",
+                        "ecs:DescribeTasks",
+                        "ecs:ListTasks",
+                    ],
                     ["*"],
                 ),
-                "pass-role": (["iam:PassRole"], list(args.pass_role_arns)),
+                "tag-task-definitions": (
+                    ["ecs:TagResource"],
+                    [family],
+                    {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}},
+                ),
+                "pass-role": (
+                    ["iam:PassRole"],
+                    list(args.pass_role_arns),
+                    {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                ),
             }
             action = aws.codepipeline.PipelineStageActionArgs(
                 provider="ECS",
@@ -271,7 +371,7 @@ class Pipeline(pulumi.ComponentResource):
         deploy_role = service_role(
             self,
             f"{name}-codedeploy-role",
-            role_name=args.namer.name("codedeploy", Service.IAM_ROLE),
+            role_name=args.namer.role("codedeploy", args.aws.region),
             service="codedeploy.amazonaws.com",
             context=ctx,
             managed={"policy": CODEDEPLOY_POLICY},

@@ -23,16 +23,20 @@ def assume_role(service: str, *, source_account: str | None = None) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
-def allow(actions: Sequence[str], resources: Sequence[pulumi.Input[str]]) -> pulumi.Output[str]:
+def allow(
+    actions: Sequence[str],
+    resources: Sequence[pulumi.Input[str]],
+    condition: Mapping[str, Mapping[str, Any]] | None = None,
+) -> pulumi.Output[str]:
     """One-statement identity policy; resources may be unresolved ARNs."""
-    return pulumi.Output.json_dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Action": sorted(actions), "Resource": list(resources)}
-            ],
-        }
-    )
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Action": sorted(actions),
+        "Resource": list(resources),
+    }
+    if condition:
+        statement["Condition"] = condition
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,12 @@ class AwsContext:
         return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"
 
 
-Grants = Mapping[str, tuple[Sequence[str], Sequence[pulumi.Input[str]]]]
+# Name -> (actions, resources) or (actions, resources, condition): one inline policy each.
+Grants = Mapping[
+    str,
+    tuple[Sequence[str], Sequence[pulumi.Input[str]]]
+    | tuple[Sequence[str], Sequence[pulumi.Input[str]], Mapping[str, Mapping[str, Any]]],
+]
 
 
 def service_role(
@@ -81,8 +90,8 @@ def service_role(
             policy_arn=f"arn:{context.partition}:iam::aws:{path}",
             opts=child,
         )
-    for key, (actions, resources) in (grants or {}).items():
+    for key, (actions, resources, *condition) in (grants or {}).items():
         aws.iam.RolePolicy(
-            f"{name}-{key}", role=role.id, policy=allow(actions, resources), opts=child
+            f"{name}-{key}", role=role.id, policy=allow(actions, resources, *condition), opts=child
         )
     return role

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from lib.asg_service import AsgService, AsgServiceArgs
+from lib.asg_service import RUN_SCRIPT, AsgService, AsgServiceArgs
 from lib.buckets import ALB_LOG_PREFIX, Buckets, BucketsArgs
 from lib.cache import Cache, CacheArgs
 from lib.config import Settings, SettingsError
@@ -28,10 +28,24 @@ from lib.security import SecurityGroups, SecurityGroupsArgs
 
 
 def create_provider(settings: Settings) -> aws.Provider:
-    """The one AWS provider; its default tags reach every taggable resource."""
+    """The one AWS provider; its default tags reach every taggable resource. The stack's
+    `aws:*` credentials settings (profile, roles to assume, allowed accounts) reach it too:
+    an explicit provider reads none of them by itself."""
+    credentials = settings.provider
     return aws.Provider(
         "aws",
         region=settings.region,
+        profile=credentials.profile,
+        assume_roles=[
+            aws.ProviderAssumeRoleArgs(
+                role_arn=role.role_arn, session_name=role.session_name, external_id=role.external_id
+            )
+            for role in credentials.assume_roles
+        ]
+        or None,
+        allowed_account_ids=credentials.allowed_account_ids or None,
+        shared_config_files=credentials.shared_config_files or None,
+        shared_credentials_files=credentials.shared_credentials_files or None,
         default_tags=aws.ProviderDefaultTagsArgs(tags=settings.required_tags),
     )
 
@@ -42,17 +56,23 @@ class Environment:
 
     aws: AwsContext
     zones: tuple[str, ...]
-    elb_log_principal_arn: str
 
 
 def discover(settings: Settings, provider: aws.Provider) -> Environment:
-    """Account, partition, AZs and the region's ELB log account; fails before any AWS
-    resource is declared."""
+    """Account, partition and AZs; fails before any AWS resource is declared. Only zones of
+    type `availability-zone` count: in an account opted into Local Zones, those zones are
+    "available" too, and sort before the region's own."""
     invoke = pulumi.InvokeOptions(provider=provider)
     identity = aws.get_caller_identity(opts=invoke)
     partition = aws.get_partition(opts=invoke)
     region = aws.get_region(opts=invoke)
-    zones = aws.get_availability_zones(state="available", opts=invoke)
+    zones = aws.get_availability_zones(
+        state="available",
+        filters=[
+            aws.GetAvailabilityZonesFilterArgs(name="zone-type", values=["availability-zone"])
+        ],
+        opts=invoke,
+    )
     wanted = settings.network.az_count
     if len(zones.names) < wanted:
         raise SettingsError(
@@ -62,11 +82,7 @@ def discover(settings: Settings, provider: aws.Provider) -> Environment:
     context = AwsContext(
         region=region.region, account_id=identity.account_id, partition=partition.partition
     )
-    return Environment(
-        aws=context,
-        zones=tuple(sorted(zones.names)[:wanted]),
-        elb_log_principal_arn=aws.elb.get_service_account(opts=invoke).arn,
-    )
+    return Environment(aws=context, zones=tuple(sorted(zones.names)[:wanted]))
 
 
 class TapStack(pulumi.ComponentResource):
@@ -89,7 +105,12 @@ class TapStack(pulumi.ComponentResource):
         self.kms = Kms(
             "kms",
             KmsArgs(
-                namer=namer, aws=context, deletion_window_days=storage.kms_deletion_window_days
+                namer=namer,
+                aws=context,
+                deletion_window_days=storage.kms_deletion_window_days,
+                autoscaling_role_suffix=namer.service_linked_role_suffix(context.region)
+                if settings.compute == "asg"
+                else None,
             ),
             opts=child,
         )
@@ -125,7 +146,6 @@ class TapStack(pulumi.ComponentResource):
                 namer=namer,
                 aws=context,
                 kms_key_arn=key_arn,
-                elb_log_principal_arn=env.elb_log_principal_arn,
                 noncurrent_version_days=storage.noncurrent_version_days,
                 log_expiration_days=storage.log_expiration_days,
                 force_destroy=not protect,
@@ -145,6 +165,7 @@ class TapStack(pulumi.ComponentResource):
                 kms_key_arn=key_arn,
                 protect=protect,
                 secret_recovery_window_days=storage.secret_recovery_window_days,
+                log_retention_days=svc.log_retention_days,
             ),
             opts=child,
         )
@@ -224,6 +245,7 @@ class TapStack(pulumi.ComponentResource):
                     instances=settings.instances,
                     artifacts_bucket_arn=self.buckets.buckets["artifacts"].arn,
                     tags=settings.required_tags,
+                    service_linked_role_arn=self.kms.autoscaling_role_arn,
                 ),
                 opts=child,
             )
@@ -283,8 +305,12 @@ class TapStack(pulumi.ComponentResource):
                 cluster_name=ecs.cluster.name if ecs else None,
                 service_name=ecs.service.name if ecs else None,
                 pass_role_arns=[ecs.execution_role.arn, ecs.task_role.arn] if ecs else [],
+                task_family=ecs.task_definition.family if ecs else None,
                 autoscaling_group_name=asg.group.name if asg else None,
                 target_group_name=self.load_balancer.target_group.name,
+                app_port=settings.service.port,
+                health_check_path=settings.load_balancer.health_check_path,
+                run_script=RUN_SCRIPT,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -312,7 +338,7 @@ class TapStack(pulumi.ComponentResource):
                 compute=compute,
                 compute_namespace=namespace,
                 database=self.database.metric_dimensions,
-                cache={"CacheClusterId": self.cache.primary_node_id},
+                cache_nodes=self.cache.member_ids,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -13,8 +13,6 @@ from typing import Any
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 TEST_ACCOUNT_ID = "111122223333"
-# Stands in for the region's Elastic Load Balancing log-delivery account.
-ELB_LOG_ACCOUNT_ID = "444455556666"
 
 
 def partition_of(region: str) -> str:
@@ -95,10 +93,6 @@ class FakeCloud(Mocks):
                 "partition": self.partition,
                 "dnsSuffix": "amazonaws.com",
                 "id": self.partition,
-            },
-            "aws:elb/getServiceAccount:getServiceAccount": lambda: {
-                "arn": f"arn:{self.partition}:iam::{ELB_LOG_ACCOUNT_ID}:root",
-                "id": ELB_LOG_ACCOUNT_ID,
             },
             "aws:ssm/getParameter:getParameter": lambda: {
                 "name": args.args["name"],

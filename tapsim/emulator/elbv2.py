@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tapsim.emulator.core import Context, Deleter, Handler, Invoke, by
+from tapsim.emulator.core import Context, Deleter, Handler, by
 
 
 def _load_balancer(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -117,11 +117,6 @@ def _listener(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return listener["ListenerArn"], {"arn": listener["ListenerArn"]}
 
 
-def _log_delivery_account(ctx: Context, _args: dict[str, Any]) -> dict[str, Any]:
-    """moto has no ELB log-delivery account; the emulator's own account stands in."""
-    return {"arn": f"arn:{ctx.partition}:iam::{ctx.account}:root", "id": ctx.account}
-
-
 HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     "aws:lb/loadBalancer:LoadBalancer": (_load_balancer, _delete_load_balancer),
     "aws:lb/targetGroup:TargetGroup": (
@@ -130,4 +125,3 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     ),
     "aws:lb/listener:Listener": (_listener, by("elbv2.delete_listener", ListenerArn="id")),
 }
-INVOKES: dict[str, Invoke] = {"aws:elb/getServiceAccount:getServiceAccount": _log_delivery_account}

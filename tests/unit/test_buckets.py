@@ -71,11 +71,17 @@ def test_policy_denies_every_request_without_tls(run, role) -> None:
     assert sorted(deny["Resource"]) == [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"]
 
 
+# The regions' ELB accounts (ELB User Guide, "Enable access logs for your Application Load
+# Balancer"), written out here so a wrong entry in the stack's table fails.
+ELB_ACCOUNTS = {"us-east-1": "127311923021", "us-west-2": "797873946194"}
+
+
 def test_only_the_regions_elb_log_account_may_write_alb_logs(run) -> None:
     name = buckets(run)["alb-logs"]
     statements = json.loads(setting(run, "bucketPolicy:BucketPolicy", name)["policy"])["Statement"]
     (allow,) = [s for s in statements if s["Effect"] == "Allow"]
-    assert allow["Principal"] == {"AWS": "arn:aws:iam::444455556666:root"}
+    account = ELB_ACCOUNTS[run.outputs["region"]]
+    assert allow["Principal"] == {"AWS": f"arn:aws:iam::{account}:root"}
     assert allow["Action"] == "s3:PutObject"
     assert allow["Resource"] == f"arn:aws:s3:::{name}/alb/AWSLogs/111122223333/*"
 

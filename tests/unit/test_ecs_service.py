@@ -118,7 +118,7 @@ def test_execution_role_may_log_pull_and_read_exactly_the_stack_secrets(run) -> 
     }  # fmt: skip
     group = f"/tap/{suffix_of(run)}/app"
     assert grants["logs:PutLogEvents"] == [
-        f"arn:aws:logs:{region}:111122223333:log-group:{group}:*"
+        f"arn:aws:logs:{region}:111122223333:log-group:{group}:log-stream:*"
     ]
     assert grants["ecr:BatchGetImage"] == [f"arn:aws:ecr:{region}:111122223333:repository/*"]
     assert sorted(grants["secretsmanager:GetSecretValue"]) == sorted(

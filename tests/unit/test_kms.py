@@ -35,15 +35,19 @@ def test_no_statement_has_a_wildcard_principal(run) -> None:
         assert "*" not in json.dumps(principal)
 
 
-def test_services_reach_the_key_only_through_this_account(run) -> None:
+def test_alarms_may_use_the_key_for_this_accounts_alarms_only(run) -> None:
+    cloudwatch = {"Service": "cloudwatch.amazonaws.com"}
+    (alarms,) = [s for s in policy(run) if s["Principal"] == cloudwatch]
     region = run.outputs["region"]
-    (via,) = [s for s in policy(run) if s["Sid"] == "ServicesUseTheKeyForThisAccount"]
-    condition = via["Condition"]["StringEquals"]
-    assert condition["kms:CallerAccount"] == "111122223333"
-    assert set(condition["kms:ViaService"]) == {
-        f"{s}.{region}.amazonaws.com" for s in ("secretsmanager", "rds", "elasticache", "s3")
+    assert alarms["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "111122223333"},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:111122223333:alarm:*"},
     }
-    assert "kms:*" not in via["Action"]
+
+
+def test_every_statement_names_a_principal_and_none_is_a_wildcard(any_run) -> None:
+    for statement in policy(any_run):
+        assert statement["Principal"] not in ("*", {"AWS": "*"}), statement["Sid"]
 
 
 def test_logs_may_use_the_key_for_this_accounts_log_groups_only(run) -> None:

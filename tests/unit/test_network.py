@@ -6,6 +6,7 @@ import ipaddress
 
 import pytest
 
+from lib.config import SettingsError
 from lib.network import plan_subnets
 from tests.conftest import synth
 
@@ -104,11 +105,42 @@ def test_prod_private_subnets_each_use_the_nat_in_their_own_az(prod) -> None:
         assert subnet_az[nat.inputs["subnetId"]] == subnet.inputs["availabilityZone"]
 
 
-def test_nat_strategy_none_leaves_private_subnets_without_a_default_route() -> None:
-    run = synth("dev", config={"tap:network": {"natStrategy": "none"}})
+ECR_IMAGE = "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1"
+
+
+def test_nat_strategy_none_reaches_aws_through_interface_endpoints() -> None:
+    """No NAT: no default route, and the tasks still pull their image, read their secrets and
+    ship their logs through endpoints in the private subnets."""
+    run = synth(
+        "dev",
+        config={"tap:network": {"natStrategy": "none"}, "tap:service": {"image": ECR_IMAGE}},
+    )
     assert run.of_type(NAT) == []
     for subnet in subnets(run, "private"):
         assert routes_of(run, table_of(run, subnet)) == []
+    interface = {
+        e.inputs["serviceName"]: e.inputs
+        for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        if e.inputs["vpcEndpointType"] == "Interface"
+    }
+    assert sorted(interface) == [
+        f"com.amazonaws.us-east-1.{s}" for s in ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
+    ]
+    private = sorted(s.id for s in subnets(run, "private"))
+    for endpoint in interface.values():
+        assert endpoint["privateDnsEnabled"] is True
+        assert sorted(endpoint["subnetIds"]) == private
+
+
+def test_nat_strategy_none_is_refused_where_nothing_could_start() -> None:
+    """An image from a public registry, or instances that install software at boot, need
+    egress that natStrategy none takes away."""
+    for config, message in (
+        ({}, "cannot be pulled without internet egress"),
+        ({"tap:compute": "asg", "tap:service": {"image": ECR_IMAGE}}, "installs Docker"),
+    ):
+        with pytest.raises(SettingsError, match=message):
+            synth("dev", config={"tap:network": {"natStrategy": "none"}, **config})
 
 
 def test_isolated_subnets_have_no_route_out(run) -> None:

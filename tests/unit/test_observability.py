@@ -63,7 +63,23 @@ def test_alarms_watch_this_stacks_resources(run) -> None:
         "ClusterName": f"tap-cluster-{suffix}", "ServiceName": f"tap-app-{suffix}"
     }  # fmt: skip
     assert found["DatabaseConnections"]["dimensions"] == {"DBClusterIdentifier": f"tap-db-{suffix}"}
-    assert found["Evictions"]["dimensions"] == {"CacheClusterId": f"tap-cache-{suffix}-001"}
+    cache = sorted(
+        a.inputs["dimensions"]["CacheClusterId"]
+        for a in run.of_type(ALARM)
+        if a.inputs["metricName"] == "Evictions"
+    )
+    assert cache[0] == f"tap-cache-{suffix}-001"
+
+
+def test_cache_alarms_watch_every_node_since_any_may_become_primary(any_run) -> None:
+    """Metrics are per node; after a failover the primary is another node."""
+    group = any_run.one("aws:elasticache/replicationGroup:ReplicationGroup").inputs
+    count = int(group["numCacheClusters"])
+    nodes = [f"{group['replicationGroupId']}-{n:03d}" for n in range(1, count + 1)]
+    for metric in ("EngineCPUUtilization", "DatabaseMemoryUsagePercentage", "Evictions"):
+        watched = [a.inputs["dimensions"]["CacheClusterId"] for a in any_run.of_type(ALARM)
+                   if a.inputs["metricName"] == metric]  # fmt: skip
+        assert sorted(watched) == nodes, metric
 
 
 def test_email_subscription_only_when_configured(dev, custom) -> None:
@@ -79,4 +95,13 @@ def test_dashboard_has_one_row_per_tier_of_the_architecture(any_run) -> None:
         rows.setdefault(widget["y"], set()).add(widget["properties"]["title"].split(":")[0])
         assert widget["properties"]["region"] == any_run.outputs["region"]
     assert [rows[y] for y in sorted(rows)] == [{"edge"}, {"compute"}, {"database"}, {"cache"}]
-    assert len(body["widgets"]) == len(any_run.of_type(ALARM))
+    charted = [
+        (namespace, metric, *sorted(zip(dims[::2], dims[1::2], strict=True)))
+        for w in body["widgets"]
+        for namespace, metric, *dims in w["properties"]["metrics"]
+    ]
+    alarmed = [
+        (a.inputs["namespace"], a.inputs["metricName"], *sorted(a.inputs["dimensions"].items()))
+        for a in any_run.of_type(ALARM)
+    ]
+    assert sorted(charted) == sorted(alarmed)

@@ -83,7 +83,9 @@ def test_one_key_encrypts_everything_at_rest(run) -> None:
             for store in p.inputs["artifactStores"]
         ]
     )
-    assert len(encrypted) == 4 + 2 + 1 + 1 + 1 + 1 + 1
+    # Log groups: app, build, flow logs, cache slow log, Container Insights, and the one
+    # PostgreSQL log the database exports.
+    assert len(encrypted) == 6 + 2 + 1 + 1 + 1 + 1 + 1
     assert set(encrypted) == {key}
     assert len(run.of_type("aws:kms/key:Key")) == 1
 
