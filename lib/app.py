@@ -47,9 +47,10 @@ class AppArgs:
         bucket = self.assets_bucket_arn
         return {
             "assets": (
-                ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
-                [bucket, pulumi.Output.concat(bucket, "/*")],
+                ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                [pulumi.Output.concat(bucket, "/*")],
             ),
+            "assets-list": (["s3:ListBucket"], [bucket]),
             "assets-key": (["kms:Decrypt", "kms:GenerateDataKey"], [self.kms_key_arn]),
         }
 

@@ -45,13 +45,14 @@ def key_policy(context: AwsContext, autoscaling_role_arn: str | None = None) -> 
             "Resource": "*",
         },
         {
+            # The encryption context is a string condition key, and DescribeKey carries none.
             "Sid": "CloudWatchLogsEncryptsThisAccountsGroups",
             "Effect": "Allow",
             "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-            "Action": KEY_USE,
+            "Action": [a for a in KEY_USE if a != "kms:DescribeKey"],
             "Resource": "*",
             "Condition": {
-                "ArnLike": {
+                "StringLike": {
                     "kms:EncryptionContext:aws:logs:arn": context.arn("logs", "log-group:*")
                 }
             },

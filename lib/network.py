@@ -261,10 +261,9 @@ class Network(pulumi.ComponentResource):
                     ["logs:CreateLogStream", "logs:PutLogEvents"],
                     [pulumi.Output.concat(group.arn, ":log-stream:*")],
                 ),
-                "describe": (
-                    ["logs:DescribeLogGroups", "logs:DescribeLogStreams"],
-                    [group.arn],
-                ),
+                "describe-streams": (["logs:DescribeLogStreams"], [group.arn]),
+                # DescribeLogGroups takes no resource (Service Authorization Reference).
+                "describe-groups": (["logs:DescribeLogGroups"], ["*"]),
             },
         )
         aws.ec2.FlowLog(

@@ -331,14 +331,22 @@ class Pipeline(pulumi.ComponentResource):
             # ecs:TagResource (ECS Developer Guide, "Tagging your resources", permissions).
             grants = {
                 "deploy": (["ecs:UpdateService", "ecs:DescribeServices"], [service_arn]),
+                # These three take no resource-level permission.
                 "task-definitions": (
-                    [
-                        "ecs:RegisterTaskDefinition",
-                        "ecs:DescribeTaskDefinition",
-                        "ecs:DescribeTasks",
-                        "ecs:ListTasks",
-                    ],
+                    ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListTasks"],
                     ["*"],
+                ),
+                "tasks": (
+                    ["ecs:DescribeTasks"],
+                    [
+                        pulumi.Output.format(
+                            "arn:{0}:ecs:{1}:{2}:task/{3}/*",
+                            ctx.partition,
+                            ctx.region,
+                            ctx.account_id,
+                            args.cluster_name,
+                        )
+                    ],
                 ),
                 "tag-task-definitions": (
                     ["ecs:TagResource"],
@@ -401,23 +409,28 @@ class Pipeline(pulumi.ComponentResource):
         arn = pulumi.Output.format(
             "arn:{0}:codedeploy:{1}:{2}:", ctx.partition, ctx.region, ctx.account_id
         )
+        # One grant per resource type: CodePipeline User Guide, "CodeDeploy action
+        # reference", service role permissions.
         grants = {
             "deploy": (
+                ["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
                 [
-                    "codedeploy:CreateDeployment",
-                    "codedeploy:GetDeployment",
-                    "codedeploy:GetDeploymentConfig",
-                    "codedeploy:GetApplicationRevision",
-                    "codedeploy:RegisterApplicationRevision",
-                    "codedeploy:GetApplication",
-                ],
-                [
-                    pulumi.Output.concat(arn, "application:", application.name),
                     pulumi.Output.concat(
                         arn, "deploymentgroup:", application.name, "/", group.deployment_group_name
-                    ),
-                    pulumi.Output.concat(arn, "deploymentconfig:*"),
+                    )
                 ],
+            ),
+            "deploy-config": (
+                ["codedeploy:GetDeploymentConfig"],
+                [pulumi.Output.concat(arn, "deploymentconfig:*")],
+            ),
+            "deploy-application": (
+                [
+                    "codedeploy:GetApplication",
+                    "codedeploy:GetApplicationRevision",
+                    "codedeploy:RegisterApplicationRevision",
+                ],
+                [pulumi.Output.concat(arn, "application:", application.name)],
             ),
         }
         action = aws.codepipeline.PipelineStageActionArgs(

@@ -146,12 +146,33 @@ class FakeCloud(Mocks):
         elif args.typ == "aws:iam/role:Role":
             state["arn"] = f"arn:{self.partition}:iam::{self.account_id}:role/{name}"
             resource_id = name
+        elif args.typ == "aws:iam/serviceLinkedRole:ServiceLinkedRole":
+            resource_id, extra = self._service_linked_role(state)
+            state.update(extra)
         elif args.typ.startswith("aws:ecs/"):
-            resource_id = state["arn"]
+            resource_id = state["arn"] = self._ecs_arn(args.typ, state, name)
         elif args.typ in _COMPUTED:
             resource_id, extra = _COMPUTED[args.typ](self, name, digest)
             state.update(extra)
         return resource_id, state
+
+    def _service_linked_role(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """`AWSServiceRoleFor<Service>_<suffix>` under `/aws-service-role/<service>/` (IAM User
+        Guide, "Using service-linked roles"); Auto Scaling's is the one the stack makes."""
+        service = inputs["awsServiceName"]
+        name = f"AWSServiceRoleForAutoScaling_{inputs['customSuffix']}"
+        path = f"/aws-service-role/{service}/"
+        arn = f"arn:{self.partition}:iam::{self.account_id}:role{path}{name}"
+        return arn, {"arn": arn, "name": name, "path": path}
+
+    def _ecs_arn(self, typ: str, state: dict[str, Any], name: str) -> str:
+        """ECS ARNs as ECS forms them: `service/<cluster>/<name>`, `task-definition/<family>:1`."""
+        if typ == "aws:ecs/service:Service":
+            cluster = str(state.get("cluster", "")).rsplit("/", 1)[-1]
+            return self._arn("ecs", f"service/{cluster}/{name}")
+        if typ == "aws:ecs/taskDefinition:TaskDefinition":
+            return self._arn("ecs", f"task-definition/{state['family']}:1")
+        return self._arn("ecs", f"cluster/{name}")
 
     def _arn(self, service: str, resource: str) -> str:
         return f"arn:{self.partition}:{service}:{self.region}:{self.account_id}:{resource}"
@@ -181,8 +202,17 @@ def _cluster(cloud: FakeCloud, name: str, digest: str) -> tuple[str, dict[str, A
 
 
 def _instance(cloud: FakeCloud, name: str, digest: str) -> tuple[str, dict[str, Any]]:
+    """In pulumi-aws v7 an instance's id is its resource id (`db-...`); the identifier is
+    its own attribute."""
     address = f"{name}.{digest[:12]}.{cloud.region}.rds.amazonaws.com"
-    return name, {"address": address, "endpoint": f"{address}:5432"}
+    resource_id = f"db-{digest.upper()[:26]}"
+    return resource_id, {
+        "address": address,
+        "endpoint": f"{address}:5432",
+        "identifier": name,
+        "resourceId": resource_id,
+        "arn": cloud._arn("rds", f"db:{name}"),
+    }
 
 
 def _replication_group(cloud: FakeCloud, name: str, digest: str) -> tuple[str, dict[str, Any]]:

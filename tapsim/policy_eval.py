@@ -74,9 +74,11 @@ def evaluate(policy: str | Mapping[str, Any], request: Request, *, resource_poli
     allowed = PrincipalMatch.NONE
     for statement in statements(policy):
         match = (
-            _principal(statement, request.principal) if resource_policy else PrincipalMatch.DIRECT
+            principal_match(statement, request.principal)
+            if resource_policy
+            else PrincipalMatch.DIRECT
         )
-        if match is PrincipalMatch.NONE or not _applies(statement, request):
+        if match is PrincipalMatch.NONE or not applies(statement, request):
             continue
         if statement["Effect"] == "Deny":
             return Result(Decision.DENY, match)
@@ -90,7 +92,7 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _glob(pattern: str, value: str, *, case_sensitive: bool) -> bool:
+def glob_match(pattern: str, value: str, *, case_sensitive: bool) -> bool:
     """IAM wildcards: `*` any run of characters, `?` one character; nothing else is special."""
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     flags = 0 if case_sensitive else re.IGNORECASE
@@ -102,7 +104,7 @@ def _account_of(arn: str) -> str:
     return parts[4] if len(parts) > 5 and parts[0] == "arn" else ""
 
 
-def _principal(statement: Mapping[str, Any], caller: str) -> PrincipalMatch:
+def principal_match(statement: Mapping[str, Any], caller: str) -> PrincipalMatch:
     if "NotPrincipal" in statement:
         raise NotImplementedError("NotPrincipal is not evaluated; the stack never writes it")
     spec = statement.get("Principal")
@@ -123,7 +125,7 @@ def _principal(statement: Mapping[str, Any], caller: str) -> PrincipalMatch:
     return PrincipalMatch.NONE
 
 
-def _applies(statement: Mapping[str, Any], request: Request) -> bool:
+def applies(statement: Mapping[str, Any], request: Request) -> bool:
     return (
         _element(statement, "Action", request.action, case_sensitive=False)
         and _element(statement, "Resource", request.resource, case_sensitive=True)
@@ -143,7 +145,7 @@ def _element(statement: Mapping[str, Any], name: str, value: str, *, case_sensit
         patterns, negated = statement[f"Not{name}"], True
     else:
         return name == "Resource"
-    hit = any(_glob(p, value, case_sensitive=case_sensitive) for p in _as_list(patterns))
+    hit = any(glob_match(p, value, case_sensitive=case_sensitive) for p in _as_list(patterns))
     return hit != negated
 
 
@@ -153,7 +155,7 @@ def _compare(base: str, expected: str, actual: str) -> bool:
     if base == "StringEqualsIgnoreCase":
         return expected.lower() == actual.lower()
     if base in ("StringLike", "ArnLike"):
-        return _glob(expected, actual, case_sensitive=True)
+        return glob_match(expected, actual, case_sensitive=True)
     if base == "Bool":
         return expected.lower() == str(actual).lower()
     if base.startswith("Numeric"):

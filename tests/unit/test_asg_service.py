@@ -100,7 +100,8 @@ def test_instance_role_has_ssm_core_and_only_what_the_app_needs(asg_run) -> None
         [asg_run.outputs["dbSecretArn"], asg_run.outputs["redisAuthSecretArn"]]
     )
     assets = f"arn:aws:s3:::{asg_run.outputs['assetsBucket']}"
-    assert grants["s3:PutObject"] == [assets, f"{assets}/*"]
+    assert grants["s3:PutObject"] == [f"{assets}/*"]
+    assert grants["s3:ListBucket"] == [assets]
     assert "*" not in {r for resources in grants.values() for r in resources}
 
 

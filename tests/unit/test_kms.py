@@ -52,7 +52,7 @@ def test_every_statement_names_a_principal_and_none_is_a_wildcard(any_run) -> No
 
 def test_logs_may_use_the_key_for_this_accounts_log_groups_only(run) -> None:
     (logs,) = [s for s in policy(run) if s["Principal"].get("Service", "").startswith("logs.")]
-    arn = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    arn = logs["Condition"]["StringLike"]["kms:EncryptionContext:aws:logs:arn"]
     assert arn == f"arn:aws:logs:{run.outputs['region']}:111122223333:log-group:*"
 
 

@@ -13,7 +13,7 @@ def test_preview_prints_the_component_tree_names_and_counts(capsys) -> None:
     assert "+ tap:index:TapStack" in out
     assert re.search(r"\+ aws:lb/loadBalancer:LoadBalancer\s+edge-alb  \[tap-alb-prod\]", out)
     assert re.search(r"^\s+3  aws:ec2/natGateway:NatGateway$", out, re.M)
-    assert "Resources: 145 to create" in out
+    assert "Resources: 152 to create" in out
 
 
 def test_preview_reports_bad_settings_as_one_line(capsys) -> None:
