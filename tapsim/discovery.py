@@ -16,6 +16,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from lib.naming import region_code
+
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 10})
 
 
@@ -178,8 +180,22 @@ class Discovered:
             logGroupNamePrefix=f"/{self.project}/{self.suffix}/"
         )["logGroups"]
 
+    def role_name(self, role: str) -> str:
+        """IAM is global: role names carry the region too."""
+        return f"{self.name(role)}-{self.region}"
+
+    @property
+    def autoscaling_role_name(self) -> str:
+        return (
+            f"AWSServiceRoleForAutoScaling_{self.project}-{self.suffix}-{region_code(self.region)}"
+        )
+
+    @property
+    def autoscaling_role(self) -> dict[str, Any]:
+        return self.client("iam").get_role(RoleName=self.autoscaling_role_name)["Role"]
+
     def role(self, role: str) -> dict[str, Any]:
-        return self.client("iam").get_role(RoleName=self.name(role))["Role"]
+        return self.client("iam").get_role(RoleName=self.role_name(role))["Role"]
 
     # --- data tier ---
     @cached_property
@@ -292,7 +308,10 @@ class Discovered:
         named = {
             "load balancer": lambda: elbv2.describe_load_balancers(Names=[self.name("alb")]),
             "target group": lambda: elbv2.describe_target_groups(Names=[self.name("app")]),
-            "role": lambda: self.client("iam").get_role(RoleName=self.name("exec")),
+            "role": lambda: self.client("iam").get_role(RoleName=self.role_name("exec")),
+            "service-linked role": lambda: self.client("iam").get_role(
+                RoleName=self.autoscaling_role_name
+            ),
         }
         found += [kind for kind, probe in named.items() if _exists(probe)]
         clusters = self.client("ecs").describe_clusters(clusters=[self.name("cluster")])

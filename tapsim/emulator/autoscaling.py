@@ -29,6 +29,11 @@ def _group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         TargetGroupARNs=i.get("targetGroupArns", []),
         HealthCheckType=i.get("healthCheckType", "EC2"),
         HealthCheckGracePeriod=int(i.get("healthCheckGracePeriod", 300)),
+        **(
+            {"ServiceLinkedRoleARN": i["serviceLinkedRoleArn"]}
+            if i.get("serviceLinkedRoleArn")
+            else {}
+        ),
         Tags=[
             {
                 "Key": t["key"],

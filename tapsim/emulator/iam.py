@@ -27,6 +27,19 @@ def _role_policy_attachment(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[
     return f"{i['role']}-{i['policyArn']}", {}
 
 
+def _service_linked_role(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The provider's id for a service-linked role is its ARN."""
+    iam = ctx.clients("iam")
+    role = iam.create_service_linked_role(
+        AWSServiceName=i["awsServiceName"],
+        Description=i.get("description", ""),
+        CustomSuffix=i.get("customSuffix", ""),
+    )["Role"]
+    if ctx.tags:
+        iam.tag_role(RoleName=role["RoleName"], Tags=ctx.tag_list())
+    return role["Arn"], {"arn": role["Arn"], "name": role["RoleName"], "path": role["Path"]}
+
+
 def _instance_profile(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     iam = ctx.clients("iam")
     profile = iam.create_instance_profile(InstanceProfileName=i["name"], **ctx.tags_arg("Tags"))
@@ -51,5 +64,9 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
         by("iam.detach_role_policy", RoleName="role", PolicyArn="policyArn"),
     ),
     "aws:iam/instanceProfile:InstanceProfile": (_instance_profile, _delete_instance_profile),
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": (
+        _service_linked_role,
+        by("iam.delete_service_linked_role", RoleName="name"),
+    ),
 }
 UNTAGGED = {"aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"}

@@ -125,22 +125,26 @@ def _instance(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         **_common(i),
         **ctx.tags_arg("Tags"),
     )["DBInstance"]
-    return i["identifier"], {
+    # pulumi-aws v7: the id is the resource id (`db-...`), the identifier its own attribute.
+    return instance["DbiResourceId"], {
         "arn": instance["DBInstanceArn"],
         "address": instance["Endpoint"]["Address"],
+        "identifier": i["identifier"],
+        "resourceId": instance["DbiResourceId"],
     }
 
 
-def _unprotect(call: str, key: str) -> Deleter:
-    """Emulator clean-up lifts deletion protection; `pulumi destroy` of prod stops instead."""
+def _unprotect(call: str, key: str, name: str) -> Deleter:
+    """Emulator clean-up lifts deletion protection; `pulumi destroy` of prod stops instead.
+    `name` is the state key that holds the identifier."""
 
-    def delete(ctx: Context, resource_id: str, state: dict[str, Any]) -> None:
+    def delete(ctx: Context, _id: str, state: dict[str, Any]) -> None:
         rds = ctx.clients("rds")
         if state.get("deletionProtection"):
             getattr(rds, f"modify_db_{call}")(
-                **{key: resource_id}, DeletionProtection=False, ApplyImmediately=True
+                **{key: state[name]}, DeletionProtection=False, ApplyImmediately=True
             )
-        getattr(rds, f"delete_db_{call}")(**{key: resource_id}, SkipFinalSnapshot=True)
+        getattr(rds, f"delete_db_{call}")(**{key: state[name]}, SkipFinalSnapshot=True)
 
     return delete
 
@@ -158,10 +162,16 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
         _parameter_group(""),
         by("rds.delete_db_parameter_group", DBParameterGroupName="id"),
     ),
-    "aws:rds/cluster:Cluster": (_cluster, _unprotect("cluster", "DBClusterIdentifier")),
+    "aws:rds/cluster:Cluster": (
+        _cluster,
+        _unprotect("cluster", "DBClusterIdentifier", "clusterIdentifier"),
+    ),
     "aws:rds/clusterInstance:ClusterInstance": (
         _cluster_instance,
         by("rds.delete_db_instance", DBInstanceIdentifier="id"),
     ),
-    "aws:rds/instance:Instance": (_instance, _unprotect("instance", "DBInstanceIdentifier")),
+    "aws:rds/instance:Instance": (
+        _instance,
+        _unprotect("instance", "DBInstanceIdentifier", "identifier"),
+    ),
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 RUNTIME = "asg"
 
 
@@ -11,10 +13,23 @@ def template_data(target) -> dict:
     return target.found.launch_template_data(template["LaunchTemplateId"], template["Version"])
 
 
-def test_launch_template_requires_imdsv2_with_hop_limit_one(target) -> None:
+def test_launch_template_requires_imdsv2_with_a_hop_limit_the_container_can_use(target) -> None:
     metadata = template_data(target)["MetadataOptions"]
     assert metadata["HttpTokens"] == "required"
-    assert metadata["HttpPutResponseHopLimit"] == 1
+    assert metadata["HttpPutResponseHopLimit"] == 2
+
+
+def test_the_key_admits_the_stacks_auto_scaling_service_linked_role(target) -> None:
+    """EC2 Auto Scaling creates the encrypted volumes through its service-linked role, so the
+    key policy must name it (the unit suite checks the group launches through that role;
+    moto reports every group with the default role)."""
+    role = target.found.autoscaling_role
+    assert role["Path"] == "/aws-service-role/autoscaling.amazonaws.com/"
+    policy = target.found.client("kms").get_key_policy(
+        KeyId=target.found.key["KeyId"], PolicyName="default"
+    )["Policy"]
+    principals = [s["Principal"] for s in json.loads(policy)["Statement"]]
+    assert {"AWS": role["Arn"]} in principals
 
 
 def test_root_volume_is_encrypted_with_the_stack_key(target) -> None:

@@ -17,7 +17,7 @@ def test_local_deploys_prints_the_alb_dns_name_and_destroys(capsys, emulator) ->
     assert local.main(["--stack", "dev", "--suffix", "localtest", "--endpoint", emulator.url]) == 0
     out = capsys.readouterr().out
     assert re.search(r'albDnsName: "tap-alb-localtest-\d+\.us-east-1\.elb\.amazonaws\.com"', out)
-    assert "Emulated in moto: 122; recorded, not emulated: 0" in out
+    assert "Emulated in moto: 131; recorded, not emulated: 0" in out
     assert (
         "left in the emulator: aws:elasticache/subnetGroup:SubnetGroup tap-cache-localtest" in out
     )

@@ -118,3 +118,14 @@ def test_switching_runtime_changes_only_the_runtime(synthesized) -> None:
 
     for tier in ("dev", "staging", "prod"):
         assert shape(synthesized[tier]) == shape(synthesized[f"{tier}-asg"])
+
+
+def test_group_launches_through_the_service_linked_role_the_key_admits(asg_run) -> None:
+    """EC2 Auto Scaling User Guide, "Required AWS KMS key policy for use with encrypted
+    volumes": the group's role must be named by the key policy."""
+    role = asg_run.one("aws:iam/serviceLinkedRole:ServiceLinkedRole")
+    assert role.inputs["awsServiceName"] == "autoscaling.amazonaws.com"
+    group = asg_run.one("aws:autoscaling/group:Group").inputs
+    assert group["serviceLinkedRoleArn"] == role.state["arn"]
+    policy = json.loads(asg_run.one("aws:kms/key:Key").inputs["policy"])
+    assert {"AWS": role.state["arn"]} in [s["Principal"] for s in policy["Statement"]]
