@@ -223,7 +223,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     os.environ[SYNTH_CACHE_ENV_VAR] = tempfile.mkdtemp(prefix="tap-synth-")
     if _emulated() and _needs_emulator(config) and URL_ENV_VAR not in os.environ:
-        server = Server()
+        server = Server(wait=False)
         server.warm_up(sorted({stack_config(s)["aws:region"] for s in _stack_names()}))
         _SERVER.append(server)
         os.environ[URL_ENV_VAR] = server.url
@@ -246,7 +246,7 @@ def emulator() -> Iterator[Endpoint]:
     """The session's emulator (the coordinator's, or one of this process's own), with boto3
     in this process pointed at it."""
     url = os.environ.get(URL_ENV_VAR)
-    server = Endpoint(url) if url else Server()
+    server = Endpoint(url).wait_until_ready() if url else Server()
     try:
         with server.environment():
             yield server

@@ -33,6 +33,7 @@ class MotoCloud(Mocks):
     created: list[Created] = field(default_factory=list)
     _providers: dict[str, dict[str, Any]] = field(default_factory=dict)
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _account: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def client(self, service: str, region: str) -> Any:
@@ -50,11 +51,14 @@ class MotoCloud(Mocks):
             return self._clients[key]
 
     def _context(self, region: str, name: str, tags: dict[str, str] | None = None) -> Context:
+        if not self._account:
+            self._account.append(self.client("sts", region).get_caller_identity()["Account"])
         return Context(
             clients=lambda service: self.client(service, region),
             region=region,
             tags=tags or {},
             name=name,
+            account=self._account[0],
         )
 
     def _provider(self, reference: str) -> dict[str, Any]:

@@ -34,6 +34,7 @@ class Context:
     region: str
     tags: dict[str, str]
     name: str
+    account: str
 
     def tag_list(self, key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
         return [{key: k, value: v} for k, v in sorted(self.tags.items())]
@@ -49,10 +50,6 @@ class Context:
         if not self.tags:
             return {}
         return {"TagSpecifications": [{"ResourceType": resource_type, "Tags": self.tag_list()}]}
-
-    @property
-    def account(self) -> str:
-        return self.clients("sts").get_caller_identity()["Account"]
 
     @property
     def partition(self) -> str:

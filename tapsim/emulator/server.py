@@ -35,6 +35,20 @@ class Endpoint:
     def stop(self) -> None:
         """Someone else's emulator: left running."""
 
+    def wait_until_ready(self, seconds: float = 30) -> Endpoint:
+        """Returns once the emulator accepts connections (it may still be starting)."""
+        port = int(self.url.rsplit(":", 1)[1])
+        deadline = time.monotonic() + seconds
+        while not _listening(port):
+            if not self._alive() or time.monotonic() > deadline:
+                self.stop()
+                raise EmulatorError(f"the emulator did not start at {self.url}")
+            time.sleep(0.05)
+        return self
+
+    def _alive(self) -> bool:
+        return True
+
     @contextmanager
     def environment(self) -> Iterator[dict[str, str]]:
         """Points boto3 (and the AWS CLI) in this process at the emulator."""
@@ -50,7 +64,9 @@ class Server(Endpoint):
     coverage tracing), and `warm_up` lets moto load its service backends in the background.
     """
 
-    def __init__(self, port: int = 0, *, ready_seconds: float = 30) -> None:
+    def __init__(self, port: int = 0, *, wait: bool = True) -> None:
+        """Starts moto; with `wait=False` it returns at once, and users of the server call
+        `wait_until_ready` (a test session starts its workers meanwhile)."""
         port = port or _free_port()
         super().__init__(f"http://127.0.0.1:{port}")
         self._process = subprocess.Popen(
@@ -59,12 +75,11 @@ class Server(Endpoint):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + ready_seconds
-        while not _listening(port):
-            if self._process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise EmulatorError(f"the emulator did not start on port {port}")
-            time.sleep(0.05)
+        if wait:
+            self.wait_until_ready()
+
+    def _alive(self) -> bool:
+        return self._process.poll() is None
 
     def stop(self) -> None:
         self._process.terminate()
@@ -76,6 +91,7 @@ class Server(Endpoint):
 
         def touch() -> None:
             try:
+                self.wait_until_ready()
                 for region in regions:
                     for service, call, params in _WARM_UP_CALLS:
                         client = boto3.client(
@@ -86,7 +102,7 @@ class Server(Endpoint):
                             aws_secret_access_key="testing",
                         )
                         getattr(client, call)(**params)
-            except (BotoCoreError, ClientError):
+            except (BotoCoreError, ClientError, EmulatorError):
                 return
 
         thread = threading.Thread(target=touch, name="emulator-warm-up", daemon=True)

@@ -21,6 +21,8 @@ def test_destroy_leaves_nothing_with_the_suffix(target, capsys) -> None:
     assert kept == sorted(
         {line.split()[4] for line in out.splitlines() if "left in the emulator" in line}
     )
+    subnet_group = f"aws:elasticache/subnetGroup:SubnetGroup tap-cache-{target.found.suffix}"
+    assert f"left in the emulator: {subnet_group}" in out
     if target.settings.compute == "asg":
         assert "left in the emulator: aws:codedeploy/application:Application" in out
     assert f"discovery by suffix {target.found.suffix} finds nothing left" in out
