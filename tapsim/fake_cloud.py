@@ -88,14 +88,11 @@ class FakeCloud(Mocks):
         self.account_id = account_id
         self.partition = partition_of(region)
         self.zones = region_zones(region)
+        self.local_zones: tuple[tuple[str, str], ...] = ()
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:
         answers = {
-            "aws:index/getAvailabilityZones:getAvailabilityZones": lambda: {
-                "names": [name for name, _ in self.zones],
-                "zoneIds": [zone_id for _, zone_id in self.zones],
-                "id": self.region,
-            },
+            "aws:index/getAvailabilityZones:getAvailabilityZones": lambda: self._zones(args.args),
             "aws:index/getCallerIdentity:getCallerIdentity": lambda: {
                 "accountId": self.account_id,
                 "arn": f"arn:{self.partition}:iam::{self.account_id}:user/test",
@@ -168,6 +165,20 @@ class FakeCloud(Mocks):
             resource_id, extra = _COMPUTED[args.typ](self, name, digest)
             state.update(extra)
         return resource_id, state
+
+    def _zones(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The region's AZs plus `local_zones`, which only a `zone-type` filter keeps out,
+        as in an account opted into Local Zones."""
+        zones = [(n, z, "availability-zone") for n, z in self.zones]
+        zones += [(n, z, "local-zone") for n, z in self.local_zones]
+        for wanted in args.get("filters") or []:
+            if wanted["name"] == "zone-type":
+                zones = [z for z in zones if z[2] in wanted["values"]]
+        return {
+            "names": [name for name, _, _ in zones],
+            "zoneIds": [zone_id for _, zone_id, _ in zones],
+            "id": self.region,
+        }
 
     def _service_linked_role(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """`AWSServiceRoleFor<Service>_<suffix>` under `/aws-service-role/<service>/` (IAM User

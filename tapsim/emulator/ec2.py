@@ -255,7 +255,8 @@ def _launch_template(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, An
 
 
 def _zones(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    zones = ctx.clients("ec2").describe_availability_zones()["AvailabilityZones"]
+    filters = [{"Name": f["name"], "Values": f["values"]} for f in args.get("filters") or []]
+    zones = ctx.clients("ec2").describe_availability_zones(Filters=filters)["AvailabilityZones"]
     wanted = [z for z in zones if z["State"] == args.get("state", z["State"])]
     return {
         "names": [z["ZoneName"] for z in wanted],

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
 
 import pytest
 
+from lib.asg_service import RUN_SCRIPT
 from tests.conftest import ASG, synth
 
 TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -129,3 +131,16 @@ def test_group_launches_through_the_service_linked_role_the_key_admits(asg_run) 
     assert group["serviceLinkedRoleArn"] == role.state["arn"]
     policy = json.loads(asg_run.one("aws:kms/key:Key").inputs["policy"])
     assert {"AWS": role.state["arn"]} in [s["Principal"] for s in policy["Statement"]]
+
+
+def test_boot_writes_the_run_script_that_deployments_call_again(asg_run) -> None:
+    """Boot and every CodeDeploy deployment start the container the same way: the run script
+    takes the image as its argument, and the old container goes first."""
+    script = base64.b64decode(asg_run.one(TEMPLATE).inputs["userData"]).decode()
+    subprocess.run(["bash", "-n"], input=script, text=True, check=True)
+    body = script.split(f"cat > {RUN_SCRIPT} <<'RUN'\n", 1)[1].split("\nRUN\n", 1)[0]
+    subprocess.run(["bash", "-n"], input=body, text=True, check=True)
+    assert 'image="${1:-$default_image}"' in body
+    assert body.index("docker rm -f app") < body.index("docker run")
+    assert '"$image"' in body.splitlines()[-1]
+    assert script.rstrip().endswith(RUN_SCRIPT)

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from tests.conftest import synth
+
 ROLES = ("artifacts", "alb-logs", "assets")
 
 
@@ -115,3 +117,13 @@ def test_alb_writes_access_logs_to_its_bucket_after_the_policy_exists(run) -> No
         if p.inputs["bucket"] == run.outputs["albLogsBucket"]
     )  # fmt: skip
     assert policy.urn in alb.dependencies
+
+
+def test_a_region_without_an_elb_account_names_the_log_delivery_service() -> None:
+    """Regions opened since August 2022 have no ELB account (ELB User Guide, "Enable access
+    logs for your Application Load Balancer"); the provider's lookup fails there."""
+    run = synth("dev", config={"aws:region": "ap-southeast-5"})
+    name = buckets(run)["alb-logs"]
+    statements = json.loads(setting(run, "bucketPolicy:BucketPolicy", name)["policy"])["Statement"]
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}

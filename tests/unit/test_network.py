@@ -8,6 +8,8 @@ import pytest
 
 from lib.config import SettingsError
 from lib.network import plan_subnets
+from tapsim.fake_cloud import FakeCloud
+from tapsim.runner import run_program
 from tests.conftest import synth
 
 VPC = "aws:ec2/vpc:Vpc"
@@ -182,3 +184,13 @@ def test_outputs_list_subnets_per_tier(run) -> None:
     for tier in ("public", "private", "isolated"):
         assert sorted(run.outputs[f"{tier}SubnetIds"]) == sorted(s.id for s in subnets(run, tier))
     assert run.outputs["vpcId"] == run.one(VPC).id
+
+
+def test_subnets_never_land_in_a_local_zone() -> None:
+    """In an account opted into Local Zones they are "available" too, and `us-west-2-lax-1a`
+    sorts before `us-west-2a`; only zones of type availability-zone may hold subnets."""
+    cloud = FakeCloud("us-west-2")
+    cloud.local_zones = (("us-west-2-lax-1a", "usw2-lax1-az1"),)
+    run = run_program("prod", cloud)
+    zones = {s.inputs["availabilityZone"] for s in run.of_type("aws:ec2/subnet:Subnet")}
+    assert zones == {"us-west-2a", "us-west-2b", "us-west-2c"}

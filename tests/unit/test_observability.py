@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from tests.conftest import synth
+
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 
@@ -105,3 +107,17 @@ def test_dashboard_has_one_row_per_tier_of_the_architecture(any_run) -> None:
         for a in any_run.of_type(ALARM)
     ]
     assert sorted(charted) == sorted(alarmed)
+
+
+def test_plain_rds_alarms_watch_the_instance_by_its_identifier() -> None:
+    """In pulumi-aws v7 an instance's id is its resource id (`db-...`); CloudWatch's
+    `DBInstanceIdentifier` is the identifier."""
+    run = synth("prod", config={"tap:database": {"engine": "postgres"}})
+    instance = run.one("aws:rds/instance:Instance")
+    assert instance.id.startswith("db-")
+    watched = {
+        a.inputs["dimensions"]["DBInstanceIdentifier"]
+        for a in run.of_type(ALARM)
+        if a.inputs["namespace"] == "AWS/RDS"
+    }
+    assert watched == {instance.inputs["identifier"]}

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 
 import pytest
+import yaml
 
-from tests.conftest import CONNECTION
+from lib.asg_service import RUN_SCRIPT
+from lib.pipeline import RELEASE_DIR
+from tests.conftest import CONNECTION, synth
 
 PIPELINE = "aws:codepipeline/pipeline:Pipeline"
 PROJECT = "aws:codebuild/project:Project"
@@ -121,3 +126,52 @@ def test_pipeline_role_uses_only_its_bucket_key_build_and_deploy_target(run) -> 
     task = run.one("aws:ecs/taskDefinition:TaskDefinition").inputs
     assert found["iam:PassRole"] == {task["executionRoleArn"], task["taskRoleArn"]}
     assert {a.split(":")[0] for a in found} == {"s3", "kms", "codebuild", "ecs", "iam"}
+
+
+def run_build(run, tmp_path) -> dict:
+    """Runs the build's own commands in a scratch directory, as CodeBuild would."""
+    spec = yaml.safe_load(run.one(PROJECT).inputs["source"]["buildspec"])
+    image = "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:42"
+    for command in spec["phases"]["build"]["commands"]:
+        subprocess.run(
+            ["bash", "-ec", command], cwd=tmp_path, env={"IMAGE": image, "PATH": "/usr/bin:/bin"},
+            check=True,
+        )  # fmt: skip
+    return spec
+
+
+def test_ecs_build_writes_the_image_definitions_the_deploy_action_reads(dev, tmp_path) -> None:
+    run_build(dev, tmp_path)
+    definitions = json.loads((tmp_path / "imagedefinitions.json").read_text())
+    assert definitions == [
+        {"name": "app", "imageUri": "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:42"}
+    ]
+
+
+def test_asg_build_writes_an_appspec_whose_hooks_replace_the_container(asg_run, tmp_path) -> None:
+    """CodeDeploy fails without `appspec.yml` at the revision's root (CodeDeploy User Guide,
+    "AppSpec file structure"); its hooks stop the old container and start the new image
+    with the run script boot wrote."""
+    spec = run_build(asg_run, tmp_path)
+    assert spec["artifacts"]["files"] == ["**/*"]
+    appspec = yaml.safe_load((tmp_path / "appspec.yml").read_text())
+    assert appspec["version"] == 0.0
+    assert appspec["files"] == [{"source": "/", "destination": RELEASE_DIR}]
+    hooks = {name: entries[0]["location"] for name, entries in appspec["hooks"].items()}
+    assert set(hooks) == {"ApplicationStop", "ApplicationStart", "ValidateService"}
+    for location in hooks.values():
+        path = tmp_path / location
+        assert os.access(path, os.X_OK), location
+        subprocess.run(["bash", "-n", str(path)], check=True)
+    start = (tmp_path / hooks["ApplicationStart"]).read_text()
+    assert f'{RUN_SCRIPT} "$(cat {RELEASE_DIR}/image.txt)"' in start
+    assert (tmp_path / "image.txt").read_text().strip().endswith("/app:42")
+    assert "docker rm -f app" in (tmp_path / hooks["ApplicationStop"]).read_text()
+    validate = (tmp_path / hooks["ValidateService"]).read_text()
+    assert "http://127.0.0.1:8080/" in validate
+
+
+def test_a_codeconnections_arn_is_used_with_its_own_action_prefix() -> None:
+    arn = CONNECTION.replace("codestar-connections", "codeconnections")
+    run = synth("dev", config={"tap:pipeline": {"connectionArn": arn, "repository": "acme/app"}})
+    assert grants(run, "tap-pipeline-")["codeconnections:UseConnection"] == {arn}

@@ -8,9 +8,10 @@ import re
 import pytest
 
 from lib.buckets import ELB_LOG_ACCOUNTS
+from lib.config import SettingsError
 from lib.naming import Namer, NamingError, Service
 from tapsim.fake_cloud import TEST_ACCOUNT_ID
-from tests.conftest import suffix_of
+from tests.conftest import suffix_of, synth
 
 COMPONENTS = {
     "tap:index:TapStack", "tap:network:Network", "tap:security:SecurityGroups",
@@ -134,3 +135,26 @@ def test_prod_differs_from_dev_as_the_settings_table_says(dev, prod) -> None:
 
     assert summary(dev) == {"azs": 2, "nats": 1, "protection": False, "tasks": 1}
     assert summary(prod) == {"azs": 3, "nats": 3, "protection": True, "tasks": 3}
+
+
+def test_the_stacks_aws_credentials_settings_reach_the_explicit_provider() -> None:
+    """An explicit provider reads no `aws:*` stack config itself; a profile or a role to
+    assume that the stack file sets must not be silently dropped."""
+    role = "arn:aws:iam::111122223333:role/deployer"
+    run = synth(
+        "dev",
+        config={
+            "aws:profile": "platform",
+            "aws:assumeRoles": [{"roleArn": role, "sessionName": "tap"}],
+            "aws:allowedAccountIds": ["111122223333"],
+        },
+    )
+    provider = run.one("pulumi:providers:aws").inputs
+    assert provider["profile"] == "platform"
+    assert json.loads(provider["assumeRoles"]) == [{"roleArn": role, "sessionName": "tap"}]
+    assert json.loads(provider["allowedAccountIds"]) == ["111122223333"]
+
+
+def test_an_aws_setting_the_provider_would_ignore_is_refused() -> None:
+    with pytest.raises(SettingsError, match=r"aws:skipMetadataApiCheck: the stack's explicit"):
+        synth("dev", config={"aws:skipMetadataApiCheck": "true"})
