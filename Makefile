@@ -3,6 +3,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
+# Every test process imports the same project modules: let Python cache their bytecode even
+# where the environment says not to.
+unexport PYTHONDONTWRITEBYTECODE
 PULUMI := $(shell command -v pulumi 2>/dev/null)
 
 .PHONY: install test unit lint format local preview integration up destroy outputs pulumi-preview clean

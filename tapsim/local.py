@@ -25,7 +25,7 @@ from tapsim.emulator import (
     Server,
     deploy,
 )
-from tapsim.runner import RunResult
+from tapsim.runner import RunResult, relax_garbage_collection, stack_settings
 
 
 def component_of(run: RunResult, urn: str) -> str:
@@ -96,13 +96,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compute", choices=["ecs", "asg"], help="override tap:compute")
     parser.add_argument("--endpoint", help="use an emulator that is already running at this URL")
     args = parser.parse_args(argv)
-
+    relax_garbage_collection()
+    suffix = args.suffix or os.environ.get(SUFFIX_ENV_VAR) or f"local{secrets.token_hex(2)}"
+    config = {"tap:compute": args.compute} if args.compute else None
+    try:
+        stack_settings(args.stack, config=config, suffix=suffix)
+    except SettingsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     server = Endpoint(args.endpoint) if args.endpoint else Server(port=args.port)
     try:
         with server.environment():
-            suffix = args.suffix or os.environ.get(SUFFIX_ENV_VAR) or f"local{secrets.token_hex(2)}"
             print(f"Deploying stack {args.stack!r} (suffix {suffix}) into {server.url}")
-            config = {"tap:compute": args.compute} if args.compute else None
             deployment = deploy(args.stack, server.url, suffix=suffix, config=config)
             show(deployment)
             if args.keep:

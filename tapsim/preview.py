@@ -12,7 +12,13 @@ from collections import Counter
 
 from lib.config import SettingsError
 from tapsim.fake_cloud import FakeCloud
-from tapsim.runner import Registration, RunResult, run_program, stack_config
+from tapsim.runner import (
+    Registration,
+    RunResult,
+    relax_garbage_collection,
+    run_program,
+    stack_config,
+)
 
 
 def physical_name(reg: Registration) -> str:
@@ -48,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", default="dev")
     parser.add_argument("--suffix", default=None)
     args = parser.parse_args(argv)
+    relax_garbage_collection()
     region = stack_config(args.stack).get("aws:region")
     try:
         if not region:
@@ -56,13 +63,20 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    suffix = run.outputs["environmentSuffix"]
-    print(f"Preview of stack {args.stack!r} (suffix {suffix}, region {region}), offline:\n")
-    print("\n".join(tree(run)))
-    print(f"\nResources: {len(run.custom)} to create")
-    for typ, count in sorted(Counter(r.type for r in run.custom).items()):
-        print(f"  {count:3d}  {typ}")
+    print("\n".join(report(run)))
     return 0
+
+
+def report(run: RunResult) -> list[str]:
+    """The plan as `make preview` prints it."""
+    suffix, region = run.outputs["environmentSuffix"], run.outputs["region"]
+    lines = [f"Preview of stack {run.stack!r} (suffix {suffix}, region {region}), offline:", ""]
+    lines += tree(run)
+    lines.append(f"\nResources: {len(run.custom)} to create")
+    lines += [
+        f"  {count:3d}  {typ}" for typ, count in sorted(Counter(r.type for r in run.custom).items())
+    ]
+    return lines
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ unit tests, the preview printer and the emulator all read the same thing.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -24,6 +25,8 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.settings import ROOT, get_root_resource
+
+from lib.config import Settings, load_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
@@ -114,6 +117,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
+def relax_garbage_collection() -> None:
+    """For processes that synthesize or deploy: a run holds hundreds of thousands of small
+    objects (outputs, futures, inputs), and Python's cyclic collector walks all that are
+    alive again and again; measured, it was 40 % of the unit suite. Objects are still freed by
+    reference counting; only cycles wait longer. Everything alive so far is frozen out of
+    the collector's view."""
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 50)
+
+
 def unwrap_secrets(value: Any) -> Any:
     """Secret inputs reach mocks wrapped in a signature dict; return the plain value."""
     if isinstance(value, dict):
@@ -135,6 +148,28 @@ def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
     if not path.exists():
         return {}
     return dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
+
+
+def stack_settings(
+    stack: str,
+    *,
+    config: Mapping[str, Any] | None = None,
+    suffix: str | None = None,
+    region: str | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> Settings:
+    """The settings the program would load for `stack`, without running it (a settings error
+    raises here as it would there)."""
+    values = {**stack_config(stack, project_dir), **(config or {})}
+    project = read_project(project_dir)["name"]
+    return load_settings(
+        {k.split(":", 1)[1]: v for k, v in values.items() if k.startswith(f"{project}:")},
+        project=project,
+        stack=stack,
+        region=region or values.get("aws:region"),
+        env={"ENVIRONMENT_SUFFIX": suffix} if suffix else {},
+        provider={k.split(":", 1)[1]: v for k, v in values.items() if k.startswith("aws:")},
+    )
 
 
 def as_engine_config(values: Mapping[str, Any]) -> dict[str, str]:

@@ -24,30 +24,45 @@ from typing import Any
 
 import pytest
 
-from tapsim.emulator import URL_ENV_VAR, Endpoint, Server
 from tapsim.fake_cloud import FakeCloud
-from tapsim.runner import PROJECT_DIR, RunResult, run_program, stack_config
+from tapsim.runner import (
+    PROJECT_DIR,
+    RunResult,
+    relax_garbage_collection,
+    run_program,
+    stack_config,
+)
+
+relax_garbage_collection()
 
 STACKS = ("dev", "staging", "prod")
 EPHEMERAL = "pr1234"
 ASG = {"tap:compute": "asg"}
 CERT = "arn:aws:acm:us-east-1:111122223333:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
 CONNECTION = (
-    "arn:aws:codestar-connections:us-east-1:111122223333:"
-    "connection/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+    "arn:aws:codeconnections:us-east-1:111122223333:connection/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
 )
+DEPLOYER = "arn:aws:iam::111122223333:role/deployer"
 ROTATION_LAMBDA = "arn:aws:lambda:us-east-1:111122223333:function:rotate-mysql"
+ECR_IMAGE = "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1"
 LONGEST_SUFFIX = "s" + "0" * 19
 # Every optional setting a user may turn on, each independent of the others, in one dev
 # run under the longest suffix the names allow: one synthesis serves every test of an option.
 CUSTOM: dict[str, Any] = {
+    "aws:profile": "platform",
+    "aws:assumeRoles": [{"roleArn": DEPLOYER, "sessionName": "tap"}],
+    "aws:allowedAccountIds": ["111122223333"],
     "tap:certificateArn": CERT,
     "tap:loadBalancer": {
         "ingressCidrs": ["10.0.0.0/8", "192.168.0.0/16"],
         "healthCheckPath": "/healthz",
     },
     "tap:alarms": {"email": "oncall@example.com"},
-    "tap:service": {"environment": {"B": "2", "A": "1", "LOG_LEVEL": "debug"}},
+    "tap:network": {"natStrategy": "none"},
+    "tap:service": {
+        "image": ECR_IMAGE,
+        "environment": {"B": "2", "A": "1", "LOG_LEVEL": "debug"},
+    },
     "tap:pipeline": {
         "requireApproval": True,
         "connectionArn": CONNECTION,
@@ -209,7 +224,10 @@ def _needs_emulator(config: pytest.Config) -> bool:
     return any(unit != path and unit not in path.parents for path in paths)
 
 
-_SERVER: list[Server] = []
+# The variable through which the coordinator hands its emulator to the workers (the emulator
+# package, and boto3 with it, is imported only by processes that use it).
+URL_ENV_VAR = "TAPSIM_EMULATOR_URL"
+_SERVER: list[Any] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -223,6 +241,8 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     os.environ[SYNTH_CACHE_ENV_VAR] = tempfile.mkdtemp(prefix="tap-synth-")
     if _emulated() and _needs_emulator(config) and URL_ENV_VAR not in os.environ:
+        from tapsim.emulator import Server
+
         server = Server(wait=False)
         server.warm_up(sorted({stack_config(s)["aws:region"] for s in _stack_names()}))
         _SERVER.append(server)
@@ -242,9 +262,11 @@ def _stack_names() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def emulator() -> Iterator[Endpoint]:
+def emulator() -> Iterator[Any]:
     """The session's emulator (the coordinator's, or one of this process's own), with boto3
     in this process pointed at it."""
+    from tapsim.emulator import Endpoint, Server
+
     url = os.environ.get(URL_ENV_VAR)
     server = Endpoint(url).wait_until_ready() if url else Server()
     try:

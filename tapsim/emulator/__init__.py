@@ -7,14 +7,13 @@ owning that service's handlers and tables.
 from tapsim.emulator.cloud import Deployment, MotoCloud, deploy
 from tapsim.emulator.core import Created, EmulatorError
 from tapsim.emulator.registry import HANDLERS, RECORDED_ONLY, TAGGABLE, UNDELETABLE
-from tapsim.emulator.server import URL_ENV_VAR, Endpoint, Server
+from tapsim.emulator.server import Endpoint, Server
 
 __all__ = [
     "HANDLERS",
     "RECORDED_ONLY",
     "TAGGABLE",
     "UNDELETABLE",
-    "URL_ENV_VAR",
     "Created",
     "Deployment",
     "EmulatorError",

@@ -17,8 +17,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from tapsim.emulator.core import EmulatorError
 from tapsim.runner import environment_overrides
 
-# The variable through which a test session hands one running emulator to its workers.
-URL_ENV_VAR = "TAPSIM_EMULATOR_URL"
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",

@@ -18,10 +18,10 @@ import boto3
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lib.config import Settings, load_settings
+from lib.config import Settings
 from tapsim.discovery import Discovered
 from tapsim.emulator import Deployment, deploy
-from tapsim.runner import read_project, stack_config
+from tapsim.runner import stack_config, stack_settings
 
 TARGET = os.environ.get("INTEGRATION_TARGET", "emulator")
 # Target name -> (stack file, config overrides): both tiers on ECS with Aurora, and prod on
@@ -49,24 +49,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.path.name == "test_teardown.py")
 
 
-def expected_settings(
-    stack: str, suffix: str, region: str, overrides: dict[str, Any] | None = None
-) -> Settings:
-    values = {**stack_config(stack), **(overrides or {})}
-    tap = {k.split(":", 1)[1]: v for k, v in values.items() if k.startswith("tap:")}
-    return load_settings(
-        tap,
-        project=read_project()["name"],
-        stack=stack,
-        region=region,
-        env={"ENVIRONMENT_SUFFIX": suffix},
-    )
-
-
 def target_for(
     stack: str, suffix: str, region: str, overrides: dict[str, Any] | None = None
 ) -> Target:
-    settings = expected_settings(stack, suffix, region, overrides)
+    settings = stack_settings(stack, config=overrides, suffix=suffix, region=region)
     return Target(stack, settings, Discovered(suffix, region))
 
 

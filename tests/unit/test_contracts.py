@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import json
 
-import parliament
 import pytest
 
 from tapsim.contracts import Stack, check, refusal, unneeded_grants
@@ -168,6 +167,8 @@ def accepted(kind: str, finding) -> bool:
 
 
 def test_every_policy_the_stack_writes_passes_the_linter(stack) -> None:
+    import parliament  # a 10 MB catalog: loaded by the worker that lints
+
     findings = [
         f"{label}: {finding.issue} {finding.detail}"
         for kind, label, document in policies(stack)
@@ -178,6 +179,8 @@ def test_every_policy_the_stack_writes_passes_the_linter(stack) -> None:
 
 
 def test_the_linter_catches_an_action_that_does_not_exist() -> None:
+    import parliament
+
     document = json.dumps(
         {"Statement": [{"Effect": "Allow", "Action": "ecs:TagResources", "Resource": "*"}]}
     )

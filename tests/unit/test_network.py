@@ -10,7 +10,7 @@ from lib.config import SettingsError
 from lib.network import plan_subnets
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import run_program
-from tests.conftest import synth
+from tests.conftest import ECR_IMAGE, synth
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -107,16 +107,11 @@ def test_prod_private_subnets_each_use_the_nat_in_their_own_az(prod) -> None:
         assert subnet_az[nat.inputs["subnetId"]] == subnet.inputs["availabilityZone"]
 
 
-ECR_IMAGE = "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1"
-
-
-def test_nat_strategy_none_reaches_aws_through_interface_endpoints() -> None:
-    """No NAT: no default route, and the tasks still pull their image, read their secrets and
-    ship their logs through endpoints in the private subnets."""
-    run = synth(
-        "dev",
-        config={"tap:network": {"natStrategy": "none"}, "tap:service": {"image": ECR_IMAGE}},
-    )
+def test_nat_strategy_none_reaches_aws_through_interface_endpoints(custom) -> None:
+    """No NAT (`custom` sets natStrategy none): no default route, and the tasks still pull
+    their image, read their secrets and ship their logs through endpoints in the private
+    subnets."""
+    run = custom
     assert run.of_type(NAT) == []
     for subnet in subnets(run, "private"):
         assert routes_of(run, table_of(run, subnet)) == []

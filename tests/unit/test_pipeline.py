@@ -11,7 +11,7 @@ import yaml
 
 from lib.asg_service import RUN_SCRIPT
 from lib.pipeline import RELEASE_DIR
-from tests.conftest import CONNECTION, synth
+from tests.conftest import CONNECTION
 
 PIPELINE = "aws:codepipeline/pipeline:Pipeline"
 PROJECT = "aws:codebuild/project:Project"
@@ -73,7 +73,8 @@ def test_source_is_a_repository_when_a_connection_is_configured(custom) -> None:
     assert source["configuration"] == {
         "ConnectionArn": CONNECTION, "FullRepositoryId": "acme/app", "BranchName": "main"
     }  # fmt: skip
-    assert grants(run, "tap-pipeline-")["codestar-connections:UseConnection"] == {CONNECTION}
+    # The action's prefix is the ARN's (codeconnections, or the older codestar-connections).
+    assert grants(run, "tap-pipeline-")["codeconnections:UseConnection"] == {CONNECTION}
 
 
 def test_build_project_is_encrypted_logged_and_unprivileged(any_run) -> None:
@@ -169,9 +170,3 @@ def test_asg_build_writes_an_appspec_whose_hooks_replace_the_container(asg_run, 
     assert "docker rm -f app" in (tmp_path / hooks["ApplicationStop"]).read_text()
     validate = (tmp_path / hooks["ValidateService"]).read_text()
     assert "http://127.0.0.1:8080/" in validate
-
-
-def test_a_codeconnections_arn_is_used_with_its_own_action_prefix() -> None:
-    arn = CONNECTION.replace("codestar-connections", "codeconnections")
-    run = synth("dev", config={"tap:pipeline": {"connectionArn": arn, "repository": "acme/app"}})
-    assert grants(run, "tap-pipeline-")["codeconnections:UseConnection"] == {arn}

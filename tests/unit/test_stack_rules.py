@@ -11,7 +11,7 @@ from lib.buckets import ELB_LOG_ACCOUNTS
 from lib.config import SettingsError
 from lib.naming import Namer, NamingError, Service
 from tapsim.fake_cloud import TEST_ACCOUNT_ID
-from tests.conftest import suffix_of, synth
+from tests.conftest import DEPLOYER, suffix_of, synth
 
 COMPONENTS = {
     "tap:index:TapStack", "tap:network:Network", "tap:security:SecurityGroups",
@@ -137,21 +137,12 @@ def test_prod_differs_from_dev_as_the_settings_table_says(dev, prod) -> None:
     assert summary(prod) == {"azs": 3, "nats": 3, "protection": True, "tasks": 3}
 
 
-def test_the_stacks_aws_credentials_settings_reach_the_explicit_provider() -> None:
+def test_the_stacks_aws_credentials_settings_reach_the_explicit_provider(custom) -> None:
     """An explicit provider reads no `aws:*` stack config itself; a profile or a role to
     assume that the stack file sets must not be silently dropped."""
-    role = "arn:aws:iam::111122223333:role/deployer"
-    run = synth(
-        "dev",
-        config={
-            "aws:profile": "platform",
-            "aws:assumeRoles": [{"roleArn": role, "sessionName": "tap"}],
-            "aws:allowedAccountIds": ["111122223333"],
-        },
-    )
-    provider = run.one("pulumi:providers:aws").inputs
+    provider = custom.one("pulumi:providers:aws").inputs
     assert provider["profile"] == "platform"
-    assert json.loads(provider["assumeRoles"]) == [{"roleArn": role, "sessionName": "tap"}]
+    assert json.loads(provider["assumeRoles"]) == [{"roleArn": DEPLOYER, "sessionName": "tap"}]
     assert json.loads(provider["allowedAccountIds"]) == ["111122223333"]
 
 

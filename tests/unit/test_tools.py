@@ -7,9 +7,8 @@ import re
 from tapsim import local, preview
 
 
-def test_preview_prints_the_component_tree_names_and_counts(capsys) -> None:
-    assert preview.main(["--stack", "prod"]) == 0
-    out = capsys.readouterr().out
+def test_preview_prints_the_component_tree_names_and_counts(prod) -> None:
+    out = "\n".join(preview.report(prod))
     assert "+ tap:index:TapStack" in out
     assert re.search(r"\+ aws:lb/loadBalancer:LoadBalancer\s+edge-alb  \[tap-alb-prod\]", out)
     assert re.search(r"^\s+3  aws:ec2/natGateway:NatGateway$", out, re.M)
