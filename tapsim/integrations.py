@@ -284,7 +284,7 @@ CONTRACTS: tuple[Contract, ...] = (
         _asg,
     ),
     Contract(
-        "ELB -> access-log bucket (regional ELB account, or the log-delivery service)",
+        "ELB -> access-log bucket",
         _elb_principal,
         _elb_logs,
         "ELB User Guide, Enable access logs: "

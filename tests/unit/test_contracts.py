@@ -16,6 +16,7 @@ import pytest
 from tapsim.contracts import Stack, check, refusal, unneeded_grants
 from tapsim.integrations import CONTRACTS
 from tapsim.policy_eval import Request, evaluate, statements
+from tapsim.runner import PROJECT_DIR
 from tests.conftest import STANDARD, synth
 
 # Every stack and runtime, the optional settings, and a region opened after August 2022
@@ -186,3 +187,10 @@ def test_the_linter_catches_an_action_that_does_not_exist() -> None:
     )
     issues = {f.issue for f in parliament.analyze_policy_string(document).findings}
     assert "UNKNOWN_ACTION" in issues
+
+
+def test_the_readme_lists_every_contract() -> None:
+    readme = (PROJECT_DIR / "README.md").read_text()
+    rows = {line.split(" | ")[0].lstrip("| ") for line in readme.splitlines() if " -> " in line}
+    for contract in CONTRACTS:
+        assert any(row.startswith(contract.name) for row in rows), contract.name
