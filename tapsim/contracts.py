@@ -232,5 +232,29 @@ def unneeded_grants(stack: Stack, contracts: Iterable[Contract]) -> list[str]:
     return unused
 
 
+def redundant_statements(stack: Stack, contracts: Iterable[Contract]) -> list[str]:
+    """Allow statements of the key and bucket policies whose removal no contract notices:
+    a statement another one already covers (as a `kms:ViaService` grant to the account next
+    to the account's `kms:*` is) grants nothing and only misleads its reader."""
+    applicable = [c for c in contracts if c.applies(stack)]
+    redundant = []
+    for label in ["key policy", *stack.bucket_policies]:
+        document = stack.key_policy if label == "key policy" else stack.bucket_policies[label]
+        for index, statement in enumerate(statements(document)):
+            if statement["Effect"] != "Allow":
+                continue
+            rest = json.dumps(
+                {"Statement": [s for i, s in enumerate(statements(document)) if i != index]}
+            )
+            trimmed = Stack(stack.run)
+            trimmed.key_policy = rest if label == "key policy" else stack.key_policy
+            trimmed.bucket_policies = {**stack.bucket_policies}
+            if label != "key policy":
+                trimmed.bucket_policies[label] = rest
+            if not any(check(c, trimmed) for c in applicable):
+                redundant.append(f"{label}: {statement.get('Sid', statement)}")
+    return redundant
+
+
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]

@@ -33,3 +33,26 @@ def test_alarms_notify_the_topic(target) -> None:
 
 def test_topic_is_encrypted_with_the_stack_key(target) -> None:
     assert target.found.topic_attributes()["KmsMasterKeyId"] == target.found.key["Arn"]
+
+
+def test_database_and_cache_alarms_watch_what_exists(target) -> None:
+    """Each alarm's dimensions name a database or cache node the account has: by identifier,
+    not the provider's resource id, and every cache node, since any may become primary."""
+    found = target.found
+    databases = {c["DBClusterIdentifier"] for c in found.db_clusters} | {
+        i["DBInstanceIdentifier"] for i in found.db_instances
+    }
+    watched = {
+        d["Value"] for alarm in found.alarms if alarm["Namespace"] == "AWS/RDS"
+        for d in alarm["Dimensions"]
+    }  # fmt: skip
+    assert watched
+    assert watched <= databases
+    nodes = {
+        d["Value"]
+        for alarm in found.alarms
+        if alarm["Namespace"] == "AWS/ElastiCache"
+        for d in alarm["Dimensions"]
+    }
+    group = found.replication_group["ReplicationGroupId"]
+    assert nodes == {f"{group}-{n:03d}" for n in range(1, 2 + target.settings.cache.replicas)}

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from tapsim.contracts import Stack, check, refusal, unneeded_grants
+from tapsim.contracts import Stack, check, redundant_statements, refusal, unneeded_grants
 from tapsim.integrations import CONTRACTS
 from tapsim.policy_eval import Request, evaluate, statements
 from tapsim.runner import PROJECT_DIR
@@ -53,6 +53,28 @@ def test_each_runtime_relies_on_its_integrations(stack) -> None:
 
 def test_nothing_is_granted_that_no_integration_needs(stack) -> None:
     assert unneeded_grants(stack, CONTRACTS) == []
+
+
+def test_every_resource_policy_statement_is_needed(stack) -> None:
+    assert redundant_statements(stack, CONTRACTS) == []
+
+
+def test_a_via_service_grant_beside_the_accounts_own_is_found_redundant(synthesized) -> None:
+    """The key policy once had one, and the README claimed it limited the services."""
+    stack = Stack(synthesized["dev"])
+    policy = json.loads(stack.key_policy)
+    policy["Statement"].append(
+        {
+            "Sid": "ServicesUseTheKeyForThisAccount",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{stack.account}:root"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+        }
+    )
+    stack.key_policy = json.dumps(policy)
+    assert redundant_statements(stack, CONTRACTS) == ["key policy: ServicesUseTheKeyForThisAccount"]
 
 
 def without_support(stack: Stack, contract) -> Stack:

@@ -182,3 +182,17 @@ def test_rotation_is_added_only_when_a_function_is_configured(dev, custom) -> No
     rotation = custom.one("aws:secretsmanager/secretRotation:SecretRotation").inputs
     assert rotation["rotationLambdaArn"] == ROTATION_LAMBDA
     assert rotation["rotationRules"]["automaticallyAfterDays"] == 30
+
+
+@pytest.mark.parametrize("name", ["prod", "custom"])
+def test_exported_logs_go_to_groups_the_stack_owns(synthesized, name) -> None:
+    """RDS writes exports to `/aws/rds/cluster/<id>/<log>`; made by the stack first, they are
+    encrypted, expire and go with the stack instead of being left behind."""
+    run = synthesized[name]
+    cluster = run.one(CLUSTER)
+    groups = {g.inputs["name"]: g for g in run.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    for log in cluster.inputs["enabledCloudwatchLogsExports"]:
+        group = groups[f"/aws/rds/cluster/{cluster.inputs['clusterIdentifier']}/{log}"]
+        assert group.inputs["kmsKeyId"] == run.outputs["kmsKeyArn"]
+        assert group.inputs["retentionInDays"] > 0
+        assert group.urn in cluster.dependencies

@@ -184,3 +184,13 @@ def test_autoscaling_tracks_cpu_and_requests_per_target(run) -> None:
     alb = run.one("aws:lb/loadBalancer:LoadBalancer").state["arnSuffix"]
     tg = run.one("aws:lb/targetGroup:TargetGroup").state["arnSuffix"]
     assert requests["predefinedMetricSpecification"]["resourceLabel"] == f"{alb}/{tg}"
+
+
+def test_container_insights_writes_to_a_group_the_stack_owns(run) -> None:
+    cluster = run.one("aws:ecs/cluster:Cluster")
+    name = f"/aws/ecs/containerinsights/{cluster.inputs['name']}/performance"
+    (group,) = [
+        g for g in run.of_type("aws:cloudwatch/logGroup:LogGroup") if g.inputs["name"] == name
+    ]
+    assert group.inputs["kmsKeyId"] == run.outputs["kmsKeyArn"]
+    assert group.urn in cluster.dependencies

@@ -149,3 +149,10 @@ def test_the_stacks_aws_credentials_settings_reach_the_explicit_provider(custom)
 def test_an_aws_setting_the_provider_would_ignore_is_refused() -> None:
     with pytest.raises(SettingsError, match=r"aws:skipMetadataApiCheck: the stack's explicit"):
         synth("dev", config={"aws:skipMetadataApiCheck": "true"})
+
+
+def test_role_names_carry_the_region_since_iam_is_global(any_run) -> None:
+    """The same suffix in two regions of one account must not collide."""
+    region = any_run.outputs["region"]
+    for role in any_run.of_type("aws:iam/role:Role"):
+        assert role.inputs["name"].endswith(f"-{suffix_of(any_run)}-{region}"), role.name
