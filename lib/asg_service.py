@@ -24,7 +24,6 @@ import pulumi_aws as aws
 
 from lib.app import AppArgs
 from lib.config import InstanceSettings
-from lib.logs import log_group
 from lib.naming import Service
 from lib.policies import service_role
 
@@ -100,13 +99,7 @@ class AsgService(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         namer, context = args.namer, args.aws
 
-        self.log_group = log_group(
-            self,
-            f"{name}-logs",
-            group_name=namer.log_group("app"),
-            retention_days=args.log_retention_days,
-            kms_key_arn=args.kms_key_arn,
-        )
+        self.log_group = args.app_log_group(self, name)
         role = service_role(
             self,
             f"{name}-instance-role",

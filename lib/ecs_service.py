@@ -80,13 +80,7 @@ class EcsService(pulumi.ComponentResource):
             settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[insights]),
         )
-        self.log_group = log_group(
-            self,
-            f"{name}-logs",
-            group_name=namer.log_group("app"),
-            retention_days=args.log_retention_days,
-            kms_key_arn=args.kms_key_arn,
-        )
+        self.log_group = args.app_log_group(self, name)
         self.execution_role = service_role(
             self,
             f"{name}-execution-role",

@@ -117,6 +117,18 @@ class PipelineArgs:
     run_script: str
 
 
+def _stage(name: str, category: str, provider: str, **action) -> aws.codepipeline.PipelineStageArgs:
+    """A stage of one AWS-owned action of the same name."""
+    return aws.codepipeline.PipelineStageArgs(
+        name=name,
+        actions=[
+            aws.codepipeline.PipelineStageActionArgs(
+                name=name, category=category, owner="AWS", provider=provider, version="1", **action
+            )
+        ],
+    )
+
+
 class Pipeline(pulumi.ComponentResource):
     """Build project, pipeline, their least-privilege roles, and CodeDeploy for `asg`."""
 
@@ -213,37 +225,17 @@ class Pipeline(pulumi.ComponentResource):
         )
         stages = [
             self._source_stage(args),
-            aws.codepipeline.PipelineStageArgs(
-                name="Build",
-                actions=[
-                    aws.codepipeline.PipelineStageActionArgs(
-                        name="Build",
-                        category="Build",
-                        owner="AWS",
-                        provider="CodeBuild",
-                        version="1",
-                        input_artifacts=["source"],
-                        output_artifacts=["build"],
-                        configuration={"ProjectName": self.build.name},
-                    )
-                ],
+            _stage(
+                "Build",
+                "Build",
+                "CodeBuild",
+                input_artifacts=["source"],
+                output_artifacts=["build"],
+                configuration={"ProjectName": self.build.name},
             ),
         ]
         if cfg.require_approval:
-            stages.append(
-                aws.codepipeline.PipelineStageArgs(
-                    name="Approve",
-                    actions=[
-                        aws.codepipeline.PipelineStageActionArgs(
-                            name="Approve",
-                            category="Approval",
-                            owner="AWS",
-                            provider="Manual",
-                            version="1",
-                        )
-                    ],
-                )
-            )
+            stages.append(_stage("Approve", "Approval", "Manual"))
         stages.append(aws.codepipeline.PipelineStageArgs(name="Deploy", actions=[deploy_action]))
         self.pipeline = aws.codepipeline.Pipeline(
             f"{name}-pipeline",
@@ -270,34 +262,22 @@ class Pipeline(pulumi.ComponentResource):
     def _source_stage(self, args: PipelineArgs) -> aws.codepipeline.PipelineStageArgs:
         cfg = args.settings
         if cfg.connection_arn:
-            action = aws.codepipeline.PipelineStageActionArgs(
-                name="Source",
-                category="Source",
-                owner="AWS",
-                provider="CodeStarSourceConnection",
-                version="1",
-                output_artifacts=["source"],
-                configuration={
-                    "ConnectionArn": cfg.connection_arn,
-                    "FullRepositoryId": cfg.repository or "",
-                    "BranchName": cfg.branch,
-                },
-            )
+            provider = "CodeStarSourceConnection"
+            configuration = {
+                "ConnectionArn": cfg.connection_arn,
+                "FullRepositoryId": cfg.repository or "",
+                "BranchName": cfg.branch,
+            }
         else:
-            action = aws.codepipeline.PipelineStageActionArgs(
-                name="Source",
-                category="Source",
-                owner="AWS",
-                provider="S3",
-                version="1",
-                output_artifacts=["source"],
-                configuration={
-                    "S3Bucket": args.artifacts_bucket,
-                    "S3ObjectKey": SOURCE_KEY,
-                    "PollForSourceChanges": "false",
-                },
-            )
-        return aws.codepipeline.PipelineStageArgs(name="Source", actions=[action])
+            provider = "S3"
+            configuration = {
+                "S3Bucket": args.artifacts_bucket,
+                "S3ObjectKey": SOURCE_KEY,
+                "PollForSourceChanges": "false",
+            }
+        return _stage(
+            "Source", "Source", provider, output_artifacts=["source"], configuration=configuration
+        )
 
     def _deploy(
         self, name: str, args: PipelineArgs
