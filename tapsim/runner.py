@@ -117,6 +117,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
+GC_THRESHOLDS = (100_000, 50, 50)
+
+
 def relax_garbage_collection() -> None:
     """For processes that synthesize or deploy: a run holds hundreds of thousands of small
     objects (outputs, futures, inputs), and Python's cyclic collector walks all that are
@@ -124,7 +127,7 @@ def relax_garbage_collection() -> None:
     reference counting; only cycles wait longer. Everything alive so far is frozen out of
     the collector's view."""
     gc.freeze()
-    gc.set_threshold(100_000, 50, 50)
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def unwrap_secrets(value: Any) -> Any:

@@ -15,13 +15,21 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from tapsim.emulator.core import EmulatorError
-from tapsim.runner import environment_overrides
+from tapsim.runner import GC_THRESHOLDS, environment_overrides
 
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
 }
+
+
+# moto's server, with the cyclic garbage collector relaxed as in the test processes: the
+# emulated account holds many long-lived objects that each collection walks again.
+_MOTO = (
+    f"import gc, sys; gc.freeze(); gc.set_threshold{GC_THRESHOLDS}; "
+    "from moto.server import main; main(sys.argv[1:])"
+)
 
 
 class Endpoint:
@@ -68,7 +76,7 @@ class Server(Endpoint):
         port = port or _free_port()
         super().__init__(f"http://127.0.0.1:{port}")
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            [sys.executable, "-c", _MOTO, "-H", "127.0.0.1", "-p", str(port)],
             env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
