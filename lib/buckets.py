@@ -107,7 +107,10 @@ class Buckets(pulumi.ComponentResource):
         args, child = self._config, pulumi.ResourceOptions(parent=self)
         prefix = f"{name}-{role}"
         bucket = aws.s3.Bucket(
-            prefix, bucket=self._bucket_name(role), force_destroy=args.force_destroy, opts=child
+            prefix,
+            bucket=self._bucket_name(role),
+            force_destroy=args.force_destroy,
+            opts=pulumi.ResourceOptions(parent=self, protect=not args.force_destroy),
         )
         public_access = aws.s3.BucketPublicAccessBlock(
             f"{prefix}-public-access",

@@ -94,7 +94,7 @@ class Cache(pulumi.ComponentResource):
                     log_type="slow-log",
                 )
             ],
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         self.secret = stored_secret(
             f"{name}-auth",
@@ -103,6 +103,7 @@ class Cache(pulumi.ComponentResource):
             description="Cache AUTH token (JSON: token)",
             kms_key_arn=args.kms_key_arn,
             recovery_window_days=args.secret_recovery_window_days,
+            protect=args.protect,
             value=pulumi.Output.json_dumps({"token": token.result}),
         )
         self.primary_endpoint = self.group.primary_endpoint_address

@@ -107,6 +107,7 @@ class Database(pulumi.ComponentResource):
             description="Database master credentials (JSON: username, password, host, ...)",
             kms_key_arn=args.kms_key_arn,
             recovery_window_days=args.secret_recovery_window_days,
+            protect=args.protect,
             value=pulumi.Output.json_dumps(
                 {
                     "username": db.master_username,
@@ -171,7 +172,9 @@ class Database(pulumi.ComponentResource):
                 if db.serverless
                 else None
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self.log_groups),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=self.log_groups, protect=args.protect
+            ),
             **common,
         )
         zones = args.availability_zones
@@ -216,7 +219,9 @@ class Database(pulumi.ComponentResource):
             parameter_group_name=parameters.name,
             multi_az=db.multi_az,
             **self._instance_options(args, monitoring),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self.log_groups),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=self.log_groups, protect=args.protect
+            ),
             **common,
         )
         self.endpoint = instance.address

@@ -98,6 +98,7 @@ class KmsArgs:
     # When the app runs on instances: the custom suffix of the EC2 Auto Scaling
     # service-linked role the key admits (one per stack, so stacks never share it).
     autoscaling_role_suffix: str | None = None
+    protect: bool = False
 
 
 class Kms(pulumi.ComponentResource):
@@ -125,7 +126,7 @@ class Kms(pulumi.ComponentResource):
             policy=pulumi.Output.from_input(self.autoscaling_role_arn).apply(
                 lambda role: key_policy(args.aws, role)
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         self.alias = aws.kms.Alias(
             f"{name}-alias",

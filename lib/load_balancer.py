@@ -59,7 +59,11 @@ class LoadBalancer(pulumi.ComponentResource):
             access_logs=aws.lb.LoadBalancerAccessLogsArgs(
                 bucket=args.access_logs_bucket, prefix=args.access_logs_prefix, enabled=True
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.access_logs_ready)),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=list(args.access_logs_ready),
+                protect=args.deletion_protection,
+            ),
         )
         self.target_group = aws.lb.TargetGroup(
             f"{name}-tg",

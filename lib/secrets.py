@@ -40,15 +40,17 @@ def stored_secret(
     kms_key_arn: pulumi.Input[str],
     recovery_window_days: int,
     value: pulumi.Input[str],
+    protect: bool,
 ) -> aws.secretsmanager.Secret:
-    """A secret and its current version; `recovery_window_days=0` deletes at once."""
+    """A secret and its current version; `recovery_window_days=0` deletes at once.
+    `protect` keeps `pulumi destroy` from deleting the secret (not its versions)."""
     secret = aws.secretsmanager.Secret(
         name,
         name=secret_name,
         description=description,
         kms_key_id=kms_key_arn,
         recovery_window_in_days=recovery_window_days,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )
     aws.secretsmanager.SecretVersion(
         f"{name}-value",

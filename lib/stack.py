@@ -111,6 +111,7 @@ class TapStack(pulumi.ComponentResource):
                 autoscaling_role_suffix=namer.service_linked_role_suffix(context.region)
                 if settings.compute == "asg"
                 else None,
+                protect=protect,
             ),
             opts=child,
         )
@@ -374,7 +375,5 @@ def build(settings: Settings) -> TapStack:
         settings.project,
         settings,
         discover(settings, provider),
-        opts=pulumi.ResourceOptions(
-            providers={"aws": provider}, protect=settings.deletion_protection
-        ),
+        opts=pulumi.ResourceOptions(providers={"aws": provider}),
     )

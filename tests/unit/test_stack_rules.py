@@ -100,8 +100,26 @@ def test_no_resource_is_protected_outside_prod(synthesized) -> None:
         assert not any(r.protect for r in synthesized[stack].resources)
 
 
-def test_prod_resources_are_protected(prod) -> None:
-    assert all(r.protect for r in prod.custom)
+# What holds state or is costly to lose; everything else must stay replaceable, since a
+# protected resource can be neither replaced nor deleted (Pulumi, "protect" resource option),
+# and a new image or cpu/memory replaces the task definition.
+STATEFUL = {
+    "aws:kms/key:Key",
+    "aws:rds/cluster:Cluster",
+    "aws:rds/instance:Instance",
+    "aws:elasticache/replicationGroup:ReplicationGroup",
+    "aws:s3/bucket:Bucket",
+    "aws:secretsmanager/secret:Secret",
+    "aws:lb/loadBalancer:LoadBalancer",
+}
+
+
+@pytest.mark.parametrize("name", ["prod", "prod-asg"])
+def test_prod_protects_what_holds_state_and_nothing_else(synthesized, name) -> None:
+    run = synthesized[name]
+    protected = [r for r in run.resources if r.protect]
+    assert {r.type for r in protected} == STATEFUL - {"aws:rds/instance:Instance"}
+    assert protected == [r for r in run.custom if r.type in STATEFUL]
 
 
 def test_names_beyond_an_aws_limit_are_refused_with_the_setting_to_change() -> None:
