@@ -16,7 +16,12 @@ import pulumi_aws as aws
 from lib.config import CacheSettings
 from lib.logs import log_group
 from lib.naming import Namer, Service
-from lib.secrets import AUTH_TOKEN_SPECIALS, generated_password, stored_secret
+from lib.secrets import (
+    AUTH_TOKEN_SPECIALS,
+    final_snapshot_name,
+    generated_password,
+    stored_secret,
+)
 from lib.security import reachable_from_app
 
 PORT = 6379
@@ -83,7 +88,9 @@ class Cache(pulumi.ComponentResource):
             auth_token=token.result,
             auth_token_update_strategy="ROTATE",
             snapshot_retention_limit=cache.snapshot_retention_days,
-            final_snapshot_identifier=f"{identifier}-final" if args.protect else None,
+            final_snapshot_identifier=final_snapshot_name(
+                self, name, identifier, keep=args.protect
+            ),
             auto_minor_version_upgrade=True,
             apply_immediately=not args.protect,
             log_delivery_configurations=[

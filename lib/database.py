@@ -18,7 +18,12 @@ from lib.config import DatabaseSettings
 from lib.logs import log_group
 from lib.naming import Namer, Service
 from lib.policies import AwsContext, service_role
-from lib.secrets import RDS_PASSWORD_SPECIALS, generated_password, stored_secret
+from lib.secrets import (
+    RDS_PASSWORD_SPECIALS,
+    final_snapshot_name,
+    generated_password,
+    stored_secret,
+)
 from lib.security import reachable_from_app
 
 LOG_EXPORTS = {"postgres": ["postgresql"], "mysql": ["error", "slowquery"]}
@@ -92,7 +97,9 @@ class Database(pulumi.ComponentResource):
             "iam_database_authentication_enabled": True,
             "deletion_protection": args.protect,
             "skip_final_snapshot": not args.protect,
-            "final_snapshot_identifier": f"{self.identifier}-final" if args.protect else None,
+            "final_snapshot_identifier": final_snapshot_name(
+                self, name, self.identifier, keep=args.protect
+            ),
             "apply_immediately": not args.protect,
         }
         if db.aurora:

@@ -31,6 +31,20 @@ def generated_password(
     )
 
 
+def final_snapshot_name(
+    parent: pulumi.Resource, name: str, identifier: str, *, keep: bool
+) -> pulumi.Output[str] | None:
+    """A final snapshot name unique to this deployment of the stack: a fixed one makes the
+    second destroy of a re-deployed stack fail, since the first snapshot still exists. The
+    random part is made once and kept in state, so later ups change nothing."""
+    if not keep:
+        return None
+    unique = random.RandomId(
+        f"{name}-final-snapshot-id", byte_length=4, opts=pulumi.ResourceOptions(parent=parent)
+    )
+    return pulumi.Output.concat(identifier, "-final-", unique.hex)
+
+
 def stored_secret(
     name: str,
     *,

@@ -247,6 +247,10 @@ def _replication_group(cloud: FakeCloud, name: str, digest: str) -> tuple[str, d
     }
 
 
+def _random_id(_cloud: FakeCloud, _name: str, digest: str) -> tuple[str, dict[str, Any]]:
+    return digest[:8], {"hex": digest[:8], "dec": str(int(digest[:8], 16))}
+
+
 def _password(_cloud: FakeCloud, _name: str, digest: str) -> tuple[str, dict[str, Any]]:
     return digest, {"result": f"Aa1-{digest}{digest}"[:32]}
 
@@ -275,4 +279,5 @@ _COMPUTED = {
     "aws:rds/instance:Instance": _instance,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
     "random:index/randomPassword:RandomPassword": _password,
+    "random:index/randomId:RandomId": _random_id,
 }

@@ -25,6 +25,13 @@ def _password(i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return "none", {"result": "".join(required + rest)}
 
 
+def _id(i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """`byte_length` random bytes, as hex and decimal."""
+    value = secrets.token_bytes(int(i.get("byteLength", 8)))
+    return value.hex(), {"hex": value.hex(), "dec": str(int.from_bytes(value, "big"))}
+
+
 LOCAL: dict[str, Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]] = {
     "random:index/randomPassword:RandomPassword": _password,
+    "random:index/randomId:RandomId": _id,
 }

@@ -135,8 +135,9 @@ def _instance(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 def _unprotect(call: str, key: str, name: str) -> Deleter:
-    """Emulator clean-up lifts deletion protection; `pulumi destroy` of prod stops instead.
-    `name` is the state key that holds the identifier."""
+    """Emulator clean-up lifts deletion protection (`pulumi destroy` of prod stops instead)
+    and, like the provider, takes the final snapshot the resource names. `name` is the state
+    key that holds the identifier."""
 
     def delete(ctx: Context, _id: str, state: dict[str, Any]) -> None:
         rds = ctx.clients("rds")
@@ -144,7 +145,13 @@ def _unprotect(call: str, key: str, name: str) -> Deleter:
             getattr(rds, f"modify_db_{call}")(
                 **{key: state[name]}, DeletionProtection=False, ApplyImmediately=True
             )
-        getattr(rds, f"delete_db_{call}")(**{key: state[name]}, SkipFinalSnapshot=True)
+        snapshot = state.get("finalSnapshotIdentifier")
+        final = (
+            {"SkipFinalSnapshot": False, "FinalDBSnapshotIdentifier": snapshot}
+            if snapshot and not state.get("skipFinalSnapshot")
+            else {"SkipFinalSnapshot": True}
+        )
+        getattr(rds, f"delete_db_{call}")(**{key: state[name]}, **final)
 
     return delete
 

@@ -68,7 +68,7 @@ def test_prod_is_protected_and_keeps_a_final_snapshot(prod) -> None:
     cluster = prod.one(CLUSTER).inputs
     assert cluster["deletionProtection"] is True
     assert cluster["skipFinalSnapshot"] is False
-    assert cluster["finalSnapshotIdentifier"] == "tap-db-prod-final"
+    assert cluster["finalSnapshotIdentifier"].startswith("tap-db-prod-final-")
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "pr1234"])
@@ -196,3 +196,20 @@ def test_exported_logs_go_to_groups_the_stack_owns(synthesized, name) -> None:
         assert group.inputs["kmsKeyId"] == run.outputs["kmsKeyArn"]
         assert group.inputs["retentionInDays"] > 0
         assert group.urn in cluster.dependencies
+
+
+def test_final_snapshots_are_named_once_per_deployment(prod) -> None:
+    """A fixed name makes the second destroy of a re-deployed prod fail: the first final
+    snapshot still exists. The random part lives in state, so later ups keep it."""
+    for typ in (CLUSTER, "aws:elasticache/replicationGroup:ReplicationGroup"):
+        resource = prod.one(typ)
+        (unique,) = [
+            r for r in prod.of_type("random:index/randomId:RandomId") if r.parent == resource.parent
+        ]
+        identifier = (
+            resource.inputs.get("clusterIdentifier") or resource.inputs["replicationGroupId"]
+        )
+        assert resource.inputs["finalSnapshotIdentifier"] == (
+            f"{identifier}-final-{unique.state['hex']}"
+        )
+        assert "keepers" not in unique.inputs
