@@ -682,8 +682,10 @@ def load_settings(
 ) -> Settings:
     """Validates the `tap:*` values (namespace stripped) of one stack into `Settings`.
 
-    The environment suffix comes from `ENVIRONMENT_SUFFIX`, else `tap:environmentSuffix`,
-    else the stack name, so CI can deploy many ephemeral copies from one stack file.
+    The environment suffix is `tap:environmentSuffix`, else the stack name (so CI deploys an
+    ephemeral copy as a new stack named `pr1234`). Every physical name carries it, so another
+    suffix renames, that is replaces, every resource: `ENVIRONMENT_SUFFIX`, when set, must
+    agree with it, and a stray value left in the shell stops here instead.
     """
     unknown = sorted(set(values) - KNOWN_KEYS)
     if unknown:
@@ -712,13 +714,24 @@ def load_settings(
         project=project,
         stack=stack,
         region=region,
-        environmentSuffix=env.get(SUFFIX_ENV_VAR) or values.get("environmentSuffix") or stack,
+        environmentSuffix=_suffix(values.get("environmentSuffix") or stack, stack, env),
         provider=provider,
     )
     try:
         return Settings.model_validate(merged)
     except ValidationError as err:
         raise SettingsError(_describe(err)) from None
+
+
+def _suffix(suffix: str, stack: str, env: Mapping[str, str]) -> str:
+    stray = env.get(SUFFIX_ENV_VAR)
+    if stray and stray != suffix:
+        raise SettingsError(
+            f"{SUFFIX_ENV_VAR}={stray!r} would rename, and so replace, every resource of stack "
+            f"{stack!r}, whose suffix is {suffix!r}: unset it, or for a new copy create a stack "
+            f"named {stray!r} (or set tap:environmentSuffix in its stack file)"
+        )
+    return suffix
 
 
 def settings_from_pulumi() -> Settings:

@@ -163,14 +163,16 @@ def stack_settings(
 ) -> Settings:
     """The settings the program would load for `stack`, without running it (a settings error
     raises here as it would there)."""
-    values = {**stack_config(stack, project_dir), **(config or {})}
     project = read_project(project_dir)["name"]
+    values = {**stack_config(stack, project_dir), **(config or {})}
+    if suffix:
+        values[f"{project}:environmentSuffix"] = suffix
     return load_settings(
         {k.split(":", 1)[1]: v for k, v in values.items() if k.startswith(f"{project}:")},
         project=project,
         stack=stack,
         region=region or values.get("aws:region"),
-        env={"ENVIRONMENT_SUFFIX": suffix} if suffix else {},
+        env={},
         provider={k.split(":", 1)[1]: v for k, v in values.items() if k.startswith("aws:")},
     )
 
@@ -216,9 +218,13 @@ def run_program(
     project_dir: Path = PROJECT_DIR,
     preview: bool = False,
 ) -> RunResult:
-    """Runs the project's `main` for `stack` (its stack file plus `config` overrides)."""
+    """Runs the project's `main` for `stack` (its stack file plus `config` overrides), under
+    `environment_suffix` when given (as the stack's `environmentSuffix` setting), with any
+    ENVIRONMENT_SUFFIX of the calling shell out of the way."""
     project = read_project(project_dir)
     values = {**stack_config(stack, project_dir), **(config or {})}
+    if environment_suffix:
+        values[f"{project['name']}:environmentSuffix"] = environment_suffix
     engine_config = as_engine_config(values)
 
     loop = asyncio.new_event_loop()
@@ -252,7 +258,7 @@ def run_program(
         return pulumi.Output.from_input(asyncio.ensure_future(collect()))
 
     try:
-        with environment_overrides({"ENVIRONMENT_SUFFIX": environment_suffix}), _no_stack_traces():
+        with environment_overrides({"ENVIRONMENT_SUFFIX": None}), _no_stack_traces():
             program()
     finally:
         loop.close()

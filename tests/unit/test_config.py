@@ -38,13 +38,20 @@ def test_settings_are_immutable() -> None:
 @pytest.mark.parametrize(
     ("env", "values", "expected"),
     [
-        ({"ENVIRONMENT_SUFFIX": "pr1234"}, {"environmentSuffix": "team"}, "pr1234"),
+        ({"ENVIRONMENT_SUFFIX": "team"}, {"environmentSuffix": "team"}, "team"),
         ({}, {"environmentSuffix": "team"}, "team"),
+        ({"ENVIRONMENT_SUFFIX": "dev"}, {}, "dev"),
         ({}, {}, "dev"),
     ],
 )
-def test_suffix_precedence_env_then_setting_then_stack(env, values, expected) -> None:
+def test_suffix_is_the_setting_else_the_stack_name(env, values, expected) -> None:
     assert settings({"environment": "dev", **values}, env=env).environment_suffix == expected
+
+
+def test_a_stray_environment_suffix_cannot_rename_a_deployed_stack() -> None:
+    """Every physical name carries the suffix: another one replaces every resource."""
+    with pytest.raises(SettingsError, match=r"ENVIRONMENT_SUFFIX='pr1' would rename.*'prod'"):
+        settings({"environment": "prod"}, env={"ENVIRONMENT_SUFFIX": "pr1"}, stack="prod")
 
 
 BAD_INPUT = [
