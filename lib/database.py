@@ -53,6 +53,9 @@ class Database(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         db, namer = args.settings, args.namer
         self.identifier = namer.name("db", Service.RDS)
+        # A major version upgrade changes the family, which replaces the group: the family in
+        # the name lets the new group exist beside the old one until the database moves.
+        self.parameter_group_name = namer.name(f"db-{db.family.replace('.', '-')}", Service.RDS)
 
         self.security_group = reachable_from_app(
             self, name, namer=namer, role="db", vpc_id=args.vpc_id,
@@ -156,7 +159,7 @@ class Database(pulumi.ComponentResource):
         db, child = args.settings, pulumi.ResourceOptions(parent=self)
         parameters = aws.rds.ClusterParameterGroup(
             f"{name}-cluster-params",
-            name=self.identifier,
+            name=self.parameter_group_name,
             family=db.family,
             description="TLS-only connections",
             parameters=[
@@ -208,7 +211,7 @@ class Database(pulumi.ComponentResource):
         db, child = args.settings, pulumi.ResourceOptions(parent=self)
         parameters = aws.rds.ParameterGroup(
             f"{name}-params",
-            name=self.identifier,
+            name=self.parameter_group_name,
             family=db.family,
             description="TLS-only connections",
             parameters=[aws.rds.ParameterGroupParameterArgs(**p) for p in self._parameters(db)],

@@ -137,7 +137,9 @@ def reachable_from_app(
     group = aws.ec2.SecurityGroup(
         f"{name}-sg",
         name=namer.name(role, Service.SECURITY_GROUP),
-        description=f"{what}: port {port} from the app tasks only",
+        # A group's description cannot change in place (it forces a new group, whose fixed
+        # name would collide), so the port lives in the rule, not here.
+        description=f"{what}: reachable from the app tasks only",
         vpc_id=vpc_id,
         tags={"Name": namer.name(role)},
         opts=pulumi.ResourceOptions(parent=parent),

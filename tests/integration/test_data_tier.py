@@ -29,7 +29,8 @@ def test_database_is_encrypted_private_and_in_the_isolated_subnets(target) -> No
         assert found.db_clusters == []
         (database,) = found.db_instances
         assert database["MultiAZ"] is db.multi_az
-        assert database["DBParameterGroups"][0]["DBParameterGroupName"] == found.name("db")
+        family = f"db-{db.family.replace('.', '-')}"
+        assert database["DBParameterGroups"][0]["DBParameterGroupName"] == found.name(family)
     assert database["StorageEncrypted"] is True
     assert database["KmsKeyId"] == found.key["Arn"]
     assert database["DeletionProtection"] is target.settings.deletion_protection

@@ -213,3 +213,16 @@ def test_final_snapshots_are_named_once_per_deployment(prod) -> None:
             f"{identifier}-final-{unique.state['hex']}"
         )
         assert "keepers" not in unique.inputs
+
+
+def test_parameter_groups_are_named_by_family_so_a_major_upgrade_can_replace_them(
+    any_run,
+) -> None:
+    """A new major version changes the family, and the family cannot change in place: the
+    new group is made beside the old one, which a fixed name would forbid."""
+    groups = any_run.of_type(
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+    ) + any_run.of_type("aws:rds/parameterGroup:ParameterGroup")
+    for group in groups:
+        family = group.inputs["family"].replace(".", "-")
+        assert group.inputs["name"] == f"tap-db-{family}-{any_run.outputs['environmentSuffix']}"

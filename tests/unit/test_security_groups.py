@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 SG = "aws:ec2/securityGroup:SecurityGroup"
@@ -52,3 +54,10 @@ def test_groups_carry_no_inline_rules(run) -> None:
         assert not sg.inputs.get("ingress")
         assert not sg.inputs.get("egress")
         assert sg.inputs["vpcId"] == run.outputs["vpcId"]
+
+
+def test_data_tier_group_descriptions_hold_no_port(run) -> None:
+    """A description cannot change in place; with the port in it, a port change would
+    replace the group under its fixed name."""
+    for group in run.of_type("aws:ec2/securityGroup:SecurityGroup"):
+        assert not re.search(r"\d{4}", group.inputs["description"]), group.inputs["name"]
