@@ -127,10 +127,6 @@ class AsgService(pulumi.ComponentResource):
             role=role.name,
             opts=child,
         )
-        ami = aws.ssm.get_parameter_output(
-            name=AMI_PARAMETER.format(arch=args.instances.architecture),
-            opts=pulumi.InvokeOutputOptions(parent=self),
-        )
         secret_refs = {f"secret:{k}": v for k, v in args.secrets.items()}
         script = pulumi.Output.all(
             group=self.log_group.name, **dict(args.environment), **secret_refs
@@ -138,7 +134,10 @@ class AsgService(pulumi.ComponentResource):
         self.launch_template = aws.ec2.LaunchTemplate(
             f"{name}-template",
             name=namer.name("app", Service.ECS),
-            image_id=ami.value,
+            # EC2 resolves the parameter at each launch (EC2 User Guide, "Use a Systems
+            # Manager parameter instead of an AMI ID"), so a new AL2023 release changes no
+            # input and rolls no instance; new instances get it as they launch.
+            image_id=f"resolve:ssm:{AMI_PARAMETER.format(arch=args.instances.architecture)}",
             instance_type=args.instances.instance_type,
             update_default_version=True,
             iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),

@@ -104,13 +104,6 @@ class FakeCloud(Mocks):
                 "dnsSuffix": "amazonaws.com",
                 "id": self.partition,
             },
-            "aws:ssm/getParameter:getParameter": lambda: {
-                "name": args.args["name"],
-                "value": "ami-"
-                + hashlib.sha1(f"{self.region}{args.args['name']}".encode()).hexdigest()[:17],
-                "type": "String",
-                "id": args.args["name"],
-            },
             "aws:index/getRegion:getRegion": lambda: {
                 "name": self.region,
                 "region": self.region,

@@ -28,7 +28,6 @@ from tapsim.emulator import (
     s3,
     secretsmanager,
     sns,
-    ssm,
     sts,
 )
 from tapsim.emulator.core import Deleter, Handler, Invoke
@@ -52,7 +51,6 @@ SERVICES: tuple[ModuleType, ...] = (
     codebuild,
     codedeploy,
     sts,
-    ssm,
 )
 
 
