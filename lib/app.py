@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from lib.logs import log_group
 from lib.naming import Namer
 from lib.policies import AwsContext, Grants
 
@@ -43,6 +42,8 @@ class AppArgs:
     cpu_target_percent: int
     requests_per_target: int
     log_retention_days: int
+    # Where the container logs, made by the stack so that switching the runtime keeps it.
+    log_group: aws.cloudwatch.LogGroup
 
     def app_grants(self) -> Grants:
         """What the app itself may do, whichever runtime: the assets bucket and the key."""
@@ -55,16 +56,6 @@ class AppArgs:
             "assets-list": (["s3:ListBucket"], [bucket]),
             "assets-key": (["kms:Decrypt", "kms:GenerateDataKey"], [self.kms_key_arn]),
         }
-
-    def app_log_group(self, parent: pulumi.Resource, name: str) -> aws.cloudwatch.LogGroup:
-        """Where the container logs, whichever runtime runs it."""
-        return log_group(
-            parent,
-            f"{name}-logs",
-            group_name=self.namer.log_group("app"),
-            retention_days=self.log_retention_days,
-            kms_key_arn=self.kms_key_arn,
-        )
 
     def request_count_label(self) -> pulumi.Output[str]:
         """`ALBRequestCountPerTarget` is measured per ALB and target group pair."""

@@ -99,7 +99,7 @@ class AsgService(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         namer, context = args.namer, args.aws
 
-        self.log_group = args.app_log_group(self, name)
+        self.log_group = args.log_group
         role = service_role(
             self,
             f"{name}-instance-role",

@@ -80,7 +80,7 @@ class EcsService(pulumi.ComponentResource):
             settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[insights]),
         )
-        self.log_group = args.app_log_group(self, name)
+        self.log_group = args.log_group
         self.execution_role = service_role(
             self,
             f"{name}-execution-role",

@@ -14,6 +14,9 @@ import pulumi_aws as aws
 
 from lib.naming import Namer, Service
 
+# Target group name roles per target type (32 characters at most with the longest suffix).
+TARGET_GROUP_ROLES = {"ip": "tg-ip", "instance": "tg-ec2"}
+
 
 @dataclass(frozen=True)
 class LoadBalancerArgs:
@@ -67,7 +70,9 @@ class LoadBalancer(pulumi.ComponentResource):
         )
         self.target_group = aws.lb.TargetGroup(
             f"{name}-tg",
-            name=namer.name("app", Service.TARGET_GROUP),
+            # The target type cannot change in place: switching the runtime replaces the group,
+            # and the new one is made before the old goes, so its name names the type.
+            name=namer.name(TARGET_GROUP_ROLES[args.target_type], Service.TARGET_GROUP),
             port=args.target_port,
             protocol="HTTP",
             target_type=args.target_type,

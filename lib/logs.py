@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_aws as aws
 
@@ -24,3 +26,26 @@ def log_group(
         kms_key_id=kms_key_arn,
         opts=pulumi.ResourceOptions(parent=parent),
     )
+
+
+@dataclass(frozen=True)
+class AppLogsArgs:
+    group_name: str
+    retention_days: int
+    kms_key_arn: pulumi.Input[str]
+
+
+class AppLogs(pulumi.ComponentResource):
+    """The app's log group, outside either runtime: switching `tap:compute` keeps it, where
+    a group under the runtime's component would be a new group of the same name."""
+
+    def __init__(self, name: str, args: AppLogsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("tap:observability:AppLogs", name, None, opts)
+        self.group = log_group(
+            self,
+            f"{name}-group",
+            group_name=args.group_name,
+            retention_days=args.retention_days,
+            kms_key_arn=args.kms_key_arn,
+        )
+        self.register_outputs({"name": self.group.name})

@@ -19,6 +19,7 @@ from lib.database import Database, DatabaseArgs
 from lib.ecs_service import EcsService, EcsServiceArgs
 from lib.kms import Kms, KmsArgs
 from lib.load_balancer import LoadBalancer, LoadBalancerArgs
+from lib.logs import AppLogs, AppLogsArgs
 from lib.naming import Namer
 from lib.network import Network, NetworkArgs
 from lib.observability import Observability, ObservabilityArgs
@@ -206,6 +207,15 @@ class TapStack(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        app_logs = AppLogs(
+            "app-logs",
+            AppLogsArgs(
+                group_name=namer.log_group("app"),
+                retention_days=svc.log_retention_days,
+                kms_key_arn=key_arn,
+            ),
+            opts=child,
+        )
         app = {
             "namer": namer,
             "aws": context,
@@ -229,6 +239,7 @@ class TapStack(pulumi.ComponentResource):
             "cpu_target_percent": svc.cpu_target_percent,
             "requests_per_target": svc.requests_per_target,
             "log_retention_days": svc.log_retention_days,
+            "log_group": app_logs.group,
         }
         if settings.compute == "ecs":
             self.compute: EcsService | AsgService = EcsService(

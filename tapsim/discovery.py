@@ -140,8 +140,11 @@ class Discovered:
 
     @cached_property
     def target_group(self) -> dict[str, Any]:
+        """The load balancer's one target group (named after its target type)."""
         elbv2 = self.client("elbv2")
-        return elbv2.describe_target_groups(Names=[self.name("app")])["TargetGroups"][0]
+        arn = self.load_balancer["LoadBalancerArn"]
+        (group,) = elbv2.describe_target_groups(LoadBalancerArn=arn)["TargetGroups"]
+        return group
 
     @cached_property
     def target_group_attributes(self) -> dict[str, str]:
@@ -307,7 +310,10 @@ class Discovered:
         found += [f"elastic ip {a['AllocationId']}" for a in addresses]
         named = {
             "load balancer": lambda: elbv2.describe_load_balancers(Names=[self.name("alb")]),
-            "target group": lambda: elbv2.describe_target_groups(Names=[self.name("app")]),
+            "target group (ip)": lambda: elbv2.describe_target_groups(Names=[self.name("tg-ip")]),
+            "target group (instance)": lambda: elbv2.describe_target_groups(
+                Names=[self.name("tg-ec2")]
+            ),
             "role": lambda: self.client("iam").get_role(RoleName=self.role_name("exec")),
             "service-linked role": lambda: self.client("iam").get_role(
                 RoleName=self.autoscaling_role_name

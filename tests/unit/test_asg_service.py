@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from lib.asg_service import RUN_SCRIPT
-from tests.conftest import ASG, synth
+from tests.conftest import ASG, suffix_of, synth
 
 TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 GROUP = "aws:autoscaling/group:Group"
@@ -147,3 +147,24 @@ def test_boot_writes_the_run_script_that_deployments_call_again(asg_run) -> None
     assert body.index("docker rm -f app") < body.index("docker run")
     assert '"$image"' in body.splitlines()[-1]
     assert script.rstrip().endswith(RUN_SCRIPT)
+
+
+def test_switching_runtime_keeps_the_app_log_group_and_names_a_new_target_group(
+    synthesized,
+) -> None:
+    """The log group keeps its URN, so a switch updates nothing there; the target group's
+    type cannot change in place, so the new group is made before the old one goes, under a
+    name of its own."""
+    for tier in ("dev", "prod"):
+        ecs, asg = synthesized[tier], synthesized[f"{tier}-asg"]
+
+        def app_logs(run):
+            name = f"/tap/{suffix_of(run)}/app"
+            (group,) = [g for g in run.of_type("aws:cloudwatch/logGroup:LogGroup")
+                        if g.inputs["name"] == name]  # fmt: skip
+            return group.urn
+
+        assert app_logs(ecs) == app_logs(asg)
+        groups = [r.one("aws:lb/targetGroup:TargetGroup").inputs for r in (ecs, asg)]
+        assert [g["targetType"] for g in groups] == ["ip", "instance"]
+        assert groups[0]["name"] != groups[1]["name"]

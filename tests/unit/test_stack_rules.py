@@ -17,6 +17,7 @@ COMPONENTS = {
     "tap:index:TapStack", "tap:network:Network", "tap:security:SecurityGroups",
     "tap:edge:LoadBalancer", "tap:security:Kms", "tap:data:Buckets", "tap:data:Database",
     "tap:data:Cache", "tap:delivery:Pipeline", "tap:observability:Observability",
+    "tap:observability:AppLogs",
 }  # fmt: skip
 REGION = re.compile(r"\b(?:us|eu|ap|sa|ca|me|af|il|mx|cn)-(?:gov-)?[a-z]+-\d\b")
 NAMED = ("name", "bucket", "clusterIdentifier", "identifier", "replicationGroupId")
