@@ -22,14 +22,15 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from pathlib import Path
 from typing import Any
 
+from tapsim.fake_cloud import moto_source
 from tapsim.policy_eval import (
     Decision,
     PrincipalMatch,
     Request,
     applies,
+    as_list,
     evaluate,
     glob_match,
     principal_match,
@@ -41,12 +42,7 @@ from tapsim.runner import Registration, RunResult
 @cache
 def managed_policy(arn: str) -> dict[str, Any]:
     """An AWS-managed policy's document, from the copy moto ships (read, not imported)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("moto")
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError("moto is not installed: run `make install`")
-    text = (Path(spec.origin).parent / "iam" / "aws_managed_policies.py").read_text()
+    text = moto_source("iam", "aws_managed_policies.py").read_text()
     data = json.loads(text[text.index('"""') + 3 : text.rindex('"""')])
     return data[arn.rsplit("/", 1)[-1]]["Document"]
 
@@ -213,8 +209,8 @@ def unneeded_grants(stack: Stack, contracts: Iterable[Contract]) -> list[str]:
     for name, role in stack.roles.items():
         for document in role.inline:
             for statement in statements(document):
-                for action in _list(statement["Action"]):
-                    for resource in _list(statement["Resource"]):
+                for action in as_list(statement["Action"]):
+                    for resource in as_list(statement["Resource"]):
                         if not any(
                             who == role.arn
                             and glob_match(action, r.action, case_sensitive=False)
@@ -254,7 +250,3 @@ def redundant_statements(stack: Stack, contracts: Iterable[Contract]) -> list[st
             if not any(check(c, trimmed) for c in applicable):
                 redundant.append(f"{label}: {statement.get('Sid', statement)}")
     return redundant
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]

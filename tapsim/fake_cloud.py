@@ -52,12 +52,17 @@ def region_zones(region: str) -> tuple[tuple[str, str], ...]:
     return tuple((f"{region}{letter}", f"{shorthand}-az{n}") for n, letter in enumerate("abc", 1))
 
 
-@cache
-def _moto_zone_table() -> dict[str, tuple[tuple[str, str], ...]]:
+def moto_source(*parts: str) -> Path:
+    """A file of the installed moto, to read its data without importing it."""
     spec = importlib.util.find_spec("moto")
     if spec is None or spec.origin is None:
         raise ModuleNotFoundError("moto is not installed: run `make install`")
-    source = Path(spec.origin).parent / "ec2" / "models" / "availability_zones_and_regions.py"
+    return Path(spec.origin).parent.joinpath(*parts)
+
+
+@cache
+def _moto_zone_table() -> dict[str, tuple[tuple[str, str], ...]]:
+    source = moto_source("ec2", "models", "availability_zones_and_regions.py")
     backend = next(
         node
         for node in ast.walk(ast.parse(source.read_text()))

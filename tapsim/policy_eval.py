@@ -88,7 +88,7 @@ def evaluate(policy: str | Mapping[str, Any], request: Request, *, resource_poli
     return Result(Decision.ALLOW, allowed)
 
 
-def _as_list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
@@ -112,9 +112,9 @@ def principal_match(statement: Mapping[str, Any], caller: str) -> PrincipalMatch
         return PrincipalMatch.DIRECT
     if not isinstance(spec, Mapping):
         return PrincipalMatch.NONE
-    if caller in _as_list(spec.get("Service", [])):
+    if caller in as_list(spec.get("Service", [])):
         return PrincipalMatch.DIRECT
-    for entry in _as_list(spec.get("AWS", [])):
+    for entry in as_list(spec.get("AWS", [])):
         if entry in ("*", caller):
             return PrincipalMatch.DIRECT
         account = entry if entry.isdigit() else ""
@@ -130,7 +130,7 @@ def applies(statement: Mapping[str, Any], request: Request) -> bool:
         _element(statement, "Action", request.action, case_sensitive=False)
         and _element(statement, "Resource", request.resource, case_sensitive=True)
         and all(
-            _condition(operator, key, _as_list(expected), request.context)
+            _condition(operator, key, as_list(expected), request.context)
             for operator, keys in statement.get("Condition", {}).items()
             for key, expected in keys.items()
         )
@@ -145,7 +145,7 @@ def _element(statement: Mapping[str, Any], name: str, value: str, *, case_sensit
         patterns, negated = statement[f"Not{name}"], True
     else:
         return name == "Resource"
-    hit = any(glob_match(p, value, case_sensitive=case_sensitive) for p in _as_list(patterns))
+    hit = any(glob_match(p, value, case_sensitive=case_sensitive) for p in as_list(patterns))
     return hit != negated
 
 
@@ -189,7 +189,7 @@ def _condition(operator: str, key: str, expected: list[Any], context: Mapping[st
         return any(str(e).lower() == ("false" if present else "true") for e in expected)
     if not present:
         return if_exists or op in _NEGATED
-    actual = [str(v) for v in _as_list(context[key])]
+    actual = [str(v) for v in as_list(context[key])]
     base = _NEGATED.get(op, op)
     expected_text = [str(e) for e in expected]
 
