@@ -55,9 +55,11 @@ pulumi-preview: install
 	pulumi preview --stack $(STACK)
 
 # Offline: deploy into the embedded emulator, print outputs and a summary, destroy (KEEP=1 serves
-# it; COMPUTE=asg|ecs overrides the stack's runtime).
+# it; COMPUTE=asg|ecs overrides the stack's runtime; UPDATE='tap:service.image=...' then applies
+# a change as a later `pulumi up` would, plan first).
 local: install
-	$(PY) -m tapsim.local --stack $(STACK) $(if $(KEEP),--keep) $(if $(COMPUTE),--compute $(COMPUTE))
+	$(PY) -m tapsim.local --stack $(STACK) $(if $(KEEP),--keep) $(if $(COMPUTE),--compute $(COMPUTE)) \
+		$(foreach u,$(UPDATE),--update '$(u)')
 
 # Offline: the plan (components, resources, physical names, counts) without emulator or AWS.
 preview: install

@@ -6,12 +6,15 @@ With --keep the emulator stays up on a loopback port instead, for the AWS CLI or
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import secrets
 import sys
 import time
 from collections import Counter
+
+import yaml
 
 from lib.config import SUFFIX_ENV_VAR, SettingsError
 from tapsim.discovery import Discovered
@@ -25,7 +28,10 @@ from tapsim.emulator import (
     Server,
     deploy,
 )
-from tapsim.runner import RunResult, relax_garbage_collection, stack_settings
+from tapsim.emulator.update import update
+from tapsim.runner import RunResult, relax_garbage_collection, stack_config, stack_settings
+
+ACTIONS = ("create", "update", "replace", "delete", "keep")
 
 
 def component_of(run: RunResult, urn: str) -> str:
@@ -95,13 +101,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--compute", choices=["ecs", "asg"], help="override tap:compute")
     parser.add_argument("--endpoint", help="use an emulator that is already running at this URL")
+    parser.add_argument(
+        "--update",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="after deploying, change a setting (tap:service.image=...) and apply it as a later "
+        "`pulumi up` would, showing the plan first; repeatable",
+    )
     args = parser.parse_args(argv)
     relax_garbage_collection()
     suffix = args.suffix or os.environ.get(SUFFIX_ENV_VAR) or f"local{secrets.token_hex(2)}"
     config = {"tap:compute": args.compute} if args.compute else None
     try:
         stack_settings(args.stack, config=config, suffix=suffix)
-    except SettingsError as err:
+        changed = with_updates(args.stack, config or {}, args.update)
+        if args.update:
+            stack_settings(args.stack, config=changed, suffix=suffix)
+    except (SettingsError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     server = Endpoint(args.endpoint) if args.endpoint else Server(port=args.port)
@@ -110,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Deploying stack {args.stack!r} (suffix {suffix}) into {server.url}")
             deployment = deploy(args.stack, server.url, suffix=suffix, config=config)
             show(deployment)
+            if args.update:
+                deployment = apply_update(deployment, changed)
             if args.keep:
                 return serve(server, deployment)
             teardown(deployment)
@@ -119,6 +138,40 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
     return 0
+
+
+def with_updates(stack: str, config: dict, assignments: list[str]) -> dict:
+    """`tap:service.image=x` as config: the stack file's value for `tap:service`, with
+    `image` set (values are YAML, as in a stack file)."""
+    changed = dict(config)
+    for assignment in assignments:
+        path, sep, text = assignment.partition("=")
+        if not sep or ":" not in path:
+            raise ValueError(f"--update {assignment!r}: expected namespace:key[.key...]=value")
+        top, *rest = path.split(".")
+        value = yaml.safe_load(text)
+        if not rest:
+            changed[top] = value
+            continue
+        node = changed.setdefault(top, copy.deepcopy(stack_config(stack).get(top, {})))
+        for key in rest[:-1]:
+            node = node.setdefault(key, {})
+        node[rest[-1]] = value
+    return changed
+
+
+def apply_update(deployment: Deployment, config: dict) -> Deployment:
+    """Prints what the change does to each resource, as `pulumi up` previews it, then the
+    resources that result."""
+    steps, updated = update(deployment, config=config)
+    counts = Counter(action for action, _, _ in steps)
+    print("\nUpdate: " + ", ".join(f"{counts[a]} to {a}" for a in ACTIONS if counts[a]))
+    for action, typ, name in steps:
+        if action != "keep":
+            print(f"  {action:<7}  {typ:<60} {name}")
+    print()
+    print("\n".join(summary(updated)))
+    return updated
 
 
 def show(deployment: Deployment) -> None:

@@ -47,6 +47,9 @@ class Registration:
     inputs: dict[str, Any]
     id: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    ignore_changes: tuple[str, ...] = ()
+    replace_on_changes: tuple[str, ...] = ()
+    delete_before_replace: bool = False
 
 
 @dataclass
@@ -86,6 +89,25 @@ class RunResult:
         return [r for r in self.resources if r.custom and r.type.startswith("aws:")]
 
 
+@dataclass(frozen=True)
+class _Options:
+    """The resource options of a registration that matter to a later update."""
+
+    protect: bool
+    ignore_changes: tuple[str, ...]
+    replace_on_changes: tuple[str, ...]
+    delete_before_replace: bool
+
+    @staticmethod
+    def of(request: Any) -> _Options:
+        return _Options(
+            bool(request.protect),
+            tuple(request.ignoreChanges),
+            tuple(request.replaceOnChanges),
+            bool(request.deleteBeforeReplace),
+        )
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The SDK's mock monitor, keeping parents, providers, protect flags and order."""
 
@@ -94,6 +116,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.registrations: list[Registration] = []
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        register_options = getattr(self.mocks, "register_options", None)
+        if register_options:
+            register_options(request.type, request.name, _Options.of(request))
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
@@ -112,6 +137,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 inputs=unwrap_secrets(inputs),
                 id=registered.id,
                 state=registered.state,
+                ignore_changes=tuple(request.ignoreChanges),
+                replace_on_changes=tuple(request.replaceOnChanges),
+                delete_before_replace=bool(request.deleteBeforeReplace),
             )
         )
         return response

@@ -34,6 +34,18 @@ class MotoCloud(Mocks):
     _providers: dict[str, dict[str, Any]] = field(default_factory=dict)
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
     _account: list[str] = field(default_factory=list)
+    # Values computed locally (random passwords), with the inputs they came from.
+    local: dict[tuple[str, str], tuple[str, dict[str, Any], dict[str, Any]]] = field(
+        default_factory=dict
+    )
+    # Per (type, name): the resource options the engine received (see `register_options`).
+    options: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def register_options(self, typ: str, name: str, options: Any) -> None:
+        """Called by the recording monitor before each registration reaches `new_resource`,
+        which the SDK's mock arguments leave the resource options out of."""
+        self.options[(typ, name)] = options
+
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def client(self, service: str, region: str) -> Any:
@@ -90,6 +102,7 @@ class MotoCloud(Mocks):
             return f"provider-{args.name}", inputs
         if args.typ in LOCAL:
             resource_id, extra = LOCAL[args.typ](inputs)
+            self.local[(args.typ, args.name)] = (resource_id, extra, inputs)
             return resource_id, {**inputs, **extra}
         provider = self._provider(args.provider)
         region = provider["region"]
@@ -106,7 +119,10 @@ class MotoCloud(Mocks):
         if "tags" in inputs or args.typ in TAGGABLE:
             state["tagsAll"] = context.tags
         with self._lock:
-            self.created.append(Created(args.typ, args.name, resource_id, region, state, emulated))
+            protect = bool(getattr(self.options.get((args.typ, args.name)), "protect", False))
+            self.created.append(
+                Created(args.typ, args.name, resource_id, region, state, emulated, inputs, protect)
+            )
         # Pulumi gets inputs back as sent, so secret inputs stay secret in dependent outputs.
         changed = {k: v for k, v in state.items() if k not in inputs or v != inputs[k]}
         return resource_id, {**wrapped, **changed}

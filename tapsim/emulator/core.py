@@ -24,6 +24,8 @@ class Created:
     region: str
     state: dict[str, Any]
     emulated: bool
+    inputs: dict[str, Any]
+    protect: bool = False
 
 
 @dataclass

@@ -31,6 +31,12 @@ def _id(i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return value.hex(), {"hex": value.hex(), "dec": str(int.from_bytes(value, "big"))}
 
 
+# The random provider makes a new value whenever any input changes (its `keepers` exist to
+# force that): terraform-provider-random, "Resource Keepers" in its documentation.
+FORCE_NEW = {
+    "random:index/randomPassword:RandomPassword": frozenset({"*"}),
+    "random:index/randomId:RandomId": frozenset({"*"}),
+}
 LOCAL: dict[str, Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]] = {
     "random:index/randomPassword:RandomPassword": _password,
     "random:index/randomId:RandomId": _id,

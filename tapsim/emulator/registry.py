@@ -33,6 +33,7 @@ from tapsim.emulator import (
 from tapsim.emulator.core import Deleter, Handler, Invoke
 
 SERVICES: tuple[ModuleType, ...] = (
+    random,
     ec2,
     elbv2,
     ecs,
@@ -76,6 +77,8 @@ UNDELETABLE: dict[str, str] = _merged("UNDELETABLE")
 TAGGABLE: frozenset[str] = frozenset(HANDLERS) - set().union(
     *(getattr(m, "UNTAGGED", set()) for m in SERVICES)
 )
+# Resource type -> the inputs whose change forces a new resource (the provider's schema).
+FORCE_NEW: dict[str, frozenset[str]] = _merged("FORCE_NEW")
 # Invoke token -> answer.
 INVOKES: dict[str, Invoke] = _merged("INVOKES")
 # Values a provider computes locally (pulumi_random), with no AWS call.

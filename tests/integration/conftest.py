@@ -45,8 +45,11 @@ class Target:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Teardown tests destroy the session's deployments, so they run after every other."""
-    items.sort(key=lambda item: item.path.name == "test_teardown.py")
+    """Update scenarios change a session deployment and teardown tests destroy them, so
+    they run after every other test, teardown last."""
+    items.sort(
+        key=lambda item: (item.path.name == "test_teardown.py", item.path.name == "test_updates.py")
+    )
 
 
 def target_for(

@@ -1,0 +1,150 @@
+"""A later `pulumi up` played against a stack deployed in the emulator.
+
+The program runs again with changed settings; each registration is matched with what the
+deployment holds and carried out as the engine would: kept untouched, updated in place (its
+recorded state takes the new inputs; the AWS update calls themselves are not emulated),
+replaced when a changed input forces a new resource (the new one created first, the old one
+deleted after, or the other way round where the resource asks for delete-before-replace),
+created, or deleted when the program no longer declares it. Replacing or deleting a protected
+resource is refused, as `pulumi up` refuses it. moto enforces what AWS enforces on the way:
+a replacement under a fixed name collides with the resource it replaces.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi.runtime import MockResourceArgs
+
+from tapsim.emulator.cloud import Deployment, MotoCloud
+from tapsim.emulator.core import Created, EmulatorError
+from tapsim.emulator.registry import FORCE_NEW, HANDLERS, LOCAL
+from tapsim.plan import changed_inputs, forces_new
+from tapsim.runner import run_program, unwrap_secrets
+
+
+class UpdateRefusedError(EmulatorError):
+    """The update would replace or delete a protected resource."""
+
+
+@dataclass
+class UpdatingCloud(MotoCloud):
+    """MotoCloud that starts from a deployment's resources instead of an empty account."""
+
+    prior: dict[tuple[str, str], Created] = field(default_factory=dict)
+    prior_local: dict[tuple[str, str], tuple[str, dict[str, Any], dict[str, Any]]] = field(
+        default_factory=dict
+    )
+    steps: list[tuple[str, str, str]] = field(default_factory=list)
+    _retired: list[Created] = field(default_factory=list)
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        key = (args.typ, args.name)
+        if not args.custom or args.typ.startswith("pulumi:providers:"):
+            return super().new_resource(args)
+        inputs = unwrap_secrets(dict(args.inputs))
+        options = self.options.get(key)
+        ignored = getattr(options, "ignore_changes", ())
+        if args.typ in LOCAL:
+            return self._local(args, inputs, ignored)
+        prior = self.prior.pop(key, None)
+        if prior is None:
+            self._step("create", key)
+            return super().new_resource(args)
+        changed = changed_inputs(prior.inputs, inputs, ignored)
+        if not changed:
+            self._step("keep", key)
+            return self._carry(prior, prior.inputs, args)
+        force_new = FORCE_NEW.get(args.typ, frozenset())
+        if forces_new(changed, force_new, getattr(options, "replace_on_changes", ())):
+            if prior.protect:
+                raise UpdateRefusedError(
+                    f"{args.typ} {args.name} is protected; changing {', '.join(changed)} "
+                    "would replace it"
+                )
+            self._step("replace", key)
+            if getattr(options, "delete_before_replace", False):
+                self._delete(prior)
+            else:
+                self._retired.append(prior)
+            return super().new_resource(args)
+        self._step("update", key)
+        return self._carry(prior, inputs, args)
+
+    def _local(
+        self, args: MockResourceArgs, inputs: dict[str, Any], ignored: tuple[str, ...]
+    ) -> tuple[str | None, dict[str, Any]]:
+        """A locally computed value (a password) is kept unless its inputs change."""
+        key = (args.typ, args.name)
+        prior = self.prior_local.pop(key, None)
+        if prior and not changed_inputs(prior[2], inputs, ignored):
+            self.local[key] = prior
+            self._step("keep", key)
+            return prior[0], {**dict(args.inputs), **prior[1]}
+        self._step("replace" if prior else "create", key)
+        return super().new_resource(args)
+
+    def _carry(
+        self, prior: Created, inputs: dict[str, Any], args: MockResourceArgs
+    ) -> tuple[str, dict[str, Any]]:
+        """The resource as deployed, with `inputs` recorded as its own."""
+        kept = Created(
+            prior.type,
+            prior.name,
+            prior.id,
+            prior.region,
+            {**prior.state, **inputs},
+            prior.emulated,
+            inputs,
+            prior.protect,
+        )
+        with self._lock:
+            self.created.append(kept)
+        computed = {k: v for k, v in prior.state.items() if k not in prior.inputs}
+        return prior.id, {**dict(args.inputs), **computed}
+
+    def _step(self, action: str, key: tuple[str, str]) -> None:
+        with self._lock:
+            self.steps.append((action, *key))
+
+    def _delete(self, item: Created) -> None:
+        if item.protect:
+            raise UpdateRefusedError(f"{item.type} {item.name} is protected; the update deletes it")
+        if item.emulated:
+            HANDLERS[item.type][1](self._context(item.region, item.name), item.id, item.state)
+
+    def finish(self) -> None:
+        """Deletes what the program no longer declares, newest first, then what was replaced."""
+        for item in reversed(list(self.prior.values())):
+            self._delete(item)
+            self.steps.append(("delete", item.type, item.name))
+        for item in reversed(self._retired):
+            self._delete(item)
+        self.prior.clear()
+
+
+def update(
+    deployment: Deployment, *, config: dict[str, Any] | None = None
+) -> tuple[list[tuple[str, str, str]], Deployment]:
+    """Runs the deployment's program again with `config` and applies the difference; the
+    steps are (action, type, logical name)."""
+    old = deployment.cloud
+    cloud = UpdatingCloud(
+        endpoint=old.endpoint,
+        prior={(c.type, c.name): c for c in old.created},
+        prior_local=dict(old.local),
+    )
+    started = time.perf_counter()
+    run = run_program(deployment.stack, cloud, environment_suffix=deployment.suffix, config=config)
+    cloud.finish()
+    old.created.clear()
+    return cloud.steps, Deployment(
+        stack=deployment.stack,
+        suffix=deployment.suffix,
+        region=deployment.region,
+        run=run,
+        cloud=cloud,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,64 @@
+"""Day 2: what a later `pulumi up` does to each stack, planned by diffing the deployed run
+with the program's new run, as the engine does (`tapsim.plan`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tapsim.emulator.registry import FORCE_NEW
+from tapsim.plan import plan
+from tests.conftest import ASG, synth
+
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
+SERVICE = "aws:ecs/service:Service"
+
+
+def change(stack: str, config: dict, *, base: dict | None = None):
+    return plan(
+        synth(stack, config=base), synth(stack, config={**(base or {}), **config}), FORCE_NEW
+    )
+
+
+@pytest.mark.parametrize("name", ["dev", "prod", "dev-asg", "prod-asg"])
+def test_the_same_program_twice_changes_nothing(synthesized, name) -> None:
+    run = synthesized[name]
+    assert plan(run, run, FORCE_NEW).changes == []
+
+
+def test_the_scaled_desired_count_is_left_to_autoscaling(dev) -> None:
+    """`ignoreChanges` on desiredCount: the scaler owns it after creation."""
+    service = dev.one(SERVICE)
+    assert "desiredCount" in service.ignore_changes
+
+
+# Ordinary changes, each on top of the stack file: none may replace or delete what prod
+# protects (its data), and each changes only what it should.
+SCENARIOS = {
+    "new image": {"tap:service": {"image": "public.ecr.aws/docker/library/python:3.13-alpine"}},
+    "new environment variable": {"tap:service": {"environment": {"FEATURE": "on"}}},
+    "new cpu and memory": {"tap:service": {"cpu": 2048, "memory": 4096}},
+    "health-check interval": {"tap:loadBalancer": {"healthCheckIntervalSeconds": 20}},
+    "cache node type": {"tap:cache": {"nodeType": "cache.t4g.medium"}},
+    "ecs to asg": ASG,
+}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_prod_keeps_its_data_through_ordinary_changes(scenario) -> None:
+    planned = change("prod", SCENARIOS[scenario])
+    assert planned.refused == []
+    assert planned.changes
+
+
+def test_a_new_image_replaces_the_task_definition_and_moves_the_service() -> None:
+    planned = change("dev", SCENARIOS["new image"])
+    assert {s.type for s in planned.of("replace")} == {TASK}
+    assert SERVICE in {s.type for s in planned.of("update")}
+    assert planned.of("delete") == []
+
+
+def test_switching_back_from_asg_to_ecs_keeps_the_data_tier() -> None:
+    planned = plan(synth("prod", config=ASG), synth("prod"), FORCE_NEW)
+    assert planned.refused == []
+    untouched = {s.type for s in planned.of("keep")}
+    assert {"aws:rds/cluster:Cluster", "aws:kms/key:Key", "aws:s3/bucket:Bucket"} <= untouched
