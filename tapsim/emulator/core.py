@@ -63,6 +63,8 @@ class Context:
 
 Handler = Callable[[Context, dict[str, Any]], tuple[str, dict[str, Any]]]
 Deleter = Callable[[Context, str, dict[str, Any]], None]
+# An in-place update: the resource's id and its new inputs.
+Updater = Callable[[Context, str, dict[str, Any]], None]
 # An invoke's answer, from the provider's region and the invoke's arguments.
 Invoke = Callable[[Context, dict[str, Any]], dict[str, Any]]
 

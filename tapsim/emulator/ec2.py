@@ -306,3 +306,88 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
 }
 UNTAGGED = {"aws:ec2/route:Route", "aws:ec2/routeTableAssociation:RouteTableAssociation"}
 INVOKES: dict[str, Invoke] = {"aws:index/getAvailabilityZones:getAvailabilityZones": _zones}
+
+# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
+# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
+# hashicorp/terraform-provider-aws.
+FORCE_NEW: dict[str, frozenset[str]] = {
+    # website/docs/r/default_security_group.html.markdown @ 02910eecbfa1
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": frozenset({"vpcId"}),
+    # internal/service/ec2/ec2_eip.go @ 01606926a0c0
+    "aws:ec2/eip:Eip": frozenset(
+        {"address", "domain", "ipamPoolId", "networkBorderGroup", "publicIpv4Pool"}
+    ),
+    # internal/service/ec2/vpc_flow_log.go @ 00a35305dc1b
+    "aws:ec2/flowLog:FlowLog": frozenset(
+        {
+            "deliverCrossAccountRole",
+            "destinationOptions",
+            "eniId",
+            "iamRoleArn",
+            "logDestination",
+            "logDestinationType",
+            "logFormat",
+            "maxAggregationInterval",
+            "regionalNatGatewayId",
+            "subnetId",
+            "trafficType",
+            "transitGatewayAttachmentId",
+            "transitGatewayId",
+            "vpcId",
+        }
+    ),
+    # no schema or page read marks an input
+    "aws:ec2/internetGateway:InternetGateway": frozenset(),
+    # no schema or page read marks an input
+    "aws:ec2/launchTemplate:LaunchTemplate": frozenset(),
+    # internal/service/ec2/vpc_nat_gateway.go @ 04088eaa5494
+    "aws:ec2/natGateway:NatGateway": frozenset(
+        {
+            "allocationId",
+            "connectivityType",
+            "privateIp",
+            "secondaryPrivateIpAddressCount",
+            "subnetId",
+        }
+    ),
+    # internal/service/ec2/vpc_route.go @ 0128541e0711
+    "aws:ec2/route:Route": frozenset(
+        {
+            "destinationCidrBlock",
+            "destinationIpv6CidrBlock",
+            "destinationPrefixListId",
+            "routeTableId",
+        }
+    ),
+    # no schema or page read marks an input
+    "aws:ec2/routeTable:RouteTable": frozenset(),
+    # internal/service/ec2/vpc_route_table_association.go @ 0be71beb458a
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": frozenset({"gatewayId", "subnetId"}),
+    # website/docs/r/security_group.html.markdown @ 0148137dc6fb
+    "aws:ec2/securityGroup:SecurityGroup": frozenset(
+        {"description", "name", "namePrefix", "vpcId"}
+    ),
+    # internal/service/ec2/vpc_subnet.go @ 00cda125a19d
+    "aws:ec2/subnet:Subnet": frozenset(
+        {
+            "availabilityZone",
+            "availabilityZoneId",
+            "cidrBlock",
+            "ipv4IpamPoolId",
+            "ipv4NetmaskLength",
+            "ipv6IpamPoolId",
+            "ipv6Native",
+            "ipv6NetmaskLength",
+            "outpostArn",
+            "vpcId",
+        }
+    ),
+    # internal/service/ec2/vpc_.go @ 00081ce41cc6
+    "aws:ec2/vpc:Vpc": frozenset({"cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength"}),
+    # no schema or page read marks an input
+    "aws:ec2/vpcEndpoint:VpcEndpoint": frozenset(),
+    # no schema or page read marks an input
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": frozenset(),
+    # internal/service/ec2/vpc_security_group_ingress_rule.go @ 00a322094b4b
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": frozenset({"securityGroupId"}),
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tapsim.emulator.core import Context, Deleter, Handler, by
+from tapsim.emulator.core import Context, Deleter, Handler, Updater, by
 
 
 def _cluster(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -81,6 +81,13 @@ def _service(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return service["serviceArn"], {"arn": service["serviceArn"]}
 
 
+def _update_service(ctx: Context, arn: str, i: dict[str, Any]) -> None:
+    """What a later up changes of a running service: its task definition."""
+    ctx.clients("ecs").update_service(
+        cluster=i["cluster"], service=arn, taskDefinition=i["taskDefinition"]
+    )
+
+
 def _delete_service(ctx: Context, arn: str, state: dict[str, Any]) -> None:
     ecs = ctx.clients("ecs")
     ecs.update_service(cluster=state["cluster"], service=arn, desiredCount=0)
@@ -94,4 +101,37 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
         by("ecs.deregister_task_definition", taskDefinition="id"),
     ),
     "aws:ecs/service:Service": (_service, _delete_service),
+}
+# In-place updates the emulator carries out (others change only its record of the resource).
+UPDATERS: dict[str, Updater] = {"aws:ecs/service:Service": _update_service}
+
+# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
+# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
+# hashicorp/terraform-provider-aws.
+FORCE_NEW: dict[str, frozenset[str]] = {
+    # no schema or page read marks an input
+    "aws:ecs/cluster:Cluster": frozenset(),
+    # no schema or page read marks an input
+    "aws:ecs/service:Service": frozenset(),
+    # internal/service/ecs/task_definition.go @ f1750b8668f2
+    "aws:ecs/taskDefinition:TaskDefinition": frozenset(
+        {
+            "containerDefinitions",
+            "cpu",
+            "ephemeralStorage",
+            "executionRoleArn",
+            "family",
+            "inferenceAccelerators",
+            "ipcMode",
+            "memory",
+            "networkMode",
+            "pidMode",
+            "placementConstraints",
+            "proxyConfiguration",
+            "requiresCompatibilities",
+            "runtimePlatform",
+            "taskRoleArn",
+            "volumes",
+        }
+    ),
 }

@@ -77,3 +77,13 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
 UNDELETABLE = {
     "aws:elasticache/subnetGroup:SubnetGroup": "moto does not implement delete_cache_subnet_group",
 }
+
+# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
+# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
+# hashicorp/terraform-provider-aws.
+FORCE_NEW: dict[str, frozenset[str]] = {
+    # website/docs/r/elasticache_replication_group.html.markdown @ 00a35305dc1b
+    "aws:elasticache/replicationGroup:ReplicationGroup": frozenset({"snapshotName"}),
+    # no schema or page read marks an input
+    "aws:elasticache/subnetGroup:SubnetGroup": frozenset(),
+}

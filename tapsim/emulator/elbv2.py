@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tapsim.emulator.core import Context, Deleter, Handler, by
+from tapsim.emulator.core import Context, Deleter, Handler, Updater, by
 
 
 def _load_balancer(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -99,22 +99,27 @@ def _listener_action(action: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _listener(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    extra: dict[str, Any] = {}
+def _listener_settings(i: dict[str, Any]) -> dict[str, Any]:
+    settings: dict[str, Any] = {
+        "Protocol": i["protocol"],
+        "Port": int(i["port"]),
+        "DefaultActions": [_listener_action(a) for a in i["defaultActions"]],
+    }
     if i.get("certificateArn"):
-        extra = {
-            "Certificates": [{"CertificateArn": i["certificateArn"]}],
-            "SslPolicy": i["sslPolicy"],
-        }
+        settings["Certificates"] = [{"CertificateArn": i["certificateArn"]}]
+        settings["SslPolicy"] = i["sslPolicy"]
+    return settings
+
+
+def _listener(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     listener = ctx.clients("elbv2").create_listener(
-        LoadBalancerArn=i["loadBalancerArn"],
-        Protocol=i["protocol"],
-        Port=int(i["port"]),
-        DefaultActions=[_listener_action(a) for a in i["defaultActions"]],
-        **ctx.tags_arg("Tags"),
-        **extra,
+        LoadBalancerArn=i["loadBalancerArn"], **_listener_settings(i), **ctx.tags_arg("Tags")
     )["Listeners"][0]
     return listener["ListenerArn"], {"arn": listener["ListenerArn"]}
+
+
+def _update_listener(ctx: Context, arn: str, i: dict[str, Any]) -> None:
+    ctx.clients("elbv2").modify_listener(ListenerArn=arn, **_listener_settings(i))
 
 
 HANDLERS: dict[str, tuple[Handler, Deleter]] = {
@@ -124,4 +129,29 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
         by("elbv2.delete_target_group", TargetGroupArn="id"),
     ),
     "aws:lb/listener:Listener": (_listener, by("elbv2.delete_listener", ListenerArn="id")),
+}
+# In-place updates the emulator carries out (others change only its record of the resource).
+UPDATERS: dict[str, Updater] = {"aws:lb/listener:Listener": _update_listener}
+
+# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
+# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
+# hashicorp/terraform-provider-aws.
+FORCE_NEW: dict[str, frozenset[str]] = {
+    # website/docs/r/lb_listener.html.markdown @ 0028ca39f8a4
+    "aws:lb/listener:Listener": frozenset({"loadBalancerArn"}),
+    # no schema or page read marks an input
+    "aws:lb/loadBalancer:LoadBalancer": frozenset(),
+    # website/docs/r/lb_target_group.html.markdown @ 00c7d114c4d2
+    "aws:lb/targetGroup:TargetGroup": frozenset(
+        {
+            "ipAddressType",
+            "name",
+            "namePrefix",
+            "port",
+            "protocol",
+            "protocolVersion",
+            "targetType",
+            "vpcId",
+        }
+    ),
 }

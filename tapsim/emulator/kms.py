@@ -35,3 +35,13 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     "aws:kms/alias:Alias": (_alias, by("kms.delete_alias", AliasName="id")),
 }
 UNTAGGED = {"aws:kms/alias:Alias"}
+
+# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
+# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
+# hashicorp/terraform-provider-aws.
+FORCE_NEW: dict[str, frozenset[str]] = {
+    # no schema or page read marks an input
+    "aws:kms/alias:Alias": frozenset(),
+    # no schema or page read marks an input
+    "aws:kms/key:Key": frozenset(),
+}

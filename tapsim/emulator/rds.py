@@ -182,3 +182,34 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
         _unprotect("instance", "DBInstanceIdentifier", "identifier"),
     ),
 }
+
+# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
+# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
+# hashicorp/terraform-provider-aws.
+FORCE_NEW: dict[str, frozenset[str]] = {
+    # website/docs/r/rds_cluster.html.markdown @ 000a04085419
+    "aws:rds/cluster:Cluster": frozenset({"clusterIdentifier", "clusterIdentifierPrefix"}),
+    # website/docs/r/rds_cluster_instance.html.markdown @ 01606926a0c0
+    "aws:rds/clusterInstance:ClusterInstance": frozenset(
+        {
+            "availabilityZone",
+            "clusterIdentifier",
+            "dbSubnetGroupName",
+            "engine",
+            "identifier",
+            "identifierPrefix",
+        }
+    ),
+    # website/docs/r/rds_cluster_parameter_group.html.markdown @ 0413c661ec1b
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": frozenset({"name", "namePrefix"}),
+    # website/docs/r/db_instance.html.markdown @ 0130d51a0230
+    "aws:rds/instance:Instance": frozenset(
+        {"backupTarget", "ncharCharacterSetName", "restoreToPointInTime"}
+    ),
+    # website/docs/r/db_parameter_group.html.markdown @ 044fb3171c30
+    "aws:rds/parameterGroup:ParameterGroup": frozenset(
+        {"description", "family", "name", "namePrefix"}
+    ),
+    # website/docs/r/db_subnet_group.html.markdown @ 03ffdb07e03f
+    "aws:rds/subnetGroup:SubnetGroup": frozenset({"name", "namePrefix"}),
+}

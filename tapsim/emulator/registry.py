@@ -30,7 +30,7 @@ from tapsim.emulator import (
     sns,
     sts,
 )
-from tapsim.emulator.core import Deleter, Handler, Invoke
+from tapsim.emulator.core import Deleter, Handler, Invoke, Updater
 
 SERVICES: tuple[ModuleType, ...] = (
     random,
@@ -77,6 +77,8 @@ UNDELETABLE: dict[str, str] = _merged("UNDELETABLE")
 TAGGABLE: frozenset[str] = frozenset(HANDLERS) - set().union(
     *(getattr(m, "UNTAGGED", set()) for m in SERVICES)
 )
+# Resource type -> its in-place update, where the emulator carries one out.
+UPDATERS: dict[str, Updater] = _merged("UPDATERS")
 # Resource type -> the inputs whose change forces a new resource (the provider's schema).
 FORCE_NEW: dict[str, frozenset[str]] = _merged("FORCE_NEW")
 # Invoke token -> answer.

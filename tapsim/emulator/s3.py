@@ -76,6 +76,9 @@ def _public_access_block(i: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+ENCRYPTION = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+)
 SETTINGS: dict[str, tuple[Handler, Deleter]] = {
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (
         _setting("put_public_access_block", _public_access_block),
@@ -99,7 +102,7 @@ SETTINGS: dict[str, tuple[Handler, Deleter]] = {
         ),
         ignore,
     ),
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+    ENCRYPTION: (
         _setting(
             "put_bucket_encryption",
             lambda i: {
@@ -130,3 +133,23 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
 }
 # Bucket sub-resources take no tags of their own.
 UNTAGGED = set(SETTINGS)
+
+# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
+# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
+# hashicorp/terraform-provider-aws.
+FORCE_NEW: dict[str, frozenset[str]] = {
+    # website/docs/r/s3_bucket.html.markdown @ 4c72bcc7dc2f
+    "aws:s3/bucket:Bucket": frozenset({"bucket", "bucketPrefix", "objectLockEnabled"}),
+    # no schema or page read marks an input
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": frozenset(),
+    # no schema or page read marks an input
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": frozenset(),
+    # no schema or page read marks an input
+    "aws:s3/bucketPolicy:BucketPolicy": frozenset(),
+    # no schema or page read marks an input
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": frozenset(),
+    # website/docs/r/s3_bucket_server_side_encryption_configuration.html.markdown @ 0aa0d338dafe
+    ENCRYPTION: frozenset({"bucket", "expectedBucketOwner"}),
+    # website/docs/r/s3_bucket_versioning.html.markdown @ cf853ecebc6a
+    "aws:s3/bucketVersioning:BucketVersioning": frozenset({"bucket", "expectedBucketOwner"}),
+}

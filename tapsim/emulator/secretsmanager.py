@@ -44,3 +44,15 @@ RECORDED_ONLY = {
         "rotation calls a Lambda function the stack does not own; moto cannot run it"
     ),
 }
+
+# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
+# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
+# hashicorp/terraform-provider-aws.
+FORCE_NEW: dict[str, frozenset[str]] = {
+    # no schema or page read marks an input
+    "aws:secretsmanager/secret:Secret": frozenset(),
+    # no schema or page read marks an input
+    "aws:secretsmanager/secretRotation:SecretRotation": frozenset(),
+    # no schema or page read marks an input
+    "aws:secretsmanager/secretVersion:SecretVersion": frozenset(),
+}

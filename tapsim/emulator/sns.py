@@ -30,3 +30,13 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     ),
 }
 UNTAGGED = {"aws:sns/topicSubscription:TopicSubscription"}
+
+# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
+# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
+# hashicorp/terraform-provider-aws.
+FORCE_NEW: dict[str, frozenset[str]] = {
+    # no schema or page read marks an input
+    "aws:sns/topic:Topic": frozenset(),
+    # no schema or page read marks an input
+    "aws:sns/topicSubscription:TopicSubscription": frozenset(),
+}

@@ -1,8 +1,9 @@
 """A later `pulumi up` played against a stack deployed in the emulator.
 
 The program runs again with changed settings; each registration is matched with what the
-deployment holds and carried out as the engine would: kept untouched, updated in place (its
-recorded state takes the new inputs; the AWS update calls themselves are not emulated),
+deployment holds and carried out as the engine would: kept untouched, updated in place (the
+listener and the ECS service through their AWS update calls, the others in the emulator's
+record only),
 replaced when a changed input forces a new resource (the new one created first, the old one
 deleted after, or the other way round where the resource asks for delete-before-replace),
 created, or deleted when the program no longer declares it. Replacing or deleting a protected
@@ -20,7 +21,7 @@ from pulumi.runtime import MockResourceArgs
 
 from tapsim.emulator.cloud import Deployment, MotoCloud
 from tapsim.emulator.core import Created, EmulatorError
-from tapsim.emulator.registry import FORCE_NEW, HANDLERS, LOCAL
+from tapsim.emulator.registry import FORCE_NEW, HANDLERS, LOCAL, UPDATERS
 from tapsim.plan import changed_inputs, forces_new
 from tapsim.runner import run_program, unwrap_secrets
 
@@ -71,6 +72,8 @@ class UpdatingCloud(MotoCloud):
                 self._retired.append(prior)
             return super().new_resource(args)
         self._step("update", key)
+        if args.typ in UPDATERS:
+            UPDATERS[args.typ](self._context(prior.region, args.name), prior.id, inputs)
         return self._carry(prior, inputs, args)
 
     def _local(

@@ -59,21 +59,24 @@ def target_for(
     return Target(stack, settings, Discovered(suffix, region))
 
 
-def target_names(runtime: str | None) -> list[str]:
-    """Targets for a test module; modules that set RUNTIME see only stacks on that runtime."""
+def target_names(runtime: str | None, names: tuple[str, ...] | None = None) -> list[str]:
+    """Targets for a test module; modules that set RUNTIME see only stacks on that runtime,
+    and modules that set TARGETS only those."""
     if TARGET != "emulator":
         return [os.environ.get("STACK", "dev")]
     return [
         name
         for name, (_stack, overrides) in EMULATED.items()
         if runtime is None or overrides.get("tap:compute", "ecs") == runtime
+        if names is None or name in names
     ]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target" in metafunc.fixturenames:
         runtime = getattr(metafunc.module, "RUNTIME", None)
-        metafunc.parametrize("target", target_names(runtime), indirect=True)
+        names = getattr(metafunc.module, "TARGETS", None)
+        metafunc.parametrize("target", target_names(runtime, names), indirect=True)
 
 
 class Deployments(dict[str, Target]):

@@ -13,7 +13,7 @@ from tapsim.emulator.update import update
 from tests.integration.conftest import TARGET
 
 pytestmark = pytest.mark.skipif(TARGET != "emulator", reason="played in the emulator only")
-RUNTIME = "ecs"
+TARGETS = ("dev",)
 IMAGE = "public.ecr.aws/docker/library/python:3.13-alpine"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 
@@ -27,8 +27,6 @@ def changes(steps) -> dict[str, set[str]]:
 
 
 def test_later_ups_change_what_they_should_and_keep_the_rest(target) -> None:
-    if target.stack != "dev":
-        pytest.skip("the scenarios change the dev stack")
     deployment = target.deployment
     service = {"image": IMAGE}
 
