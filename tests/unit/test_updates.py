@@ -34,9 +34,14 @@ def test_the_scaled_desired_count_is_left_to_autoscaling(dev) -> None:
 # Ordinary changes, each on top of the stack file: none may replace or delete what prod
 # protects (its data), and each changes only what it should.
 SCENARIOS = {
-    "new image": {"tap:service": {"image": "public.ecr.aws/docker/library/python:3.13-alpine"}},
-    "new environment variable": {"tap:service": {"environment": {"FEATURE": "on"}}},
-    "new cpu and memory": {"tap:service": {"cpu": 2048, "memory": 4096}},
+    "new image, variable and size": {
+        "tap:service": {
+            "image": "public.ecr.aws/docker/library/python:3.13-alpine",
+            "environment": {"FEATURE": "on"},
+            "cpu": 2048,
+            "memory": 4096,
+        }
+    },
     "health-check interval": {"tap:loadBalancer": {"healthCheckIntervalSeconds": 20}},
     "cache node type": {"tap:cache": {"nodeType": "cache.t4g.medium"}},
     "ecs to asg": ASG,
@@ -51,7 +56,7 @@ def test_prod_keeps_its_data_through_ordinary_changes(scenario) -> None:
 
 
 def test_a_new_image_replaces_the_task_definition_and_moves_the_service() -> None:
-    planned = change("dev", SCENARIOS["new image"])
+    planned = change("prod", SCENARIOS["new image, variable and size"])
     assert {s.type for s in planned.of("replace")} == {TASK}
     assert SERVICE in {s.type for s in planned.of("update")}
     assert planned.of("delete") == []
