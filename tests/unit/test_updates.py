@@ -10,6 +10,7 @@ from tapsim.plan import plan
 from tests.conftest import ASG, synth
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
+PROD_CERT = "arn:aws:acm:us-west-2:111122223333:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
 SERVICE = "aws:ecs/service:Service"
 
 
@@ -42,8 +43,15 @@ SCENARIOS = {
             "memory": 4096,
         }
     },
-    "health-check interval": {"tap:loadBalancer": {"healthCheckIntervalSeconds": 20}},
+    "tier defaults: health-check interval, log retention": {
+        "tap:loadBalancer": {"healthCheckIntervalSeconds": 20},
+        "tap:service": {"logRetentionDays": 90},
+    },
+    "database port and engine major upgrade": {
+        "tap:database": {"port": 5433, "engineVersion": "17.4"}
+    },
     "cache node type": {"tap:cache": {"nodeType": "cache.t4g.medium"}},
+    "certificate added": {"tap:certificateArn": PROD_CERT},
     "ecs to asg": ASG,
 }
 
@@ -69,3 +77,14 @@ def test_switching_back_from_asg_to_ecs_keeps_the_data_tier() -> None:
     assert {"aws:rds/cluster:Cluster", "aws:s3/bucket:Bucket"} <= untouched
     (key,) = [s for s in planned.steps if s.type == "aws:kms/key:Key"]
     assert (key.action, key.changed) == ("update", ("policy",))  # the Auto Scaling role leaves
+
+
+def test_a_major_upgrade_makes_the_new_parameter_group_beside_the_old_one() -> None:
+    """The family forces a new group; its name changes with it, so the new group is made
+    before the old one goes without a collision."""
+    planned = change("prod", SCENARIOS["database port and engine major upgrade"])
+    (group,) = [s for s in planned.steps if s.type.endswith("ParameterGroup")]
+    assert group.action == "replace"
+    assert {"family", "name"} <= set(group.changed)
+    (cluster,) = [s for s in planned.steps if s.type == "aws:rds/cluster:Cluster"]
+    assert cluster.action == "update"
