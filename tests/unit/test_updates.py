@@ -43,15 +43,16 @@ SCENARIOS = {
             "memory": 4096,
         }
     },
-    "tier defaults: health-check interval, log retention": {
+    # Independent of each other, so planned at once: tier defaults (health-check interval,
+    # log retention), the database port and a major upgrade, the cache node type, and a
+    # certificate added.
+    "settings of every tier": {
         "tap:loadBalancer": {"healthCheckIntervalSeconds": 20},
         "tap:service": {"logRetentionDays": 90},
+        "tap:database": {"port": 5433, "engineVersion": "17.4"},
+        "tap:cache": {"nodeType": "cache.t4g.medium"},
+        "tap:certificateArn": PROD_CERT,
     },
-    "database port and engine major upgrade": {
-        "tap:database": {"port": 5433, "engineVersion": "17.4"}
-    },
-    "cache node type": {"tap:cache": {"nodeType": "cache.t4g.medium"}},
-    "certificate added": {"tap:certificateArn": PROD_CERT},
     "ecs to asg": ASG,
 }
 
@@ -82,7 +83,7 @@ def test_switching_back_from_asg_to_ecs_keeps_the_data_tier() -> None:
 def test_a_major_upgrade_makes_the_new_parameter_group_beside_the_old_one() -> None:
     """The family forces a new group; its name changes with it, so the new group is made
     before the old one goes without a collision."""
-    planned = change("prod", SCENARIOS["database port and engine major upgrade"])
+    planned = change("prod", SCENARIOS["settings of every tier"])
     (group,) = [s for s in planned.steps if s.type.endswith("ParameterGroup")]
     assert group.action == "replace"
     assert {"family", "name"} <= set(group.changed)
