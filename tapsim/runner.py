@@ -116,9 +116,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.registrations: list[Registration] = []
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        options = _Options.of(request)
         register_options = getattr(self.mocks, "register_options", None)
         if register_options:
-            register_options(request.type, request.name, _Options.of(request))
+            register_options(request.type, request.name, options)
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
@@ -132,14 +133,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 custom=bool(request.custom),
                 parent=request.parent,
                 provider=request.provider,
-                protect=bool(request.protect),
+                protect=options.protect,
                 dependencies=tuple(request.dependencies),
                 inputs=unwrap_secrets(inputs),
                 id=registered.id,
                 state=registered.state,
-                ignore_changes=tuple(request.ignoreChanges),
-                replace_on_changes=tuple(request.replaceOnChanges),
-                delete_before_replace=bool(request.deleteBeforeReplace),
+                ignore_changes=options.ignore_changes,
+                replace_on_changes=options.replace_on_changes,
+                delete_before_replace=options.delete_before_replace,
             )
         )
         return response
@@ -181,6 +182,20 @@ def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
     return dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
 
 
+def _stack_values(
+    stack: str,
+    project: str,
+    config: Mapping[str, Any] | None,
+    suffix: str | None,
+    project_dir: Path,
+) -> dict[str, Any]:
+    """The stack file's config with overrides, and `suffix` as the environmentSuffix setting."""
+    values = {**stack_config(stack, project_dir), **(config or {})}
+    if suffix:
+        values[f"{project}:environmentSuffix"] = suffix
+    return values
+
+
 def stack_settings(
     stack: str,
     *,
@@ -192,9 +207,7 @@ def stack_settings(
     """The settings the program would load for `stack`, without running it (a settings error
     raises here as it would there)."""
     project = read_project(project_dir)["name"]
-    values = {**stack_config(stack, project_dir), **(config or {})}
-    if suffix:
-        values[f"{project}:environmentSuffix"] = suffix
+    values = _stack_values(stack, project, config, suffix, project_dir)
     return load_settings(
         {k.split(":", 1)[1]: v for k, v in values.items() if k.startswith(f"{project}:")},
         project=project,
@@ -250,9 +263,7 @@ def run_program(
     `environment_suffix` when given (as the stack's `environmentSuffix` setting), with any
     ENVIRONMENT_SUFFIX of the calling shell out of the way."""
     project = read_project(project_dir)
-    values = {**stack_config(stack, project_dir), **(config or {})}
-    if environment_suffix:
-        values[f"{project['name']}:environmentSuffix"] = environment_suffix
+    values = _stack_values(stack, project["name"], config, environment_suffix, project_dir)
     engine_config = as_engine_config(values)
 
     loop = asyncio.new_event_loop()
