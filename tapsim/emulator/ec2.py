@@ -336,10 +336,10 @@ FORCE_NEW: dict[str, frozenset[str]] = {
             "vpcId",
         }
     ),
-    # no schema or page read marks an input
+    # internal/service/ec2/vpc_internet_gateway.go @ 08923b68b5ad: no input marked
     "aws:ec2/internetGateway:InternetGateway": frozenset(),
-    # no schema or page read marks an input
-    "aws:ec2/launchTemplate:LaunchTemplate": frozenset(),
+    # internal/service/ec2/ec2_launch_template.go (newest stored copy, commit not recorded)
+    "aws:ec2/launchTemplate:LaunchTemplate": frozenset({"name", "namePrefix"}),
     # internal/service/ec2/vpc_nat_gateway.go @ 04088eaa5494
     "aws:ec2/natGateway:NatGateway": frozenset(
         {
@@ -359,8 +359,8 @@ FORCE_NEW: dict[str, frozenset[str]] = {
             "routeTableId",
         }
     ),
-    # no schema or page read marks an input
-    "aws:ec2/routeTable:RouteTable": frozenset(),
+    # internal/service/ec2/vpc_route_table.go @ 022092419b7c
+    "aws:ec2/routeTable:RouteTable": frozenset({"vpcId"}),
     # internal/service/ec2/vpc_route_table_association.go @ 0be71beb458a
     "aws:ec2/routeTableAssociation:RouteTableAssociation": frozenset({"gatewayId", "subnetId"}),
     # website/docs/r/security_group.html.markdown @ 0148137dc6fb
@@ -384,10 +384,19 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     ),
     # internal/service/ec2/vpc_.go @ 00081ce41cc6
     "aws:ec2/vpc:Vpc": frozenset({"cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength"}),
-    # no schema or page read marks an input
-    "aws:ec2/vpcEndpoint:VpcEndpoint": frozenset(),
-    # no schema or page read marks an input
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": frozenset(),
+    # internal/service/ec2/vpc_endpoint.go @ 008db85aad5e
+    "aws:ec2/vpcEndpoint:VpcEndpoint": frozenset(
+        {
+            "resourceConfigurationArn",
+            "serviceName",
+            "serviceNetworkArn",
+            "serviceRegion",
+            "vpcEndpointType",
+            "vpcId",
+        }
+    ),
+    # internal/service/ec2/vpc_security_group_ingress_rule.go (newest stored copy, commit not recorded)
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": frozenset({"securityGroupId"}),
     # internal/service/ec2/vpc_security_group_ingress_rule.go @ 00a322094b4b
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": frozenset({"securityGroupId"}),
 }

@@ -109,10 +109,12 @@ UPDATERS: dict[str, Updater] = {"aws:ecs/service:Service": _update_service}
 # Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
 # hashicorp/terraform-provider-aws.
 FORCE_NEW: dict[str, frozenset[str]] = {
-    # no schema or page read marks an input
-    "aws:ecs/cluster:Cluster": frozenset(),
-    # no schema or page read marks an input
-    "aws:ecs/service:Service": frozenset(),
+    # internal/service/ecs/cluster.go @ 00a35305dc1b
+    "aws:ecs/cluster:Cluster": frozenset({"name"}),
+    # internal/service/ecs/service.go (newest stored copy, commit not recorded)
+    "aws:ecs/service:Service": frozenset(
+        {"cluster", "iamRole", "launchType", "name", "schedulingStrategy"}
+    ),
     # internal/service/ecs/task_definition.go @ f1750b8668f2
     "aws:ecs/taskDefinition:TaskDefinition": frozenset(
         {

@@ -84,6 +84,6 @@ UNDELETABLE = {
 FORCE_NEW: dict[str, frozenset[str]] = {
     # website/docs/r/elasticache_replication_group.html.markdown @ 00a35305dc1b
     "aws:elasticache/replicationGroup:ReplicationGroup": frozenset({"snapshotName"}),
-    # no schema or page read marks an input
-    "aws:elasticache/subnetGroup:SubnetGroup": frozenset(),
+    # internal/service/elasticache/subnet_group.go @ 01c08000ddb1
+    "aws:elasticache/subnetGroup:SubnetGroup": frozenset({"name"}),
 }

@@ -139,8 +139,10 @@ UPDATERS: dict[str, Updater] = {"aws:lb/listener:Listener": _update_listener}
 FORCE_NEW: dict[str, frozenset[str]] = {
     # website/docs/r/lb_listener.html.markdown @ 0028ca39f8a4
     "aws:lb/listener:Listener": frozenset({"loadBalancerArn"}),
-    # no schema or page read marks an input
-    "aws:lb/loadBalancer:LoadBalancer": frozenset(),
+    # internal/service/elbv2/load_balancer.go @ 00edc94be7a8
+    "aws:lb/loadBalancer:LoadBalancer": frozenset(
+        {"customerOwnedIpv4Pool", "internal", "loadBalancerType", "name", "namePrefix"}
+    ),
     # website/docs/r/lb_target_group.html.markdown @ 00c7d114c4d2
     "aws:lb/targetGroup:TargetGroup": frozenset(
         {

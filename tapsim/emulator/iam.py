@@ -79,10 +79,10 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "aws:iam/instanceProfile:InstanceProfile": frozenset({"name", "namePrefix"}),
     # website/docs/r/iam_role.html.markdown @ 02910eecbfa1
     "aws:iam/role:Role": frozenset({"name", "namePrefix"}),
-    # no schema or page read marks an input
-    "aws:iam/rolePolicy:RolePolicy": frozenset(),
-    # no schema or page read marks an input
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": frozenset(),
+    # internal/service/iam/role_policy.go @ 02f97af85f89
+    "aws:iam/rolePolicy:RolePolicy": frozenset({"name", "namePrefix", "role"}),
+    # internal/service/iam/role_policy_attachment.go @ 04c79849dbe7
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": frozenset({"policyArn", "role"}),
     # website/docs/r/iam_service_linked_role.html.markdown @ 07e0d0b940f5
     "aws:iam/serviceLinkedRole:ServiceLinkedRole": frozenset({"awsServiceName", "customSuffix"}),
 }

@@ -40,8 +40,10 @@ UNTAGGED = {"aws:kms/alias:Alias"}
 # Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
 # hashicorp/terraform-provider-aws.
 FORCE_NEW: dict[str, frozenset[str]] = {
-    # no schema or page read marks an input
-    "aws:kms/alias:Alias": frozenset(),
-    # no schema or page read marks an input
-    "aws:kms/key:Key": frozenset(),
+    # internal/service/kms/alias.go @ 01c08000ddb1
+    "aws:kms/alias:Alias": frozenset({"name", "namePrefix"}),
+    # internal/service/kms/key.go @ 00a35305dc1b
+    "aws:kms/key:Key": frozenset(
+        {"customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId"}
+    ),
 }

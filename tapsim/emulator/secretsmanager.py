@@ -49,10 +49,12 @@ RECORDED_ONLY = {
 # Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
 # hashicorp/terraform-provider-aws.
 FORCE_NEW: dict[str, frozenset[str]] = {
-    # no schema or page read marks an input
-    "aws:secretsmanager/secret:Secret": frozenset(),
-    # no schema or page read marks an input
-    "aws:secretsmanager/secretRotation:SecretRotation": frozenset(),
-    # no schema or page read marks an input
-    "aws:secretsmanager/secretVersion:SecretVersion": frozenset(),
+    # internal/service/secretsmanager/secret.go @ 00c21cedec06
+    "aws:secretsmanager/secret:Secret": frozenset({"name", "namePrefix"}),
+    # internal/service/secretsmanager/secret_rotation.go @ 0413c661ec1b
+    "aws:secretsmanager/secretRotation:SecretRotation": frozenset({"secretId"}),
+    # internal/service/secretsmanager/secret_version.go @ 0042e8ea0de2
+    "aws:secretsmanager/secretVersion:SecretVersion": frozenset(
+        {"secretBinary", "secretId", "secretString", "secretStringWoVersion"}
+    ),
 }

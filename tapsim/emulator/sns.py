@@ -35,8 +35,8 @@ UNTAGGED = {"aws:sns/topicSubscription:TopicSubscription"}
 # Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
 # hashicorp/terraform-provider-aws.
 FORCE_NEW: dict[str, frozenset[str]] = {
-    # no schema or page read marks an input
-    "aws:sns/topic:Topic": frozenset(),
-    # no schema or page read marks an input
-    "aws:sns/topicSubscription:TopicSubscription": frozenset(),
+    # internal/service/sns/topic.go @ 00a35305dc1b
+    "aws:sns/topic:Topic": frozenset({"fifoTopic", "name", "namePrefix"}),
+    # internal/service/sns/topic_subscription.go @ 04a2e6e5bc62
+    "aws:sns/topicSubscription:TopicSubscription": frozenset({"endpoint", "protocol", "topic"}),
 }
