@@ -154,13 +154,22 @@ class ServiceSettings(_Settings):
 
 
 DatabaseEngine = Literal["aurora-postgresql", "aurora-mysql", "postgres", "mysql"]
-# Version shapes per engine; which versions a region offers is checked with
-# `aws rds describe-db-engine-versions` (see the README).
+# Version shapes per engine: a major version, which the service resolves to its default minor
+# and lets automatic minor upgrades move within, or an exact version, which pins. The provider
+# reads a major version back unchanged while the running version starts with it, so AWS's
+# minor upgrades show no diff (terraform-provider-aws, internal/service/rds/engine_version.go,
+# `compareActualEngineVersion`).
 ENGINE_VERSION_PATTERNS = {
-    "aurora-postgresql": re.compile(r"^(1[3-9])\.\d+$"),
-    "postgres": re.compile(r"^(1[3-9])\.\d+$"),
-    "aurora-mysql": re.compile(r"^(8\.0)\.mysql_aurora\.3\.\d{2}\.\d+$"),
-    "mysql": re.compile(r"^(8\.0|8\.4)\.\d+$"),
+    "aurora-postgresql": re.compile(r"^(1[3-9])(?:\.\d+)?$"),
+    "postgres": re.compile(r"^(1[3-9])(?:\.\d+)?$"),
+    "aurora-mysql": re.compile(r"^(8\.0)(?:\.mysql_aurora\.3\.\d{2}\.\d+)?$"),
+    "mysql": re.compile(r"^(8\.0|8\.4)(?:\.\d+)?$"),
+}
+ENGINE_VERSION_WORDS = {
+    "aurora-postgresql": "a major version from 13 (such as 16) or an exact one (such as 16.4)",
+    "postgres": "a major version from 13 (such as 16) or an exact one (such as 16.4)",
+    "aurora-mysql": "8.0, or an exact version such as 8.0.mysql_aurora.3.08.0",
+    "mysql": "8.0 or 8.4, or an exact version such as 8.0.40",
 }
 RESERVED_DB_USERS = frozenset({"admin", "postgres", "rdsadmin", "root", "mysql", "master"})
 
@@ -207,8 +216,8 @@ class DatabaseSettings(_Settings):
     def _consistent(self) -> DatabaseSettings:
         if not ENGINE_VERSION_PATTERNS[self.engine].match(self.engine_version):
             raise ValueError(
-                f"engineVersion {self.engine_version!r} does not look like a {self.engine} "
-                f"version (pattern {ENGINE_VERSION_PATTERNS[self.engine].pattern})"
+                f"engineVersion {self.engine_version!r} is not a {self.engine} version: give "
+                f"{ENGINE_VERSION_WORDS[self.engine]}"
             )
         if self.master_username.lower() in RESERVED_DB_USERS:
             raise ValueError(f"masterUsername {self.master_username!r} is reserved by the engine")
@@ -442,12 +451,12 @@ _DEFAULT_LOAD_BALANCER = {
     "idleTimeoutSeconds": 60,
     "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
 }
-# Per engine: a default version available in every commercial region when written, its port.
+# Per engine: the major version a new stack starts on, and the port.
 ENGINE_DEFAULTS: dict[str, tuple[str, int]] = {
-    "aurora-postgresql": ("16.4", 5432),
-    "postgres": ("16.4", 5432),
-    "aurora-mysql": ("8.0.mysql_aurora.3.08.0", 3306),
-    "mysql": ("8.0.40", 3306),
+    "aurora-postgresql": ("16", 5432),
+    "postgres": ("16", 5432),
+    "aurora-mysql": ("8.0", 3306),
+    "mysql": ("8.0", 3306),
 }
 _DEFAULT_DATABASE = {
     "engine": "aurora-postgresql",

@@ -89,6 +89,7 @@ class Database(pulumi.ComponentResource):
         common = {
             "engine": db.engine,
             "engine_version": db.engine_version,
+            "allow_major_version_upgrade": True,
             "port": db.port,
             "db_subnet_group_name": subnet_group.name,
             "vpc_security_group_ids": [self.security_group.id],
@@ -195,7 +196,7 @@ class Database(pulumi.ComponentResource):
                 cluster_identifier=cluster.id,
                 instance_class="db.serverless" if db.serverless else db.instance_class,
                 engine=db.engine,
-                engine_version=db.engine_version,
+                engine_version=cluster.engine_version,
                 availability_zone=zones[i % len(zones)],
                 **self._instance_options(args, monitoring),
                 apply_immediately=common["apply_immediately"],

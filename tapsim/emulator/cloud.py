@@ -62,7 +62,7 @@ class MotoCloud(Mocks):
                 )
             return self._clients[key]
 
-    def _context(self, region: str, name: str, tags: dict[str, str] | None = None) -> Context:
+    def context(self, region: str, name: str, tags: dict[str, str] | None = None) -> Context:
         if not self._account:
             self._account.append(self.client("sts", region).get_caller_identity()["Account"])
         return Context(
@@ -86,7 +86,7 @@ class MotoCloud(Mocks):
         if args.token not in INVOKES:
             raise EmulatorError(f"the emulator does not answer invoke {args.token}")
         region = self._provider(args.provider)["region"]
-        return INVOKES[args.token](self._context(region, args.token), dict(args.args))
+        return INVOKES[args.token](self.context(region, args.token), dict(args.args))
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if not args.custom:
@@ -107,7 +107,7 @@ class MotoCloud(Mocks):
         provider = self._provider(args.provider)
         region = provider["region"]
         tags = _effective_tags(args.typ, provider["tags"], inputs.get("tags"))
-        context = self._context(region, args.name, tags)
+        context = self.context(region, args.name, tags)
         if args.typ in RECORDED_ONLY:
             resource_id = f"{args.name}-{hashlib.sha1(args.name.encode()).hexdigest()[:8]}"
             state, emulated = inputs, False
@@ -133,7 +133,7 @@ class MotoCloud(Mocks):
         while self.created:
             item = self.created.pop()
             if item.emulated:
-                HANDLERS[item.type][1](self._context(item.region, item.name), item.id, item.state)
+                HANDLERS[item.type][1](self.context(item.region, item.name), item.id, item.state)
             removed.append(item)
         return removed
 

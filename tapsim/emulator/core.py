@@ -65,6 +65,8 @@ Handler = Callable[[Context, dict[str, Any]], tuple[str, dict[str, Any]]]
 Deleter = Callable[[Context, str, dict[str, Any]], None]
 # An in-place update: the resource's id and its new inputs.
 Updater = Callable[[Context, str, dict[str, Any]], None]
+# (context, id, inputs) -> the inputs as the provider reads them back.
+Refresher = Callable[[Context, str, dict[str, Any]], dict[str, Any]]
 # An invoke's answer, from the provider's region and the invoke's arguments.
 Invoke = Callable[[Context, dict[str, Any]], dict[str, Any]]
 

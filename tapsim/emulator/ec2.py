@@ -395,7 +395,7 @@ FORCE_NEW: dict[str, frozenset[str]] = {
             "vpcId",
         }
     ),
-    # internal/service/ec2/vpc_security_group_ingress_rule.go (newest stored copy, commit not recorded)
+    # internal/service/ec2/vpc_security_group_ingress_rule.go @ 00a322094b4b (both rules)
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": frozenset({"securityGroupId"}),
     # internal/service/ec2/vpc_security_group_ingress_rule.go @ 00a322094b4b
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": frozenset({"securityGroupId"}),

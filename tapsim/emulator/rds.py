@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tapsim.emulator.core import Context, Deleter, Handler, by
+from tapsim.emulator.core import (
+    Context,
+    Deleter,
+    EmulatorError,
+    Handler,
+    Refresher,
+    Updater,
+    by,
+)
 
 
 def _subnet_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -156,6 +164,63 @@ def _unprotect(call: str, key: str, name: str) -> Deleter:
     return delete
 
 
+def read_back_version(configured: str, actual: str) -> str:
+    """The engine version the provider reads back: the configured one while the running
+    version starts with it and a dot (a major version given, a minor applied by AWS), else
+    the running one (terraform-provider-aws, internal/service/rds/engine_version.go,
+    `compareActualEngineVersion`)."""
+    return configured if actual.startswith(f"{configured}.") else actual
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.replace("mysql_aurora.", "").split("."))
+
+
+def _running_version(ctx: Context, kind: str, key: str, identifier: str) -> str:
+    found = getattr(ctx.clients("rds"), f"describe_db_{kind}s")(**{key: identifier})
+    return found[f"DB{kind.title()}s"][0]["EngineVersion"]
+
+
+def _update_engine(kind: str, key: str, name: str) -> Updater:
+    """A version change is a ModifyDB* call, which AWS refuses for a version older than the
+    running one ("Cannot upgrade aurora-postgresql from 17.5 to 17.4", as reported in
+    hashicorp/terraform-provider-aws#45026) and for a new major version unless
+    AllowMajorVersionUpgrade is set (RDS API Reference, ModifyDBCluster)."""
+
+    def update(ctx: Context, _id: str, inputs: dict[str, Any]) -> None:
+        running = _running_version(ctx, kind, key, inputs[name])
+        wanted = inputs["engineVersion"]
+        if wanted == running or running.startswith(f"{wanted}."):
+            return
+        if _version_key(wanted) < _version_key(running)[: len(_version_key(wanted))]:
+            raise EmulatorError(
+                f"InvalidParameterCombination: Cannot upgrade {inputs['engine']} from "
+                f"{running} to {wanted}"
+            )
+        major = _version_key(wanted)[0] != _version_key(running)[0]
+        if major and not inputs.get("allowMajorVersionUpgrade"):
+            raise EmulatorError(
+                "InvalidParameterCombination: The AllowMajorVersionUpgrade flag must be "
+                "present when upgrading to a new major version."
+            )
+        getattr(ctx.clients("rds"), f"modify_db_{kind}")(
+            **{key: inputs[name]},
+            EngineVersion=wanted,
+            AllowMajorVersionUpgrade=major,
+            ApplyImmediately=True,
+        )
+
+    return update
+
+
+def _read_version(kind: str, key: str, name: str) -> Refresher:
+    def read(ctx: Context, _id: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        running = _running_version(ctx, kind, key, inputs[name])
+        return {"engineVersion": read_back_version(inputs["engineVersion"], running)}
+
+    return read
+
+
 HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     "aws:rds/subnetGroup:SubnetGroup": (
         _subnet_group,
@@ -181,6 +246,18 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
         _instance,
         _unprotect("instance", "DBInstanceIdentifier", "identifier"),
     ),
+}
+
+UPDATERS: dict[str, Updater] = {
+    "aws:rds/cluster:Cluster": _update_engine(
+        "cluster", "DBClusterIdentifier", "clusterIdentifier"
+    ),
+    "aws:rds/instance:Instance": _update_engine("instance", "DBInstanceIdentifier", "identifier"),
+}
+# What `pulumi refresh` reads back into the inputs the next diff compares with.
+REFRESH: dict[str, Refresher] = {
+    "aws:rds/cluster:Cluster": _read_version("cluster", "DBClusterIdentifier", "clusterIdentifier"),
+    "aws:rds/instance:Instance": _read_version("instance", "DBInstanceIdentifier", "identifier"),
 }
 
 # Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the

@@ -30,7 +30,7 @@ from tapsim.emulator import (
     sns,
     sts,
 )
-from tapsim.emulator.core import Deleter, Handler, Invoke, Updater
+from tapsim.emulator.core import Deleter, Handler, Invoke, Refresher, Updater
 
 SERVICES: tuple[ModuleType, ...] = (
     random,
@@ -79,6 +79,8 @@ TAGGABLE: frozenset[str] = frozenset(HANDLERS) - set().union(
 )
 # Resource type -> its in-place update, where the emulator carries one out.
 UPDATERS: dict[str, Updater] = _merged("UPDATERS")
+# Resource type -> what `pulumi refresh` reads back, where it differs from what was sent.
+REFRESH: dict[str, Refresher] = _merged("REFRESH")
 # Resource type -> the inputs whose change forces a new resource (the provider's schema).
 FORCE_NEW: dict[str, frozenset[str]] = _merged("FORCE_NEW")
 # Invoke token -> answer.

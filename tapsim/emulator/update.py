@@ -21,7 +21,7 @@ from pulumi.runtime import MockResourceArgs
 
 from tapsim.emulator.cloud import Deployment, MotoCloud
 from tapsim.emulator.core import Created, EmulatorError
-from tapsim.emulator.registry import FORCE_NEW, HANDLERS, LOCAL, UPDATERS
+from tapsim.emulator.registry import FORCE_NEW, HANDLERS, LOCAL, REFRESH, UPDATERS
 from tapsim.plan import changed_inputs, forces_new
 from tapsim.runner import run_program, unwrap_secrets
 
@@ -73,7 +73,7 @@ class UpdatingCloud(MotoCloud):
             return super().new_resource(args)
         self._step("update", key)
         if args.typ in UPDATERS:
-            UPDATERS[args.typ](self._context(prior.region, args.name), prior.id, inputs)
+            UPDATERS[args.typ](self.context(prior.region, args.name), prior.id, inputs)
         return self._carry(prior, inputs, args)
 
     def _local(
@@ -116,7 +116,7 @@ class UpdatingCloud(MotoCloud):
         if item.protect:
             raise UpdateRefusedError(f"{item.type} {item.name} is protected; the update deletes it")
         if item.emulated:
-            HANDLERS[item.type][1](self._context(item.region, item.name), item.id, item.state)
+            HANDLERS[item.type][1](self.context(item.region, item.name), item.id, item.state)
 
     def finish(self) -> None:
         """Deletes what the program no longer declares, newest first, then what was replaced."""
@@ -151,3 +151,22 @@ def update(
         cloud=cloud,
         seconds=time.perf_counter() - started,
     )
+
+
+def refresh(deployment: Deployment) -> dict[str, dict[str, Any]]:
+    """`pulumi refresh`: what the provider reads back from the cloud replaces what the state
+    holds, so the next up diffs the program against the cloud as it is. Returns the inputs
+    that changed, by logical name."""
+    changed: dict[str, dict[str, Any]] = {}
+    for item in deployment.cloud.created:
+        read = REFRESH.get(item.type)
+        if read is None:
+            continue
+        context = deployment.cloud.context(item.region, item.name)
+        found = read(context, item.id, item.inputs)
+        drift = {k: v for k, v in found.items() if item.inputs.get(k) != v}
+        if drift:
+            item.inputs.update(drift)
+            item.state.update(drift)
+            changed[item.name] = drift
+    return changed

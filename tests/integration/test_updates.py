@@ -9,13 +9,16 @@ from collections import Counter
 
 import pytest
 
-from tapsim.emulator.update import update
+from tapsim.emulator.core import EmulatorError
+from tapsim.emulator.registry import UPDATERS
+from tapsim.emulator.update import refresh, update
 from tests.integration.conftest import TARGET
 
 pytestmark = pytest.mark.skipif(TARGET != "emulator", reason="played in the emulator only")
 TARGETS = ("dev",)
 IMAGE = "public.ecr.aws/docker/library/python:3.13-alpine"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
+CLUSTER = "aws:rds/cluster:Cluster"
 
 
 def changes(steps) -> dict[str, set[str]]:
@@ -24,6 +27,25 @@ def changes(steps) -> dict[str, set[str]]:
         if action != "keep":
             found.setdefault(action, set()).add(typ)
     return found
+
+
+def test_automatic_minor_upgrades_leave_nothing_to_change(target) -> None:
+    """AWS moves the cluster to a newer minor version in a maintenance window. The stack
+    gives a major version, so a refresh reads back no change; a pinned older minor version
+    would be a downgrade, which AWS refuses."""
+    deployment = target.deployment
+    cluster = next(c for c in deployment.cloud.created if c.type == CLUSTER)
+    major = cluster.inputs["engineVersion"]
+    assert "." not in major
+    rds = deployment.cloud.client("rds", deployment.region)
+    rds.modify_db_cluster(
+        DBClusterIdentifier=cluster.id, EngineVersion=f"{major}.6", ApplyImmediately=True
+    )
+    assert refresh(deployment) == {}
+
+    context = deployment.cloud.context(deployment.region, cluster.name)
+    with pytest.raises(EmulatorError, match=f"Cannot upgrade aurora-postgresql from {major}.6"):
+        UPDATERS[CLUSTER](context, cluster.id, {**cluster.inputs, "engineVersion": f"{major}.4"})
 
 
 def test_later_ups_change_what_they_should_and_keep_the_rest(target) -> None:

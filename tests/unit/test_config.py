@@ -93,8 +93,8 @@ BAD_INPUT = [
     ({"netwrok": {}}, "unknown setting(s) tap:netwrok"),
     ({"deletionProtection": "maybe"}, "tap:deletionProtection = 'maybe'"),
     ({"database": {"engine": "oracle"}}, "tap:database.engine = 'oracle'"),
-    ({"database": {"engineVersion": "9.6"}}, "engineVersion '9.6' does not look like"),
-    ({"database": {"engine": "mysql", "engineVersion": "16.4"}}, "a mysql version"),
+    ({"database": {"engineVersion": "9.6"}}, "engineVersion '9.6' is not a aurora-postgresql version: give a major"),
+    ({"database": {"engine": "mysql", "engineVersion": "16.4"}}, "8.0 or 8.4, or an exact version"),
     ({"database": {"masterUsername": "postgres"}}, "masterUsername 'postgres' is reserved"),
     ({"database": {"masterUsername": "1user"}}, "tap:database.masterUsername = '1user'"),
     ({"database": {"minCapacity": 8, "maxCapacity": 4}}, "minCapacity 8.0 exceeds maxCapacity"),
@@ -170,13 +170,15 @@ def test_stack_config_objects_reach_the_program_as_pulumi_passes_them(custom) ->
 def test_choosing_another_engine_brings_its_version_port_and_mode() -> None:
     s = settings({"environment": "dev", "database": {"engine": "mysql"}})
     assert (s.database.engine_version, s.database.port, s.database.serverless) == (
-        "8.0.40",
+        "8.0",
         3306,
         False,
     )
     assert s.database.family == "mysql8.0"
     pinned = settings({"environment": "dev", "database": {"engine": "mysql", "port": 3307}})
     assert pinned.database.port == 3307
+    exact = settings({"environment": "dev", "database": {"engineVersion": "16.4"}})
+    assert (exact.database.engine_version, exact.database.family) == ("16.4", "aurora-postgresql16")
 
 
 @pytest.mark.parametrize(
