@@ -28,7 +28,8 @@ class AppArgs:
     target_group_arn_suffix: pulumi.Input[str]
     alb_arn_suffix: pulumi.Input[str]
     listeners: Sequence[pulumi.Resource]
-    image: str
+    # The image that runs now: the pipeline's last delivery, or the configured first one.
+    image: pulumi.Input[str]
     command: tuple[str, ...] | None
     port: int
     environment: Mapping[str, pulumi.Input[str]]

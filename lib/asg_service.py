@@ -7,8 +7,10 @@ instance role's credentials (EC2 User Guide, "Configure the instance metadata op
 root volume is encrypted with the stack's key, and no instance gets a public address.
 
 Boot writes `RUN_SCRIPT`, which (re)starts the app container from an image given as its
-argument; boot runs it with the configured image, and CodeDeploy's hooks run it again with
-the image the pipeline built (see `lib.pipeline`).
+argument; boot runs it with the image the release parameter names at that moment (see
+`lib.release`), and CodeDeploy's hooks run it again with the image the pipeline built (see
+`lib.pipeline`). No image is written into the launch template, so a delivery never rolls the
+instances and an instance that boots later starts what was delivered last.
 
 """
 
@@ -40,6 +42,7 @@ class AsgServiceArgs(AppArgs):
     artifacts_bucket_arn: pulumi.Input[str]
     tags: Mapping[str, str]
     service_linked_role_arn: pulumi.Input[str]
+    image_parameter_name: str
 
 
 def user_data(args: AsgServiceArgs, log_group: str, values: Mapping[str, str]) -> str:
@@ -64,8 +67,8 @@ def user_data(args: AsgServiceArgs, log_group: str, values: Mapping[str, str]) -
         [
             "#!/bin/bash",
             "set -euo pipefail",
-            f"default_image={shlex.quote(args.image)}",
-            'image="${1:-$default_image}"',
+            f'image="${{1:-$(aws ssm get-parameter --region {region} --name '
+            f'{shlex.quote(args.image_parameter_name)} --query Parameter.Value --output text)}}"',
             *secret_lines,
             "docker rm -f app 2>/dev/null || true",
             f"docker run -d --restart always --name app --read-only -p {args.port}:{args.port} "

@@ -44,6 +44,8 @@ class Service(Enum):
     RDS = _Rule(63, re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$"))
     ELASTICACHE = _Rule(40, re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$"))
     SECRET = _Rule(512, re.compile(r"^[\w/+=.@-]+$"))
+    # SSM API Reference, PutParameter: Name (a path of letters, digits and `_.-`, 1011 at most).
+    SSM_PARAMETER = _Rule(1011, re.compile(r"^/[\w.-]+(?:/[\w.-]+)*$"))
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,9 @@ class Namer:
 
     def log_group(self, role: str) -> str:
         return _checked(f"/{self.project}/{self.suffix}/{role}", Service.LOG_GROUP)
+
+    def parameter(self, role: str) -> str:
+        return _checked(f"/{self.project}/{self.suffix}/{role}", Service.SSM_PARAMETER)
 
     def secret(self, role: str) -> str:
         return _checked(f"{self.project}/{self.suffix}/{role}", Service.SECRET)

@@ -4,6 +4,8 @@ Artifacts live in the artifacts bucket, encrypted with the stack's key. The sour
 object by default (upload `source/app.zip`), or a repository through a CodeStar connection.
 Prod (or any stack that asks) waits for a manual approval before deploying. ECS deploys with
 the ECS action; the Auto Scaling runtime deploys through CodeDeploy behind the target group.
+A last stage records the deployed image in the release parameter (see `lib.release`), so the
+next `pulumi up` keeps it running.
 """
 
 from __future__ import annotations
@@ -55,7 +57,10 @@ def buildspec(compute: str, run_script: str, port: int, health_check_path: str) 
     """The build writes the deploy artifact each runtime's deploy action reads: the ECS
     action's `imagedefinitions.json`, or CodeDeploy's `appspec.yml` with its hooks and the
     image to run."""
-    commands = ['echo "Build and test the app here; write the deploy artifact below."']
+    commands = [
+        'echo "Build and test the app here; write the deploy artifact below."',
+        "printf '%s\\n' \"$IMAGE\" > image.txt",
+    ]
     if compute == "ecs":
         commands.append(
             """printf '[{"name":"app","imageUri":"%s"}]' "$IMAGE" > imagedefinitions.json"""
@@ -63,7 +68,6 @@ def buildspec(compute: str, run_script: str, port: int, health_check_path: str) 
     else:
         url = f"http://127.0.0.1:{port}{health_check_path}"
         commands += [
-            "printf '%s\\n' \"$IMAGE\" > image.txt",
             "mkdir -p hooks",
             _write("hooks/stop.sh", ["#!/bin/bash", "docker rm -f app || true"]),
             _write(
@@ -96,6 +100,24 @@ def buildspec(compute: str, run_script: str, port: int, health_check_path: str) 
     )
 
 
+# Runs after the deploy stage, so only an approved, deployed image is recorded.
+RECORD_BUILDSPEC = yaml.safe_dump(
+    {
+        "version": 0.2,
+        "phases": {
+            "build": {
+                "commands": [
+                    'aws ssm put-parameter --name "$IMAGE_PARAMETER" --value "$(cat image.txt)" '
+                    "--overwrite"
+                ]
+            }
+        },
+    },
+    sort_keys=False,
+    width=1000,
+)
+
+
 @dataclass(frozen=True)
 class PipelineArgs:
     namer: Namer
@@ -105,6 +127,7 @@ class PipelineArgs:
     artifacts_bucket: pulumi.Input[str]
     artifacts_bucket_arn: pulumi.Input[str]
     image: str
+    image_parameter: aws.ssm.Parameter
     compute: str
     cluster_name: pulumi.Input[str] | None
     service_name: pulumi.Input[str] | None
@@ -199,6 +222,7 @@ class Pipeline(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        self.record = self._record(name, args, build_logs, bucket_objects)
         deploy_action, deploy_grants = self._deploy(name, args)
         pipeline_grants = {
             "artifacts": (
@@ -207,7 +231,10 @@ class Pipeline(pulumi.ComponentResource):
             ),
             "artifacts-bucket": (["s3:GetBucketVersioning"], [args.artifacts_bucket_arn]),
             "key": (["kms:Decrypt", "kms:GenerateDataKey"], [args.kms_key_arn]),
-            "build": (["codebuild:StartBuild", "codebuild:BatchGetBuilds"], [self.build.arn]),
+            "build": (
+                ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
+                [self.build.arn, self.record.arn],
+            ),
             **deploy_grants,
         }
         if cfg.connection_arn:
@@ -237,6 +264,15 @@ class Pipeline(pulumi.ComponentResource):
         if cfg.require_approval:
             stages.append(_stage("Approve", "Approval", "Manual"))
         stages.append(aws.codepipeline.PipelineStageArgs(name="Deploy", actions=[deploy_action]))
+        stages.append(
+            _stage(
+                "Record",
+                "Build",
+                "CodeBuild",
+                input_artifacts=["build"],
+                configuration={"ProjectName": self.record.name},
+            )
+        )
         self.pipeline = aws.codepipeline.Pipeline(
             f"{name}-pipeline",
             name=namer.name("pipeline"),
@@ -257,6 +293,62 @@ class Pipeline(pulumi.ComponentResource):
         )
         self.register_outputs(
             {"pipelineName": self.pipeline.name, "buildProjectName": self.build.name}
+        )
+
+    def _record(
+        self,
+        name: str,
+        args: PipelineArgs,
+        build_logs: aws.cloudwatch.LogGroup,
+        bucket_objects: pulumi.Output[str],
+    ) -> aws.codebuild.Project:
+        """The project that writes the deployed image into the release parameter: its own
+        role, which may read the build's output and write that one parameter."""
+        role = service_role(
+            self,
+            f"{name}-record-role",
+            role_name=args.namer.role("record", args.aws.region),
+            service="codebuild.amazonaws.com",
+            context=args.aws,
+            grants={
+                "logs": (
+                    ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    [pulumi.Output.concat(build_logs.arn, ":log-stream:*")],
+                ),
+                "artifacts": (["s3:GetObject", "s3:GetObjectVersion"], [bucket_objects]),
+                "artifacts-bucket": (
+                    ["s3:GetBucketAcl", "s3:GetBucketLocation"],
+                    [args.artifacts_bucket_arn],
+                ),
+                "key": (["kms:Decrypt"], [args.kms_key_arn]),
+                "parameter": (["ssm:PutParameter"], [args.image_parameter.arn]),
+            },
+        )
+        return aws.codebuild.Project(
+            f"{name}-record",
+            name=args.namer.name("record"),
+            service_role=role.arn,
+            encryption_key=args.kms_key_arn,
+            build_timeout=5,
+            artifacts=aws.codebuild.ProjectArtifactsArgs(type="CODEPIPELINE"),
+            source=aws.codebuild.ProjectSourceArgs(type="CODEPIPELINE", buildspec=RECORD_BUILDSPEC),
+            environment=aws.codebuild.ProjectEnvironmentArgs(
+                compute_type="BUILD_GENERAL1_SMALL",
+                image=args.settings.build_image,
+                type="LINUX_CONTAINER",
+                image_pull_credentials_type="CODEBUILD",
+                environment_variables=[
+                    aws.codebuild.ProjectEnvironmentEnvironmentVariableArgs(
+                        name="IMAGE_PARAMETER", value=args.image_parameter.name, type="PLAINTEXT"
+                    )
+                ],
+            ),
+            logs_config=aws.codebuild.ProjectLogsConfigArgs(
+                cloudwatch_logs=aws.codebuild.ProjectLogsConfigCloudwatchLogsArgs(
+                    group_name=build_logs.name, stream_name="record", status="ENABLED"
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _source_stage(self, args: PipelineArgs) -> aws.codepipeline.PipelineStageArgs:

@@ -25,6 +25,7 @@ from lib.network import Network, NetworkArgs
 from lib.observability import Observability, ObservabilityArgs
 from lib.pipeline import Pipeline, PipelineArgs
 from lib.policies import AwsContext
+from lib.release import Release, ReleaseArgs
 from lib.security import SecurityGroups, SecurityGroupsArgs
 
 
@@ -216,6 +217,9 @@ class TapStack(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        self.release = Release(
+            "release", ReleaseArgs(namer=namer, initial_image=svc.image), opts=child
+        )
         app = {
             "namer": namer,
             "aws": context,
@@ -225,7 +229,7 @@ class TapStack(pulumi.ComponentResource):
             "target_group_arn_suffix": self.load_balancer.target_group.arn_suffix,
             "alb_arn_suffix": self.load_balancer.alb.arn_suffix,
             "listeners": self.load_balancer.listeners,
-            "image": svc.image,
+            "image": self.release.image,
             "command": svc.command,
             "port": svc.port,
             "environment": {**svc.environment, **self._app_settings(settings)},
@@ -258,6 +262,7 @@ class TapStack(pulumi.ComponentResource):
                     artifacts_bucket_arn=self.buckets.buckets["artifacts"].arn,
                     tags=settings.required_tags,
                     service_linked_role_arn=self.kms.autoscaling_role_arn,
+                    image_parameter_name=self.release.parameter_name,
                 ),
                 opts=child,
             )
@@ -313,6 +318,7 @@ class TapStack(pulumi.ComponentResource):
                 artifacts_bucket=self.buckets.names["artifacts"],
                 artifacts_bucket_arn=self.buckets.buckets["artifacts"].arn,
                 image=settings.service.image,
+                image_parameter=self.release.parameter,
                 compute=settings.compute,
                 cluster_name=ecs.cluster.name if ecs else None,
                 service_name=ecs.service.name if ecs else None,

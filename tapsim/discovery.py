@@ -174,6 +174,19 @@ class Discovered:
             taskDefinition=self.service["taskDefinition"], include=["TAGS"]
         )["taskDefinition"]
 
+    @property
+    def running_image(self) -> str:
+        return self.task_definition["containerDefinitions"][0]["image"]
+
+    @property
+    def release_parameter(self) -> str:
+        return f"/{self.project}/{self.suffix}/app/image"
+
+    def released_image(self) -> str:
+        """The image the pipeline last deployed, or the stack's seed before it has."""
+        found = self.client("ssm").get_parameter(Name=self.release_parameter)
+        return found["Parameter"]["Value"]
+
     @cached_property
     def log_groups(self) -> dict[str, dict[str, Any]]:
         return {g["logGroupName"]: g for g in self._describe_log_groups()}
@@ -345,7 +358,12 @@ class Discovered:
         pipelines = self.client("codepipeline").list_pipelines()["pipelines"]
         found += [f"pipeline {p['name']}" for p in pipelines if p["name"] == self.name("pipeline")]
         projects = self.client("codebuild").list_projects()["projects"]
-        found += [f"build project {p}" for p in projects if p == self.name("build")]
+        ours = {self.name("build"), self.name("record")}
+        found += [f"build project {p}" for p in projects if p in ours]
+        parameters = self.client("ssm").get_parameters_by_path(
+            Path=self.release_parameter.rsplit("/", 1)[0]
+        )["Parameters"]
+        found += [f"parameter {p['Name']}" for p in parameters]
         topics = self.client("sns").list_topics()["Topics"]
         found += [
             f"topic {t['TopicArn']}"

@@ -94,6 +94,8 @@ class FakeCloud(Mocks):
         self.partition = partition_of(region)
         self.zones = region_zones(region)
         self.local_zones: tuple[tuple[str, str], ...] = ()
+        # SSM parameters that exist before the program runs, by name.
+        self.parameters: dict[str, str] = {}
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:
         answers = {
@@ -115,10 +117,24 @@ class FakeCloud(Mocks):
                 "id": self.region,
                 "endpoint": f"ec2.{self.region}.amazonaws.com",
             },
+            "aws:ssm/getParametersByPath:getParametersByPath": lambda: self._by_path(args.args),
         }
         if args.token not in answers:
             raise NotImplementedError(f"FakeCloud has no answer for invoke {args.token}")
         return answers[args.token]()
+
+    def _by_path(self, args: dict[str, Any]) -> dict[str, Any]:
+        found = {
+            k: v for k, v in sorted(self.parameters.items()) if k.startswith(f"{args['path']}/")
+        }
+        return {
+            "path": args["path"],
+            "id": args["path"],
+            "names": list(found),
+            "values": list(found.values()),
+            "types": ["String"] * len(found),
+            "arns": [self._arn("ssm", f"parameter{name}") for name in found],
+        }
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if not args.custom:
@@ -266,7 +282,12 @@ def _launch_template(_cloud: FakeCloud, _name: str, digest: str) -> tuple[str, d
     return f"lt-{digest[:17]}", {"latestVersion": 1, "defaultVersion": 1}
 
 
+def _parameter(cloud: FakeCloud, name: str, _digest: str) -> tuple[str, dict[str, Any]]:
+    return name, {"arn": cloud._arn("ssm", f"parameter{name}")}
+
+
 _COMPUTED = {
+    "aws:ssm/parameter:Parameter": _parameter,
     "aws:sns/topic:Topic": _topic,
     "aws:iam/instanceProfile:InstanceProfile": _instance_profile,
     "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,

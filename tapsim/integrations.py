@@ -98,12 +98,20 @@ def _execution(stack: Stack) -> list[Request]:
     ]
 
 
+def _image_parameter(stack: Stack) -> str:
+    return stack.run.one("aws:ssm/parameter:Parameter").state["arn"]
+
+
+def _build_output(stack: Stack) -> str:
+    return f"{stack.bucket('artifacts')}/{stack.run.outputs['pipelineName']}/build/rev.zip"
+
+
 def _instance(stack: Stack) -> list[Request]:
-    revision = f"{stack.bucket('artifacts')}/{stack.run.outputs['pipelineName']}/build/rev.zip"
     return [
         *_log_writes(stack.app_log_group()),
         *_secrets(stack),
-        *_requests(("s3:GetObject", "s3:GetObjectVersion"), [revision], TLS),
+        *_requests(("s3:GetObject", "s3:GetObjectVersion"), [_build_output(stack)], TLS),
+        Request("ssm:GetParameter", _image_parameter(stack)),
     ]
 
 
@@ -152,11 +160,22 @@ def _build(stack: Stack) -> list[Request]:
     ]
 
 
+def _record(stack: Stack) -> list[Request]:
+    bucket = stack.bucket("artifacts")
+    return [
+        *_log_writes(stack.log_group(f"/{stack.run.project}/{stack.suffix}/build")),
+        *_requests(("s3:GetObject", "s3:GetObjectVersion"), [_build_output(stack)], TLS),
+        *_requests(("s3:GetBucketAcl", "s3:GetBucketLocation"), [bucket], TLS),
+        Request("kms:Decrypt", stack.key_arn, context=_via(stack, "s3")),
+        Request("ssm:PutParameter", _image_parameter(stack)),
+    ]
+
+
 def _pipeline(stack: Stack) -> list[Request]:
-    project = stack.run.one("aws:codebuild/project:Project").state["arn"]
+    projects = [p.state["arn"] for p in stack.run.of_type("aws:codebuild/project:Project")]
     return [
         *_artifacts(stack, bucket_reads=["s3:GetBucketVersioning"]),
-        *_requests(("codebuild:StartBuild", "codebuild:BatchGetBuilds"), [project]),
+        *_requests(("codebuild:StartBuild", "codebuild:BatchGetBuilds"), projects),
     ]
 
 
@@ -276,7 +295,7 @@ CONTRACTS: tuple[Contract, ...] = (
         _asg,
     ),
     Contract(
-        "Instance role -> app logs, secrets, CodeDeploy revisions",
+        "Instance role -> app logs, secrets, CodeDeploy revisions, release image",
         lambda s: s.role_arn("instance"),
         _instance,
         "CodeDeploy User Guide, Create an IAM instance profile: "
@@ -311,6 +330,14 @@ CONTRACTS: tuple[Contract, ...] = (
         _build,
         "CodeBuild User Guide, Allow CodeBuild to interact with other AWS services: "
         f"{DOCS}/codebuild/latest/userguide/setting-up-service-role.html",
+    ),
+    Contract(
+        "CodeBuild recorder -> build output, release parameter",
+        lambda s: s.role_arn("record"),
+        _record,
+        "CodeBuild User Guide, Allow CodeBuild to interact with other AWS services; "
+        "Systems Manager User Guide, Restricting access to Parameter Store parameters: "
+        f"{DOCS}/systems-manager/latest/userguide/sysman-paramstore-access.html",
     ),
     Contract(
         "CodePipeline -> artifacts, key, build",

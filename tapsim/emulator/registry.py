@@ -28,6 +28,7 @@ from tapsim.emulator import (
     s3,
     secretsmanager,
     sns,
+    ssm,
     sts,
 )
 from tapsim.emulator.core import Deleter, Handler, Invoke, Refresher, Updater
@@ -48,6 +49,7 @@ SERVICES: tuple[ModuleType, ...] = (
     logs,
     cloudwatch,
     sns,
+    ssm,
     codepipeline,
     codebuild,
     codedeploy,

@@ -7,13 +7,22 @@ def test_pipeline_stages_and_encrypted_artifact_store(target) -> None:
     pipeline = target.found.pipeline
     stages = [s["name"] for s in pipeline["stages"]]
     approval = ["Approve"] if target.settings.pipeline.require_approval else []
-    assert stages == ["Source", "Build", *approval, "Deploy"]
+    assert stages == ["Source", "Build", *approval, "Deploy", "Record"]
     store = pipeline["artifactStore"]
     assert store["location"] == target.found.buckets["artifacts"]
     assert store["encryptionKey"] == {"id": target.found.key["Arn"], "type": "KMS"}
-    (deploy,) = pipeline["stages"][-1]["actions"]
+    (deploy,) = pipeline["stages"][-2]["actions"]
     provider = "ECS" if target.settings.compute == "ecs" else "CodeDeploy"
     assert deploy["actionTypeId"]["provider"] == provider
+
+
+def test_the_release_parameter_names_the_image_that_runs(target) -> None:
+    """Found by its path, which carries the suffix; before any delivery it holds the
+    configured image, which is the one the service (or each instance) runs."""
+    value = target.found.released_image()
+    assert value == target.settings.service.image
+    if target.settings.compute == "ecs":
+        assert target.found.running_image == value
 
 
 def test_build_project_settings(target) -> None:

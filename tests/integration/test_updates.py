@@ -5,6 +5,7 @@ they leave."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
@@ -19,6 +20,8 @@ TARGETS = ("dev",)
 IMAGE = "public.ecr.aws/docker/library/python:3.13-alpine"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 CLUSTER = "aws:rds/cluster:Cluster"
+PARAMETER = "aws:ssm/parameter:Parameter"
+DELIVERED = "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:42"
 
 
 def changes(steps) -> dict[str, set[str]]:
@@ -55,10 +58,18 @@ def test_later_ups_change_what_they_should_and_keep_the_rest(target) -> None:
     steps, deployment = update(deployment)
     assert changes(steps) == {}, "the same program twice must change nothing"
 
+    # The pipeline delivers: its last stage records the image it deployed.
+    parameter = next(c for c in deployment.cloud.created if c.type == PARAMETER)
+    ssm = deployment.cloud.client("ssm", deployment.region)
+    ssm.put_parameter(Name=parameter.id, Value=DELIVERED, Overwrite=True)
+
     service = {**service, "environment": {"FEATURE": "on"}, "cpu": 512, "memory": 1024}
     steps, deployment = update(deployment, config={"tap:service": service})
     moved = {"aws:ecs/service:Service", "aws:codebuild/project:Project"}
     assert changes(steps) == {"replace": {TASK}, "update": moved}
+    task = next(c for c in deployment.cloud.created if c.type == TASK)
+    assert json.loads(task.inputs["containerDefinitions"])[0]["image"] == DELIVERED
+    assert ssm.get_parameter(Name=parameter.id)["Parameter"]["Value"] == DELIVERED
 
     steps, deployment = update(deployment, config={"tap:service": service, "tap:compute": "asg"})
     switched = changes(steps)

@@ -57,7 +57,9 @@ def test_user_data_runs_the_image_on_the_port_logs_to_cloudwatch_and_reads_secre
     assert "dnf install -y docker" in script
     assert "-p 8080:8080" in script
     assert f"--log-driver awslogs --log-opt awslogs-region={region}" in script
-    assert "public.ecr.aws/docker/library/python:3.12-alpine" in script
+    parameter = asg_run.one("aws:ssm/parameter:Parameter").inputs["name"]
+    assert f"aws ssm get-parameter --region {region} --name {parameter}" in script
+    assert "python:3.12-alpine" not in script, "a delivery must not change the launch template"
     assert f"--secret-id {asg_run.outputs['dbSecretArn']}" in script
     assert "jq -r .password" in script
     assert f"aws-codedeploy-{region}.s3.{region}.amazonaws.com" in script
@@ -143,7 +145,7 @@ def test_boot_writes_the_run_script_that_deployments_call_again(asg_run) -> None
     subprocess.run(["bash", "-n"], input=script, text=True, check=True)
     body = script.split(f"cat > {RUN_SCRIPT} <<'RUN'\n", 1)[1].split("\nRUN\n", 1)[0]
     subprocess.run(["bash", "-n"], input=body, text=True, check=True)
-    assert 'image="${1:-$default_image}"' in body
+    assert body.splitlines()[2].startswith('image="${1:-$(aws ssm get-parameter ')
     assert body.index("docker rm -f app") < body.index("docker run")
     assert '"$image"' in body.splitlines()[-1]
     assert script.rstrip().endswith(RUN_SCRIPT)

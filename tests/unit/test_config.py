@@ -93,7 +93,10 @@ BAD_INPUT = [
     ({"netwrok": {}}, "unknown setting(s) tap:netwrok"),
     ({"deletionProtection": "maybe"}, "tap:deletionProtection = 'maybe'"),
     ({"database": {"engine": "oracle"}}, "tap:database.engine = 'oracle'"),
-    ({"database": {"engineVersion": "9.6"}}, "engineVersion '9.6' is not a aurora-postgresql version: give a major"),
+    (
+        {"database": {"engineVersion": "9.6"}},
+        "engineVersion '9.6' is not a aurora-postgresql version: give a major",
+    ),
     ({"database": {"engine": "mysql", "engineVersion": "16.4"}}, "8.0 or 8.4, or an exact version"),
     ({"database": {"masterUsername": "postgres"}}, "masterUsername 'postgres' is reserved"),
     ({"database": {"masterUsername": "1user"}}, "tap:database.masterUsername = '1user'"),

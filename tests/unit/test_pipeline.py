@@ -48,8 +48,9 @@ def test_v2_pipeline_stores_artifacts_encrypted_with_the_stack_key(any_run) -> N
 
 @pytest.mark.parametrize(
     ("stack", "expected"),
-    [("dev", ["Source", "Build", "Deploy"]), ("staging", ["Source", "Build", "Deploy"]),
-     ("prod", ["Source", "Build", "Approve", "Deploy"])],
+    [("dev", ["Source", "Build", "Deploy", "Record"]),
+     ("staging", ["Source", "Build", "Deploy", "Record"]),
+     ("prod", ["Source", "Build", "Approve", "Deploy", "Record"])],
 )  # fmt: skip
 def test_manual_approval_before_deploy_in_prod(synthesized, stack, expected) -> None:
     assert stages(synthesized[stack]) == expected
@@ -77,18 +78,60 @@ def test_source_is_a_repository_when_a_connection_is_configured(custom) -> None:
     assert grants(run, "tap-pipeline-")["codeconnections:UseConnection"] == {CONNECTION}
 
 
-def test_build_project_is_encrypted_logged_and_unprivileged(any_run) -> None:
-    project = any_run.one(PROJECT).inputs
-    assert project["encryptionKey"] == any_run.outputs["kmsKeyArn"]
-    assert project["environment"]["privilegedMode"] is False
-    assert project["environment"]["image"].startswith("aws/codebuild/")
-    logs = project["logsConfig"]["cloudwatchLogs"]
+def project(run, role: str) -> dict:
+    """The build (`build`) or the release recorder (`record`)."""
+    return next(p for p in run.of_type(PROJECT) if p.inputs["name"].startswith(f"tap-{role}-"))
+
+
+@pytest.mark.parametrize("role", ["build", "record"])
+def test_build_projects_are_encrypted_logged_and_unprivileged(any_run, role) -> None:
+    inputs = project(any_run, role).inputs
+    assert inputs["encryptionKey"] == any_run.outputs["kmsKeyArn"]
+    assert inputs["environment"].get("privilegedMode", False) is False
+    assert inputs["environment"]["image"].startswith("aws/codebuild/")
+    logs = inputs["logsConfig"]["cloudwatchLogs"]
     group = next(g for g in any_run.of_type("aws:cloudwatch/logGroup:LogGroup")
                  if g.inputs["name"] == logs["groupName"])  # fmt: skip
     assert group.inputs["retentionInDays"] > 0
-    for variable in project["environment"]["environmentVariables"]:
+    for variable in inputs["environment"]["environmentVariables"]:
         assert variable["type"] == "PLAINTEXT"
         assert not any(w in variable["name"] for w in ("PASSWORD", "SECRET", "TOKEN", "KEY"))
+
+
+def test_the_last_stage_records_the_deployed_image_for_the_next_up(any_run, tmp_path) -> None:
+    """Only after the deploy (and any approval) does the image become the one `pulumi up`
+    keeps; the recorder may write that one parameter and nothing else."""
+    stages = any_run.one("aws:codepipeline/pipeline:Pipeline").inputs["stages"]
+    assert [s["name"] for s in stages][-2:] == ["Deploy", "Record"]
+    record = project(any_run, "record")
+    assert action(any_run, "Record")["configuration"]["ProjectName"] == record.inputs["name"]
+    assert action(any_run, "Record")["inputArtifacts"] == ["build"]
+    parameter = any_run.one("aws:ssm/parameter:Parameter")
+    variables = record.inputs["environment"]["environmentVariables"]
+    assert variables == [
+        {"name": "IMAGE_PARAMETER", "value": parameter.inputs["name"], "type": "PLAINTEXT"}
+    ]
+    found = grants(any_run, "tap-record-")
+    assert found["ssm:PutParameter"] == {parameter.state["arn"]}
+    assert {a.split(":")[0] for a in found} == {"logs", "s3", "kms", "ssm"}
+    assert "s3:PutObject" not in found
+    run_build(any_run, tmp_path)
+    calls = tmp_path / "calls"
+    fake_aws = tmp_path / "bin" / "aws"
+    fake_aws.parent.mkdir()
+    fake_aws.write_text(f'#!/bin/bash\nprintf "%s\\n" "$*" >> {calls}\n')
+    fake_aws.chmod(0o755)
+    spec = yaml.safe_load(record.inputs["source"]["buildspec"])
+    for command in spec["phases"]["build"]["commands"]:
+        env = {
+            "IMAGE_PARAMETER": parameter.inputs["name"],
+            "PATH": f"{fake_aws.parent}:/usr/bin:/bin",
+        }
+        subprocess.run(["bash", "-ec", command], cwd=tmp_path, env=env, check=True)
+    assert calls.read_text().split() == [
+        "ssm", "put-parameter", "--name", parameter.inputs["name"],
+        "--value", "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:42", "--overwrite",
+    ]  # fmt: skip
 
 
 def test_ecs_deploys_with_the_ecs_action(run) -> None:
@@ -120,7 +163,7 @@ def test_build_role_uses_only_its_logs_bucket_and_key(any_run) -> None:
 
 def test_pipeline_role_uses_only_its_bucket_key_build_and_deploy_target(run) -> None:
     found = grants(run, "tap-pipeline-")
-    assert found["codebuild:StartBuild"] == {run.one(PROJECT).state["arn"]}
+    assert found["codebuild:StartBuild"] == {p.state["arn"] for p in run.of_type(PROJECT)}
     service = (f"arn:aws:ecs:{run.outputs['region']}:111122223333:service/"
                f"{run.outputs['clusterName']}/{run.outputs['serviceName']}")  # fmt: skip
     assert found["ecs:UpdateService"] == {service}
@@ -131,7 +174,7 @@ def test_pipeline_role_uses_only_its_bucket_key_build_and_deploy_target(run) -> 
 
 def run_build(run, tmp_path) -> dict:
     """Runs the build's own commands in a scratch directory, as CodeBuild would."""
-    spec = yaml.safe_load(run.one(PROJECT).inputs["source"]["buildspec"])
+    spec = yaml.safe_load(project(run, "build").inputs["source"]["buildspec"])
     image = "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:42"
     for command in spec["phases"]["build"]["commands"]:
         subprocess.run(

@@ -16,8 +16,8 @@ from tests.conftest import DEPLOYER, suffix_of, synth
 COMPONENTS = {
     "tap:index:TapStack", "tap:network:Network", "tap:security:SecurityGroups",
     "tap:edge:LoadBalancer", "tap:security:Kms", "tap:data:Buckets", "tap:data:Database",
-    "tap:data:Cache", "tap:delivery:Pipeline", "tap:observability:Observability",
-    "tap:observability:AppLogs",
+    "tap:data:Cache", "tap:delivery:Pipeline", "tap:delivery:Release",
+    "tap:observability:Observability", "tap:observability:AppLogs",
 }  # fmt: skip
 REGION = re.compile(r"\b(?:us|eu|ap|sa|ca|me|af|il|mx|cn)-(?:gov-)?[a-z]+-\d\b")
 NAMED = ("name", "bucket", "clusterIdentifier", "identifier", "replicationGroupId")
