@@ -5,7 +5,53 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tapsim.emulator.core import Context, Deleter, Handler, Updater, by
+from tapsim.emulator.core import Context, Deleter, Handler, Refresher, Updater, by
+
+_HEALTH_CHECK_DEFAULTS = {"interval": 30, "retries": 3, "timeout": 5}
+
+
+def _reduced(definitions: str, awsvpc: bool) -> list[dict[str, Any]]:
+    """Container definitions as the provider compares them: containers, variables and
+    secrets by name; AWS's defaults filled in (essential, health-check timings, `tcp`, the
+    host port of `awsvpc`); empty lists, nulls and a zero `cpu` dropped (terraform-provider-
+    aws, internal/service/ecs/container_definitions.go, `containerDefinitionsAreEquivalent`)."""
+    reduced = []
+    for container in sorted(json.loads(definitions), key=lambda c: c.get("name", "")):
+        c = {k: v for k, v in container.items() if v not in (None, [], {}) and (k, v) != ("cpu", 0)}
+        c.setdefault("essential", True)
+        for key in ("environment", "secrets"):
+            if key in c:
+                c[key] = sorted(c[key], key=lambda item: item.get("name", ""))
+        if "healthCheck" in c:
+            c["healthCheck"] = {**_HEALTH_CHECK_DEFAULTS, **c["healthCheck"]}
+        mappings = []
+        for mapping in c.get("portMappings", []):
+            m = {
+                k: v
+                for k, v in mapping.items()
+                if (k, v) not in (("protocol", "tcp"), ("hostPort", 0))
+            }
+            if awsvpc:
+                m.setdefault("hostPort", m.get("containerPort"))
+            mappings.append(m)
+        if mappings:
+            c["portMappings"] = mappings
+        reduced.append(c)
+    return reduced
+
+
+def containers_equivalent(declared: str, read: str, awsvpc: bool) -> bool:
+    return _reduced(declared, awsvpc) == _reduced(read, awsvpc)
+
+
+def _read_containers(ctx: Context, arn: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """What a refresh reads back: the declared JSON while AWS's is equivalent to it, as the
+    provider suppresses that diff, else AWS's."""
+    found = ctx.clients("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"]
+    read = json.dumps(found["containerDefinitions"])
+    awsvpc = inputs.get("networkMode") == "awsvpc"
+    same = containers_equivalent(inputs["containerDefinitions"], read, awsvpc)
+    return {"containerDefinitions": inputs["containerDefinitions"] if same else read}
 
 
 def _cluster(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -104,6 +150,7 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
 }
 # In-place updates the emulator carries out (others change only its record of the resource).
 UPDATERS: dict[str, Updater] = {"aws:ecs/service:Service": _update_service}
+REFRESH: dict[str, Refresher] = {"aws:ecs/taskDefinition:TaskDefinition": _read_containers}
 
 # Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
 # Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of

@@ -55,6 +55,7 @@ def test_later_ups_change_what_they_should_and_keep_the_rest(target) -> None:
     deployment = target.deployment
     service = {"image": IMAGE}
 
+    assert refresh(deployment) == {}, "what AWS reads back must equal what was declared"
     steps, deployment = update(deployment)
     assert changes(steps) == {}, "the same program twice must change nothing"
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tapsim.emulator.ecs import containers_equivalent
 from tests.conftest import suffix_of
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
@@ -194,3 +195,27 @@ def test_container_insights_writes_to_a_group_the_stack_owns(run) -> None:
     ]
     assert group.inputs["kmsKeyId"] == run.outputs["kmsKeyArn"]
     assert group.urn in cluster.dependencies
+
+
+def aws_read_back(definitions: str) -> str:
+    """The container definitions as DescribeTaskDefinition returns them: AWS fills in its
+    defaults and empty lists (ECS API Reference, ContainerDefinition)."""
+    read = []
+    for container in json.loads(definitions):
+        c = {"cpu": 0, "mountPoints": [], "volumesFrom": [], "systemControls": [], **container}
+        c["portMappings"] = [{**m, "hostPort": m["containerPort"]} for m in c["portMappings"]]
+        c["environment"] = list(reversed(c.get("environment", [])))
+        read.append(c)
+    return json.dumps(read)
+
+
+def test_the_task_definition_reads_back_without_a_diff(run) -> None:
+    """A container definition that AWS reads back differently from what was declared shows
+    a change on every preview; the provider forgives only its documented normalisations,
+    and AWS keeps every variable's value as a string (ECS API Reference, KeyValuePair)."""
+    declared = run.one(TASK).inputs["containerDefinitions"]
+    assert containers_equivalent(declared, aws_read_back(declared), awsvpc=True)
+    for variable in json.loads(declared)[0]["environment"]:
+        assert isinstance(variable["value"], str), variable
+    changed = declared.replace('"readonlyRootFilesystem": true', '"readonlyRootFilesystem": false')
+    assert not containers_equivalent(declared, aws_read_back(changed), awsvpc=True)
