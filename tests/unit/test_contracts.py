@@ -141,7 +141,7 @@ def test_the_old_key_policy_left_alarms_and_auto_scaling_without_the_key(synthes
 def test_a_role_whose_trust_names_another_service_fails(synthesized) -> None:
     stack = Stack(synthesized["dev"])
     roles = copy.deepcopy(stack.roles)
-    build = next(r for r in roles.values() if r.service == "codebuild.amazonaws.com")
+    build = roles[f"tap-build-{stack.suffix}-{stack.region}"]
     build.trust = build.trust.replace("codebuild.amazonaws.com", "ec2.amazonaws.com")
     stack.roles = roles
     (contract,) = [c for c in CONTRACTS if c.name == "CodeBuild -> logs, artifacts, key"]
