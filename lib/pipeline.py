@@ -21,7 +21,7 @@ import yaml
 from lib.config import PipelineSettings
 from lib.logs import log_group
 from lib.naming import Namer
-from lib.policies import AwsContext, service_role
+from lib.policies import AwsContext, Grants, service_role
 
 SOURCE_KEY = "source/app.zip"
 CODEDEPLOY_POLICY = "policy/service-role/AWSCodeDeployRole"
@@ -168,24 +168,15 @@ class Pipeline(pulumi.ComponentResource):
             retention_days=cfg.log_retention_days,
             kms_key_arn=args.kms_key_arn,
         )
-        build_role = service_role(
-            self,
-            f"{name}-build-role",
-            role_name=namer.role("build", args.aws.region),
-            service="codebuild.amazonaws.com",
-            context=args.aws,
-            grants={
-                "logs": (
-                    ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    [pulumi.Output.concat(build_logs.arn, ":log-stream:*")],
-                ),
+        build_role = self._codebuild_role(
+            name,
+            "build",
+            args,
+            build_logs,
+            {
                 "artifacts": (
                     ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
                     [bucket_objects],
-                ),
-                "artifacts-bucket": (
-                    ["s3:GetBucketAcl", "s3:GetBucketLocation"],
-                    [args.artifacts_bucket_arn],
                 ),
                 "key": (["kms:Decrypt", "kms:GenerateDataKey"], [args.kms_key_arn]),
             },
@@ -295,6 +286,36 @@ class Pipeline(pulumi.ComponentResource):
             {"pipelineName": self.pipeline.name, "buildProjectName": self.build.name}
         )
 
+    def _codebuild_role(
+        self,
+        name: str,
+        role: str,
+        args: PipelineArgs,
+        build_logs: aws.cloudwatch.LogGroup,
+        grants: Grants,
+    ) -> aws.iam.Role:
+        """What every CodeBuild project needs (CodeBuild User Guide, "Allow CodeBuild to
+        interact with other AWS services"): its log streams and the artifact bucket's ACL and
+        location; `grants` adds the project's own."""
+        return service_role(
+            self,
+            f"{name}-{role}-role",
+            role_name=args.namer.role(role, args.aws.region),
+            service="codebuild.amazonaws.com",
+            context=args.aws,
+            grants={
+                "logs": (
+                    ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    [pulumi.Output.concat(build_logs.arn, ":log-stream:*")],
+                ),
+                "artifacts-bucket": (
+                    ["s3:GetBucketAcl", "s3:GetBucketLocation"],
+                    [args.artifacts_bucket_arn],
+                ),
+                **grants,
+            },
+        )
+
     def _record(
         self,
         name: str,
@@ -304,22 +325,13 @@ class Pipeline(pulumi.ComponentResource):
     ) -> aws.codebuild.Project:
         """The project that writes the deployed image into the release parameter: its own
         role, which may read the build's output and write that one parameter."""
-        role = service_role(
-            self,
-            f"{name}-record-role",
-            role_name=args.namer.role("record", args.aws.region),
-            service="codebuild.amazonaws.com",
-            context=args.aws,
-            grants={
-                "logs": (
-                    ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    [pulumi.Output.concat(build_logs.arn, ":log-stream:*")],
-                ),
+        role = self._codebuild_role(
+            name,
+            "record",
+            args,
+            build_logs,
+            {
                 "artifacts": (["s3:GetObject", "s3:GetObjectVersion"], [bucket_objects]),
-                "artifacts-bucket": (
-                    ["s3:GetBucketAcl", "s3:GetBucketLocation"],
-                    [args.artifacts_bucket_arn],
-                ),
                 "key": (["kms:Decrypt"], [args.kms_key_arn]),
                 "parameter": (["ssm:PutParameter"], [args.image_parameter.arn]),
             },
