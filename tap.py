@@ -1,10 +1,17 @@
-"""Pulumi entry point: load and validate the settings, build the stack, export its outputs."""
+"""Pulumi entry point: load and validate the settings, build the stack, export its outputs.
+
+A settings problem ends the program with `pulumi.RunError`, which the Pulumi CLI prints as
+one clean message (every problem listed) instead of a Python traceback.
+"""
 
 import pulumi
 
-from lib.config import settings_from_pulumi
+from lib.config import SettingsError, settings_from_pulumi
 from lib.stack import build
 
-stack = build(settings_from_pulumi())
+try:
+    stack = build(settings_from_pulumi())
+except SettingsError as err:
+    raise pulumi.RunError(str(err)) from None
 for key, value in stack.outputs.items():
     pulumi.export(key, value)

@@ -43,6 +43,8 @@ class AsgServiceArgs(AppArgs):
     tags: Mapping[str, str]
     service_linked_role_arn: pulumi.Input[str]
     image_parameter_name: str
+    # The instance type's architecture, as EC2 reports it (x86_64 or arm64).
+    architecture: str
 
 
 def user_data(args: AsgServiceArgs, log_group: str, values: Mapping[str, str]) -> str:
@@ -140,7 +142,7 @@ class AsgService(pulumi.ComponentResource):
             # EC2 resolves the parameter at each launch (EC2 User Guide, "Use a Systems
             # Manager parameter instead of an AMI ID"), so a new AL2023 release changes no
             # input and rolls no instance; new instances get it as they launch.
-            image_id=f"resolve:ssm:{AMI_PARAMETER.format(arch=args.instances.architecture)}",
+            image_id=f"resolve:ssm:{AMI_PARAMETER.format(arch=args.architecture)}",
             instance_type=args.instances.instance_type,
             update_default_version=True,
             iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),

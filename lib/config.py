@@ -9,10 +9,13 @@ stack file only states what differs.
 from __future__ import annotations
 
 import copy
+import difflib
 import ipaddress
+import itertools
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -38,26 +41,112 @@ LOG_RETENTION_DAYS = frozenset(
     {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557}
     | {2922, 3288, 3653}
 )
-# Fargate task sizes: cpu units -> allowed memory (MiB).
-FARGATE_SIZES: dict[int, range] = {
-    256: range(512, 2049, 512),
-    512: range(1024, 4097, 1024),
-    1024: range(2048, 8193, 1024),
-    2048: range(4096, 16385, 1024),
-    4096: range(8192, 30721, 1024),
-    8192: range(16384, 61441, 4096),
-    16384: range(32768, 122881, 8192),
+# Fargate task sizes for Linux: cpu units -> allowed memory (MiB). ECS Developer Guide, "Task
+# CPU and memory" (Fargate): 0.25 vCPU takes 512 MiB, 1 GB or 2 GB only.
+FARGATE_SIZES: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+    8192: tuple(range(16384, 61441, 4096)),
+    16384: tuple(range(32768, 122881, 8192)),
 }
 RESERVED_TAGS = frozenset({"Project", "Environment", "EnvironmentSuffix", "ManagedBy"})
+# Tags: 50 per resource, keys not starting with `aws:` in any case, letters, digits, spaces
+# and `_ . : / = + - @` (ECS API Reference, Tag). Elastic Load Balancing's guide allows keys of
+# 127 and values of 255 characters only, and IAM treats keys that differ only by case as one
+# (IAM User Guide, "Tagging IAM resources"): the stack holds every tag to all three.
+MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE = 50, 127, 255
+TAG_PUNCTUATION = frozenset("_.:/=+-@")
+# The variables the stack sets in the app's environment (plain and from secrets).
+STACK_VARIABLES = frozenset(
+    {
+        "DB_HOST", "DB_READER_HOST", "DB_PORT", "DB_NAME", "DB_SECRET_ARN", "REDIS_HOST",
+        "REDIS_PORT", "REDIS_TLS", "REDIS_AUTH_SECRET_ARN", "ASSETS_BUCKET", "DB_USERNAME",
+        "DB_PASSWORD", "REDIS_AUTH_TOKEN",
+    }
+)  # fmt: skip
+# ELB User Guide, "Security policies for your Application Load Balancer" (read 2026-11-23):
+# the TLS 1.3 policies, which keep TLS 1.0 and 1.1 out unless their names say so.
+TLS13_POLICIES = frozenset(
+    f"ELBSecurityPolicy-TLS13-{v}"
+    for v in (
+        "1-2-2021-06",
+        "1-2-Res-2021-06",
+        "1-2-Ext1-2021-06",
+        "1-2-Ext2-2021-06",
+        "1-3-2021-06",
+        "1-2-FIPS-2023-04",
+        "1-2-Res-FIPS-2023-04",
+        "1-2-Ext0-FIPS-2023-04",
+        "1-2-Ext1-FIPS-2023-04",
+        "1-2-Ext2-FIPS-2023-04",
+        "1-3-FIPS-2023-04",
+        "1-2-RFC9151-FIPS-2023-07",
+        "1-2-Ext0-RFC9151-FIPS-2023-07",
+        "1-3-RFC9151-FIPS-2023-07",
+        "1-2-PQ-2025-09",
+        "1-2-Res-PQ-2025-09",
+        "1-2-Ext1-PQ-2025-09",
+        "1-2-Ext2-PQ-2025-09",
+        "1-3-PQ-2025-09",
+        "1-2-FIPS-PQ-2025-09",
+        "1-2-Res-FIPS-PQ-2025-09",
+        "1-2-Ext0-FIPS-PQ-2025-09",
+        "1-2-Ext1-FIPS-PQ-2025-09",
+        "1-2-Ext2-FIPS-PQ-2025-09",
+        "1-3-FIPS-PQ-2025-09",
+    )
+)
 REGION_PATTERN = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
 ACM_ARN_PATTERN = re.compile(
     r"^arn:aws(?:-[a-z]+)*:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[0-9a-f-]{36}$"
+)
+ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$"
+CONNECTION_ARN_PATTERN = (
+    r"^arn:aws(?:-[a-z]+)*:(?:codestar-connections|codeconnections):[a-z0-9-]+:"
+    r"\d{12}:connection/[0-9a-f-]{36}$"
+)
+LAMBDA_ARN_PATTERN = r"^arn:aws(?:-[a-z]+)*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+$"
+# An ALB listener also takes an IAM server certificate (ELB User Guide, "SSL certificates").
+CERTIFICATE_PATTERN = (
+    r"^arn:aws(?:-[a-z]+)*:(?:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}"
+    r"|iam::\d{12}:server-certificate/[\w+=,.@/-]+)$"
 )
 MIN_VPC_PREFIX, MAX_VPC_PREFIX = 16, 22
 
 
 class SettingsError(ValueError):
     """A setting that cannot produce a working stack."""
+
+
+class FieldError(ValueError):
+    """A check across fields whose fault lies with one of them: `field` is its dotted key
+    below the model, in the stack file's spelling."""
+
+    def __init__(self, field: str | tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = field if isinstance(field, tuple) else tuple(field.split("."))
+
+
+def _words(sizes: Mapping[int, object] | tuple[int, ...]) -> str:
+    """A list of numbers as a person writes it: all of a few, or the range and its step."""
+    values = sorted(sizes)
+    steps = {b - a for a, b in itertools.pairwise(values)}
+    if len(values) > 4 and len(steps) == 1:
+        return f"{values[0]} to {values[-1]} in steps of {steps.pop()}"
+    return ", ".join(map(str, values[:-1])) + f" or {values[-1]}"
+
+
+def _words_of(items: tuple[str, ...]) -> str:
+    return ", ".join(items[:-1]) + f" or {items[-1]}"
+
+
+def _tag_text(text: str) -> bool:
+    return all(
+        c.isalnum() or c in TAG_PUNCTUATION or unicodedata.category(c).startswith("Z") for c in text
+    )
 
 
 class _Settings(BaseModel):
@@ -113,7 +202,15 @@ class LoadBalancerSettings(_Settings):
     health_check_interval_seconds: int = Field(ge=5, le=300)
     deregistration_delay_seconds: int = Field(ge=0, le=3600)
     idle_timeout_seconds: int = Field(ge=1, le=4000)
-    ssl_policy: str = Field(pattern=r"^ELBSecurityPolicy-TLS13-")
+    ssl_policy: str
+
+    @field_validator("ssl_policy")
+    @classmethod
+    def _tls13(cls, policy: str) -> str:
+        if policy not in TLS13_POLICIES:
+            near = ", ".join(difflib.get_close_matches(policy, TLS13_POLICIES, n=3, cutoff=0))
+            raise ValueError(f"is not an ELB TLS 1.3 security policy; nearest: {near}")
+        return policy
 
 
 class ServiceSettings(_Settings):
@@ -136,19 +233,21 @@ class ServiceSettings(_Settings):
     @model_validator(mode="after")
     def _consistent(self) -> ServiceSettings:
         if self.cpu not in FARGATE_SIZES:
-            raise ValueError(
-                f"cpu {self.cpu} is not a Fargate size; use one of {list(FARGATE_SIZES)}"
-            )
+            raise FieldError("cpu", f"is not a Fargate size; use one of {_words(FARGATE_SIZES)}")
         allowed = FARGATE_SIZES[self.cpu]
         if self.memory not in allowed:
-            raise ValueError(
-                f"memory {self.memory} does not fit cpu {self.cpu}; Fargate allows "
-                f"{allowed.start}-{allowed.stop - 1} MiB in steps of {allowed.step}"
+            raise FieldError(
+                "memory", f"does not fit cpu {self.cpu}: Fargate allows {_words(allowed)} MiB"
             )
         if not self.min_count <= self.desired_count <= self.max_count:
-            raise ValueError(
-                f"desiredCount {self.desired_count} must lie between minCount "
-                f"{self.min_count} and maxCount {self.max_count}"
+            raise FieldError(
+                "desiredCount",
+                f"must lie between minCount {self.min_count} and maxCount {self.max_count}",
+            )
+        taken = sorted(STACK_VARIABLES & self.environment.keys())
+        if taken:
+            raise FieldError(
+                ("environment", taken[0]), "is a variable the stack sets itself; use another name"
             )
         return self
 
@@ -171,7 +270,16 @@ ENGINE_VERSION_WORDS = {
     "aurora-mysql": "8.0, or an exact version such as 8.0.mysql_aurora.3.08.0",
     "mysql": "8.0 or 8.4, or an exact version such as 8.0.40",
 }
-RESERVED_DB_USERS = frozenset({"admin", "postgres", "rdsadmin", "root", "mysql", "master"})
+# Master user names each engine refuses; the console's defaults (`postgres`, `admin`) are
+# fine on their own engines. RDS API Reference, CreateDBCluster and CreateDBInstance
+# (MasterUsername: 1-16 letters, digits or underscores, a letter first, not a reserved word),
+# with the reserved words as tested against RDS in aws-cloudformation/cfn-lint (rule E3691).
+RESERVED_DB_USERS = {
+    "aurora-postgresql": frozenset({"rdsadmin", "admin"}),
+    "postgres": frozenset({"rdsadmin", "admin"}),
+    "aurora-mysql": frozenset({"rdsadmin"}),
+    "mysql": frozenset({"rdsadmin"}),
+}
 
 
 class DatabaseSettings(_Settings):
@@ -193,9 +301,7 @@ class DatabaseSettings(_Settings):
     performance_insights: bool
     monitoring_interval_seconds: Literal[0, 1, 5, 10, 15, 30, 60]
     rotation_days: int | None = Field(default=None, ge=1, le=365)
-    rotation_lambda_arn: str | None = Field(
-        default=None, pattern=r"^arn:aws(?:-[a-z]+)*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+$"
-    )
+    rotation_lambda_arn: str | None = Field(default=None, pattern=LAMBDA_ARN_PATTERN)
 
     @property
     def aurora(self) -> bool:
@@ -215,30 +321,48 @@ class DatabaseSettings(_Settings):
     @model_validator(mode="after")
     def _consistent(self) -> DatabaseSettings:
         if not ENGINE_VERSION_PATTERNS[self.engine].match(self.engine_version):
-            raise ValueError(
-                f"engineVersion {self.engine_version!r} is not a {self.engine} version: give "
-                f"{ENGINE_VERSION_WORDS[self.engine]}"
+            raise FieldError(
+                "engineVersion",
+                f"is not a {self.engine} version: give {ENGINE_VERSION_WORDS[self.engine]}",
             )
-        if self.master_username.lower() in RESERVED_DB_USERS:
-            raise ValueError(f"masterUsername {self.master_username!r} is reserved by the engine")
+        if self.master_username.lower() in RESERVED_DB_USERS[self.engine]:
+            raise FieldError("masterUsername", f"is reserved by {self.engine}")
         if self.min_capacity > self.max_capacity:
-            raise ValueError(
-                f"minCapacity {self.min_capacity} exceeds maxCapacity {self.max_capacity}"
-            )
+            raise FieldError("minCapacity", f"exceeds maxCapacity {self.max_capacity}")
         if (self.min_capacity * 2) % 1 or (self.max_capacity * 2) % 1:
-            raise ValueError("minCapacity and maxCapacity go in steps of 0.5 ACU")
+            raise FieldError("minCapacity", "goes in steps of 0.5 ACU, as maxCapacity does")
         if self.serverless and not self.aurora:
-            raise ValueError(f"serverless applies to Aurora only, not {self.engine}")
+            raise FieldError("serverless", f"applies to Aurora only, not {self.engine}")
         if self.rotation_days and not self.rotation_lambda_arn:
-            raise ValueError("rotationDays needs rotationLambdaArn (the function that rotates)")
+            raise FieldError("rotationDays", "needs rotationLambdaArn (the function that rotates)")
         return self
+
+
+# The versions a replication group can be created with: ElastiCache User Guide, "Supported
+# engines and versions", and describe_cache_engine_versions as recorded by
+# aws-cloudformation/cfn-lint @ 217397c819d2 (2026-07-06); and the one a new stack starts on.
+CACHE_VERSIONS = {
+    "redis": ("4.0.10", "5.0.6", "6.0", "6.2", "7.0", "7.1"),
+    "valkey": ("7.2", "8.0", "8.1", "8.2", "9.0", "9.1"),
+}
+CACHE_DEFAULTS = {"redis": "7.1", "valkey": "8.0"}
 
 
 class CacheSettings(_Settings):
     """The Redis or Valkey replication group."""
 
     engine: Literal["redis", "valkey"]
-    engine_version: str = Field(pattern=r"^\d+\.\d+$")
+    engine_version: str
+
+    @model_validator(mode="after")
+    def _version(self) -> CacheSettings:
+        offered = CACHE_VERSIONS[self.engine]
+        if self.engine_version not in offered:
+            raise FieldError(
+                "engineVersion", f"is not a {self.engine} version; use {_words_of(offered)}"
+            )
+        return self
+
     node_type: str = Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
     replicas: int = Field(ge=0, le=5)
     snapshot_retention_days: int = Field(ge=0, le=35)
@@ -268,13 +392,6 @@ class InstanceSettings(_Settings):
     root_volume_gb: int = Field(ge=8, le=1024)
     health_check_grace_seconds: int = Field(ge=0, le=3600)
 
-    @property
-    def architecture(self) -> Literal["x86_64", "arm64"]:
-        """Graviton families carry a `g` after the generation digit (t4g, m7gd, c7gn)."""
-        family = self.instance_type.split(".")[0]
-        match = re.match(r"^[a-z]+\d+([a-z-]*)$", family)
-        return "arm64" if match and "g" in match[1] else "x86_64"
-
 
 class PipelineSettings(_Settings):
     """Delivery: source (S3 object, or a repository through a CodeStar connection), build,
@@ -282,8 +399,7 @@ class PipelineSettings(_Settings):
 
     connection_arn: str | None = Field(
         default=None,
-        pattern=r"^arn:aws(?:-[a-z]+)*:(?:codestar-connections|codeconnections):[a-z0-9-]+:"
-        r"\d{12}:connection/[0-9a-f-]{36}$",
+        pattern=CONNECTION_ARN_PATTERN,
     )
     repository: str | None = Field(default=None, pattern=r"^[\w.-]+/[\w.-]+$")
     branch: str = Field(min_length=1, max_length=255)
@@ -296,14 +412,15 @@ class PipelineSettings(_Settings):
     @model_validator(mode="after")
     def _source(self) -> PipelineSettings:
         if bool(self.connection_arn) != bool(self.repository):
-            raise ValueError("connectionArn and repository go together (owner/name)")
+            field = "repository" if self.repository else "connectionArn"
+            raise FieldError(field, "connectionArn and repository (owner/name) go together")
         return self
 
 
 class AlarmSettings(_Settings):
     """Who hears about trouble, and what counts as trouble in this tier."""
 
-    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
     evaluation_periods: int = Field(ge=1, le=60)
     alb_errors_per_minute: int = Field(ge=1)
     target_errors_per_minute: int = Field(ge=1)
@@ -319,7 +436,7 @@ class AlarmSettings(_Settings):
 
 
 class AssumeRole(_Settings):
-    role_arn: str = Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+    role_arn: str = Field(pattern=ROLE_ARN_PATTERN)
     session_name: str | None = None
     external_id: str | None = None
 
@@ -354,7 +471,7 @@ class Settings(_Settings):
     )
     compute: Literal["ecs", "asg"]
     deletion_protection: bool
-    certificate_arn: str | None = Field(default=None, pattern=ACM_ARN_PATTERN.pattern)
+    certificate_arn: str | None = Field(default=None, pattern=CERTIFICATE_PATTERN)
     tags: dict[str, str]
     network: NetworkSettings
     load_balancer: LoadBalancerSettings
@@ -377,28 +494,41 @@ class Settings(_Settings):
     @field_validator("tags")
     @classmethod
     def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
-        clash = RESERVED_TAGS & tags.keys()
-        if clash:
-            raise ValueError(f"{sorted(clash)} are set by the stack itself")
+        reserved = {k.lower() for k in RESERVED_TAGS}
+        if len(tags) > MAX_TAGS - len(RESERVED_TAGS):
+            raise ValueError(
+                f"has {len(tags)} tags; AWS allows {MAX_TAGS} per resource and the stack adds "
+                f"{len(RESERVED_TAGS)}"
+            )
         for key, value in tags.items():
-            if key.lower().startswith("aws:") or not 1 <= len(key) <= 128 or len(value) > 256:
-                raise ValueError(f"tag {key!r}: keys 1-128 characters, not aws:*, values <= 256")
+            if key.lower() in reserved:
+                raise FieldError(
+                    (key,), f"is set by the stack itself ({', '.join(sorted(RESERVED_TAGS))})"
+                )
+            if key.lower().startswith("aws:"):
+                raise FieldError((key,), "starts with aws:, which AWS reserves in any case")
+            if not 1 <= len(key) <= MAX_TAG_KEY or len(value) > MAX_TAG_VALUE:
+                raise FieldError(
+                    (key,), f"keys take 1 to {MAX_TAG_KEY} characters, values up to {MAX_TAG_VALUE}"
+                )
+            if not (_tag_text(key) and _tag_text(value)) or key != key.strip():
+                raise FieldError(
+                    (key,), "takes letters, digits, inner spaces and _ . : / = + - @ only"
+                )
         return tags
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Settings:
         if self.environment == "prod" and self.network.az_count < 3:
-            raise SettingsError(
-                f"tap:network.azCount = {self.network.az_count}: prod needs at least 3 AZs"
-            )
+            raise FieldError("network.azCount", "prod needs at least 3 AZs")
         if self.network.nat_strategy == "none":
             self._check_no_egress()
         if self.certificate_arn:
             match = ACM_ARN_PATTERN.match(self.certificate_arn)
             if match and match["region"] != self.region:
-                raise SettingsError(
-                    f"tap:certificateArn = {self.certificate_arn!r}: an ALB certificate must be "
-                    f"in the stack's region {self.region}"
+                raise FieldError(
+                    "certificateArn",
+                    f"an ACM certificate for an ALB must be in the stack's region {self.region}",
                 )
         return self
 
@@ -406,18 +536,18 @@ class Settings(_Settings):
         """Without NAT the private subnets reach AWS only through the VPC endpoints the
         network creates (ECR, CloudWatch Logs, Secrets Manager, S3)."""
         if self.compute == "asg":
-            raise SettingsError(
-                "tap:network.natStrategy = 'none': the Auto Scaling runtime installs Docker and "
-                "the CodeDeploy agent from the internet at boot; use 'single' or 'perAz', or "
-                "tap:compute = 'ecs'"
+            raise FieldError(
+                "network.natStrategy",
+                "the Auto Scaling runtime installs Docker and the CodeDeploy agent from the "
+                "internet at boot; use 'single' or 'perAz', or tap:compute = 'ecs'",
             )
         match = ECR_IMAGE_PATTERN.match(self.service.image)
         if not match or match["region"] != self.region:
-            raise SettingsError(
-                f"tap:network.natStrategy = 'none': tap:service.image = {self.service.image!r} "
-                f"cannot be pulled without internet egress; use a private ECR image in "
-                f"{self.region} (<account>.dkr.ecr.{self.region}.amazonaws.com/<repo>:<tag>) "
-                "or natStrategy 'single'"
+            raise FieldError(
+                "network.natStrategy",
+                f"tap:service.image = {self.service.image!r} cannot be pulled without internet "
+                f"egress; use a private ECR image in {self.region} "
+                f"(<account>.dkr.ecr.{self.region}.amazonaws.com/<repo>:<tag>) or 'single'",
             )
 
     @property
@@ -436,9 +566,11 @@ class Settings(_Settings):
         }
 
 
+# The default image's command serves HTTP on the port given last.
+DEFAULT_COMMAND = ("python3", "-m", "http.server")
 _DEFAULT_SERVICE = {
     "image": "public.ecr.aws/docker/library/python:3.12-alpine",
-    "command": ["python3", "-m", "http.server", "8080"],
+    "command": [*DEFAULT_COMMAND, "8080"],
     "port": 8080,
     "architecture": "X86_64",
     "cpuTargetPercent": 60,
@@ -468,7 +600,7 @@ _DEFAULT_DATABASE = {
     "instanceClass": "db.t4g.medium",
     "allocatedStorageGb": 20,
 }
-_DEFAULT_CACHE = {"engine": "redis", "engineVersion": "7.1"}
+_DEFAULT_CACHE = {"engine": "redis", "engineVersion": CACHE_DEFAULTS["redis"]}
 _DEFAULT_PIPELINE = {
     "branch": "main",
     "buildImage": "aws/codebuild/amazonlinux-x86_64-standard:5.0",
@@ -698,18 +830,25 @@ def load_settings(
     """
     unknown = sorted(set(values) - KNOWN_KEYS)
     if unknown:
+        known = ", ".join(sorted(KNOWN_KEYS))
         raise SettingsError(
-            f"unknown setting(s) {', '.join(f'tap:{k}' for k in unknown)}; "
-            f"known: {', '.join(f'tap:{k}' for k in sorted(KNOWN_KEYS))}"
+            "invalid settings:\n  "
+            + "\n  ".join(
+                f"tap:{k} = {values[k]!r}: unknown setting; known: {known}" for k in unknown
+            )
         )
     if region is None:
         raise SettingsError("aws:region is not set; add it to Pulumi.<stack>.yaml")
     provider = dict(provider or {})
     ignored = sorted(set(provider) - PROVIDER_KEYS)
     if ignored:
+        taken = ", ".join(f"aws:{k}" for k in sorted(PROVIDER_KEYS))
         raise SettingsError(
-            f"{', '.join(f'aws:{k}' for k in ignored)}: the stack's explicit provider takes only "
-            f"{', '.join(f'aws:{k}' for k in sorted(PROVIDER_KEYS))}"
+            "invalid settings:\n  "
+            + "\n  ".join(
+                f"aws:{k} = {provider[k]!r}: the stack's explicit provider takes only {taken}"
+                for k in ignored
+            )
         )
     provider.pop("region", None)
     tier = values.get("environment")
@@ -718,7 +857,7 @@ def load_settings(
             f"tap:environment = {tier!r}: must be one of {', '.join(TIER_DEFAULTS)}"
         )
     merged = _deep_merge(copy.deepcopy(TIER_DEFAULTS[tier]), dict(values))
-    _engine_defaults(merged, values.get("database"))
+    _implied(merged, values)
     merged.update(
         project=project,
         stack=stack,
@@ -727,9 +866,29 @@ def load_settings(
         provider=provider,
     )
     try:
-        return Settings.model_validate(merged)
+        settings = Settings.model_validate(merged)
     except ValidationError as err:
         raise SettingsError(_describe(err)) from None
+    _check_chosen(settings, values)
+    return settings
+
+
+def _check_chosen(settings: Settings, values: Mapping[str, Any]) -> None:
+    """Settings the user gave that the chosen engine would silently ignore."""
+    chosen = values.get("database")
+    if not isinstance(chosen, Mapping):
+        return
+    db = settings.database
+    if "readerCount" in chosen and not db.aurora:
+        raise SettingsError(
+            f"invalid settings:\n  tap:database.readerCount = {chosen['readerCount']!r}: "
+            f"applies to Aurora only; {db.engine} has no readers (multiAz adds a standby)"
+        )
+    if "multiAz" in chosen and db.aurora:
+        raise SettingsError(
+            f"invalid settings:\n  tap:database.multiAz = {chosen['multiAz']!r}: applies to "
+            f"plain RDS only; Aurora spreads readers over the AZs (readerCount)"
+        )
 
 
 def _suffix(suffix: str, stack: str, env: Mapping[str, str]) -> str:
@@ -770,8 +929,16 @@ def _parse(value: Any) -> Any:
     return value
 
 
-def _engine_defaults(merged: dict[str, Any], chosen: Any) -> None:
-    """Another engine brings its own version, port and serverless default unless set."""
+def _implied(merged: dict[str, Any], values: Mapping[str, Any]) -> None:
+    """Defaults that follow another choice: a database engine's version, port and mode, a
+    cache engine's version, and the default command's port."""
+    cache = values.get("cache")
+    if isinstance(cache, Mapping) and "engine" in cache and "engineVersion" not in cache:
+        merged["cache"]["engineVersion"] = CACHE_DEFAULTS.get(cache.get("engine"), "")
+    service = values.get("service")
+    if isinstance(service, Mapping) and "command" not in service and "port" in service:
+        merged["service"]["command"] = [*DEFAULT_COMMAND, str(service["port"])]
+    chosen = values.get("database")
     if not isinstance(chosen, Mapping) or chosen.get("engine") not in ENGINE_DEFAULTS:
         return
     engine = chosen["engine"]
@@ -791,22 +958,58 @@ def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, 
     return base
 
 
-_SPECIAL_NAMES = {"environmentSuffix": "tap:environmentSuffix (or ENVIRONMENT_SUFFIX)"}
+# Where a value may come from besides its own key.
+_ALSO_FROM = {"environmentSuffix": " (the suffix is this setting, else the stack name)"}
+
+
+# Every pattern a setting must match, in words.
+PATTERN_WORDS = {
+    r"^/[\x21-\x7e]*$": "a path starting with /, of printable characters without spaces",
+    r"^[a-zA-Z][a-zA-Z0-9_]{0,15}$": "a letter, then up to 15 letters, digits or underscores",
+    r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$": "a letter, then up to 62 letters, digits or underscores",
+    r"^db\.[a-z0-9]+\.[a-z0-9]+$": "a DB instance class such as db.t4g.medium",
+    r"^cache\.[a-z0-9]+\.[a-z0-9]+$": "a cache node type such as cache.t4g.small",
+    r"^[a-z][a-z0-9-]*\.[a-z0-9]+$": "an EC2 instance type such as t3.small",
+    r"^[A-Za-z_][A-Za-z0-9_]*$": "letters, digits and underscores, not a digit first",
+    r"^[\w.-]+/[\w.-]+$": "a repository as owner/name",
+    r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$": "an e-mail address such as ops@example.com",
+    r"^\d{12}$": "a 12-digit AWS account id",
+    r"^[a-z][a-z0-9]*$": "lower-case letters and digits, a letter first",
+    REGION_PATTERN.pattern: "a region name: area, place and number joined by hyphens",
+    SUFFIX_PATTERN.pattern: "lower-case letters, digits and inner hyphens, a letter first",
+    CERTIFICATE_PATTERN: "an ACM certificate ARN, or an IAM server-certificate ARN",
+    ROLE_ARN_PATTERN: "an IAM role ARN, such as the one of a role named deploy",
+    CONNECTION_ARN_PATTERN: "a CodeConnections (or CodeStar connections) connection ARN",
+    LAMBDA_ARN_PATTERN: "a Lambda function ARN",
+}
 
 
 def _describe(err: ValidationError) -> str:
-    lines = []
-    for problem in err.errors():
-        path = ".".join(str(p) for p in problem["loc"])
-        name = _SPECIAL_NAMES.get(path, f"tap:{path}")
-        if path == "region":
-            name = "aws:region"
-        elif path.startswith("provider."):
-            name = "aws:" + ".".join(str(p) for p in problem["loc"][1:])
-        message = problem["msg"].removeprefix("Value error, ")
-        shown = problem.get("input")
-        if isinstance(shown, Mapping):
-            lines.append(f"{name}: {message}")
-        else:
-            lines.append(f"{name} = {shown!r}: {message}")
-    return "invalid settings:\n  " + "\n  ".join(lines)
+    return "invalid settings:\n  " + "\n  ".join(_line(p) for p in err.errors())
+
+
+def _line(problem: Mapping[str, Any]) -> str:
+    """`key = value: what is allowed`, with the key as the stack file spells it."""
+    loc = [str(p) for p in problem["loc"]]
+    shown = problem.get("input")
+    message = problem["msg"].removeprefix("Value error, ")
+    error = (problem.get("ctx") or {}).get("error")
+    if isinstance(error, FieldError):
+        loc += error.path
+        for part in error.path:
+            shown = shown.get(part) if isinstance(shown, Mapping) else None
+    elif problem["type"] == "string_pattern_mismatch":
+        message = f"must be {PATTERN_WORDS[problem['ctx']['pattern']]}"
+    elif problem["type"] == "string_type" and isinstance(shown, int | float):
+        message = f"is a number here; quote it in the stack file ('{shown}')"
+    path = ".".join(loc)
+    if path == "region":
+        name = "aws:region"
+    elif loc[0] == "provider":
+        name = "aws:" + ".".join(loc[1:])
+    else:
+        name = f"tap:{path}"
+        message += _ALSO_FROM.get(path, "")
+    if isinstance(shown, Mapping):
+        return f"{name}: {message}"
+    return f"{name} = {shown!r}: {message}"

@@ -14,6 +14,7 @@ import pulumi_aws as aws
 from lib.asg_service import RUN_SCRIPT, AsgService, AsgServiceArgs
 from lib.buckets import ALB_LOG_PREFIX, Buckets, BucketsArgs
 from lib.cache import Cache, CacheArgs
+from lib.catalog import Offers, check, check_region
 from lib.config import Settings, SettingsError
 from lib.database import Database, DatabaseArgs
 from lib.ecs_service import EcsService, EcsServiceArgs
@@ -58,13 +59,16 @@ class Environment:
 
     aws: AwsContext
     zones: tuple[str, ...]
+    offers: Offers
 
 
 def discover(settings: Settings, provider: aws.Provider) -> Environment:
-    """Account, partition and AZs; fails before any AWS resource is declared. Only zones of
-    type `availability-zone` count: in an account opted into Local Zones, those zones are
-    "available" too, and sort before the region's own."""
+    """Account, partition, AZs and what the region offers for the settings (`lib.catalog`);
+    fails before any AWS resource is declared. Only zones of type `availability-zone` count:
+    in an account opted into Local Zones, those zones are "available" too, and sort before
+    the region's own."""
     invoke = pulumi.InvokeOptions(provider=provider)
+    check_region(settings.region, invoke)
     identity = aws.get_caller_identity(opts=invoke)
     partition = aws.get_partition(opts=invoke)
     region = aws.get_region(opts=invoke)
@@ -84,7 +88,8 @@ def discover(settings: Settings, provider: aws.Provider) -> Environment:
     context = AwsContext(
         region=region.region, account_id=identity.account_id, partition=partition.partition
     )
-    return Environment(aws=context, zones=tuple(sorted(zones.names)[:wanted]))
+    chosen = tuple(sorted(zones.names)[:wanted])
+    return Environment(aws=context, zones=chosen, offers=check(settings, chosen, invoke))
 
 
 class TapStack(pulumi.ComponentResource):
@@ -263,6 +268,7 @@ class TapStack(pulumi.ComponentResource):
                     tags=settings.required_tags,
                     service_linked_role_arn=self.kms.autoscaling_role_arn,
                     image_parameter_name=self.release.parameter_name,
+                    architecture=env.offers.architecture,
                 ),
                 opts=child,
             )

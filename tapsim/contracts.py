@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
 
-from tapsim.fake_cloud import moto_source
+from tapsim.catalog import moto_source
 from tapsim.policy_eval import (
     Decision,
     PrincipalMatch,

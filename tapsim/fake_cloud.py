@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import importlib.util
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import botocore.session
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
+
+from tapsim import catalog
+from tapsim.catalog import moto_source
 
 TEST_ACCOUNT_ID = "111122223333"
 
@@ -52,14 +53,6 @@ def region_zones(region: str) -> tuple[tuple[str, str], ...]:
     return tuple((f"{region}{letter}", f"{shorthand}-az{n}") for n, letter in enumerate("abc", 1))
 
 
-def moto_source(*parts: str) -> Path:
-    """A file of the installed moto, to read its data without importing it."""
-    spec = importlib.util.find_spec("moto")
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError("moto is not installed: run `make install`")
-    return Path(spec.origin).parent.joinpath(*parts)
-
-
 @cache
 def _moto_zone_table() -> dict[str, tuple[tuple[str, str], ...]]:
     source = moto_source("ec2", "models", "availability_zones_and_regions.py")
@@ -97,7 +90,7 @@ class FakeCloud(Mocks):
         # SSM parameters that exist before the program runs, by name.
         self.parameters: dict[str, str] = {}
 
-    def call(self, args: MockCallArgs) -> dict[str, Any]:
+    def call(self, args: MockCallArgs) -> Any:
         answers = {
             "aws:index/getAvailabilityZones:getAvailabilityZones": lambda: self._zones(args.args),
             "aws:index/getCallerIdentity:getCallerIdentity": lambda: {
@@ -119,6 +112,11 @@ class FakeCloud(Mocks):
             },
             "aws:ssm/getParametersByPath:getParametersByPath": lambda: self._by_path(args.args),
         }
+        if args.token in catalog.ANSWERS:
+            try:
+                return catalog.ANSWERS[args.token](self.region, dict(args.args))
+            except catalog.NotOfferedError as err:
+                return {}, [("", str(err))]
         if args.token not in answers:
             raise NotImplementedError(f"FakeCloud has no answer for invoke {args.token}")
         return answers[args.token]()

@@ -29,7 +29,13 @@ from tapsim.emulator import (
     deploy,
 )
 from tapsim.emulator.update import update
-from tapsim.runner import RunResult, relax_garbage_collection, stack_config, stack_settings
+from tapsim.runner import (
+    ProgramError,
+    RunResult,
+    relax_garbage_collection,
+    stack_config,
+    stack_settings,
+)
 
 ACTIONS = ("create", "update", "replace", "delete", "keep")
 
@@ -132,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.keep:
                 return serve(server, deployment)
             teardown(deployment)
-    except (SettingsError, EmulatorError) as err:
+    except (SettingsError, ProgramError, EmulatorError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     finally:

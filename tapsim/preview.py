@@ -13,6 +13,7 @@ from collections import Counter
 from lib.config import SettingsError
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import (
+    ProgramError,
     Registration,
     RunResult,
     relax_garbage_collection,
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         if not region:
             raise SettingsError(f"aws:region is not set in Pulumi.{args.stack}.yaml")
         run = run_program(args.stack, FakeCloud(region), environment_suffix=args.suffix)
-    except SettingsError as err:
+    except (SettingsError, ProgramError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print("\n".join(report(run)))

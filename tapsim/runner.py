@@ -299,6 +299,8 @@ def run_program(
     try:
         with environment_overrides({"ENVIRONMENT_SUFFIX": None}), _no_stack_traces():
             program()
+    except pulumi.RunError as err:
+        raise ProgramError(str(err), list(monitor.registrations)) from None
     finally:
         loop.close()
         asyncio.set_event_loop(None)
@@ -311,6 +313,15 @@ def run_program(
         secret_outputs=frozenset(secret),
         warnings=engine_log.warnings,
     )
+
+
+class ProgramError(pulumi.RunError):
+    """The program ended with a clean error, as `pulumi up` prints it; `registered` is what
+    it had declared by then."""
+
+    def __init__(self, message: str, registered: list[Registration]) -> None:
+        super().__init__(message)
+        self.registered = registered
 
 
 @contextmanager

@@ -17,8 +17,10 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
+from tapsim.catalog import NotOfferedError
 from tapsim.emulator.core import Context, Created, EmulatorError
 from tapsim.emulator.registry import HANDLERS, INVOKES, LOCAL, RECORDED_ONLY, TAGGABLE
 from tapsim.runner import RunResult, run_program, unwrap_secrets
@@ -82,11 +84,16 @@ class MotoCloud(Mocks):
             )
         return self._providers[provider_id]
 
-    def call(self, args: MockCallArgs) -> dict[str, Any]:
+    def call(self, args: MockCallArgs) -> Any:
+        """An invoke's answer; an AWS error, or no match, comes back as the provider
+        reports it: a failure the program can catch."""
         if args.token not in INVOKES:
             raise EmulatorError(f"the emulator does not answer invoke {args.token}")
         region = self._provider(args.provider)["region"]
-        return INVOKES[args.token](self.context(region, args.token), dict(args.args))
+        try:
+            return INVOKES[args.token](self.context(region, args.token), dict(args.args))
+        except (ClientError, NotOfferedError) as err:
+            return {}, [("", str(err))]
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if not args.custom:

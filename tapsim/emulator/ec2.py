@@ -265,6 +265,35 @@ def _zones(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _regions(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    found = ctx.clients("ec2").describe_regions(AllRegions=bool(args.get("allRegions")))
+    return {"id": "aws", "names": [r["RegionName"] for r in found["Regions"]]}
+
+
+def _offerings(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    filters = [{"Name": f["name"], "Values": f["values"]} for f in args.get("filters") or []]
+    found = ctx.clients("ec2").describe_instance_type_offerings(
+        LocationType=args.get("locationType", "region"), Filters=filters
+    )["InstanceTypeOfferings"]
+    return {
+        "id": ctx.region,
+        "instanceTypes": [o["InstanceType"] for o in found],
+        "locations": [o["Location"] for o in found],
+        "locationTypes": [o["LocationType"] for o in found],
+    }
+
+
+def _instance_type(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    (found,) = ctx.clients("ec2").describe_instance_types(InstanceTypes=[args["instanceType"]])[
+        "InstanceTypes"
+    ]
+    return {
+        "id": found["InstanceType"],
+        "instanceType": found["InstanceType"],
+        "supportedArchitectures": found["ProcessorInfo"]["SupportedArchitectures"],
+    }
+
+
 HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     "aws:ec2/vpc:Vpc": (_vpc, by("ec2.delete_vpc", VpcId="id")),
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": (_default_sg, ignore),
@@ -305,7 +334,12 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     ),
 }
 UNTAGGED = {"aws:ec2/route:Route", "aws:ec2/routeTableAssociation:RouteTableAssociation"}
-INVOKES: dict[str, Invoke] = {"aws:index/getAvailabilityZones:getAvailabilityZones": _zones}
+INVOKES: dict[str, Invoke] = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": _zones,
+    "aws:index/getRegions:getRegions": _regions,
+    "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": _offerings,
+    "aws:ec2/getInstanceType:getInstanceType": _instance_type,
+}
 
 # Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
 # Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of

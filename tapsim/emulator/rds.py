@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from tapsim import catalog
 from tapsim.emulator.core import (
     Context,
     Deleter,
     EmulatorError,
     Handler,
+    Invoke,
     Refresher,
     Updater,
     by,
@@ -253,6 +255,14 @@ UPDATERS: dict[str, Updater] = {
         "cluster", "DBClusterIdentifier", "clusterIdentifier"
     ),
     "aws:rds/instance:Instance": _update_engine("instance", "DBInstanceIdentifier", "identifier"),
+}
+# moto implements neither DescribeDBEngineVersions nor, beyond Aurora PostgreSQL,
+# DescribeOrderableDBInstanceOptions: the dated table answers for every engine.
+INVOKES: dict[str, Invoke] = {
+    "aws:rds/getEngineVersion:getEngineVersion": lambda _ctx, args: catalog.engine_version(args),
+    "aws:rds/getOrderableDbInstance:getOrderableDbInstance": lambda _ctx, args: (
+        catalog.orderable_db_instance(args)
+    ),
 }
 # What `pulumi refresh` reads back into the inputs the next diff compares with.
 REFRESH: dict[str, Refresher] = {

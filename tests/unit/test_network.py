@@ -6,10 +6,9 @@ import ipaddress
 
 import pytest
 
-from lib.config import SettingsError
 from lib.network import plan_subnets
 from tapsim.fake_cloud import FakeCloud
-from tapsim.runner import run_program
+from tapsim.runner import ProgramError, run_program
 from tests.conftest import ECR_IMAGE, synth
 
 VPC = "aws:ec2/vpc:Vpc"
@@ -136,7 +135,7 @@ def test_nat_strategy_none_is_refused_where_nothing_could_start() -> None:
         ({}, "cannot be pulled without internet egress"),
         ({"tap:compute": "asg", "tap:service": {"image": ECR_IMAGE}}, "installs Docker"),
     ):
-        with pytest.raises(SettingsError, match=message):
+        with pytest.raises(ProgramError, match=message):
             synth("dev", config={"tap:network": {"natStrategy": "none"}, **config})
 
 

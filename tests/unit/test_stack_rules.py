@@ -8,9 +8,9 @@ import re
 import pytest
 
 from lib.buckets import ELB_LOG_ACCOUNTS
-from lib.config import SettingsError
 from lib.naming import Namer, NamingError, Service
 from tapsim.fake_cloud import TEST_ACCOUNT_ID
+from tapsim.runner import ProgramError
 from tests.conftest import DEPLOYER, suffix_of, synth
 
 COMPONENTS = {
@@ -166,7 +166,7 @@ def test_the_stacks_aws_credentials_settings_reach_the_explicit_provider(custom)
 
 
 def test_an_aws_setting_the_provider_would_ignore_is_refused() -> None:
-    with pytest.raises(SettingsError, match=r"aws:skipMetadataApiCheck: the stack's explicit"):
+    with pytest.raises(ProgramError, match=r"aws:skipMetadataApiCheck = 'true': the stack's"):
         synth("dev", config={"aws:skipMetadataApiCheck": "true"})
 
 

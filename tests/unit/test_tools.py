@@ -23,4 +23,4 @@ def test_preview_reports_bad_settings_as_one_line(capsys) -> None:
 
 def test_local_reports_bad_settings_before_starting_anything(capsys) -> None:
     assert local.main(["--stack", "dev", "--suffix", "Bad_Suffix"]) == 1
-    assert "tap:environmentSuffix (or ENVIRONMENT_SUFFIX) = 'Bad_Suffix'" in capsys.readouterr().err
+    assert "tap:environmentSuffix = 'Bad_Suffix'" in capsys.readouterr().err

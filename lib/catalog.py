@@ -1,0 +1,202 @@
+"""What the region offers, asked of the region before any AWS resource is declared.
+
+Shape checks (in `lib.config`) cannot know whether an instance type exists in the chosen AZs,
+whether an engine version is still offered, or whether a DB class can run an engine: AWS
+answers those minutes into a deploy. The provider's invokes answer them first, and every
+problem is reported at once, with what the region offers instead, nearest first. What no
+invoke can answer comes from a dated table below, with its source.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from lib.config import DatabaseSettings, Settings, SettingsError
+
+# Aurora User Guide, "Scaling to zero ACUs with automatic pause and resume for Aurora
+# Serverless v2" (read 2026-11-23): the first version of each major that takes a minimum of
+# 0 ACU; later majors all do.
+ZERO_ACU_FROM = {
+    "aurora-postgresql": {"13": "13.15", "14": "14.12", "15": "15.7", "16": "16.3"},
+    "aurora-mysql": {"8.0": "8.0.mysql_aurora.3.08.0"},
+}
+# RDS and Aurora User Guides, "DB engine, Region, and instance class support for Database
+# Insights" (read 2026-11-23): classes on which Performance Insights is not offered.
+NO_PERFORMANCE_INSIGHTS = {
+    "mysql": {"db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro",
+              "db.t4g.small"},
+    "aurora-mysql": {"db.t4g.micro", "db.t4g.small"},
+}  # fmt: skip
+NO_PERFORMANCE_INSIGHTS_FAMILIES = {"aurora-mysql": ("db.t2.", "db.t3.")}
+# ElastiCache has no API that lists node types: per region, from the AWS Price List (the
+# file names its source and date).
+CACHE_NODE_TYPES = json.loads(
+    (Path(__file__).parent / "data" / "cache_node_types.json").read_text()
+)
+
+
+@dataclass(frozen=True)
+class Offers:
+    """The region's answers the stack builds on."""
+
+    # The CPU architecture of `tap:instances.instanceType` (x86_64 or arm64) on `asg`.
+    architecture: str
+    # The exact version RDS creates for `tap:database.engineVersion` (a major resolves to
+    # RDS's default minor for it).
+    engine_version: str
+
+
+def nearest(value: str, offered: Iterable[str], n: int = 3) -> str:
+    found = difflib.get_close_matches(value, sorted(set(offered)), n=n, cutoff=0)
+    return ", ".join(found) or "nothing"
+
+
+def check(settings: Settings, zones: tuple[str, ...], invoke: pulumi.InvokeOptions) -> Offers:
+    """Raises one `SettingsError` listing every setting the region would refuse."""
+    problems: list[str] = []
+    architecture = _instance_type(settings, zones, invoke, problems)
+    version = _engine_version(settings.database, invoke, problems)
+    if version:
+        _database_class(settings.database, version, invoke, problems)
+    _cache_node_type(settings, problems)
+    if problems:
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(problems))
+    return Offers(architecture=architecture, engine_version=version or "")
+
+
+def check_region(region: str, invoke: pulumi.InvokeOptions) -> None:
+    """A region name that looks real but is not one; nothing else can be asked of it."""
+    names = aws.get_regions(all_regions=True, opts=invoke).names
+    if region not in names:
+        raise SettingsError(
+            f"invalid settings:\n  aws:region = {region!r}: AWS has no such region; nearest: "
+            f"{nearest(region, names)}"
+        )
+
+
+def _instance_type(
+    settings: Settings, zones: tuple[str, ...], invoke: pulumi.InvokeOptions, problems: list[str]
+) -> str:
+    if settings.compute != "asg":
+        return ""
+    wanted = settings.instances.instance_type
+    key = f"tap:instances.instanceType = {wanted!r}"
+    offered = aws.ec2.get_instance_type_offerings(
+        location_type="availability-zone",
+        filters=[aws.ec2.GetInstanceTypeOfferingsFilterArgs(name="location", values=list(zones))],
+        opts=invoke,
+    )
+    by_zone: dict[str, set[str]] = {zone: set() for zone in zones}
+    for name, zone in zip(offered.instance_types, offered.locations, strict=True):
+        by_zone.setdefault(zone, set()).add(name)
+    everywhere = set.intersection(*by_zone.values()) if by_zone else set()
+    if wanted not in everywhere:
+        missing = sorted(z for z, names in by_zone.items() if wanted not in names)
+        problems.append(
+            f"{key}: not offered in {', '.join(missing)}; offered in all of "
+            f"{', '.join(zones)}: {nearest(wanted, everywhere)}"
+        )
+        return ""
+    return aws.ec2.get_instance_type(instance_type=wanted, opts=invoke).supported_architectures[0]
+
+
+def _engine_version(
+    db: DatabaseSettings, invoke: pulumi.InvokeOptions, problems: list[str]
+) -> str | None:
+    key = f"tap:database.engineVersion = {db.engine_version!r}"
+    exact = db.engine_version.count(".") >= (2 if db.engine == "aurora-mysql" else 1)
+    try:
+        found = aws.rds.get_engine_version(
+            engine=db.engine, version=db.engine_version, default_only=not exact, opts=invoke
+        )
+    except Exception:  # the provider reports "no match" as an invoke error
+        newest = _newest(db, invoke)
+        problems.append(
+            f"{key}: {db.engine} offers no such version here"
+            + (f"; the newest of that major is {newest}" if newest else "")
+        )
+        return None
+    version = found.version_actual or found.version
+    if db.serverless and db.min_capacity == 0:
+        major = db.family.removeprefix(db.engine)
+        first = ZERO_ACU_FROM.get(db.engine, {}).get(major)
+        if first and _older(version, first):
+            problems.append(
+                f"{key}: resolves to {version}, which cannot pause at minCapacity 0 "
+                f"(that needs {first} or later); pin a later version or set minCapacity 0.5"
+            )
+    return version
+
+
+def _newest(db: DatabaseSettings, invoke: pulumi.InvokeOptions) -> str | None:
+    major = db.family.removeprefix(db.engine)
+    try:
+        found = aws.rds.get_engine_version(
+            engine=db.engine, version=major, latest=True, opts=invoke
+        )
+    except Exception:  # none of that major either
+        return None
+    return found.version_actual or found.version
+
+
+def _older(version: str, first: str) -> bool:
+    def key(v: str) -> tuple[int, ...]:
+        return tuple(int(p) for p in v.replace("mysql_aurora.", "").split("."))
+
+    return key(version) < key(first)
+
+
+def _database_class(
+    db: DatabaseSettings, version: str, invoke: pulumi.InvokeOptions, problems: list[str]
+) -> None:
+    cls = db.instance_class
+    key = f"tap:database.instanceClass = {cls!r}"
+    if db.performance_insights and (
+        cls in NO_PERFORMANCE_INSIGHTS.get(db.engine, ())
+        or cls.startswith(NO_PERFORMANCE_INSIGHTS_FAMILIES.get(db.engine, ("-",)))
+    ):
+        problems.append(f"{key}: {db.engine} offers no Performance Insights on it")
+    if db.serverless:
+        return
+    try:
+        aws.rds.get_orderable_db_instance(
+            engine=db.engine, engine_version=version, instance_class=cls, opts=invoke
+        )
+    except Exception:  # "no RDS Orderable DB Instance found"
+        offered = aws.rds.get_orderable_db_instance(
+            engine=db.engine,
+            engine_version=version,
+            preferred_instance_classes=_similar(cls),
+            opts=invoke,
+        ).instance_class
+        problems.append(
+            f"{key}: {db.engine} {version} cannot run on it here; for example {offered}"
+        )
+
+
+def _cache_node_type(settings: Settings, problems: list[str]) -> None:
+    offered = CACHE_NODE_TYPES["regions"].get(settings.region)
+    wanted = settings.cache.node_type
+    if offered is not None and wanted not in offered:
+        problems.append(
+            f"tap:cache.nodeType = {wanted!r}: not offered in {settings.region}; nearest: "
+            f"{nearest(wanted, offered)}"
+        )
+
+
+def _similar(cls: str) -> list[str]:
+    """Classes to suggest instead, from the same family upwards."""
+    family = cls.rsplit(".", 1)[0]
+    sizes = ("medium", "large", "xlarge", "2xlarge")
+    return (
+        [f"{family}.{size}" for size in sizes]
+        + [f"db.t4g.{s}" for s in sizes[:2]]
+        + [f"db.r6g.{s}" for s in sizes[1:]]
+    )

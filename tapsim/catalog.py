@@ -1,0 +1,145 @@
+"""What AWS offers, for the offline clouds to answer the program's catalog invokes as a
+region would (see `lib.catalog`).
+
+EC2 instance types and their per-AZ offerings are moto's copies of what DescribeInstanceTypes
+and DescribeInstanceTypeOfferings return. Regions are botocore's endpoint table, as moto's
+DescribeRegions reports them. RDS engine versions and orderable classes, which moto does not
+carry, come from `tapsim/data/rds.json`, a dated table whose sources it names.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+RDS_TABLE = Path(__file__).parent / "data" / "rds.json"
+
+
+def moto_source(*parts: str) -> Path:
+    """A file of the installed moto, to read its data without importing it."""
+    spec = importlib.util.find_spec("moto")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("moto is not installed: run `make install`")
+    return Path(spec.origin).parent.joinpath(*parts)
+
+
+class NotOfferedError(LookupError):
+    """What the provider's data sources report as an error: nothing matches."""
+
+
+@cache
+def _gzipped(*parts: str) -> Any:
+    with gzip.open(moto_source("ec2", "resources", *parts)) as handle:
+        return json.load(handle)
+
+
+@cache
+def regions() -> tuple[str, ...]:
+    session = boto3.session.Session()
+    return tuple(
+        sorted(
+            name
+            for partition in session.get_available_partitions()
+            for name in session.get_available_regions("ec2", partition_name=partition)
+        )
+    )
+
+
+def instance_type_offerings(region: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    """`location_type` availability-zone, filtered by `location` and `instance-type`."""
+    try:
+        offered = _gzipped("instance_type_offerings", "availability-zone", f"{region}.json.gz")
+    except FileNotFoundError:
+        offered = []
+    wanted = {f["name"]: set(f["values"]) for f in args.get("filters") or []}
+    rows = [
+        o
+        for o in offered
+        if o["Location"] in wanted.get("location", {o["Location"]})
+        and o["InstanceType"] in wanted.get("instance-type", {o["InstanceType"]})
+    ]
+    return {
+        "id": region,
+        "instanceTypes": [o["InstanceType"] for o in rows],
+        "locations": [o["Location"] for o in rows],
+        "locationTypes": ["availability-zone"] * len(rows),
+    }
+
+
+def instance_type(name: str) -> dict[str, Any]:
+    found = _gzipped("instance_types.json.gz").get(name)
+    if found is None:
+        raise NotOfferedError(f"no EC2 Instance Type found matching {name}")
+    return {
+        "id": name,
+        "instanceType": name,
+        "supportedArchitectures": found["ProcessorInfo"]["SupportedArchitectures"],
+    }
+
+
+@cache
+def rds_table() -> dict[str, Any]:
+    return json.loads(RDS_TABLE.read_text())["engines"]
+
+
+def _key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.replace("mysql_aurora.", "").split("."))
+
+
+def engine_version(args: Mapping[str, Any]) -> dict[str, Any]:
+    """`version` exact or a prefix (up to a dot); with `default_only` the default of that
+    major, with `latest` the newest match (the data source's documented behaviour)."""
+    engine = rds_table()[args["engine"]]
+    wanted = str(args.get("version", ""))
+    matches = [v for v in engine["versions"] if v == wanted or v.startswith(f"{wanted}.")]
+    if args.get("defaultOnly") and matches:
+        default = engine["defaults"].get(wanted) or max(matches, key=_key)
+        matches = [default] if default in matches else []
+    if not matches:
+        raise NotOfferedError("no RDS engine versions match the criteria")
+    if len(matches) > 1 and not args.get("latest"):
+        matches = [v for v in matches if v == wanted] or matches
+        if len(matches) > 1:
+            raise NotOfferedError("multiple RDS engine versions match the criteria")
+    found = max(matches, key=_key)
+    return {"engine": args["engine"], "version": found, "versionActual": found, "id": found}
+
+
+def orderable_db_instance(args: Mapping[str, Any]) -> dict[str, Any]:
+    engine = rds_table()[args["engine"]]
+    if args.get("engineVersion") not in engine["versions"]:
+        raise NotOfferedError("no RDS Orderable DB Instance found matching criteria")
+    wanted = [args["instanceClass"]] if args.get("instanceClass") else []
+    for cls in wanted or list(args.get("preferredInstanceClasses") or []) + engine["classes"]:
+        if cls in engine["classes"]:
+            return {
+                "engine": args["engine"],
+                "engineVersion": args["engineVersion"],
+                "instanceClass": cls,
+                "id": cls,
+            }
+    raise NotOfferedError("no RDS Orderable DB Instance found matching criteria")
+
+
+# The program's catalog invokes, answered for `region` from the tables above.
+ANSWERS = {
+    "aws:index/getRegions:getRegions": lambda _region, _args: {
+        "id": "aws",
+        "names": list(regions()),
+    },
+    "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": instance_type_offerings,
+    "aws:ec2/getInstanceType:getInstanceType": lambda _region, args: instance_type(
+        args["instanceType"]
+    ),
+    "aws:rds/getEngineVersion:getEngineVersion": lambda _region, args: engine_version(args),
+    "aws:rds/getOrderableDbInstance:getOrderableDbInstance": lambda _region, args: (
+        orderable_db_instance(args)
+    ),
+}
