@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from lib.config import STACK_VARIABLES
 from tapsim.emulator.ecs import containers_equivalent
 from tests.conftest import suffix_of
 
@@ -219,3 +220,11 @@ def test_the_task_definition_reads_back_without_a_diff(run) -> None:
         assert isinstance(variable["value"], str), variable
     changed = declared.replace('"readonlyRootFilesystem": true', '"readonlyRootFilesystem": false')
     assert not containers_equivalent(declared, aws_read_back(changed), awsvpc=True)
+
+
+def test_the_variables_the_stack_sets_are_the_ones_a_user_may_not_set(dev) -> None:
+    (container,) = json.loads(dev.one(TASK).inputs["containerDefinitions"])
+    names = {v["name"] for v in container["environment"]} | {
+        s["name"] for s in container["secrets"]
+    }
+    assert names == STACK_VARIABLES
