@@ -1,8 +1,11 @@
-"""The stack's S3 buckets: pipeline artifacts, ALB access logs and app assets.
+"""The stack's S3 buckets: pipeline artifacts, app assets, and the log bucket.
 
 Each bucket is private (all four public-access flags, owner-enforced objects), versioned,
-encrypted, TLS-only, and expires what it no longer needs. The ALB log bucket uses SSE-S3
-because ELB log delivery cannot write with a customer key; the others use the stack's key.
+encrypted, TLS-only, and expires what it no longer needs. The log bucket (`alb-logs`) takes
+the ALB's access logs and the S3 server access logs of the other two (Security Hub S3.9); it
+uses SSE-S3 because neither ELB log delivery nor S3 server access logging can write with a
+customer key (S3 User Guide, "Enabling Amazon S3 server access logging"), and it expires
+what it holds after `log_expiration_days`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ from lib.naming import Namer
 from lib.policies import AwsContext
 
 ALB_LOG_PREFIX = "alb"
+S3_LOG_PREFIX = "s3"
+S3_LOGGING_SERVICE = "logging.s3.amazonaws.com"
+# The buckets whose requests are logged (the log bucket itself is not).
+LOGGED = ("artifacts", "assets")
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,21 @@ class Buckets(pulumi.ComponentResource):
             self._bucket(name, role, kms=True, extra_statements=[], expire_current=False)
         logs_arn = self._bucket_arn("alb-logs")
         account_logs = f"{logs_arn}/{ALB_LOG_PREFIX}/AWSLogs/{args.aws.account_id}/*"
+        # One grant per logged bucket, to its own prefix only.
+        access_logs = [
+            {
+                "Sid": f"S3ServerAccessLogs{role.title()}",
+                "Effect": "Allow",
+                "Principal": {"Service": S3_LOGGING_SERVICE},
+                "Action": "s3:PutObject",
+                "Resource": f"{logs_arn}/{S3_LOG_PREFIX}/{role}/*",
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": self._bucket_arn(role)},
+                    "StringEquals": {"aws:SourceAccount": args.aws.account_id},
+                },
+            }
+            for role in LOGGED
+        ]
         self._bucket(
             name,
             "alb-logs",
@@ -81,9 +103,18 @@ class Buckets(pulumi.ComponentResource):
                     "Principal": elb_log_principal(args.aws),
                     "Action": "s3:PutObject",
                     "Resource": account_logs,
-                }
+                },
+                *access_logs,
             ],
         )
+        for role in LOGGED:
+            aws.s3.BucketLogging(
+                f"{name}-{role}-access-logs",
+                bucket=self.buckets[role].id,
+                target_bucket=self.buckets["alb-logs"].id,
+                target_prefix=f"{S3_LOG_PREFIX}/{role}/",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.policies["alb-logs"]]),
+            )
         self.names = {role: b.bucket for role, b in self.buckets.items()}
         self.register_outputs({f"{role}Bucket": n for role, n in self.names.items()})
 
@@ -184,7 +215,7 @@ class Buckets(pulumi.ComponentResource):
             policy=json.dumps(
                 {
                     "Version": "2012-10-17",
-                    "Statement": [deny_insecure_transport(arn), *extra_statements],
+                    "Statement": [*extra_statements, deny_insecure_transport(arn)],
                 }
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),

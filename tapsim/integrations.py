@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from lib.buckets import ELB_LOG_ACCOUNTS, ELB_LOG_DELIVERY_SERVICE
+from lib.buckets import ELB_LOG_ACCOUNTS, ELB_LOG_DELIVERY_SERVICE, S3_LOGGING_SERVICE
 from tapsim.contracts import Contract, Stack
 from tapsim.policy_eval import Request
 
@@ -126,6 +126,21 @@ def _elb_principal(stack: Stack) -> str:
 def _elb_logs(stack: Stack) -> list[Request]:
     key = f"alb/AWSLogs/{stack.account}/elasticloadbalancing/{stack.region}/2026/01/01/log.gz"
     return [Request("s3:PutObject", f"{stack.bucket('albLogs')}/{key}", context=TLS)]
+
+
+def _s3_access_logs(stack: Stack) -> list[Request]:
+    return [
+        Request(
+            "s3:PutObject",
+            f"{stack.bucket('albLogs')}/s3/{role}/2026-01-01-00-00-00-0000",
+            context={
+                "aws:SourceArn": stack.bucket(role),
+                "aws:SourceAccount": stack.account,
+                **TLS,
+            },
+        )
+        for role in ("artifacts", "assets")
+    ]
 
 
 def _flow_logs(stack: Stack) -> list[Request]:
@@ -308,6 +323,13 @@ CONTRACTS: tuple[Contract, ...] = (
         _elb_logs,
         "ELB User Guide, Enable access logs: "
         f"{DOCS}/elasticloadbalancing/latest/application/enable-access-logging.html",
+    ),
+    Contract(
+        "S3 server access logging -> log bucket",
+        lambda s: S3_LOGGING_SERVICE,
+        _s3_access_logs,
+        "S3 User Guide, Enabling Amazon S3 server access logging (bucket policy for the logging "
+        f"service principal): {DOCS}/AmazonS3/latest/userguide/enable-server-access-logging.html",
     ),
     Contract(
         "VPC flow logs -> their role",

@@ -21,13 +21,14 @@ def _bucket(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return i["bucket"], {"arn": f"arn:{ctx.partition}:s3:::{i['bucket']}", "bucket": i["bucket"]}
 
 
-def _delete_bucket(ctx: Context, name: str, state: dict[str, Any]) -> None:
-    """`force_destroy` empties every version first; without it a full bucket stays."""
+def _delete_bucket(ctx: Context, name: str, _state: dict[str, Any]) -> None:
+    """Empties every version first: `force_destroy` does so on AWS, and for a prod bucket,
+    which keeps its objects there, the emulator's clean-up does, as it lifts deletion
+    protection. The log bucket always holds S3's access logs by then."""
     s3 = ctx.clients("s3")
-    if state.get("forceDestroy"):
-        for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
-            for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
-                s3.delete_object(Bucket=name, Key=item["Key"], VersionId=item["VersionId"])
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
+        for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
+            s3.delete_object(Bucket=name, Key=item["Key"], VersionId=item["VersionId"])
     s3.delete_bucket(Bucket=name)
 
 
@@ -126,6 +127,22 @@ SETTINGS: dict[str, tuple[Handler, Deleter]] = {
         _setting("put_bucket_policy", lambda i: {"Policy": i["policy"]}),
         by("s3.delete_bucket_policy", Bucket="id"),
     ),
+    "aws:s3/bucketLogging:BucketLogging": (
+        _setting(
+            "put_bucket_logging",
+            lambda i: {
+                "BucketLoggingStatus": {
+                    "LoggingEnabled": {
+                        "TargetBucket": i["targetBucket"],
+                        "TargetPrefix": i["targetPrefix"],
+                    }
+                }
+            },
+        ),
+        lambda ctx, bucket, _state: ctx.clients("s3").put_bucket_logging(
+            Bucket=bucket, BucketLoggingStatus={}
+        ),
+    ),
 }
 HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     "aws:s3/bucket:Bucket": (_bucket, _delete_bucket),
@@ -148,6 +165,8 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": frozenset({"bucket"}),
     # internal/service/s3/bucket_policy.go @ 0073593e7d69
     "aws:s3/bucketPolicy:BucketPolicy": frozenset({"bucket"}),
+    # internal/service/s3/bucket_logging.go @ 01f431114674
+    "aws:s3/bucketLogging:BucketLogging": frozenset({"bucket", "expectedBucketOwner"}),
     # internal/service/s3/bucket_public_access_block.go @ 01606926a0c0
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": frozenset({"bucket"}),
     # website/docs/r/s3_bucket_server_side_encryption_configuration.html.markdown @ 0aa0d338dafe

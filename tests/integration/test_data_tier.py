@@ -59,6 +59,14 @@ def test_cache_requires_tls_and_auth_and_fails_over_where_the_tier_says(target) 
     assert group["SnapshotRetentionLimit"] == target.settings.cache.snapshot_retention_days
 
 
+def test_requests_to_the_artifacts_and_assets_buckets_are_logged(target) -> None:
+    s3, buckets = target.found.client("s3"), target.found.buckets
+    for role in ("artifacts", "assets"):
+        logging = s3.get_bucket_logging(Bucket=buckets[role])["LoggingEnabled"]
+        assert logging == {"TargetBucket": buckets["alb-logs"], "TargetPrefix": f"s3/{role}/"}
+    assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=buckets["alb-logs"])
+
+
 def test_each_bucket_is_private_versioned_encrypted_and_tls_only(target) -> None:
     s3, found = target.found.client("s3"), target.found
     assert set(found.buckets) == {"artifacts", "alb-logs", "assets"}

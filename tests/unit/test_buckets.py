@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from lib.buckets import S3_LOGGING_SERVICE
 from tests.conftest import synth
 
 ROLES = ("artifacts", "alb-logs", "assets")
@@ -81,7 +82,7 @@ ELB_ACCOUNTS = {"us-east-1": "127311923021", "us-west-2": "797873946194"}
 def test_only_the_regions_elb_log_account_may_write_alb_logs(run) -> None:
     name = buckets(run)["alb-logs"]
     statements = json.loads(setting(run, "bucketPolicy:BucketPolicy", name)["policy"])["Statement"]
-    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    (allow,) = [s for s in statements if s["Effect"] == "Allow" and "AWS" in s["Principal"]]
     account = ELB_ACCOUNTS[run.outputs["region"]]
     assert allow["Principal"] == {"AWS": f"arn:aws:iam::{account}:root"}
     assert allow["Action"] == "s3:PutObject"
@@ -125,5 +126,29 @@ def test_a_region_without_an_elb_account_names_the_log_delivery_service() -> Non
     run = synth("dev", config={"aws:region": "ap-southeast-5"})
     name = buckets(run)["alb-logs"]
     statements = json.loads(setting(run, "bucketPolicy:BucketPolicy", name)["policy"])["Statement"]
-    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    (allow,) = [s for s in statements if s["Sid"] == "ElbLogDelivery"]
     assert allow["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+
+
+def test_requests_to_the_artifacts_and_assets_buckets_are_logged(run) -> None:
+    """Security Hub S3.9: server access logs go to the log bucket (SSE-S3, expiring), each
+    bucket under its own prefix, which only S3's logging service may write, for that bucket."""
+    logs = buckets(run)["alb-logs"]
+    statements = json.loads(setting(run, "bucketPolicy:BucketPolicy", logs)["policy"])["Statement"]
+    grants = {
+        s["Resource"]: s for s in statements if s["Principal"] == {"Service": S3_LOGGING_SERVICE}
+    }
+    for role in ("artifacts", "assets"):
+        (logging,) = [
+            r.inputs
+            for r in run.of_type("aws:s3/bucketLogging:BucketLogging")
+            if r.inputs["bucket"] == buckets(run)[role]
+        ]
+        assert logging["targetBucket"] == logs
+        assert logging["targetPrefix"] == f"s3/{role}/"
+        grant = grants[f"arn:aws:s3:::{logs}/s3/{role}/*"]
+        assert grant["Condition"]["ArnLike"] == {
+            "aws:SourceArn": f"arn:aws:s3:::{buckets(run)[role]}"
+        }
+        assert grant["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}
+    assert len(run.of_type("aws:s3/bucketLogging:BucketLogging")) == 2
