@@ -213,6 +213,16 @@ class LoadBalancerSettings(_Settings):
         return policy
 
 
+class WafSettings(_Settings):
+    """The web ACL in front of the ALB (Security Hub ELB.16): AWS's managed rule groups and
+    a rate limit per client IP over 5 minutes (AWS WAF API Reference, RateBasedStatement:
+    Limit 10 to 2,000,000,000)."""
+
+    enabled: bool
+    rate_limit: int = Field(ge=10, le=2_000_000_000)
+    log_retention_days: RetentionDays
+
+
 class ServiceSettings(_Settings):
     """The container the stack runs and how far it scales."""
 
@@ -475,6 +485,7 @@ class Settings(_Settings):
     tags: dict[str, str]
     network: NetworkSettings
     load_balancer: LoadBalancerSettings
+    waf: WafSettings
     service: ServiceSettings
     database: DatabaseSettings
     cache: CacheSettings
@@ -664,6 +675,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "natStrategy": "single",
             "flowLogRetentionDays": 7,
         },
+        "waf": {"enabled": False, "rateLimit": 2000, "logRetentionDays": 30},
         "loadBalancer": {
             **_DEFAULT_LOAD_BALANCER,
             "healthCheckIntervalSeconds": 10,
@@ -727,6 +739,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "natStrategy": "single",
             "flowLogRetentionDays": 30,
         },
+        "waf": {"enabled": True, "rateLimit": 2000, "logRetentionDays": 90},
         "loadBalancer": {
             **_DEFAULT_LOAD_BALANCER,
             "healthCheckIntervalSeconds": 15,
@@ -790,6 +803,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "natStrategy": "perAz",
             "flowLogRetentionDays": 365,
         },
+        "waf": {"enabled": True, "rateLimit": 2000, "logRetentionDays": 365},
         "loadBalancer": {
             **_DEFAULT_LOAD_BALANCER,
             "healthCheckIntervalSeconds": 30,

@@ -28,6 +28,7 @@ from lib.pipeline import Pipeline, PipelineArgs
 from lib.policies import AwsContext
 from lib.release import Release, ReleaseArgs
 from lib.security import SecurityGroups, SecurityGroupsArgs
+from lib.waf import Waf, WafArgs
 
 
 def create_provider(settings: Settings) -> aws.Provider:
@@ -212,6 +213,21 @@ class TapStack(pulumi.ComponentResource):
                 access_logs_ready=[self.buckets.policies["alb-logs"]],
             ),
             opts=child,
+        )
+        self.waf = (
+            Waf(
+                "waf",
+                WafArgs(
+                    namer=namer,
+                    alb_arn=self.load_balancer.alb.arn,
+                    rate_limit=settings.waf.rate_limit,
+                    log_retention_days=settings.waf.log_retention_days,
+                    kms_key_arn=key_arn,
+                ),
+                opts=child,
+            )
+            if settings.waf.enabled
+            else None
         )
         app_logs = AppLogs(
             "app-logs",

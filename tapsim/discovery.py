@@ -358,6 +358,8 @@ class Discovered:
         pipelines = self.client("codepipeline").list_pipelines()["pipelines"]
         found += [f"pipeline {p['name']}" for p in pipelines if p["name"] == self.name("pipeline")]
         projects = self.client("codebuild").list_projects()["projects"]
+        acls = self.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]
+        found += [f"web ACL {a['Name']}" for a in acls if a["Name"] == self.name("waf")]
         ours = {self.name("build"), self.name("record")}
         found += [f"build project {p}" for p in projects if p in ours]
         parameters = self.client("ssm").get_parameters_by_path(

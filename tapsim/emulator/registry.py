@@ -30,6 +30,7 @@ from tapsim.emulator import (
     sns,
     ssm,
     sts,
+    wafv2,
 )
 from tapsim.emulator.core import Deleter, Handler, Invoke, Refresher, Updater
 
@@ -54,6 +55,7 @@ SERVICES: tuple[ModuleType, ...] = (
     codebuild,
     codedeploy,
     sts,
+    wafv2,
 )
 
 

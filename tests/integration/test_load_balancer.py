@@ -40,3 +40,19 @@ def test_target_group_health_check_and_draining(target) -> None:
     assert group["VpcId"] == target.found.vpc["VpcId"]
     delay = target.found.target_group_attributes["deregistration_delay.timeout_seconds"]
     assert int(delay) == lb.deregistration_delay_seconds
+
+
+def test_the_web_acl_guards_the_alb_and_logs_every_request(target) -> None:
+    waf = target.found.client("wafv2")
+    alb = target.found.load_balancer["LoadBalancerArn"]
+    found = waf.get_web_acl_for_resource(ResourceArn=alb).get("WebACL")
+    if not target.settings.waf.enabled:
+        assert found is None
+        return
+    assert found["Name"] == target.found.name("waf")
+    assert [r["Name"] for r in sorted(found["Rules"], key=lambda r: r["Priority"])][-1] == (
+        "RateLimitPerIp"
+    )
+    logging = waf.get_logging_configuration(ResourceArn=found["ARN"])["LoggingConfiguration"]
+    (destination,) = logging["LogDestinationConfigs"]
+    assert destination.split(":log-group:")[1].startswith("aws-waf-logs-")

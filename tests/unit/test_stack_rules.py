@@ -26,7 +26,8 @@ NAMED = ("name", "bucket", "clusterIdentifier", "identifier", "replicationGroupI
 def test_the_stack_is_built_from_the_components(any_run) -> None:
     runtime = "AsgService" if "autoScalingGroupName" in any_run.outputs else "EcsService"
     found = {r.type for r in any_run.resources if not r.custom}
-    assert found == COMPONENTS | {f"tap:compute:{runtime}"}
+    waf = {"tap:edge:Waf"} if any_run.of_type("aws:wafv2/webAcl:WebAcl") else set()
+    assert found == COMPONENTS | {f"tap:compute:{runtime}"} | waf
 
 
 def test_every_aws_resource_sits_inside_a_component(any_run) -> None:

@@ -83,10 +83,11 @@ def test_one_key_encrypts_everything_at_rest(run) -> None:
             for store in p.inputs["artifactStores"]
         ]
     )
-    # Log groups: app, build, flow logs, cache slow log, Container Insights, and the one
-    # PostgreSQL log the database exports; then the two secrets, the cluster, the cache, the
-    # build and record projects, the topic and the artifact store.
-    assert len(encrypted) == 6 + 2 + 1 + 1 + 2 + 1 + 1
+    # Log groups: app, build, flow logs, cache slow log, Container Insights, the one
+    # PostgreSQL log the database exports, and WAF's where it is on; then the two secrets, the
+    # cluster, the cache, the build and record projects, the topic and the artifact store.
+    waf = len(run.of_type("aws:wafv2/webAcl:WebAcl"))
+    assert len(encrypted) == 6 + waf + 2 + 1 + 1 + 2 + 1 + 1
     assert set(encrypted) == {key}
     assert len(run.of_type("aws:kms/key:Key")) == 1
 
