@@ -51,6 +51,8 @@ class Offers:
     # The exact version RDS creates for `tap:database.engineVersion` (a major resolves to
     # RDS's default minor for it).
     engine_version: str
+    # The public hosted zone of `tap:domain.zone`, when a domain is given.
+    zone_id: str | None = None
 
 
 def nearest(value: str, offered: Iterable[str], n: int = 3) -> str:
@@ -66,9 +68,24 @@ def check(settings: Settings, zones: tuple[str, ...], invoke: pulumi.InvokeOptio
     if version:
         _database_class(settings.database, version, invoke, problems)
     _cache_node_type(settings, problems)
+    zone_id = _zone(settings, invoke, problems)
     if problems:
         raise SettingsError("invalid settings:\n  " + "\n  ".join(problems))
-    return Offers(architecture=architecture, engine_version=version or "")
+    return Offers(architecture=architecture, engine_version=version or "", zone_id=zone_id)
+
+
+def _zone(settings: Settings, invoke: pulumi.InvokeOptions, problems: list[str]) -> str | None:
+    if settings.domain is None:
+        return None
+    zone = settings.domain.zone
+    try:
+        return aws.route53.get_zone(name=zone, private_zone=False, opts=invoke).zone_id
+    except Exception:  # "no matching Route 53 Hosted Zone found"
+        problems.append(
+            f"tap:domain.zone = {zone!r}: the account has no public hosted zone of that name; "
+            "create it (or delegate it) first, or use tap:certificateArn"
+        )
+        return None
 
 
 def check_region(region: str, invoke: pulumi.InvokeOptions) -> None:

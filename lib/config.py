@@ -213,6 +213,24 @@ class LoadBalancerSettings(_Settings):
         return policy
 
 
+HOSTNAME_PATTERN = r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+
+
+class DomainSettings(_Settings):
+    """A name the app answers on, in a public Route 53 hosted zone of the account: the stack
+    requests an ACM certificate for it, validates it through DNS and points an alias at the
+    ALB."""
+
+    name: str = Field(pattern=HOSTNAME_PATTERN, max_length=253)
+    zone: str = Field(pattern=HOSTNAME_PATTERN, max_length=253)
+
+    @model_validator(mode="after")
+    def _in_zone(self) -> DomainSettings:
+        if self.name != self.zone and not self.name.endswith(f".{self.zone}"):
+            raise FieldError("name", f"is not in the zone {self.zone}")
+        return self
+
+
 class WafSettings(_Settings):
     """The web ACL in front of the ALB (Security Hub ELB.16): AWS's managed rule groups and
     a rate limit per client IP over 5 minutes (AWS WAF API Reference, RateBasedStatement:
@@ -482,6 +500,8 @@ class Settings(_Settings):
     compute: Literal["ecs", "asg"]
     deletion_protection: bool
     certificate_arn: str | None = Field(default=None, pattern=CERTIFICATE_PATTERN)
+    domain: DomainSettings | None = None
+    require_https: bool
     tags: dict[str, str]
     network: NetworkSettings
     load_balancer: LoadBalancerSettings
@@ -534,6 +554,15 @@ class Settings(_Settings):
             raise FieldError("network.azCount", "prod needs at least 3 AZs")
         if self.network.nat_strategy == "none":
             self._check_no_egress()
+        if self.require_https and not self.https:
+            raise FieldError(
+                "requireHttps",
+                "this tier serves HTTPS only (Security Hub ELB.1): add tap:domain (name and "
+                "zone, such as {name: app.example.com, zone: example.com}, a public hosted "
+                "zone in the account) or tap:certificateArn (a certificate in the region)",
+            )
+        if self.certificate_arn and self.domain:
+            raise FieldError("domain", "give tap:domain or tap:certificateArn, not both")
         if self.certificate_arn:
             match = ACM_ARN_PATTERN.match(self.certificate_arn)
             if match and match["region"] != self.region:
@@ -563,7 +592,7 @@ class Settings(_Settings):
 
     @property
     def https(self) -> bool:
-        return self.certificate_arn is not None
+        return self.certificate_arn is not None or self.domain is not None
 
     @property
     def required_tags(self) -> dict[str, str]:
@@ -668,6 +697,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         },
         "compute": "ecs",
         "deletionProtection": False,
+        "requireHttps": False,
         "tags": {},
         "network": {
             "cidr": "10.0.0.0/16",
@@ -732,6 +762,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         },
         "compute": "ecs",
         "deletionProtection": False,
+        "requireHttps": False,
         "tags": {},
         "network": {
             "cidr": "10.0.0.0/16",
@@ -796,6 +827,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         },
         "compute": "ecs",
         "deletionProtection": True,
+        "requireHttps": True,
         "tags": {},
         "network": {
             "cidr": "10.0.0.0/16",
@@ -821,7 +853,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
     },
 }
 KNOWN_KEYS = frozenset(
-    {"environment", "environmentSuffix", "certificateArn"} | TIER_DEFAULTS["dev"].keys()
+    {"environment", "environmentSuffix", "certificateArn", "domain"} | TIER_DEFAULTS["dev"].keys()
 )
 SUFFIX_ENV_VAR = "ENVIRONMENT_SUFFIX"
 
@@ -989,6 +1021,7 @@ PATTERN_WORDS = {
     r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$": "an e-mail address such as ops@example.com",
     r"^\d{12}$": "a 12-digit AWS account id",
     r"^[a-z][a-z0-9]*$": "lower-case letters and digits, a letter first",
+    HOSTNAME_PATTERN: "a lower-case DNS name such as app.example.com",
     REGION_PATTERN.pattern: "a region name: area, place and number joined by hyphens",
     SUFFIX_PATTERN.pattern: "lower-case letters, digits and inner hyphens, a letter first",
     CERTIFICATE_PATTERN: "an ACM certificate ARN, or an IAM server-certificate ARN",

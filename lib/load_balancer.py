@@ -31,7 +31,7 @@ class LoadBalancerArgs:
     deregistration_delay_seconds: int
     idle_timeout_seconds: int
     deletion_protection: bool
-    certificate_arn: str | None
+    certificate_arn: pulumi.Input[str] | None
     ssl_policy: str
     access_logs_bucket: pulumi.Input[str]
     access_logs_prefix: str

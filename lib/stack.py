@@ -17,6 +17,7 @@ from lib.cache import Cache, CacheArgs
 from lib.catalog import Offers, check, check_region
 from lib.config import Settings, SettingsError
 from lib.database import Database, DatabaseArgs
+from lib.domain import Domain, DomainArgs
 from lib.ecs_service import EcsService, EcsServiceArgs
 from lib.kms import Kms, KmsArgs
 from lib.load_balancer import LoadBalancer, LoadBalancerArgs
@@ -192,6 +193,15 @@ class TapStack(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        domain = (
+            Domain(
+                "domain",
+                DomainArgs(name=settings.domain.name, zone_id=env.offers.zone_id or ""),
+                opts=child,
+            )
+            if settings.domain
+            else None
+        )
         self.load_balancer = LoadBalancer(
             "edge",
             LoadBalancerArgs(
@@ -206,7 +216,7 @@ class TapStack(pulumi.ComponentResource):
                 deregistration_delay_seconds=lb.deregistration_delay_seconds,
                 idle_timeout_seconds=lb.idle_timeout_seconds,
                 deletion_protection=protect,
-                certificate_arn=settings.certificate_arn,
+                certificate_arn=domain.certificate_arn if domain else settings.certificate_arn,
                 ssl_policy=lb.ssl_policy,
                 access_logs_bucket=self.buckets.names["alb-logs"],
                 access_logs_prefix=ALB_LOG_PREFIX,
@@ -214,6 +224,8 @@ class TapStack(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        if domain:
+            domain.point_at(self.load_balancer.alb)
         self.waf = (
             Waf(
                 "waf",
@@ -296,6 +308,13 @@ class TapStack(pulumi.ComponentResource):
             "privateSubnetIds": self.network.private_subnet_ids,
             "isolatedSubnetIds": self.network.isolated_subnet_ids,
             "albDnsName": self.load_balancer.alb.dns_name,
+            "appUrl": (
+                f"https://{settings.domain.name}"
+                if settings.domain
+                else pulumi.Output.concat(
+                    "https://" if settings.https else "http://", self.load_balancer.alb.dns_name
+                )
+            ),
             "albArn": self.load_balancer.alb.arn,
             "targetGroupArn": self.load_balancer.target_group.arn,
             **self._compute_outputs(),

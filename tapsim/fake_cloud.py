@@ -89,6 +89,8 @@ class FakeCloud(Mocks):
         self.local_zones: tuple[tuple[str, str], ...] = ()
         # SSM parameters that exist before the program runs, by name.
         self.parameters: dict[str, str] = {}
+        # Public hosted zones of the account, by name (the committed prod stack's is there).
+        self.hosted_zones: set[str] = {"example.com"}
 
     def call(self, args: MockCallArgs) -> Any:
         answers = {
@@ -111,6 +113,7 @@ class FakeCloud(Mocks):
                 "endpoint": f"ec2.{self.region}.amazonaws.com",
             },
             "aws:ssm/getParametersByPath:getParametersByPath": lambda: self._by_path(args.args),
+            "aws:route53/getZone:getZone": lambda: self._zone(args.args),
         }
         if args.token in catalog.ANSWERS:
             try:
@@ -120,6 +123,13 @@ class FakeCloud(Mocks):
         if args.token not in answers:
             raise NotImplementedError(f"FakeCloud has no answer for invoke {args.token}")
         return answers[args.token]()
+
+    def _zone(self, args: dict[str, Any]) -> Any:
+        name = args["name"].rstrip(".")
+        if name not in self.hosted_zones:
+            return {}, [("", "no matching Route 53 Hosted Zone found")]
+        zone_id = "Z" + hashlib.sha1(name.encode()).hexdigest()[:20].upper()
+        return {"id": zone_id, "zoneId": zone_id, "name": name}
 
     def _by_path(self, args: dict[str, Any]) -> dict[str, Any]:
         found = {
@@ -156,6 +166,7 @@ class FakeCloud(Mocks):
                 arnSuffix=suffix,
                 arn=self._arn("elasticloadbalancing", f"loadbalancer/{suffix}"),
                 dnsName=f"{name}-{digest[:10]}.{self.region}.elb.amazonaws.com",
+                zoneId=f"Z{digest[:12].upper()}",
             )
             resource_id = state["arn"]
         elif args.typ == "aws:lb/targetGroup:TargetGroup":
@@ -173,6 +184,17 @@ class FakeCloud(Mocks):
             state.update(extra)
         elif args.typ.startswith("aws:ecs/"):
             resource_id = state["arn"] = self._ecs_arn(args.typ, state, name)
+        elif args.typ == "aws:acm/certificate:Certificate":
+            state["domainValidationOptions"] = [
+                {
+                    "domainName": name,
+                    "resourceRecordName": f"_{digest[:32]}.{state['domainName']}.",
+                    "resourceRecordType": "CNAME",
+                    "resourceRecordValue": f"_{digest[:32]}.acm-validations.aws.",
+                }
+            ]
+        elif args.typ == "aws:route53/record:Record":
+            state["fqdn"] = state["name"]
         elif args.typ in _COMPUTED:
             resource_id, extra = _COMPUTED[args.typ](self, name, digest)
             state.update(extra)

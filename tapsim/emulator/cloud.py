@@ -23,7 +23,8 @@ from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 from tapsim.catalog import NotOfferedError
 from tapsim.emulator.core import Context, Created, EmulatorError
 from tapsim.emulator.registry import HANDLERS, INVOKES, LOCAL, RECORDED_ONLY, TAGGABLE
-from tapsim.runner import RunResult, run_program, unwrap_secrets
+from tapsim.emulator.route53 import ensure_zone
+from tapsim.runner import RunResult, run_program, stack_settings, unwrap_secrets
 
 PROVIDER_TYPE = "pulumi:providers:aws"
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
@@ -92,7 +93,7 @@ class MotoCloud(Mocks):
         region = self._provider(args.provider)["region"]
         try:
             return INVOKES[args.token](self.context(region, args.token), dict(args.args))
-        except (ClientError, NotOfferedError) as err:
+        except (ClientError, NotOfferedError, LookupError) as err:
             return {}, [("", str(err))]
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -175,8 +176,12 @@ def deploy(
     suffix: str | None = None,
     config: dict[str, Any] | None = None,
 ) -> Deployment:
-    """Runs `tap.py` for `stack` (plus `config` overrides) against the emulator."""
+    """Runs `tap.py` for `stack` (plus `config` overrides) against the emulator, with the
+    hosted zone of `tap:domain`, which the user brings, made first."""
     cloud = MotoCloud(endpoint=endpoint)
+    settings = stack_settings(stack, config=config, suffix=suffix)
+    if settings.domain:
+        ensure_zone(cloud.client("route53", settings.region), settings.domain.zone)
     started = time.perf_counter()
     run = run_program(stack, cloud, environment_suffix=suffix, config=config)
     return Deployment(

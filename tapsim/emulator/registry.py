@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any
 
 from tapsim.emulator import (
+    acm,
     appautoscaling,
     autoscaling,
     cloudwatch,
@@ -25,6 +26,7 @@ from tapsim.emulator import (
     logs,
     random,
     rds,
+    route53,
     s3,
     secretsmanager,
     sns,
@@ -38,6 +40,8 @@ SERVICES: tuple[ModuleType, ...] = (
     random,
     ec2,
     elbv2,
+    acm,
+    route53,
     ecs,
     appautoscaling,
     autoscaling,

@@ -77,7 +77,12 @@ class Server(Endpoint):
         super().__init__(f"http://127.0.0.1:{port}")
         self._process = subprocess.Popen(
             [sys.executable, "-c", _MOTO, "-H", "127.0.0.1", "-p", str(port)],
-            env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
+            env={
+                **os.environ,
+                "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+                # Certificates validated through DNS are issued at once, not after a minute.
+                "MOTO_ACM_VALIDATION_WAIT": "0",
+            },
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

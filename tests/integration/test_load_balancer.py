@@ -56,3 +56,34 @@ def test_the_web_acl_guards_the_alb_and_logs_every_request(target) -> None:
     logging = waf.get_logging_configuration(ResourceArn=found["ARN"])["LoggingConfiguration"]
     (destination,) = logging["LogDestinationConfigs"]
     assert destination.split(":log-group:")[1].startswith("aws-waf-logs-")
+
+
+def test_a_domain_is_served_over_https_with_an_issued_certificate(target) -> None:
+    domain = target.settings.domain
+    if domain is None:
+        assert target.settings.environment != "prod"
+        return
+    acm = target.found.client("acm")
+    (summary,) = [
+        c
+        for c in acm.list_certificates()["CertificateSummaryList"]
+        if c["DomainName"] == domain.name
+        and c["Status"] == "ISSUED"
+        and any(
+            t["Value"] == target.found.suffix
+            for t in acm.list_tags_for_certificate(CertificateArn=c["CertificateArn"])["Tags"]
+        )
+    ]
+    listeners = {ln["Port"]: ln for ln in target.found.listeners}
+    assert listeners[443]["Certificates"][0]["CertificateArn"] == summary["CertificateArn"]
+    assert listeners[80]["DefaultActions"][0]["Type"] == "redirect"
+    route53 = target.found.client("route53")
+    (zone,) = [
+        z
+        for z in route53.list_hosted_zones_by_name(DNSName=domain.zone)["HostedZones"]
+        if z["Name"].rstrip(".") == domain.zone
+    ]
+    records = route53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+    (alias,) = [r for r in records if r["Name"].rstrip(".") == domain.name and r["Type"] == "A"]
+    dns = target.found.load_balancer["DNSName"]
+    assert alias["AliasTarget"]["DNSName"].rstrip(".").lower() == dns.lower()

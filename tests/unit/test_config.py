@@ -14,16 +14,21 @@ def settings(values: dict, *, env: dict | None = None, stack: str = "dev", regio
     return load_settings(values, project="tap", stack=stack, region=region, env=env or {})
 
 
+DOMAIN = {"name": "app.example.com", "zone": "example.com"}
+
+
 def test_tier_defaults_apply_when_the_stack_file_is_silent() -> None:
     for tier in TIER_DEFAULTS:
-        s = settings({"environment": tier}, stack=tier)
+        s = settings({"environment": tier, "domain": DOMAIN}, stack=tier)
         assert s.environment == tier
         assert s.network.az_count == TIER_DEFAULTS[tier]["network"]["azCount"]
         assert s.service.cpu == TIER_DEFAULTS[tier]["service"]["cpu"]
 
 
 def test_nested_override_keeps_the_other_defaults() -> None:
-    s = settings({"environment": "prod", "network": {"cidr": "10.9.0.0/16"}}, stack="prod")
+    s = settings(
+        {"environment": "prod", "network": {"cidr": "10.9.0.0/16"}, "domain": DOMAIN}, stack="prod"
+    )
     assert s.network.cidr == "10.9.0.0/16"
     assert s.network.nat_strategy == "perAz"
     assert s.network.az_count == 3

@@ -52,7 +52,8 @@ def test_health_check_path_is_a_setting(custom) -> None:
     assert custom.one(TG).inputs["healthCheck"]["path"] == "/healthz"
 
 
-def test_without_a_certificate_http_forwards_to_the_target_group(run) -> None:
+def test_without_a_certificate_http_forwards_to_the_target_group(dev) -> None:
+    run = dev
     (listener,) = run.of_type(LISTENER)
     assert listener.inputs["port"] == 80
     (action,) = listener.inputs["defaultActions"]

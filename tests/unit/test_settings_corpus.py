@@ -156,6 +156,25 @@ BAD = [
     ({"tap:storage": {"kmsDeletionWindowDays": 5}}, "tap:storage.kmsDeletionWindowDays", "5"),
     ({"aws:allowedAccountIds": ["123"]}, "aws:allowedAccountIds.0", "'123'"),
     ({"aws:region": "us-east-7"}, "aws:region", "'us-east-7'"),
+    ({"tap:requireHttps": True}, "tap:requireHttps", "'true'"),
+    (
+        {"tap:domain": {"name": "app.nowhere.com", "zone": "nowhere.com"}},
+        "tap:domain.zone",
+        "'nowhere.com'",
+    ),
+    (
+        {"tap:domain": {"name": "app.example.org", "zone": "example.com"}},
+        "tap:domain.name",
+        "'app.example.org'",
+    ),
+    (
+        {
+            "tap:domain": {"name": "app.example.com", "zone": "example.com"},
+            "tap:certificateArn": CERT,
+        },
+        "tap:domain",
+        "{",
+    ),
     ({"aws:region": "Mars"}, "aws:region", "'Mars'"),
     ({"tap:environment": "prod", "tap:network": {"azCount": 2}}, "tap:network.azCount", "2"),
     ({"tap:network": {"natStrategy": "none"}}, "tap:network.natStrategy", "'none'"),

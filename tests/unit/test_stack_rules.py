@@ -26,8 +26,12 @@ NAMED = ("name", "bucket", "clusterIdentifier", "identifier", "replicationGroupI
 def test_the_stack_is_built_from_the_components(any_run) -> None:
     runtime = "AsgService" if "autoScalingGroupName" in any_run.outputs else "EcsService"
     found = {r.type for r in any_run.resources if not r.custom}
-    waf = {"tap:edge:Waf"} if any_run.of_type("aws:wafv2/webAcl:WebAcl") else set()
-    assert found == COMPONENTS | {f"tap:compute:{runtime}"} | waf
+    optional = {
+        "tap:edge:Waf": "aws:wafv2/webAcl:WebAcl",
+        "tap:edge:Domain": "aws:acm/certificate:Certificate",
+    }
+    chosen = {component for component, typ in optional.items() if any_run.of_type(typ)}
+    assert found == COMPONENTS | {f"tap:compute:{runtime}"} | chosen
 
 
 def test_every_aws_resource_sits_inside_a_component(any_run) -> None:
@@ -49,7 +53,9 @@ def test_no_logical_name_is_registered_twice(any_run) -> None:
 def test_every_physical_name_carries_the_suffix(any_run) -> None:
     run = any_run
     suffix = suffix_of(run)
-    names = [r.inputs[k] for r in run.custom for k in NAMED if k in r.inputs]
+    # DNS records carry the user's own names, not the stack's.
+    named = [r for r in run.custom if r.type != "aws:route53/record:Record"]
+    names = [r.inputs[k] for r in named for k in NAMED if k in r.inputs]
     names += [t.inputs["family"] for t in run.of_type("aws:ecs/taskDefinition:TaskDefinition")]
     names += [
         r.inputs["tags"]["Name"] for r in run.custom if "Name" in (r.inputs.get("tags") or {})

@@ -10,7 +10,6 @@ from tapsim.plan import plan
 from tests.conftest import ASG, synth
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
-PROD_CERT = "arn:aws:acm:us-west-2:111122223333:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
 SERVICE = "aws:ecs/service:Service"
 
 
@@ -44,14 +43,14 @@ SCENARIOS = {
         }
     },
     # Independent of each other, so planned at once: tier defaults (health-check interval,
-    # log retention), the database port and a major upgrade, the cache node type, and a
-    # certificate added.
+    # log retention), the database port and a major upgrade, the cache node type, and
+    # another name for the app (a new certificate, validated, behind the same listener).
     "settings of every tier": {
         "tap:loadBalancer": {"healthCheckIntervalSeconds": 20},
         "tap:service": {"logRetentionDays": 90},
         "tap:database": {"port": 5433, "engineVersion": "17.4"},
         "tap:cache": {"nodeType": "cache.t4g.medium"},
-        "tap:certificateArn": PROD_CERT,
+        "tap:domain": {"name": "www.example.com", "zone": "example.com"},
     },
     "ecs to asg": ASG,
 }

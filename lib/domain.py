@@ -1,0 +1,68 @@
+"""The app's own name: an ACM certificate validated through DNS, and an alias to the ALB.
+
+The certificate is requested for `name` and validated by the CNAME record ACM asks for in
+the hosted zone (ACM User Guide, "DNS validation"); the HTTPS listener takes it only once it
+is issued. An alias A record then points `name` at the load balancer (Route 53 Developer
+Guide, "Routing traffic to an ELB load balancer").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+
+@dataclass(frozen=True)
+class DomainArgs:
+    name: str
+    zone_id: str
+
+
+class Domain(pulumi.ComponentResource):
+    """Certificate and its validation now; the alias once the ALB exists (`point_at`)."""
+
+    def __init__(self, name: str, args: DomainArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("tap:edge:Domain", name, None, opts)
+        self._name, self._args = name, args
+        child = pulumi.ResourceOptions(parent=self)
+        certificate = aws.acm.Certificate(
+            f"{name}-certificate",
+            domain_name=args.name,
+            validation_method="DNS",
+            opts=child,
+        )
+        option = certificate.domain_validation_options[0]
+        record = aws.route53.Record(
+            f"{name}-validation",
+            zone_id=args.zone_id,
+            name=option.resource_record_name,
+            type=option.resource_record_type,
+            records=[option.resource_record_value],
+            ttl=60,
+            allow_overwrite=True,
+            opts=child,
+        )
+        validation = aws.acm.CertificateValidation(
+            f"{name}-validated",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[record.fqdn],
+            opts=child,
+        )
+        self.certificate_arn: pulumi.Output[str] = validation.certificate_arn
+
+    def point_at(self, alb: aws.lb.LoadBalancer) -> None:
+        aws.route53.Record(
+            f"{self._name}-alias",
+            zone_id=self._args.zone_id,
+            name=self._args.name,
+            type="A",
+            aliases=[
+                aws.route53.RecordAliasArgs(
+                    name=alb.dns_name, zone_id=alb.zone_id, evaluate_target_health=True
+                )
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"certificateArn": self.certificate_arn, "name": self._args.name})
