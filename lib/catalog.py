@@ -105,23 +105,36 @@ def _instance_type(
         return ""
     wanted = settings.instances.instance_type
     key = f"tap:instances.instanceType = {wanted!r}"
-    offered = aws.ec2.get_instance_type_offerings(
-        location_type="availability-zone",
-        filters=[aws.ec2.GetInstanceTypeOfferingsFilterArgs(name="location", values=list(zones))],
-        opts=invoke,
-    )
-    by_zone: dict[str, set[str]] = {zone: set() for zone in zones}
-    for name, zone in zip(offered.instance_types, offered.locations, strict=True):
-        by_zone.setdefault(zone, set()).add(name)
-    everywhere = set.intersection(*by_zone.values()) if by_zone else set()
-    if wanted not in everywhere:
-        missing = sorted(z for z, names in by_zone.items() if wanted not in names)
+    where = _offered_in(zones, [wanted], invoke)
+    if set(where.get(wanted, ())) != set(zones):
+        missing = sorted(set(zones) - set(where.get(wanted, ())))
+        offered = _offered_in(zones, None, invoke)
+        everywhere = {name for name, found in offered.items() if set(found) == set(zones)}
         problems.append(
             f"{key}: not offered in {', '.join(missing)}; offered in all of "
             f"{', '.join(zones)}: {nearest(wanted, everywhere)}"
         )
         return ""
     return aws.ec2.get_instance_type(instance_type=wanted, opts=invoke).supported_architectures[0]
+
+
+def _offered_in(
+    zones: tuple[str, ...], types: list[str] | None, invoke: pulumi.InvokeOptions
+) -> dict[str, list[str]]:
+    """Instance type -> the zones among `zones` that offer it; `types` narrows the question,
+    which keeps the answer small."""
+    filters = [aws.ec2.GetInstanceTypeOfferingsFilterArgs(name="location", values=list(zones))]
+    if types:
+        filters.append(
+            aws.ec2.GetInstanceTypeOfferingsFilterArgs(name="instance-type", values=types)
+        )
+    found = aws.ec2.get_instance_type_offerings(
+        location_type="availability-zone", filters=filters, opts=invoke
+    )
+    by_type: dict[str, list[str]] = {}
+    for name, zone in zip(found.instance_types, found.locations, strict=True):
+        by_type.setdefault(name, []).append(zone)
+    return by_type
 
 
 def _engine_version(

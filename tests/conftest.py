@@ -58,6 +58,7 @@ CUSTOM: dict[str, Any] = {
         "healthCheckPath": "/healthz",
     },
     "tap:alarms": {"email": "oncall@example.com"},
+    "tap:waf": {"enabled": True, "rateLimit": 500},
     "tap:network": {"natStrategy": "none"},
     "tap:service": {
         "image": ECR_IMAGE,

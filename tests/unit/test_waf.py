@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from lib.waf import MANAGED_RULE_GROUPS
-from tests.conftest import synth
 
 ACL = "aws:wafv2/webAcl:WebAcl"
 
@@ -48,7 +47,7 @@ def test_every_request_is_logged_to_an_encrypted_group_named_as_waf_requires(pro
     assert group.inputs["retentionInDays"] == 365
 
 
-def test_dev_can_turn_it_on_and_set_the_limit() -> None:
-    run = synth("dev", config={"tap:waf": {"enabled": True, "rateLimit": 500}})
+def test_dev_can_turn_it_on_and_set_the_limit(custom) -> None:
+    run = custom
     (rate,) = [r for r in run.one(ACL).inputs["rules"] if "rateBasedStatement" in r["statement"]]
     assert rate["statement"]["rateBasedStatement"]["limit"] == 500
