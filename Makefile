@@ -8,7 +8,7 @@ STACK  ?= dev
 unexport PYTHONDONTWRITEBYTECODE
 PULUMI := $(shell command -v pulumi 2>/dev/null)
 
-.PHONY: install test unit lint format local preview integration up destroy outputs pulumi-preview clean
+.PHONY: install test unit lint format local preview policy integration up destroy outputs pulumi-preview clean
 
 install: $(STAMP)
 
@@ -64,6 +64,10 @@ local: install
 # Offline: the plan (components, resources, physical names, counts) without emulator or AWS.
 preview: install
 	$(PY) -m tapsim.preview --stack $(STACK)
+
+# The policy pack's controls, offline, on every stack file and both runtimes.
+policy: install
+	$(PY) -m tapsim.policy
 
 # The integration suite against a real account, after `make up STACK=...`.
 integration: install
