@@ -15,28 +15,27 @@ from pulumi_policy import (
 REASON = PolicyConfigSchema(properties={"reason": {"type": "string"}})
 
 
-def _resource_policy(control: Control) -> ResourceValidationPolicy:
-    def validate(args, report_violation) -> None:
-        if args.resource_type in control.types and control.check:
-            problem = control.check(args.props)
-            if problem:
-                report_violation(f"{control.id}: {problem}. {control.remediation}")
+def _policy(control: Control) -> ResourceValidationPolicy | StackValidationPolicy:
+    """A stack policy for a control that looks across resources, else a resource policy."""
 
-    return ResourceValidationPolicy(
-        name=control.policy_name,
-        description=f"{control.id} ({control.severity}): {control.title}",
-        validate=validate,
-        config_schema=REASON,
-    )
-
-
-def _stack_policy(control: Control) -> StackValidationPolicy:
-    def validate(args, report_violation) -> None:
-        resources = [Resource(r.resource_type, r.name, r.props) for r in args.resources]
-        for problem in control.violations(resources):
+    def report(problems, report_violation) -> None:
+        for problem in problems:
             report_violation(f"{control.id}: {problem}. {control.remediation}")
 
-    return StackValidationPolicy(
+    def validate_resource(args, report_violation) -> None:
+        report(control.violations([Resource(args.resource_type, args.name, args.props)]),
+               report_violation)  # fmt: skip
+
+    def validate_stack(args, report_violation) -> None:
+        resources = [Resource(r.resource_type, r.name, r.props) for r in args.resources]
+        report(control.violations(resources), report_violation)
+
+    kind, validate = (
+        (StackValidationPolicy, validate_stack)
+        if control.check_stack
+        else (ResourceValidationPolicy, validate_resource)
+    )
+    return kind(
         name=control.policy_name,
         description=f"{control.id} ({control.severity}): {control.title}",
         validate=validate,
@@ -47,5 +46,5 @@ def _stack_policy(control: Control) -> StackValidationPolicy:
 PolicyPack(
     name="tap-security-baseline",
     enforcement_level=EnforcementLevel.MANDATORY,
-    policies=[_stack_policy(c) if c.check_stack else _resource_policy(c) for c in CONTROLS],
+    policies=[_policy(c) for c in CONTROLS],
 )
