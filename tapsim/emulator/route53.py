@@ -40,7 +40,9 @@ def _change(ctx: Context, action: str, i: dict[str, Any]) -> None:
 
 
 def _record(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    _change(ctx, "UPSERT", i)
+    """CREATE fails where the name already has a record of the type, unless the resource
+    allows overwriting it (the provider's `allow_overwrite`, false by default)."""
+    _change(ctx, "UPSERT" if i.get("allowOverwrite") else "CREATE", i)
     return f"{i['zoneId']}_{i['name']}_{i['type']}", {"fqdn": i["name"].rstrip(".")}
 
 

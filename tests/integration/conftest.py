@@ -29,7 +29,16 @@ TARGET = os.environ.get("INTEGRATION_TARGET", "emulator")
 EMULATED: dict[str, tuple[str, dict[str, Any]]] = {
     "dev": ("dev", {}),
     "prod": ("prod", {}),
-    "prod-asg": ("prod", {"tap:compute": "asg", "tap:database": {"engine": "postgres"}}),
+    # Another name in the same zone: a name belongs to one stack (its alias is never
+    # overwritten).
+    "prod-asg": (
+        "prod",
+        {
+            "tap:compute": "asg",
+            "tap:database": {"engine": "postgres"},
+            "tap:domain": {"name": "asg.example.com", "zone": "example.com"},
+        },
+    ),
 }
 
 
