@@ -200,15 +200,24 @@ def _database_class(
             engine=db.engine, engine_version=version, instance_class=cls, opts=invoke
         )
     except Exception:  # "no RDS Orderable DB Instance found"
+        problems.append(
+            f"{key}: {db.engine} {version} cannot run on it here{_instead(db, version, invoke)}"
+        )
+
+
+def _instead(db: DatabaseSettings, version: str, invoke: pulumi.InvokeOptions) -> str:
+    """A class the region offers for the version, among those near the one asked for; the
+    lookup fails in turn when the region offers none of them."""
+    try:
         offered = aws.rds.get_orderable_db_instance(
             engine=db.engine,
             engine_version=version,
-            preferred_instance_classes=_similar(cls),
+            preferred_instance_classes=_similar(db.instance_class),
             opts=invoke,
         ).instance_class
-        problems.append(
-            f"{key}: {db.engine} {version} cannot run on it here; for example {offered}"
-        )
+    except Exception:  # none of the similar classes either
+        return "; list the offered classes with `aws rds describe-orderable-db-instance-options`"
+    return f"; for example {offered}"
 
 
 def _cache_node_type(settings: Settings, problems: list[str]) -> None:

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from lib import catalog as lib_catalog
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import ProgramError, run_program, stack_settings
 from tests.conftest import CERT
@@ -274,3 +275,16 @@ def test_the_region_reports_the_architecture_of_any_graviton_type() -> None:
     )
     template = run.one("aws:ec2/launchTemplate:LaunchTemplate").inputs
     assert template["imageId"].endswith("arm64")
+
+
+def test_a_class_refused_with_nothing_similar_offered_still_ends_cleanly(monkeypatch) -> None:
+    """Where the region offers none of the classes near the one asked for, the suggestion
+    lookup fails too; the message says where to look instead of the program crashing."""
+
+    def nothing(**_kwargs):
+        raise Exception("no RDS Orderable DB Instance found matching criteria")
+
+    monkeypatch.setattr(lib_catalog.aws.rds, "get_orderable_db_instance", nothing)
+    message = str(fail({"tap:database": {**PROVISIONED, "instanceClass": "db.t4g.medium"}}))
+    assert "tap:database.instanceClass = 'db.t4g.medium'" in message
+    assert "describe-orderable-db-instance-options" in message
