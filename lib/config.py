@@ -16,7 +16,7 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -130,17 +130,14 @@ class FieldError(ValueError):
         self.path = field if isinstance(field, tuple) else tuple(field.split("."))
 
 
-def _words(sizes: Mapping[int, object] | tuple[int, ...]) -> str:
-    """A list of numbers as a person writes it: all of a few, or the range and its step."""
-    values = sorted(sizes)
-    steps = {b - a for a, b in itertools.pairwise(values)}
-    if len(values) > 4 and len(steps) == 1:
-        return f"{values[0]} to {values[-1]} in steps of {steps.pop()}"
-    return ", ".join(map(str, values[:-1])) + f" or {values[-1]}"
-
-
-def _words_of(items: tuple[str, ...]) -> str:
-    return ", ".join(items[:-1]) + f" or {items[-1]}"
+def _words(values: Iterable[int] | Iterable[str]) -> str:
+    """Allowed values as a person writes them: all of a few, or a range of numbers and its
+    step."""
+    found = sorted(values)
+    steps = {b - a for a, b in itertools.pairwise(found)} if isinstance(found[0], int) else set()
+    if len(found) > 4 and len(steps) == 1:
+        return f"{found[0]} to {found[-1]} in steps of {steps.pop()}"
+    return ", ".join(map(str, found[:-1])) + f" or {found[-1]}"
 
 
 def _tag_text(text: str) -> bool:
@@ -381,20 +378,19 @@ class CacheSettings(_Settings):
 
     engine: Literal["redis", "valkey"]
     engine_version: str
+    node_type: str = Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+    replicas: int = Field(ge=0, le=5)
+    snapshot_retention_days: int = Field(ge=0, le=35)
+    log_retention_days: RetentionDays
 
     @model_validator(mode="after")
     def _version(self) -> CacheSettings:
         offered = CACHE_VERSIONS[self.engine]
         if self.engine_version not in offered:
             raise FieldError(
-                "engineVersion", f"is not a {self.engine} version; use {_words_of(offered)}"
+                "engineVersion", f"is not a {self.engine} version; use {_words(offered)}"
             )
         return self
-
-    node_type: str = Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
-    replicas: int = Field(ge=0, le=5)
-    snapshot_retention_days: int = Field(ge=0, le=35)
-    log_retention_days: RetentionDays
 
 
 class StorageSettings(_Settings):
