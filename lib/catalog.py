@@ -48,9 +48,6 @@ class Offers:
 
     # The CPU architecture of `tap:instances.instanceType` (x86_64 or arm64) on `asg`.
     architecture: str
-    # The exact version RDS creates for `tap:database.engineVersion` (a major resolves to
-    # RDS's default minor for it).
-    engine_version: str
     # The public hosted zone of `tap:domain.zone`, when a domain is given.
     zone_id: str | None = None
 
@@ -71,7 +68,7 @@ def check(settings: Settings, zones: tuple[str, ...], invoke: pulumi.InvokeOptio
     zone_id = _zone(settings, invoke, problems)
     if problems:
         raise SettingsError("invalid settings:\n  " + "\n  ".join(problems))
-    return Offers(architecture=architecture, engine_version=version or "", zone_id=zone_id)
+    return Offers(architecture=architecture, zone_id=zone_id)
 
 
 def _zone(settings: Settings, invoke: pulumi.InvokeOptions, problems: list[str]) -> str | None:
