@@ -35,6 +35,11 @@ def evaluate(run: RunResult, tier: str) -> tuple[list[str], list[str]]:
     return failures, advisories
 
 
+def synthesize(stack: str, compute: str) -> RunResult:
+    region = stack_config(stack)["aws:region"]
+    return run_program(stack, FakeCloud(region), config={"tap:compute": compute})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stack", action="append", choices=STACKS)
@@ -42,10 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     relax_garbage_collection()
     failed = False
     for stack in args.stack or STACKS:
-        region = stack_config(stack)["aws:region"]
         for compute in ("ecs", "asg"):
-            run = run_program(stack, FakeCloud(region), config={"tap:compute": compute})
-            failures, advisories = evaluate(run, stack)
+            failures, advisories = evaluate(synthesize(stack, compute), stack)
             print(f"{stack} ({compute}): {len(CONTROLS)} controls, {len(failures)} violated, "
                   f"{len(advisories)} tier exceptions")  # fmt: skip
             for line in failures:

@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 Value = str | Sequence[str]
@@ -94,9 +95,13 @@ def as_list(value: Any) -> list[Any]:
 
 def glob_match(pattern: str, value: str, *, case_sensitive: bool) -> bool:
     """IAM wildcards: `*` any run of characters, `?` one character; nothing else is special."""
+    return _wildcards(pattern, case_sensitive).fullmatch(value) is not None
+
+
+@cache
+def _wildcards(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    flags = 0 if case_sensitive else re.IGNORECASE
-    return re.fullmatch(regex, value, flags | re.DOTALL) is not None
+    return re.compile(regex, (0 if case_sensitive else re.IGNORECASE) | re.DOTALL)
 
 
 def _account_of(arn: str) -> str:

@@ -66,10 +66,10 @@ def test_user_data_runs_the_image_on_the_port_logs_to_cloudwatch_and_reads_secre
 
 
 @pytest.mark.parametrize(
-    ("stack", "low", "high"), [("dev", 1, 2), ("staging", 2, 4), ("prod", 3, 10)]
+    ("stack", "low", "high"), [("dev-asg", 1, 2), ("staging-asg", 2, 4), ("prod-asg", 3, 10)]
 )
 def test_group_spans_the_private_subnets_behind_the_target_group(synthesized, stack, low, high):
-    run = synthesized[f"{stack}-asg"]
+    run = synthesized[stack]
     group = run.one(GROUP).inputs
     assert sorted(group["vpcZoneIdentifiers"]) == sorted(run.outputs["privateSubnetIds"])
     assert group["targetGroupArns"] == [run.outputs["targetGroupArn"]]

@@ -12,6 +12,7 @@ from policy.controls import BY_ID, CONTROLS, Resource, exceptions
 from tapsim import policy as offline
 from tests.conftest import STANDARD
 
+RUN_OF_RUNTIME = {"ecs": "", "asg": "-asg"}
 TIERS = {"dev": "dev", "staging": "staging", "prod": "prod", "pr1234": "dev"}
 
 
@@ -132,7 +133,10 @@ def test_the_pack_runs_in_its_own_environment_from_the_cli() -> None:
         assert all(v["reason"] for v in config.values())
 
 
-def test_make_policy_passes_and_reports_the_exceptions(capsys) -> None:
+def test_make_policy_passes_and_reports_the_exceptions(synthesized, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(
+        offline, "synthesize", lambda stack, compute: synthesized[stack + RUN_OF_RUNTIME[compute]]
+    )
     assert offline.main(["--stack", "prod"]) == 0
     out = capsys.readouterr().out
     assert "prod (ecs): 32 controls, 0 violated, 1 tier exceptions" in out
