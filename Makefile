@@ -8,7 +8,7 @@ STACK  ?= dev
 unexport PYTHONDONTWRITEBYTECODE
 PULUMI := $(shell command -v pulumi 2>/dev/null)
 
-.PHONY: install test unit lint format local preview policy integration up destroy outputs pulumi-preview clean
+.PHONY: install test unit lint format local preview policy integration rotate-cache-token up destroy outputs pulumi-preview clean
 
 install: $(STAMP)
 
@@ -69,11 +69,21 @@ preview: install
 policy: install
 	$(PY) -m tapsim.policy
 
-# The integration suite against a real account, after `make up STACK=...`.
-integration: install
+define need_account
 	@test -n "$$ENVIRONMENT_SUFFIX" || { echo "ENVIRONMENT_SUFFIX is not set: export the suffix of the deployed stack (the stack name unless you set one)"; exit 1; }
 	@$(PY) -c "import boto3, sys; sys.exit(0 if boto3.Session().get_credentials() else 1)" || { echo "no AWS credentials found: configure a profile or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"; exit 1; }
+endef
+
+# The integration suite against a real account, after `make up STACK=...`.
+integration: install
+	$(need_account)
 	INTEGRATION_TARGET=aws STACK=$(STACK) $(PY) -m pytest tests/integration --no-cov
+
+# A new cache AUTH token on a deployed stack: ROTATE, store, restart the app, SET
+# (RESUME=1 finishes a rotation that stopped after ROTATE).
+rotate-cache-token: install
+	$(need_account)
+	$(PY) -m ops.cache_token --stack $(STACK) --suffix "$$ENVIRONMENT_SUFFIX" $(if $(RESUME),--resume)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage .ruff_cache

@@ -3,6 +3,11 @@
 TLS is required in transit, data is encrypted at rest with the stack's key, and clients
 authenticate with an AUTH token the stack generates and keeps in Secrets Manager. Tiers with
 replicas get automatic failover across AZs.
+
+Pulumi seeds the token; after that it belongs to the rotation procedure (`ops/cache_token.py`),
+which changes it with ElastiCache's ROTATE and SET strategies and writes the secret. AWS never
+returns a token, so a refresh cannot see that change: Pulumi ignores both values after the
+first deploy rather than set the seed back.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from lib.secrets import (
     AUTH_TOKEN_SPECIALS,
     final_snapshot_name,
     generated_password,
-    stored_secret,
+    seeded_secret,
 )
 from lib.security import reachable_from_app
 
@@ -101,9 +106,11 @@ class Cache(pulumi.ComponentResource):
                     log_type="slow-log",
                 )
             ],
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, ignore_changes=["authToken"]
+            ),
         )
-        self.secret = stored_secret(
+        self.secret = seeded_secret(
             f"{name}-auth",
             parent=self,
             secret_name=namer.secret("cache-auth"),

@@ -108,7 +108,6 @@ CONNECTION_ARN_PATTERN = (
     r"^arn:aws(?:-[a-z]+)*:(?:codestar-connections|codeconnections):[a-z0-9-]+:"
     r"\d{12}:connection/[0-9a-f-]{36}$"
 )
-LAMBDA_ARN_PATTERN = r"^arn:aws(?:-[a-z]+)*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+$"
 # An ALB listener also takes an IAM server certificate (ELB User Guide, "SSL certificates").
 CERTIFICATE_PATTERN = (
     r"^arn:aws(?:-[a-z]+)*:(?:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}"
@@ -325,8 +324,7 @@ class DatabaseSettings(_Settings):
     backup_retention_days: int = Field(ge=1, le=35)
     performance_insights: bool
     monitoring_interval_seconds: Literal[0, 1, 5, 10, 15, 30, 60]
-    rotation_days: int | None = Field(default=None, ge=1, le=365)
-    rotation_lambda_arn: str | None = Field(default=None, pattern=LAMBDA_ARN_PATTERN)
+    rotation_days: int = Field(ge=1, le=365)
 
     @property
     def aurora(self) -> bool:
@@ -358,8 +356,6 @@ class DatabaseSettings(_Settings):
             raise FieldError("minCapacity", "goes in steps of 0.5 ACU, as maxCapacity does")
         if self.serverless and not self.aurora:
             raise FieldError("serverless", f"applies to Aurora only, not {self.engine}")
-        if self.rotation_days and not self.rotation_lambda_arn:
-            raise FieldError("rotationDays", "needs rotationLambdaArn (the function that rotates)")
         return self
 
 
@@ -635,6 +631,7 @@ _DEFAULT_DATABASE = {
     "serverless": True,
     "instanceClass": "db.t4g.medium",
     "allocatedStorageGb": 20,
+    "rotationDays": 30,
 }
 _DEFAULT_CACHE = {"engine": "redis", "engineVersion": CACHE_DEFAULTS["redis"]}
 _DEFAULT_PIPELINE = {
@@ -1023,7 +1020,6 @@ PATTERN_WORDS = {
     CERTIFICATE_PATTERN: "an ACM certificate ARN, or an IAM server-certificate ARN",
     ROLE_ARN_PATTERN: "an IAM role ARN, such as the one of a role named deploy",
     CONNECTION_ARN_PATTERN: "a CodeConnections (or CodeStar connections) connection ARN",
-    LAMBDA_ARN_PATTERN: "a Lambda function ARN",
 }
 
 

@@ -1,8 +1,11 @@
 """The relational database: Aurora (serverless v2 or provisioned) or a plain RDS instance.
 
 It lives in the isolated subnets, admits its port from the app group only, encrypts with the
-stack's key, refuses plaintext connections through its parameter group, and keeps its
-credentials in a secret the stack generates. Only prod keeps a final snapshot and refuses
+stack's key, and refuses plaintext connections through its parameter group. RDS manages the
+master password in a Secrets Manager secret under the stack's key and rotates it on the
+stack's schedule, so no password passes through Pulumi and no rotation function has to be
+brought (RDS User Guide, "Password management with Amazon RDS and AWS Secrets Manager";
+Secrets Manager User Guide, "Managed rotation"). Only prod keeps a final snapshot and refuses
 deletion; other tiers destroy cleanly.
 """
 
@@ -18,12 +21,7 @@ from lib.config import DatabaseSettings
 from lib.logs import log_group
 from lib.naming import Namer, Service
 from lib.policies import AwsContext, service_role
-from lib.secrets import (
-    RDS_PASSWORD_SPECIALS,
-    final_snapshot_name,
-    generated_password,
-    stored_secret,
-)
+from lib.secrets import final_snapshot_name
 from lib.security import reachable_from_app
 
 LOG_EXPORTS = {"postgres": ["postgresql"], "mysql": ["error", "slowquery"]}
@@ -41,12 +39,11 @@ class DatabaseArgs:
     app_security_group_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
     protect: bool
-    secret_recovery_window_days: int
     log_retention_days: int
 
 
 class Database(pulumi.ComponentResource):
-    """Writer and readers (or one Multi-AZ instance), with a credentials secret."""
+    """Writer and readers (or one Multi-AZ instance), with RDS-managed rotated credentials."""
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("tap:data:Database", name, None, opts)
@@ -67,9 +64,6 @@ class Database(pulumi.ComponentResource):
             description="Isolated subnets of the database",
             subnet_ids=list(args.subnet_ids),
             opts=child,
-        )
-        self.password = generated_password(
-            f"{name}-password", parent=self, specials=RDS_PASSWORD_SPECIALS
         )
         monitoring_role = self._monitoring_role(name, args)
         exports = LOG_EXPORTS["postgres" if db.postgres else "mysql"]
@@ -99,6 +93,8 @@ class Database(pulumi.ComponentResource):
             "copy_tags_to_snapshot": True,
             "enabled_cloudwatch_logs_exports": exports,
             "iam_database_authentication_enabled": True,
+            "manage_master_user_password": True,
+            "master_user_secret_kms_key_id": args.kms_key_arn,
             "deletion_protection": args.protect,
             "skip_final_snapshot": not args.protect,
             "final_snapshot_identifier": final_snapshot_name(
@@ -111,40 +107,22 @@ class Database(pulumi.ComponentResource):
         else:
             self._instance(name, args, common, monitoring_role)
 
-        self.secret = stored_secret(
-            f"{name}-credentials",
-            parent=self,
-            secret_name=namer.secret("database"),
-            description="Database master credentials (JSON: username, password, host, ...)",
-            kms_key_arn=args.kms_key_arn,
-            recovery_window_days=args.secret_recovery_window_days,
-            protect=args.protect,
-            value=pulumi.Output.json_dumps(
-                {
-                    "username": db.master_username,
-                    "password": self.password.result,
-                    "engine": db.engine,
-                    "host": self.endpoint,
-                    "port": db.port,
-                    "dbname": db.database_name,
-                }
+        # Created without rotating at once: the first rotation follows the schedule. Without
+        # this resource RDS rotates every 7 days; destroying it cancels rotation.
+        aws.secretsmanager.SecretRotation(
+            f"{name}-rotation",
+            secret_id=self.secret_arn,
+            rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
+                automatically_after_days=db.rotation_days
             ),
+            rotate_immediately=False,
+            opts=child,
         )
-        if db.rotation_days and db.rotation_lambda_arn:
-            aws.secretsmanager.SecretRotation(
-                f"{name}-rotation",
-                secret_id=self.secret.id,
-                rotation_lambda_arn=db.rotation_lambda_arn,
-                rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
-                    automatically_after_days=db.rotation_days
-                ),
-                opts=child,
-            )
         self.register_outputs(
             {
                 "endpoint": self.endpoint,
                 "readerEndpoint": self.reader_endpoint,
-                "secretArn": self.secret.arn,
+                "secretArn": self.secret_arn,
             }
         )
 
@@ -174,7 +152,6 @@ class Database(pulumi.ComponentResource):
             engine_mode="provisioned",
             database_name=db.database_name,
             master_username=db.master_username,
-            master_password=self.password.result,
             db_cluster_parameter_group_name=parameters.name,
             serverlessv2_scaling_configuration=(
                 aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
@@ -202,6 +179,7 @@ class Database(pulumi.ComponentResource):
                 apply_immediately=common["apply_immediately"],
                 opts=child,
             )
+        self.secret_arn = cluster.master_user_secrets[0].secret_arn
         self.endpoint = cluster.endpoint
         self.reader_endpoint = cluster.reader_endpoint
         self.metric_dimensions = {"DBClusterIdentifier": cluster.id}
@@ -226,7 +204,6 @@ class Database(pulumi.ComponentResource):
             storage_type="gp3",
             db_name=db.database_name,
             username=db.master_username,
-            password=self.password.result,
             parameter_group_name=parameters.name,
             multi_az=db.multi_az,
             **self._instance_options(args, monitoring),
@@ -235,6 +212,7 @@ class Database(pulumi.ComponentResource):
             ),
             **common,
         )
+        self.secret_arn = instance.master_user_secrets[0].secret_arn
         self.endpoint = instance.address
         self.reader_endpoint = instance.address
         # In pulumi-aws v7 an instance's `id` is its resource id (`db-...`); CloudWatch's

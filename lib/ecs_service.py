@@ -23,6 +23,10 @@ class EcsServiceArgs(AppArgs):
     cpu: int
     memory: int
     architecture: str
+    # ECS resolves `secrets` once, at task start; RDS then rotates the password in place, so
+    # the app reads this secret again when a new connection is refused (Secrets Manager User
+    # Guide, "Managed rotation"). On EC2 the instance role already reads it.
+    database_secret_arn: pulumi.Input[str]
 
 
 def container_definitions(args: EcsServiceArgs, log_group: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -108,7 +112,10 @@ class EcsService(pulumi.ComponentResource):
             role_name=namer.role("task", args.aws.region),
             service="ecs-tasks.amazonaws.com",
             context=args.aws,
-            grants=args.app_grants(),
+            grants={
+                **args.app_grants(),
+                "database-secret": (["secretsmanager:GetSecretValue"], [args.database_secret_arn]),
+            },
         )
         self.task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",

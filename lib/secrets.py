@@ -10,8 +10,6 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-# RDS master passwords: printable ASCII except '/', '@', '"' and space.
-RDS_PASSWORD_SPECIALS = "!#$%&*()-_=+[]{}<>:?"
 # ElastiCache AUTH tokens: only these specials are accepted.
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
 
@@ -45,7 +43,7 @@ def final_snapshot_name(
     return pulumi.Output.concat(identifier, "-final-", unique.hex)
 
 
-def stored_secret(
+def seeded_secret(
     name: str,
     *,
     parent: pulumi.Resource,
@@ -56,8 +54,9 @@ def stored_secret(
     value: pulumi.Input[str],
     protect: bool,
 ) -> aws.secretsmanager.Secret:
-    """A secret and its current version; `recovery_window_days=0` deletes at once.
-    `protect` keeps `pulumi destroy` from deleting the secret (not its versions)."""
+    """A secret and its first value; later values belong to whatever rotates it, so Pulumi
+    never writes the seed back. `recovery_window_days=0` deletes at once; `protect` keeps
+    `pulumi destroy` from deleting the secret (not its versions)."""
     secret = aws.secretsmanager.Secret(
         name,
         name=secret_name,
@@ -70,6 +69,6 @@ def stored_secret(
         f"{name}-value",
         secret_id=secret.id,
         secret_string=pulumi.Output.secret(value),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["secretString"]),
     )
     return secret

@@ -174,7 +174,6 @@ class TapStack(pulumi.ComponentResource):
                 app_security_group_id=self.security.app.id,
                 kms_key_arn=key_arn,
                 protect=protect,
-                secret_recovery_window_days=storage.secret_recovery_window_days,
                 log_retention_days=svc.log_retention_days,
             ),
             opts=child,
@@ -267,7 +266,7 @@ class TapStack(pulumi.ComponentResource):
             "port": svc.port,
             "environment": {**svc.environment, **self._app_settings(settings)},
             "secrets": self._app_secrets(),
-            "secret_arns": [self.database.secret.arn, self.cache.secret.arn],
+            "secret_arns": [self.database.secret_arn, self.cache.secret.arn],
             "kms_key_arn": key_arn,
             "assets_bucket_arn": self.buckets.buckets["assets"].arn,
             "desired_count": svc.desired_count,
@@ -282,7 +281,11 @@ class TapStack(pulumi.ComponentResource):
             self.compute: EcsService | AsgService = EcsService(
                 "app",
                 EcsServiceArgs(
-                    **app, cpu=svc.cpu, memory=svc.memory, architecture=svc.architecture
+                    **app,
+                    cpu=svc.cpu,
+                    memory=svc.memory,
+                    architecture=svc.architecture,
+                    database_secret_arn=self.database.secret_arn,
                 ),
                 opts=child,
             )
@@ -324,7 +327,7 @@ class TapStack(pulumi.ComponentResource):
             "dbWriterEndpoint": self.database.endpoint,
             "dbReaderEndpoint": self.database.reader_endpoint,
             "dbPort": settings.database.port,
-            "dbSecretArn": self.database.secret.arn,
+            "dbSecretArn": self.database.secret_arn,
             "redisPrimaryEndpoint": self.cache.primary_endpoint,
             "redisReaderEndpoint": self.cache.reader_endpoint,
             "redisAuthSecretArn": self.cache.secret.arn,
@@ -409,7 +412,7 @@ class TapStack(pulumi.ComponentResource):
             "DB_READER_HOST": self.database.reader_endpoint,
             "DB_PORT": str(settings.database.port),
             "DB_NAME": settings.database.database_name,
-            "DB_SECRET_ARN": self.database.secret.arn,
+            "DB_SECRET_ARN": self.database.secret_arn,
             "REDIS_HOST": self.cache.primary_endpoint,
             "REDIS_PORT": str(self.cache.port),
             "REDIS_TLS": "true",
@@ -419,7 +422,7 @@ class TapStack(pulumi.ComponentResource):
 
     def _app_secrets(self) -> dict[str, pulumi.Input[str]]:
         """Credentials, resolved by ECS from Secrets Manager (`arn:json-key::`)."""
-        db, cache = self.database.secret.arn, self.cache.secret.arn
+        db, cache = self.database.secret_arn, self.cache.secret.arn
         return {
             "DB_USERNAME": pulumi.Output.concat(db, ":username::"),
             "DB_PASSWORD": pulumi.Output.concat(db, ":password::"),

@@ -148,12 +148,24 @@ def _web_acl(resources: list[Resource]) -> list[str]:
 
 
 def _rotated(resources: list[Resource]) -> list[str]:
+    """A secret the stack makes rotates only through a function; one RDS manages rotates
+    without one, every 7 days unless a schedule says otherwise or turns it off (RDS User
+    Guide, "Password management with Amazon RDS and AWS Secrets Manager"; the provider's
+    `rotation_lambda_arn` "must be supplied if the secret is not managed by AWS")."""
     secrets = [r for r in resources if r.type == "aws:secretsmanager/secret:Secret"]
     rotations = [
         r for r in resources if r.type == "aws:secretsmanager/secretRotation:SecretRotation"
     ]
-    missing = len(secrets) - len(rotations)
-    return [f"{missing} of {len(secrets)} secrets rotate never"] if missing > 0 else []
+    problems = []
+    missing = len(secrets) - len([r for r in rotations if r.props.get("rotationLambdaArn")])
+    if missing > 0:
+        problems.append(f"{missing} of {len(secrets)} secrets the stack makes rotate never")
+    problems += [
+        f"{r.name}: managed rotation turned off"
+        for r in rotations
+        if r.props.get("rotationEnabled") is False
+    ]
+    return problems
 
 
 S3_BUCKET = "aws:s3/bucket:Bucket"

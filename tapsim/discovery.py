@@ -223,9 +223,15 @@ class Discovered:
         return bool(answer["KeyRotationEnabled"])
 
     def secret(self, role: str) -> dict[str, Any]:
-        return self.client("secretsmanager").describe_secret(
-            SecretId=f"{self.project}/{self.suffix}/{role}"
-        )
+        """A secret the stack made; the database's is RDS's own, found through the database."""
+        if role == "database":
+            (database,) = self.db_clusters or [
+                i for i in self.db_instances if not i.get("DBClusterIdentifier")
+            ]
+            secret_id = database["MasterUserSecret"]["SecretArn"]
+        else:
+            secret_id = f"{self.project}/{self.suffix}/{role}"
+        return self.client("secretsmanager").describe_secret(SecretId=secret_id)
 
     @cached_property
     def db_clusters(self) -> list[dict[str, Any]]:

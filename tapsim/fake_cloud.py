@@ -198,7 +198,21 @@ class FakeCloud(Mocks):
         elif args.typ in _COMPUTED:
             resource_id, extra = _COMPUTED[args.typ](self, name, digest)
             state.update(extra)
+        if state.get("manageMasterUserPassword"):
+            state["masterUserSecrets"] = [self._master_user_secret(args.typ, state, digest)]
         return resource_id, state
+
+    def _master_user_secret(self, typ: str, state: dict[str, Any], digest: str) -> dict[str, Any]:
+        """The secret RDS makes for a managed master password, named `rds!cluster-<uuid>` or
+        `rds!db-<uuid>` (RDS User Guide, "Password management with Amazon RDS and AWS Secrets
+        Manager")."""
+        kind = "cluster" if typ == "aws:rds/cluster:Cluster" else "db"
+        uuid = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[:4]}-{digest[4:16]}"
+        return {
+            "secretArn": self._arn("secretsmanager", f"secret:rds!{kind}-{uuid}-{digest[:6]}"),
+            "secretStatus": "active",
+            "kmsKeyId": state["masterUserSecretKmsKeyId"],
+        }
 
     def _zones(self, args: dict[str, Any]) -> dict[str, Any]:
         """The region's AZs plus `local_zones`, which only a `zone-type` filter keeps out,

@@ -77,6 +77,13 @@ def _secrets(stack: Stack) -> list[Request]:
     ]
 
 
+def _database_secret(stack: Stack) -> list[Request]:
+    return [
+        Request("secretsmanager:GetSecretValue", stack.run.outputs["dbSecretArn"]),
+        Request("kms:Decrypt", stack.key_arn, context=_via(stack, "secretsmanager")),
+    ]
+
+
 def _assets(stack: Stack) -> list[Request]:
     bucket = stack.bucket("assets")
     objects = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
@@ -300,6 +307,14 @@ CONTRACTS: tuple[Contract, ...] = (
         lambda s: s.role_arn("task"),
         _assets,
         SSE_KMS,
+        _ecs,
+    ),
+    Contract(
+        "ECS task role -> the database secret, re-read after a rotation",
+        lambda s: s.role_arn("task"),
+        _database_secret,
+        "Secrets Manager User Guide, Managed rotation (new connections need the rotated "
+        f"credentials): {DOCS}/secretsmanager/latest/userguide/rotate-secrets_managed.html",
         _ecs,
     ),
     Contract(

@@ -43,7 +43,6 @@ CONNECTION = (
     "arn:aws:codeconnections:us-east-1:111122223333:connection/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
 )
 DEPLOYER = "arn:aws:iam::111122223333:role/deployer"
-ROTATION_LAMBDA = "arn:aws:lambda:us-east-1:111122223333:function:rotate-mysql"
 ECR_IMAGE = "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1"
 LONGEST_SUFFIX = "s" + "0" * 19
 # Every optional setting a user may turn on, each independent of the others, in one dev
@@ -71,8 +70,7 @@ CUSTOM: dict[str, Any] = {
     },
     "tap:database": {
         "engine": "aurora-mysql",
-        "rotationDays": 30,
-        "rotationLambdaArn": ROTATION_LAMBDA,
+        "rotationDays": 7,
     },
 }
 # Name -> (stack file, config overrides, suffix): each tier, an ephemeral dev copy named

@@ -1,10 +1,54 @@
-"""ElastiCache: the subnet group (moto cannot delete it) and the replication group."""
+"""ElastiCache: the subnet group (moto cannot delete it), the replication group, and the AUTH
+tokens a group accepts, which moto does not keep."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from tapsim.emulator.core import Context, Deleter, Handler, by, keep
+from tapsim.emulator.core import Context, Deleter, EmulatorError, Handler, by, keep
+
+# ElastiCache User Guide, "Authenticating with the Valkey and Redis OSS AUTH command": tokens
+# are 16-128 printable characters, and the only non-alphanumerics allowed are ! & # $ ^ < > -.
+AUTH_TOKEN = re.compile(r"[A-Za-z0-9!&#$^<>\-]{16,128}")
+
+
+class AuthTokens:
+    """The tokens each replication group accepts, changed as the same guide's "Modifying the
+    AUTH token on an existing cluster" says: ROTATE adds a token and keeps the previous one
+    (at most the two newest), SET keeps only the token of that ROTATE, both applied
+    immediately; DELETE only moves a group to RBAC. Attached to a client, it refuses the
+    modifications AWS would refuse before moto (which ignores tokens) sees them."""
+
+    def __init__(self) -> None:
+        self.accepted: dict[str, list[str]] = {}
+
+    def seed(self, group_id: str, token: str) -> None:
+        self.accepted[group_id] = [token]
+
+    def attach(self, client: Any) -> None:
+        client.meta.events.register(
+            "provide-client-params.elasticache.ModifyReplicationGroup", self._modify
+        )
+
+    def _modify(self, params: dict[str, Any], **_: Any) -> None:
+        token = params.get("AuthToken")
+        if token is None:
+            return
+        group, strategy = params["ReplicationGroupId"], params.get("AuthTokenUpdateStrategy")
+        if not params.get("ApplyImmediately"):
+            raise EmulatorError("a token change is made with ApplyImmediately")
+        if not AUTH_TOKEN.fullmatch(token):
+            raise EmulatorError("InvalidParameterValue: the AUTH token breaks the token rules")
+        tokens = self.accepted[group]
+        if strategy in (None, "ROTATE"):
+            self.accepted[group] = [*tokens, token][-2:]
+        elif strategy == "SET":
+            if len(tokens) != 2 or tokens[-1] != token:
+                raise EmulatorError("InvalidParameterCombination: SET takes the token of a ROTATE")
+            self.accepted[group] = [token]
+        else:
+            raise EmulatorError(f"InvalidParameterValue: {strategy} is no rotation")
 
 
 def _subnet_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:

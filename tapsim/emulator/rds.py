@@ -86,6 +86,29 @@ def _instance_common(i: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _credentials(i: dict[str, Any], password_key: str) -> dict[str, Any]:
+    """RDS makes and rotates the password itself when it manages it; else the given one."""
+    if i.get("manageMasterUserPassword"):
+        return {
+            "ManageMasterUserPassword": True,
+            "MasterUserSecretKmsKeyId": i["masterUserSecretKmsKeyId"],
+        }
+    return {"MasterUserPassword": i[password_key]}
+
+
+def _master_user_secrets(described: dict[str, Any]) -> list[dict[str, Any]]:
+    secret = described.get("MasterUserSecret")
+    if not secret:
+        return []
+    return [
+        {
+            "secretArn": secret["SecretArn"],
+            "secretStatus": secret["SecretStatus"],
+            "kmsKeyId": secret["KmsKeyId"],
+        }
+    ]
+
+
 def _cluster(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     extra: dict[str, Any] = {}
     scaling = i.get("serverlessv2ScalingConfiguration")
@@ -98,7 +121,7 @@ def _cluster(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         DBClusterIdentifier=i["clusterIdentifier"],
         DatabaseName=i["databaseName"],
         MasterUsername=i["masterUsername"],
-        MasterUserPassword=i["masterPassword"],
+        **_credentials(i, "masterPassword"),
         DBClusterParameterGroupName=i["dbClusterParameterGroupName"],
         **_common(i),
         **extra,
@@ -108,6 +131,7 @@ def _cluster(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         "arn": cluster["DBClusterArn"],
         "endpoint": cluster["Endpoint"],
         "readerEndpoint": cluster["ReaderEndpoint"],
+        "masterUserSecrets": _master_user_secrets(cluster),
     }
 
 
@@ -128,7 +152,7 @@ def _instance(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         StorageType=i.get("storageType", "gp3"),
         DBName=i["dbName"],
         MasterUsername=i["username"],
-        MasterUserPassword=i["password"],
+        **_credentials(i, "password"),
         DBParameterGroupName=i["parameterGroupName"],
         MultiAZ=bool(i.get("multiAz")),
         **_instance_common(i),
@@ -141,6 +165,7 @@ def _instance(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         "address": instance["Endpoint"]["Address"],
         "identifier": i["identifier"],
         "resourceId": instance["DbiResourceId"],
+        "masterUserSecrets": _master_user_secrets(instance),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from tapsim.emulator.core import Context, Deleter, Handler, ignore
@@ -33,16 +34,37 @@ def _version(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return f"{i['secretId']}|{version['VersionId']}", {"versionId": version["VersionId"]}
 
 
+def _rotation(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Managed rotation: a schedule and no function (Secrets Manager User Guide, "Managed
+    rotation"). moto reads only `AutomaticallyAfterDays`, and rotating at once would leave
+    the secret without a current value there, which the stack never asks for."""
+    rules = i["rotationRules"]
+    ctx.clients("secretsmanager").rotate_secret(
+        SecretId=i["secretId"],
+        RotationRules={"AutomaticallyAfterDays": int(rules["automaticallyAfterDays"])},
+        RotateImmediately=bool(i.get("rotateImmediately", True)),
+    )
+    return i["secretId"], {}
+
+
+def _cancel_rotation(ctx: Context, secret_id: str, _state: dict[str, Any]) -> None:
+    """The provider cancels rotation on delete. moto refuses to cancel a rotation without a
+    function (InvalidRequestException), which AWS allows for a managed secret; the secret
+    goes with its database either way."""
+    client = ctx.clients("secretsmanager")
+    gone = client.exceptions.ResourceNotFoundException
+    with contextlib.suppress(gone, client.exceptions.InvalidRequestException):
+        client.cancel_rotate_secret(SecretId=secret_id)
+
+
 HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     "aws:secretsmanager/secret:Secret": (_secret, _delete_secret),
     "aws:secretsmanager/secretVersion:SecretVersion": (_version, ignore),
+    "aws:secretsmanager/secretRotation:SecretRotation": (_rotation, _cancel_rotation),
 }
-UNTAGGED = {"aws:secretsmanager/secretVersion:SecretVersion"}
-# Recorded, not emulated: each entry says why.
-RECORDED_ONLY = {
-    "aws:secretsmanager/secretRotation:SecretRotation": (
-        "rotation calls a Lambda function the stack does not own; moto cannot run it"
-    ),
+UNTAGGED = {
+    "aws:secretsmanager/secretVersion:SecretVersion",
+    "aws:secretsmanager/secretRotation:SecretRotation",
 }
 
 # Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the

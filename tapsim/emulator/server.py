@@ -82,6 +82,9 @@ class Server(Endpoint):
                 "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
                 # Certificates validated through DNS are issued at once, not after a minute.
                 "MOTO_ACM_VALIDATION_WAIT": "0",
+                # moto starts no tasks; one counted as running lets a dev service's deployment
+                # reach COMPLETED, which is what a rolling restart waits for.
+                "MOTO_ECS_SERVICE_RUNNING": "1",
             },
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

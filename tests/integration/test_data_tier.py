@@ -17,6 +17,15 @@ def test_secrets_are_encrypted_with_the_stack_key(target) -> None:
         assert described.get("KmsKeyId") in {key["Arn"], key["KeyId"]}, role
 
 
+def test_rds_owns_the_database_secret_and_rotates_it_on_the_stacks_schedule(target) -> None:
+    described = target.found.secret("database")
+    tags = {t["Key"]: t["Value"] for t in described.get("Tags", [])}
+    assert tags["aws:secretsmanager:owningService"] == "rds"
+    assert described["RotationEnabled"] is True
+    days = target.settings.database.rotation_days
+    assert described["RotationRules"]["AutomaticallyAfterDays"] == days
+
+
 def test_database_is_encrypted_private_and_in_the_isolated_subnets(target) -> None:
     found, db = target.found, target.settings.database
     isolated = {s["SubnetId"] for s in found.subnets_of("isolated")}

@@ -10,7 +10,9 @@ from collections import Counter
 
 import pytest
 
+from ops.cache_token import Targets, rotate
 from tapsim.emulator.core import EmulatorError
+from tapsim.emulator.elasticache import AuthTokens
 from tapsim.emulator.registry import UPDATERS
 from tapsim.emulator.update import refresh, update
 from tests.integration.conftest import TARGET
@@ -49,6 +51,56 @@ def test_automatic_minor_upgrades_leave_nothing_to_change(target) -> None:
     context = deployment.cloud.context(deployment.region, cluster.name)
     with pytest.raises(EmulatorError, match=f"Cannot upgrade aurora-postgresql from {major}.6"):
         UPDATERS[CLUSTER](context, cluster.id, {**cluster.inputs, "engineVersion": f"{major}.4"})
+
+
+def test_the_cache_token_rotates_with_no_client_refused_and_a_later_up_keeps_it(target):
+    """`make rotate-cache-token` against the emulator: ROTATE, the secret, a new ECS
+    deployment while both tokens are accepted, then SET; the next `pulumi up` changes
+    nothing and the new token stays."""
+    deployment = target.deployment
+    targets = Targets.of("tap", deployment.suffix)
+    store = deployment.cloud.client("secretsmanager", deployment.region)
+    seed = json.loads(store.get_secret_value(SecretId=targets.secret_id)["SecretString"])["token"]
+    tokens, calls = AuthTokens(), []
+    tokens.seed(targets.group_id, seed)
+
+    def clients(service: str):
+        client = deployment.cloud.client(service, deployment.region)
+        if service == "elasticache":
+            tokens.attach(client)
+
+        def record(model, params, **_):
+            if not model.name.startswith("Describe") and model.name != "GetSecretValue":
+                accepted = set(tokens.accepted[targets.group_id])
+                calls.append((model.name, params.get("AuthTokenUpdateStrategy"), accepted))
+
+        client.meta.events.register("provide-client-params", record)
+        return client
+
+    ecs = deployment.cloud.client("ecs", deployment.region)
+    before = ecs.describe_services(cluster=targets.cluster, services=[targets.service])
+    token = rotate(clients, targets, poll=0, timeout=5, say=lambda _: None)
+
+    assert token != seed
+    assert [(name, strategy) for name, strategy, _ in calls] == [
+        ("ModifyReplicationGroup", "ROTATE"),
+        ("PutSecretValue", None),
+        ("UpdateService", None),
+        ("ModifyReplicationGroup", "SET"),
+    ]
+    restarted_with = calls[2][2]
+    assert restarted_with == {seed, token}, "the app restarts while both tokens are accepted"
+    assert tokens.accepted[targets.group_id] == [token]
+    (after,) = ecs.describe_services(cluster=targets.cluster, services=[targets.service])[
+        "services"
+    ]
+    assert after["deployments"][0]["id"] != before["services"][0]["deployments"][0]["id"]
+
+    steps, deployment = update(deployment)
+    assert changes(steps) == {}, "Pulumi leaves the rotated token alone"
+    value = store.get_secret_value(SecretId=targets.secret_id)["SecretString"]
+    assert json.loads(value) == {"token": token}
+    target.deployment = deployment
 
 
 def test_later_ups_change_what_they_should_and_keep_the_rest(target) -> None:

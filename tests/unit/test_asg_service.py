@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shlex
 import subprocess
 
 import pytest
@@ -60,7 +61,7 @@ def test_user_data_runs_the_image_on_the_port_logs_to_cloudwatch_and_reads_secre
     parameter = asg_run.one("aws:ssm/parameter:Parameter").inputs["name"]
     assert f"aws ssm get-parameter --region {region} --name {parameter}" in script
     assert "python:3.12-alpine" not in script, "a delivery must not change the launch template"
-    assert f"--secret-id {asg_run.outputs['dbSecretArn']}" in script
+    assert f"--secret-id {shlex.quote(asg_run.outputs['dbSecretArn'])}" in script
     assert "jq -r .password" in script
     assert f"aws-codedeploy-{region}.s3.{region}.amazonaws.com" in script
 

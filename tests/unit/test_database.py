@@ -1,4 +1,5 @@
-"""Database: private, encrypted, TLS-only, credentials in a generated secret; prod protected."""
+"""Database: private, encrypted, TLS-only, credentials managed and rotated by RDS; prod
+protected."""
 
 from __future__ import annotations
 
@@ -6,16 +7,12 @@ import json
 
 import pytest
 
-from lib.secrets import RDS_PASSWORD_SPECIALS
-from tests.conftest import ROTATION_LAMBDA, synth
+from tests.conftest import synth
 
 CLUSTER = "aws:rds/cluster:Cluster"
 INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 SECRET = "aws:secretsmanager/secret:Secret"
-
-
-def db_secret(run):
-    return next(s for s in run.of_type(SECRET) if s.inputs["name"].endswith("/database"))
+ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 
 
 def test_aurora_cluster_is_encrypted_with_the_stack_key(run) -> None:
@@ -101,27 +98,33 @@ def test_parameter_group_forces_tls(run) -> None:
     assert run.one(CLUSTER).inputs["dbClusterParameterGroupName"] == group["name"]
 
 
-def test_password_comes_from_random_with_rds_safe_characters(run) -> None:
-    password = next(
-        r for r in run.resources if r.type == "random:index/randomPassword:RandomPassword"
-        and r.name.endswith("database-password")
-    )  # fmt: skip
-    assert password.inputs["length"] >= 16
-    assert not set(password.inputs["overrideSpecial"]) & set('/@" ')
-    assert password.inputs["overrideSpecial"] == RDS_PASSWORD_SPECIALS
+@pytest.mark.parametrize("name", ["dev", "prod", "custom", "prod-asg"])
+def test_rds_manages_the_master_password_under_the_stack_key(synthesized, name) -> None:
+    """No password passes through Pulumi: RDS makes it, keeps it in its own secret and
+    rotates it; the stack never declares one."""
+    run = synthesized[name]
+    (database,) = run.of_type(CLUSTER) + run.of_type("aws:rds/instance:Instance")
+    assert database.inputs["manageMasterUserPassword"] is True
+    assert database.inputs["masterUserSecretKmsKeyId"] == run.outputs["kmsKeyArn"]
+    assert not {"masterPassword", "password"} & database.inputs.keys()
+    (managed,) = database.state["masterUserSecrets"]
+    assert run.outputs["dbSecretArn"] == managed["secretArn"]
+    assert [s.inputs["name"] for s in run.of_type(SECRET)] == [
+        f"tap/{run.outputs['environmentSuffix']}/cache-auth"
+    ]
 
 
-def test_credentials_secret_is_encrypted_and_holds_the_connection_json(run) -> None:
-    secret = db_secret(run).inputs
-    assert secret["kmsKeyId"] == run.outputs["kmsKeyArn"]
-    assert secret["name"] == f"tap/{run.outputs['environmentSuffix']}/database"
-    (version,) = [
-        v for v in run.of_type("aws:secretsmanager/secretVersion:SecretVersion")
-        if v.inputs["secretId"] == db_secret(run).id
-    ]  # fmt: skip
-    value = json.loads(version.inputs["secretString"])
-    assert set(value) == {"username", "password", "engine", "host", "port", "dbname"}
-    assert value["host"] == run.outputs["dbWriterEndpoint"]
+@pytest.mark.parametrize(("name", "days"), [("dev", 30), ("prod", 30), ("custom", 7)])
+def test_the_managed_secret_rotates_on_the_stacks_schedule(synthesized, name, days) -> None:
+    """Managed rotation takes a schedule and no function (Secrets Manager User Guide,
+    "Managed rotation"); the first rotation waits for it, since creating a rotation rotates
+    at once by default (rotate_immediately defaults to true in the provider)."""
+    run = synthesized[name]
+    (rotation,) = run.of_type(ROTATION)
+    assert rotation.inputs["secretId"] == run.outputs["dbSecretArn"]
+    assert rotation.inputs["rotationRules"] == {"automaticallyAfterDays": days}
+    assert rotation.inputs["rotateImmediately"] is False
+    assert "rotationLambdaArn" not in rotation.inputs
 
 
 @pytest.mark.parametrize(("stack", "window"), [("dev", 0), ("staging", 0), ("prod", 30)])
@@ -176,13 +179,6 @@ def test_aurora_mysql_requires_secure_transport_on_its_own_port(custom) -> None:
     group = run.one("aws:rds/clusterParameterGroup:ClusterParameterGroup").inputs
     assert group["family"] == "aurora-mysql8.0"
     assert group["parameters"][0]["name"] == "require_secure_transport"
-
-
-def test_rotation_is_added_only_when_a_function_is_configured(dev, custom) -> None:
-    assert dev.of_type("aws:secretsmanager/secretRotation:SecretRotation") == []
-    rotation = custom.one("aws:secretsmanager/secretRotation:SecretRotation").inputs
-    assert rotation["rotationLambdaArn"] == ROTATION_LAMBDA
-    assert rotation["rotationRules"]["automaticallyAfterDays"] == 30
 
 
 @pytest.mark.parametrize("name", ["prod", "custom"])

@@ -129,14 +129,16 @@ def test_execution_role_may_log_pull_and_read_exactly_the_stack_secrets(run) -> 
     assert grants["kms:Decrypt"] == [run.outputs["kmsKeyArn"]]
 
 
-def test_task_role_may_use_only_the_assets_bucket_and_the_key(run) -> None:
+def test_task_role_may_use_only_the_assets_bucket_the_key_and_the_database_secret(run) -> None:
+    """The database secret so that the app can pick up a rotated password."""
     grants = grants_of(run, run.one(TASK).inputs["taskRoleArn"])
+    assert grants["secretsmanager:GetSecretValue"] == [run.outputs["dbSecretArn"]]
     bucket = f"arn:aws:s3:::{run.outputs['assetsBucket']}"
     for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
         assert grants[action] == [f"{bucket}/*"]
     assert grants["s3:ListBucket"] == [bucket]
     assert grants["kms:GenerateDataKey"] == [run.outputs["kmsKeyArn"]]
-    assert len(grants) == 6
+    assert len(grants) == 7
 
 
 def test_service_runs_privately_behind_the_target_group(run) -> None:

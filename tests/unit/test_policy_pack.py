@@ -12,6 +12,7 @@ from policy.controls import BY_ID, CONTROLS, Resource, exceptions
 from tapsim import policy as offline
 from tests.conftest import STANDARD
 
+ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 RUN_OF_RUNTIME = {"ecs": "", "asg": "-asg"}
 TIERS = {"dev": "dev", "staging": "staging", "prod": "prod", "pr1234": "dev"}
 
@@ -30,7 +31,8 @@ def test_every_stack_passes_every_control_but_its_tiers_written_exceptions(synth
     violated = {line.split()[0] for line in advisories}
     assert violated <= allowed.keys()
     if tier == "prod":
-        assert violated == {"SecretsManager.1"}, "prod's only exception is the open rotation"
+        assert violated == {"SecretsManager.1"}, "prod's only exception: the cache token"
+        assert any("1 of 1 secrets the stack makes rotate never" in a for a in advisories)
 
 
 def test_no_tier_keeps_an_exception_it_does_not_need(synthesized) -> None:
@@ -113,6 +115,17 @@ def test_each_control_fails_on_a_resource_that_breaks_it(control_id, prod) -> No
     if control_id not in exceptions("prod", offline.CONFIG_DIR):
         fixed = [r for r in resources(prod) if r.type in control.types or control.check_stack]
         assert control.violations(fixed) == [], "prod passes it"
+
+
+def test_a_secret_rds_manages_rotates_without_a_function_and_a_stack_secret_only_with_one():
+    rotated = BY_ID["SecretsManager.1"].violations
+    secret = Resource("aws:secretsmanager/secret:Secret", "s", {})
+    managed = Resource(ROTATION, "r", {"rotationRules": {"automaticallyAfterDays": 30}})
+    assert rotated([managed]) == []
+    assert rotated([secret, managed]) == ["1 of 1 secrets the stack makes rotate never"]
+    assert rotated([secret, Resource(ROTATION, "r", {"rotationLambdaArn": "arn:f"})]) == []
+    off = Resource(ROTATION, "off", {"rotationEnabled": False})
+    assert rotated([off]) == ["off: managed rotation turned off"]
 
 
 def test_the_pack_runs_in_its_own_environment_from_the_cli() -> None:

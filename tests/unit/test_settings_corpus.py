@@ -108,7 +108,7 @@ BAD = [
         "tap:database.serverless",
         "True",
     ),
-    ({"tap:database": {"rotationDays": 30}}, "tap:database.rotationDays", "30"),
+    ({"tap:database": {"rotationDays": 0}}, "tap:database.rotationDays", "0"),
     ({"tap:database": {"port": 80}}, "tap:database.port", "80"),
     ({"tap:database": {"backupRetentionDays": 0}}, "tap:database.backupRetentionDays", "0"),
     (

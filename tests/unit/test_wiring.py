@@ -62,11 +62,11 @@ def _grants(run, role_suffix: str) -> dict[str, set[str]]:
     return found
 
 
-def test_only_the_execution_role_reads_secrets_and_exactly_the_stacks_two(run) -> None:
+def test_the_execution_role_reads_the_stacks_two_secrets_and_the_app_the_rotated_one(run):
     secrets = {run.outputs["dbSecretArn"], run.outputs["redisAuthSecretArn"]}
     assert _grants(run, "exec")["secretsmanager:GetSecretValue"] == secrets
-    for role in ("task", "flow-logs"):
-        assert "secretsmanager:GetSecretValue" not in _grants(run, role)
+    assert _grants(run, "task")["secretsmanager:GetSecretValue"] == {run.outputs["dbSecretArn"]}
+    assert "secretsmanager:GetSecretValue" not in _grants(run, "flow-logs")
 
 
 def test_one_key_encrypts_everything_at_rest(run) -> None:
@@ -75,6 +75,7 @@ def test_one_key_encrypts_everything_at_rest(run) -> None:
         [g.inputs["kmsKeyId"] for g in run.of_type("aws:cloudwatch/logGroup:LogGroup")]
         + [s.inputs["kmsKeyId"] for s in run.of_type("aws:secretsmanager/secret:Secret")]
         + [c.inputs["kmsKeyId"] for c in run.of_type("aws:rds/cluster:Cluster")]
+        + [c.inputs["masterUserSecretKmsKeyId"] for c in run.of_type("aws:rds/cluster:Cluster")]
         + [g.inputs["kmsKeyId"] for g in run.of_type(CACHE)]
         + [p.inputs["encryptionKey"] for p in run.of_type("aws:codebuild/project:Project")]
         + [t.inputs["kmsMasterKeyId"] for t in run.of_type("aws:sns/topic:Topic")]
@@ -85,10 +86,11 @@ def test_one_key_encrypts_everything_at_rest(run) -> None:
         ]
     )
     # Log groups: app, build, flow logs, cache slow log, Container Insights, the one
-    # PostgreSQL log the database exports, and WAF's where it is on; then the two secrets, the
-    # cluster, the cache, the build and record projects, the topic and the artifact store.
+    # PostgreSQL log the database exports, and WAF's where it is on; then the cache's secret,
+    # the cluster and the secret RDS keeps its password in, the cache, the build and record
+    # projects, the topic and the artifact store.
     waf = len(run.of_type("aws:wafv2/webAcl:WebAcl"))
-    assert len(encrypted) == 6 + waf + 2 + 1 + 1 + 2 + 1 + 1
+    assert len(encrypted) == 6 + waf + 1 + 2 + 1 + 2 + 1 + 1
     assert set(encrypted) == {key}
     assert len(run.of_type("aws:kms/key:Key")) == 1
 

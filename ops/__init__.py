@@ -1,0 +1,1 @@
+"""Procedures an operator runs against a deployed stack."""
