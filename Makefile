@@ -8,7 +8,7 @@ STACK  ?= dev
 unexport PYTHONDONTWRITEBYTECODE
 PULUMI := $(shell command -v pulumi 2>/dev/null)
 
-.PHONY: install test unit lint format local preview policy integration rotate-cache-token up destroy outputs pulumi-preview clean
+.PHONY: install test unit lint format local preview cost policy integration rotate-cache-token new-service up destroy outputs pulumi-preview clean
 
 install: $(STAMP)
 
@@ -65,6 +65,11 @@ local: install
 preview: install
 	$(PY) -m tapsim.preview --stack $(STACK)
 
+# Offline: the monthly list price of every stack file, side by side, on both runtimes
+# (REGION=us-east-1 prices them all as if they ran there).
+cost: install
+	$(PY) -m tapsim.cost $(if $(REGION),--region $(REGION))
+
 # The policy pack's controls, offline, on every stack file and both runtimes.
 policy: install
 	$(PY) -m tapsim.policy
@@ -84,6 +89,11 @@ integration: install
 rotate-cache-token: install
 	$(need_account)
 	$(PY) -m ops.cache_token --stack $(STACK) --suffix "$$ENVIRONMENT_SUFFIX" $(if $(RESUME),--resume)
+
+# A new service from this template, in its own directory and git history.
+new-service: install
+	@test -n "$(NAME)" -a -n "$(DEST)" || { echo "usage: make new-service NAME=orders DEST=../orders"; exit 1; }
+	$(PY) -m ops.new_service --name "$(NAME)" --dest "$(DEST)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage .ruff_cache

@@ -15,7 +15,9 @@ import pulumi_aws as aws
 from lib.naming import Namer, Service
 
 # Target group name roles per target type (32 characters at most with the longest suffix).
-TARGET_GROUP_ROLES = {"ip": "tg-ip", "instance": "tg-ec2"}
+# Short: a target group's name has 32 characters for the project, the role and a suffix of up
+# to 20 (ELB API Reference, CreateTargetGroup).
+TARGET_GROUP_ROLES = {"ip": "ip", "instance": "ec2"}
 
 
 @dataclass(frozen=True)

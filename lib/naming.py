@@ -21,6 +21,8 @@ class NamingError(ValueError):
 
 @dataclass(frozen=True)
 class _Rule:
+    # What AWS calls the name; it also keeps two services with equal limits apart.
+    what: str
     max_length: int
     pattern: re.Pattern[str]
 
@@ -31,21 +33,27 @@ _ALNUM_HYPHEN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
 class Service(Enum):
     """AWS naming rules, per kind of resource."""
 
-    ALB = _Rule(32, _ALNUM_HYPHEN)
-    TARGET_GROUP = _Rule(32, _ALNUM_HYPHEN)
-    ECS = _Rule(255, re.compile(r"^[A-Za-z0-9_-]+$"))
-    IAM_ROLE = _Rule(64, re.compile(r"^[\w+=,.@-]+$"))
-    SECURITY_GROUP = _Rule(255, re.compile(r"^[\w .:/()#,@\[\]+=&;{}!$*-]+$"))
-    LOG_GROUP = _Rule(512, re.compile(r"^[\w./#-]+$"))
-    TAG = _Rule(256, re.compile(r"^.+$"))
-    S3_BUCKET = _Rule(63, re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"))
+    ALB = _Rule("load balancer name", 32, _ALNUM_HYPHEN)
+    TARGET_GROUP = _Rule("target group name", 32, _ALNUM_HYPHEN)
+    ECS = _Rule("ECS or Auto Scaling name", 255, re.compile(r"^[A-Za-z0-9_-]+$"))
+    IAM_ROLE = _Rule("IAM role name", 64, re.compile(r"^[\w+=,.@-]+$"))
+    SECURITY_GROUP = _Rule(
+        "security group name", 255, re.compile(r"^[\w .:/()#,@\[\]+=&;{}!$*-]+$")
+    )
+    LOG_GROUP = _Rule("log group name", 512, re.compile(r"^[\w./#-]+$"))
+    TAG = _Rule("tag value", 256, re.compile(r"^.+$"))
+    S3_BUCKET = _Rule("bucket name", 63, re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"))
     # The part after `AWSServiceRoleForAutoScaling_` (29 characters) of a 64-character name.
-    SERVICE_LINKED_ROLE_SUFFIX = _Rule(35, re.compile(r"^[\w+=,.@-]+$"))
-    RDS = _Rule(63, re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$"))
-    ELASTICACHE = _Rule(40, re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$"))
-    SECRET = _Rule(512, re.compile(r"^[\w/+=.@-]+$"))
+    SERVICE_LINKED_ROLE_SUFFIX = _Rule(
+        "service-linked role suffix", 35, re.compile(r"^[\w+=,.@-]+$")
+    )
+    RDS = _Rule("RDS identifier", 63, re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$"))
+    ELASTICACHE = _Rule(
+        "replication group id", 40, re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$")
+    )
+    SECRET = _Rule("secret name", 512, re.compile(r"^[\w/+=.@-]+$"))
     # SSM API Reference, PutParameter: Name (a path of letters, digits and `_.-`, 1011 at most).
-    SSM_PARAMETER = _Rule(1011, re.compile(r"^/[\w.-]+(?:/[\w.-]+)*$"))
+    SSM_PARAMETER = _Rule("parameter name", 1011, re.compile(r"^/[\w.-]+(?:/[\w.-]+)*$"))
 
 
 @dataclass(frozen=True)
@@ -102,9 +110,9 @@ def _checked(name: str, service: Service) -> str:
     rule = service.value
     if len(name) > rule.max_length:
         raise NamingError(
-            f"name {name!r} for {service.name} is {len(name)} characters; AWS allows "
-            f"{rule.max_length}. Shorten tap:environmentSuffix or the role."
+            f"{rule.what} {name!r} is {len(name)} characters; AWS allows "
+            f"{rule.max_length}. Shorten tap:environmentSuffix or the project name."
         )
     if not rule.pattern.match(name):
-        raise NamingError(f"name {name!r} has characters {service.name} does not accept")
+        raise NamingError(f"{rule.what} {name!r} has characters AWS does not accept there")
     return name

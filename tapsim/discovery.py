@@ -329,9 +329,9 @@ class Discovered:
         found += [f"elastic ip {a['AllocationId']}" for a in addresses]
         named = {
             "load balancer": lambda: elbv2.describe_load_balancers(Names=[self.name("alb")]),
-            "target group (ip)": lambda: elbv2.describe_target_groups(Names=[self.name("tg-ip")]),
+            "target group (ip)": lambda: elbv2.describe_target_groups(Names=[self.name("ip")]),
             "target group (instance)": lambda: elbv2.describe_target_groups(
-                Names=[self.name("tg-ec2")]
+                Names=[self.name("ec2")]
             ),
             "role": lambda: self.client("iam").get_role(RoleName=self.role_name("exec")),
             "service-linked role": lambda: self.client("iam").get_role(

@@ -1,7 +1,8 @@
 """`make preview`: the plan for a stack, offline, with no emulator and no AWS account.
 
-Prints the tree of components and resources with their types and physical names, and the
-count per type, from a run of `tap.py` under mocks.
+Prints the tree of components and resources with their types and physical names, the count
+per type, and the estimated monthly cost (`tapsim/cost.py`), from a run of `tap.py` under
+mocks.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 from collections import Counter
 
 from lib.config import SettingsError
+from tapsim.cost import estimate, render
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import (
     ProgramError,
@@ -77,7 +79,7 @@ def report(run: RunResult) -> list[str]:
     lines += [
         f"  {count:3d}  {typ}" for typ, count in sorted(Counter(r.type for r in run.custom).items())
     ]
-    return lines
+    return [*lines, "", *render(estimate(run))]
 
 
 if __name__ == "__main__":

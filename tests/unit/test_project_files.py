@@ -40,10 +40,30 @@ def test_main_is_tap_py_and_the_only_entry_point() -> None:
 
 
 def test_project_config_gives_no_default_or_type_to_other_namespaces() -> None:
+    """The CLI refuses a default for another namespace's key here ("Configuration key
+    'aws:region' is not namespaced by the project and should not define a default value",
+    pulumi/pulumi, sdk/go/common/workspace/project.go, `Project.Validate`)."""
     for key, spec in (PROJECT.get("config") or {}).items():
         namespaced = ":" in key and not key.startswith(f"{PROJECT['name']}:")
         if namespaced and isinstance(spec, dict):
             assert not {"default", "type"} & spec.keys(), key
+
+
+def test_the_template_prompts_for_region_and_tier_with_defaults() -> None:
+    """`pulumi new` reads the `template:` block, where a provider key may have a default
+    (Pulumi docs, "Creating Pulumi templates"): unlike `config:` above, it only seeds the
+    first stack's file. Keys without a namespace take the project's."""
+    template = PROJECT["template"]
+    assert template["description"]
+    prompts = template["config"]
+    assert (
+        prompts["aws:region"]["default"]
+        == yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())["config"]["aws:region"]
+    )
+    assert prompts["environment"]["default"] == "dev"
+    assert all(spec["description"] for spec in prompts.values())
+    assert set(prompts) - {"aws:region"} <= KNOWN_KEYS
+    assert "aws:region" not in (PROJECT.get("config") or {})
 
 
 @pytest.mark.parametrize("stack", STACKS)
