@@ -178,7 +178,10 @@ def suffix_of(run: RunResult) -> str:
 
 
 def group_of(item: pytest.Item) -> str | None:
-    """The run or deployment a test reads; tests that share one share a worker."""
+    """The run or deployment a test reads; tests that share one share a worker. A module
+    that names its own group keeps it."""
+    if item.get_closest_marker("xdist_group"):
+        return None
     callspec = getattr(item, "callspec", None)
     params = callspec.params if callspec else {}
     if "target" in params:

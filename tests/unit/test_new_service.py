@@ -17,6 +17,8 @@ from tapsim.runner import PROJECT_DIR
 from tests.conftest import STACKS
 
 NAME = "orders"
+# One worker makes the copy and runs everything that reads it.
+pytestmark = pytest.mark.xdist_group("new-service")
 
 
 @pytest.fixture(scope="module")
