@@ -406,7 +406,8 @@ class StorageSettings(_Settings):
 
 
 class InstanceSettings(_Settings):
-    """EC2 instances when `tap:compute` is `asg`; counts and scaling come from `tap:service`."""
+    """EC2 instances when `tap:compute` is `asg`; counts and scaling come from
+    `tap:service`."""
 
     instance_type: str = Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
     root_volume_gb: int = Field(ge=8, le=1024)

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from importlib.util import find_spec
 from pathlib import Path
 
 import yaml
@@ -33,7 +34,8 @@ NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*$")
 LONGEST_SUFFIX = "s" + "0" * (SUFFIX_MAX_LENGTH - 1)
 # Data recorded from AWS and third parties: words there are theirs, not the project's.
 VERBATIM = ("lib/data/", "tapsim/data/")
-# The name as a word: `tap:x`, `tap-x`, `/tap/`, "tap"; never `tapsim` or `TapStack`.
+# The name as a word: `tap:x`, `tap-x`, `/tap/`, "tap"; never `tapsim` or
+# `TapStack`.
 WORD = r"(?<![A-Za-z0-9_]){}(?![A-Za-z0-9_])"
 DB_USER_SUFFIX = "admin"
 DB_USER_MAX = 16
@@ -43,7 +45,7 @@ class NewServiceError(ValueError):
     pass
 
 
-def check_name(name: str, template: str) -> None:
+def check_name(name: str, template: str, source: Path = PROJECT_DIR) -> None:
     if not NAME_PATTERN.match(name):
         raise NewServiceError(
             f"NAME={name!r}: use lower-case letters and digits, a letter first (it becomes the "
@@ -53,6 +55,12 @@ def check_name(name: str, template: str) -> None:
         raise NewServiceError(f"NAME={name!r}: at most {PROJECT_MAX_LENGTH} characters")
     if name == template:
         raise NewServiceError(f"NAME={name!r} is this project's own name")
+    # The program becomes `<name>.py` at the top, where it would shadow a module of that name.
+    if name in sys.stdlib_module_names or (source / name).exists() or find_spec(name):
+        raise NewServiceError(
+            f"NAME={name!r} is the name of a Python module the project imports or could import; "
+            "the program file would shadow it"
+        )
 
 
 def renamed_text(text: str, template: str, name: str) -> str:
@@ -137,7 +145,7 @@ def check_names(dest: Path) -> None:
 def create(name: str, dest: Path, source: Path = PROJECT_DIR) -> Path:
     """Writes and checks the copy beside `dest`, then moves it there; nothing is ever
     written over an existing `dest`."""
-    check_name(name, read_project(source)["name"])
+    check_name(name, read_project(source)["name"], source)
     dest = dest.resolve()
     if dest.exists():
         raise NewServiceError(f"DEST={dest} exists: give a new directory")
@@ -145,6 +153,8 @@ def create(name: str, dest: Path, source: Path = PROJECT_DIR) -> Path:
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{name}-") as scratch:
         work = Path(scratch) / name
         write_copy(source, work, name)
+        # Longer names lengthen lines: the formatter wraps them again as the project does.
+        subprocess.run([sys.executable, "-m", "ruff", "format", "-q", "."], cwd=work, check=True)
         _git(work, "init", "-q", "-b", "main")
         _git(work, "add", "-A")
         check_names(work)

@@ -112,8 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="after deploying, change a setting (tap:service.image=...) and apply it as a later "
-        "`pulumi up` would, showing the plan first; repeatable",
+        help="after deploying, change a setting (tap:service.image=...) and apply it "
+        "as a later `pulumi up` would, showing the plan first; repeatable",
     )
     args = parser.parse_args(argv)
     relax_garbage_collection()

@@ -13,10 +13,12 @@ import pytest
 import yaml
 
 from ops.new_service import NewServiceError, create, leftovers
-from tapsim.runner import PROJECT_DIR
+from tapsim.runner import PROJECT_DIR, read_project
 from tests.conftest import STACKS
 
-NAME = "orders"
+TEMPLATE = read_project()["name"]
+# The longest name AWS's limits allow (seven characters), so that lines grow the most.
+NAME = "billing" if TEMPLATE != "billing" else "payment"
 # One worker makes the copy and runs everything that reads it.
 pytestmark = pytest.mark.xdist_group("new-service")
 
@@ -87,9 +89,17 @@ def test_the_copy_is_its_own_project_with_its_own_history(copy) -> None:
     assert len(list(copy.rglob("*.py"))) == tracked.stdout.count(".py\n")
 
 
+def test_the_copy_passes_its_own_lint_and_format_checks(copy) -> None:
+    """Names longer than the template's lengthen lines; the copy is formatted again."""
+    for command in (["check", "."], ["format", "--check", "."]):
+        ruff = [sys.executable, "-m", "ruff", *command]
+        done = subprocess.run(ruff, check=False, cwd=copy, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout
+
+
 def test_no_word_of_the_old_name_is_left(copy) -> None:
     """`tapsim` (the emulator) and `TapStack` (a class) are names of their own."""
-    assert leftovers(copy, "tap") == []
+    assert leftovers(copy, TEMPLATE) == []
     readme = (copy / "README.md").read_text()
     assert readme.startswith(f"# {NAME}:")
     assert f"{NAME}:environment" in (copy / "Pulumi.dev.yaml").read_text()
@@ -102,7 +112,7 @@ def test_every_tier_synthesizes_as_the_new_project(report, stack) -> None:
     assert run["tags"]["Project"] == NAME
     assert run["components"] == [NAME], "component types are the project's"
     assert run["alb"].startswith(f"{NAME}-alb-{stack}")
-    assert not [n for n in run["names"] if "tap" in n.replace("/", "-").split("-")]
+    assert not [n for n in run["names"] if TEMPLATE in n.replace("/", "-").split("-")]
     assert sum(NAME in n for n in run["names"]) > 20
 
 
@@ -115,7 +125,9 @@ def test_messages_speak_the_new_namespace(report) -> None:
     [
         ("Orders", "lower-case letters and digits"),
         ("order-api", "lower-case letters and digits"),
-        ("tap", "this project's own name"),
+        (TEMPLATE, "this project's own name"),
+        ("json", "would shadow it"),
+        ("lib", "would shadow it"),
         ("checkout", "load balancer name 'checkout-alb-s0000000000000000000' is 33 characters"),
     ],
 )

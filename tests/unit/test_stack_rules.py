@@ -14,8 +14,9 @@ from tapsim.runner import ProgramError
 from tests.conftest import DEPLOYER, suffix_of, synth
 
 COMPONENTS = {
-    "tap:index:TapStack", "tap:network:Network", "tap:security:SecurityGroups",
-    "tap:edge:LoadBalancer", "tap:security:Kms", "tap:data:Buckets", "tap:data:Database",
+    "tap:index:TapStack", "tap:network:Network",
+    "tap:security:SecurityGroups", "tap:edge:LoadBalancer",
+    "tap:security:Kms", "tap:data:Buckets", "tap:data:Database",
     "tap:data:Cache", "tap:delivery:Pipeline", "tap:delivery:Release",
     "tap:observability:Observability", "tap:observability:AppLogs",
 }  # fmt: skip
