@@ -3,14 +3,16 @@
 The procedure is ElastiCache's own (ElastiCache User Guide, "Authenticating with the Valkey
 and Redis OSS AUTH command", "Modifying the AUTH token on an existing cluster"):
 
-1. `ModifyReplicationGroup` with the new token and strategy `ROTATE`: the group now accepts
-   the old token and the new one.
-2. The stack's cache secret gets the new token, and the app restarts so every client reads
-   it: ECS resolves `secrets` only when a task starts, and an instance's run script reads the
-   secret when it starts the container, so a new ECS deployment or an instance refresh.
+1. The new token is stored as the secret's `AWSPENDING` version, then
+   `ModifyReplicationGroup` with it and strategy `ROTATE`: the group accepts the old token
+   and the new one.
+2. The new version becomes `AWSCURRENT`, and the app restarts so every client reads it: ECS
+   resolves `secrets` only when a task starts, and an instance's run script reads the secret
+   when it starts the container, so a new ECS deployment or an instance refresh.
 3. `ModifyReplicationGroup` with the same token and strategy `SET`: only the new one is
-   accepted. Both calls apply immediately, and each waits for the group to be `available`
-   again, as the Terraform provider does around its own token changes.
+   accepted. Both calls apply immediately, and each is waited for until the group is
+   `available` with no token change pending and a new `AuthTokenLastModifiedDate`, as the
+   Terraform provider waits around its own token changes.
 
 Pulumi seeded the token and ignores it from then on (`lib/cache.py`), so a later `pulumi up`
 neither sees nor undoes a rotation. ElastiCache never returns a token, so a refresh cannot
@@ -33,6 +35,7 @@ from typing import Any
 import boto3
 import yaml
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from lib.naming import Namer, Service
 from lib.secrets import AUTH_TOKEN_SPECIALS
@@ -40,6 +43,7 @@ from lib.secrets import AUTH_TOKEN_SPECIALS
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # 16-128 printable characters, the specials limited to AUTH_TOKEN_SPECIALS (same guide).
 TOKEN_LENGTH = 64
+PENDING = "AWSPENDING"
 Clients = Callable[[str], Any]
 
 
@@ -86,37 +90,88 @@ def rotate(
     poll: float = 15,
     say: Callable[[str], None] = print,
 ) -> str:
-    """Runs the three steps; returns the token now in force. `resume` finishes a rotation
-    that stopped after ROTATE with the token already stored: a second ROTATE would drop the
-    oldest token, which a client that did not restart may still hold."""
+    """Runs the steps; returns the token now in force.
+
+    The new token is stored as the secret's `AWSPENDING` version before ROTATE, so a run that
+    stops anywhere can be finished (`resume`) with the same token, and a fresh run refuses to
+    start over it: a second ROTATE would drop the oldest token, which a client that has not
+    restarted may still hold. The label goes before SET, so a stop after that leaves both
+    tokens valid and every client on the new one, which the next rotation may safely drop.
+    """
     cache, store = clients("elasticache"), clients("secretsmanager")
-    _wait_available(cache, targets.group_id, timeout, poll)
-    if resume:
-        value = store.get_secret_value(SecretId=targets.secret_id)["SecretString"]
-        token = json.loads(value)["token"]
+    group = _settled(cache, targets.group_id, None, timeout, poll)
+    pending = _labelled(store, targets.secret_id, PENDING)
+    if pending and not resume:
+        raise RotationError(
+            f"{targets.secret_id} holds the AWSPENDING token of a rotation that stopped "
+            "half-way: finish it with RESUME=1"
+        )
+    if resume and not pending:
+        raise RotationError(f"nothing to resume: {targets.secret_id} has no AWSPENDING token")
+    if pending:
+        version = pending["VersionId"]
+        token = _token(store, targets.secret_id, version)
+        rotated = group["AuthTokenLastModifiedDate"] > pending["CreatedDate"]
     else:
         token = new_token()
+        version = store.put_secret_value(
+            SecretId=targets.secret_id,
+            SecretString=json.dumps({"token": token}),
+            VersionStages=[PENDING],
+        )["VersionId"]
+        rotated = False
+    if not rotated:
         say(f"{targets.group_id}: ROTATE (old and new token accepted)")
-        _modify(cache, targets.group_id, token, "ROTATE")
-        _wait_available(cache, targets.group_id, timeout, poll)
-        store.put_secret_value(
-            SecretId=targets.secret_id, SecretString=json.dumps({"token": token})
+        group = _modify(cache, group, token, "ROTATE", timeout=timeout, poll=poll)
+    current = _labelled(store, targets.secret_id, "AWSCURRENT")
+    if current and current["VersionId"] != version:
+        store.update_secret_version_stage(
+            SecretId=targets.secret_id,
+            VersionStage="AWSCURRENT",
+            MoveToVersionId=version,
+            RemoveFromVersionId=current["VersionId"],
         )
-        say(f"{targets.secret_id}: new token stored")
+    say(f"{targets.secret_id}: the new token is current")
     _restart_app(clients, targets, timeout, poll, say)
+    store.update_secret_version_stage(
+        SecretId=targets.secret_id, VersionStage=PENDING, RemoveFromVersionId=version
+    )
     say(f"{targets.group_id}: SET (only the new token accepted)")
-    _modify(cache, targets.group_id, token, "SET")
-    _wait_available(cache, targets.group_id, timeout, poll)
+    _modify(cache, group, token, "SET", timeout=timeout, poll=poll)
     return token
 
 
-def _modify(cache: Any, group_id: str, token: str, strategy: str) -> None:
+def _labelled(store: Any, secret_id: str, label: str) -> dict[str, Any] | None:
+    """The version with `label`; labelled versions are never deprecated, so the default
+    listing holds them."""
+    listed = store.list_secret_version_ids(SecretId=secret_id)
+    versions = listed["Versions"]
+    while listed.get("NextToken"):
+        listed = store.list_secret_version_ids(SecretId=secret_id, NextToken=listed["NextToken"])
+        versions += listed["Versions"]
+    found = [v for v in versions if label in v.get("VersionStages", [])]
+    return found[0] if found else None
+
+
+def _token(store: Any, secret_id: str, version_id: str) -> str:
+    value = store.get_secret_value(SecretId=secret_id, VersionId=version_id)
+    return json.loads(value["SecretString"])["token"]
+
+
+def _modify(
+    cache: Any, group: dict[str, Any], token: str, strategy: str, *, timeout: float, poll: float
+) -> dict[str, Any]:
+    """One token change, waited for until the group reports it made: `available`, no token
+    change pending, and a new `AuthTokenLastModifiedDate` (an `available` read just after
+    the call may predate it)."""
     cache.modify_replication_group(
-        ReplicationGroupId=group_id,
+        ReplicationGroupId=group["ReplicationGroupId"],
         AuthToken=token,
         AuthTokenUpdateStrategy=strategy,
         ApplyImmediately=True,
     )
+    before = group["AuthTokenLastModifiedDate"]
+    return _settled(cache, group["ReplicationGroupId"], before, timeout, poll)
 
 
 def _until(done: Callable[[], bool], what: str, timeout: float, poll: float) -> None:
@@ -127,57 +182,87 @@ def _until(done: Callable[[], bool], what: str, timeout: float, poll: float) -> 
         time.sleep(poll)
 
 
-def _wait_available(cache: Any, group_id: str, timeout: float, poll: float) -> None:
-    def available() -> bool:
-        groups = cache.describe_replication_groups(ReplicationGroupId=group_id)
-        return groups["ReplicationGroups"][0]["Status"] == "available"
+def _settled(
+    cache: Any, group_id: str, changed_from: Any, timeout: float, poll: float
+) -> dict[str, Any]:
+    """The group once it is `available` with no token change pending and, given
+    `changed_from`, a token modified since."""
+    seen: dict[str, Any] = {}
 
-    _until(available, f"{group_id} to be available", timeout, poll)
+    def settled() -> bool:
+        (group,) = cache.describe_replication_groups(ReplicationGroupId=group_id)[
+            "ReplicationGroups"
+        ]
+        seen.update(group)
+        pending = (group.get("PendingModifiedValues") or {}).get("AuthTokenStatus")
+        changed = changed_from is None or group["AuthTokenLastModifiedDate"] != changed_from
+        return group["Status"] == "available" and not pending and changed
+
+    _until(settled, f"{group_id} to be available with its token change made", timeout, poll)
+    return seen
 
 
 def _restart_app(
     clients: Clients, targets: Targets, timeout: float, poll: float, say: Callable[[str], None]
 ) -> None:
-    """Whichever runtime the stack runs: an ECS service, else its Auto Scaling group."""
+    """Whichever runtime the stack runs: its ECS service, else its Auto Scaling group (an
+    `asg` stack has no cluster)."""
     ecs = clients("ecs")
-    services = ecs.describe_services(cluster=targets.cluster, services=[targets.service])
-    running = [s for s in services.get("services", []) if s.get("status") == "ACTIVE"]
-    if running:
-        deployment = ecs.update_service(
-            cluster=targets.cluster, service=targets.service, forceNewDeployment=True
-        )["service"]["deployments"][0]["id"]
-        say(f"{targets.service}: new deployment {deployment}")
+    try:
+        services = ecs.describe_services(cluster=targets.cluster, services=[targets.service])
+    except ecs.exceptions.ClusterNotFoundException:
+        services = {}
+    if any(s.get("status") == "ACTIVE" for s in services.get("services", [])):
+        _new_deployment(ecs, targets, timeout, poll, say)
+    else:
+        _instance_refresh(clients("autoscaling"), targets, timeout, poll, say)
 
-        def settled() -> bool:
-            (service,) = ecs.describe_services(cluster=targets.cluster, services=[targets.service])[
-                "services"
-            ]
-            (only,) = service["deployments"] or [None]
-            if only is None or only["id"] != deployment:
-                return False
-            # With the circuit breaker, a deployment that reached steady state is COMPLETED
-            # (ECS API Reference, Deployment.rolloutState).
-            state = only.get("rolloutState")
-            if state == "FAILED":
-                raise RotationError(f"{targets.service}: deployment {deployment} failed")
-            return state == "COMPLETED" if state else only["runningCount"] == only["desiredCount"]
 
-        _until(settled, f"{targets.service} to run only the new deployment", timeout, poll)
-        return
-    scaling = clients("autoscaling")
-    refresh = scaling.start_instance_refresh(AutoScalingGroupName=targets.auto_scaling_group)
-    say(f"{targets.auto_scaling_group}: instance refresh {refresh['InstanceRefreshId']}")
+def _new_deployment(
+    ecs: Any, targets: Targets, timeout: float, poll: float, say: Callable[[str], None]
+) -> None:
+    """Done when the new deployment is the only one left and has reached steady state: with
+    the circuit breaker on, its rollout state is COMPLETED (ECS API Reference, Deployment)."""
+    deployments = ecs.update_service(
+        cluster=targets.cluster, service=targets.service, forceNewDeployment=True
+    )["service"]["deployments"]
+    new = next((d for d in deployments if d.get("status") == "PRIMARY"), deployments[0])["id"]
+    say(f"{targets.service}: new deployment {new}")
+
+    def settled() -> bool:
+        (service,) = ecs.describe_services(cluster=targets.cluster, services=[targets.service])[
+            "services"
+        ]
+        ours = [d for d in service["deployments"] if d["id"] == new]
+        if not ours:
+            raise RotationError(f"{targets.service}: deployment {new} was replaced")
+        state = ours[0].get("rolloutState")
+        if state == "FAILED":
+            raise RotationError(f"{targets.service}: deployment {new} failed")
+        steady = (
+            state == "COMPLETED" if state else ours[0]["runningCount"] == ours[0]["desiredCount"]
+        )
+        return steady and len(service["deployments"]) == 1
+
+    _until(settled, f"{targets.service} to run only the new deployment", timeout, poll)
+
+
+def _instance_refresh(
+    scaling: Any, targets: Targets, timeout: float, poll: float, say: Callable[[str], None]
+) -> None:
+    group = targets.auto_scaling_group
+    refresh = scaling.start_instance_refresh(AutoScalingGroupName=group)["InstanceRefreshId"]
+    say(f"{group}: instance refresh {refresh}")
 
     def refreshed() -> bool:
         (found,) = scaling.describe_instance_refreshes(
-            AutoScalingGroupName=targets.auto_scaling_group,
-            InstanceRefreshIds=[refresh["InstanceRefreshId"]],
+            AutoScalingGroupName=group, InstanceRefreshIds=[refresh]
         )["InstanceRefreshes"]
         if found["Status"] in {"Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed"}:
-            raise RotationError(f"{targets.auto_scaling_group}: instance refresh {found['Status']}")
+            raise RotationError(f"{group}: instance refresh {found['Status']}")
         return found["Status"] == "Successful"
 
-    _until(refreshed, f"{targets.auto_scaling_group} to refresh", timeout, poll)
+    _until(refreshed, f"{group} to refresh", timeout, poll)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,10 +281,10 @@ def main(argv: list[str] | None = None) -> int:
     targets = Targets.of(project, args.suffix)
     try:
         rotate(lambda service: session.client(service, config=config), targets, resume=args.resume)
-    except RotationError as err:
+    except (RotationError, BotoCoreError, ClientError) as err:
         print(
-            f"rotation stopped: {err}. If ROTATE was done, {targets.group_id} accepts the old "
-            "and the new token; once the app runs again, finish with RESUME=1.",
+            f"rotation stopped: {err}\nThe cache still accepts the token the app holds. Once "
+            "the cause is fixed, finish with RESUME=1 (the new token is kept as AWSPENDING).",
             file=sys.stderr,
         )
         return 1

@@ -4,6 +4,7 @@ tokens a group accepts, which moto does not keep."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from tapsim.emulator.core import Context, Deleter, EmulatorError, Handler, by, keep
@@ -22,20 +23,30 @@ class AuthTokens:
 
     def __init__(self) -> None:
         self.accepted: dict[str, list[str]] = {}
+        self.modified: dict[str, datetime] = {}
 
     def seed(self, group_id: str, token: str) -> None:
         self.accepted[group_id] = [token]
 
     def attach(self, client: Any) -> None:
-        client.meta.events.register(
-            "provide-client-params.elasticache.ModifyReplicationGroup", self._modify
-        )
+        """Refuses modifications as AWS would, and reports each group's last token change
+        (`AuthTokenLastModifiedDate`), which moto leaves at creation."""
+        events = client.meta.events
+        events.register("provide-client-params.elasticache.ModifyReplicationGroup", self._modify)
+        events.register("after-call.elasticache.DescribeReplicationGroups", self._described)
+
+    def _described(self, parsed: dict[str, Any], **_: Any) -> None:
+        for group in parsed.get("ReplicationGroups", []):
+            if group["ReplicationGroupId"] in self.modified:
+                group["AuthTokenLastModifiedDate"] = self.modified[group["ReplicationGroupId"]]
 
     def _modify(self, params: dict[str, Any], **_: Any) -> None:
         token = params.get("AuthToken")
         if token is None:
             return
         group, strategy = params["ReplicationGroupId"], params.get("AuthTokenUpdateStrategy")
+        if group not in self.accepted:
+            raise EmulatorError(f"{group}: no token seeded for this group")
         if not params.get("ApplyImmediately"):
             raise EmulatorError("a token change is made with ApplyImmediately")
         if not AUTH_TOKEN.fullmatch(token):
@@ -49,6 +60,7 @@ class AuthTokens:
             self.accepted[group] = [token]
         else:
             raise EmulatorError(f"InvalidParameterValue: {strategy} is no rotation")
+        self.modified[group] = datetime.now(UTC)
 
 
 def _subnet_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -70,9 +70,10 @@ def test_the_cache_token_rotates_with_no_client_refused_and_a_later_up_keeps_it(
             tokens.attach(client)
 
         def record(model, params, **_):
-            if not model.name.startswith("Describe") and model.name != "GetSecretValue":
+            if not model.name.startswith(("Describe", "List", "Get")):
                 accepted = set(tokens.accepted[targets.group_id])
-                calls.append((model.name, params.get("AuthTokenUpdateStrategy"), accepted))
+                detail = params.get("AuthTokenUpdateStrategy") or params.get("VersionStage")
+                calls.append((model.name, detail, accepted))
 
         client.meta.events.register("provide-client-params", record)
         return client
@@ -82,13 +83,15 @@ def test_the_cache_token_rotates_with_no_client_refused_and_a_later_up_keeps_it(
     token = rotate(clients, targets, poll=0, timeout=5, say=lambda _: None)
 
     assert token != seed
-    assert [(name, strategy) for name, strategy, _ in calls] == [
+    assert [(name, detail) for name, detail, _ in calls] == [
+        ("PutSecretValue", None),  # as AWSPENDING, before anything changes
         ("ModifyReplicationGroup", "ROTATE"),
-        ("PutSecretValue", None),
+        ("UpdateSecretVersionStage", "AWSCURRENT"),
         ("UpdateService", None),
+        ("UpdateSecretVersionStage", "AWSPENDING"),  # the label goes
         ("ModifyReplicationGroup", "SET"),
     ]
-    restarted_with = calls[2][2]
+    restarted_with = calls[3][2]
     assert restarted_with == {seed, token}, "the app restarts while both tokens are accepted"
     assert tokens.accepted[targets.group_id] == [token]
     (after,) = ecs.describe_services(cluster=targets.cluster, services=[targets.service])[
@@ -98,8 +101,11 @@ def test_the_cache_token_rotates_with_no_client_refused_and_a_later_up_keeps_it(
 
     steps, deployment = update(deployment)
     assert changes(steps) == {}, "Pulumi leaves the rotated token alone"
-    value = store.get_secret_value(SecretId=targets.secret_id)["SecretString"]
-    assert json.loads(value) == {"token": token}
+    # By label: moto's unlabelled read keeps the version current before a stage move.
+    value = store.get_secret_value(SecretId=targets.secret_id, VersionStage="AWSCURRENT")
+    assert json.loads(value["SecretString"]) == {"token": token}
+    versions = store.list_secret_version_ids(SecretId=targets.secret_id)["Versions"]
+    assert not [v for v in versions if "AWSPENDING" in v["VersionStages"]]
     target.deployment = deployment
 
 

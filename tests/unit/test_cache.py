@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import string
+from datetime import UTC, datetime
 
 import pytest
 
@@ -119,45 +120,86 @@ def test_new_tokens_keep_elasticaches_rules() -> None:
         assert not set(token) - set(string.ascii_letters + string.digits + AUTH_TOKEN_SPECIALS)
 
 
+class ClusterNotFoundError(Exception):
+    """What boto3 raises as `ecs.exceptions.ClusterNotFoundException`."""
+
+
 class Recorded:
-    """boto3 clients reduced to what the procedure calls, answering as AWS does, with the
-    tokens the group accepts kept by the emulator's model."""
+    """The AWS calls the procedure makes, answered as AWS answers them: a secret's labelled
+    versions, a group whose tokens the emulator's model keeps, an ECS rolling deployment
+    (old and new side by side first) or no cluster at all on EC2, an instance refresh."""
 
     def __init__(self, *, ecs: bool, refresh: str = "Successful") -> None:
-        self.calls: list[tuple[str, dict]] = []
+        self.calls: list[str] = []
         self.tokens = AuthTokens()
-        self.tokens.seed("g", "Seed-token-0123456789")
-        self.secret = {"token": "Seed-token-0123456789"}
-        self.ecs, self.refresh = ecs, refresh
+        self.tokens.seed("g", SEED)
+        self.versions = {"v0": {"token": SEED, "stages": ["AWSCURRENT"], "created": _now()}}
+        self.ecs, self.refresh, self.polls = ecs, refresh, 0
+        self.exceptions = self
+        self.ClusterNotFoundException = ClusterNotFoundError
+        self.created_at = _now()
 
     def __call__(self, _service: str) -> Recorded:
         return self
 
     def __getattr__(self, operation: str):
         def call(**params):
-            self.calls.append((operation, params))
-            return getattr(self, f"_{operation}", lambda **_: {})(**params)
+            self.calls.append(operation)
+            return getattr(self, f"_{operation}")(**params)
 
         return call
 
+    def accepted(self) -> list[str]:
+        return self.tokens.accepted["g"]
+
+    def current(self) -> str:
+        return next(v["token"] for v in self.versions.values() if "AWSCURRENT" in v["stages"])
+
+    def changes(self) -> list[str]:
+        return [c for c in self.calls if not c.startswith(("describe", "list", "get"))]
+
     def _describe_replication_groups(self, **_):
-        return {"ReplicationGroups": [{"Status": "available"}]}
+        modified = self.tokens.modified.get("g", self.created_at)
+        group = {"ReplicationGroupId": "g", "Status": "available"}
+        return {"ReplicationGroups": [{**group, "AuthTokenLastModifiedDate": modified}]}
 
     def _modify_replication_group(self, **params):
         self.tokens._modify(params)
 
-    def _put_secret_value(self, **params):
-        self.secret = json.loads(params["SecretString"])
+    def _list_secret_version_ids(self, **_):
+        return {"Versions": [
+            {"VersionId": k, "VersionStages": list(v["stages"]), "CreatedDate": v["created"]}
+            for k, v in self.versions.items() if v["stages"]
+        ]}  # fmt: skip
 
-    def _get_secret_value(self, **_):
-        return {"SecretString": json.dumps(self.secret)}
+    def _put_secret_value(self, **params):
+        key = f"v{len(self.versions)}"
+        token = json.loads(params["SecretString"])["token"]
+        self.versions[key] = {"token": token, "stages": params["VersionStages"], "created": _now()}
+        return {"VersionId": key}
+
+    def _update_secret_version_stage(self, VersionStage, **moves):  # noqa: N803
+        if "RemoveFromVersionId" in moves:
+            self.versions[moves["RemoveFromVersionId"]]["stages"].remove(VersionStage)
+        if "MoveToVersionId" in moves:
+            self.versions[moves["MoveToVersionId"]]["stages"].append(VersionStage)
+
+    def _get_secret_value(self, VersionId, **_):  # noqa: N803
+        return {"SecretString": json.dumps({"token": self.versions[VersionId]["token"]})}
 
     def _describe_services(self, **_):
-        running = [{"id": "d2", "rolloutState": "COMPLETED"}]
-        return {"services": [{"status": "ACTIVE", "deployments": running}] if self.ecs else []}
+        if not self.ecs:
+            raise ClusterNotFoundError
+        self.polls += 1
+        new = {"id": "d2", "status": "PRIMARY", "rolloutState": "IN_PROGRESS"}
+        if self.polls > 2:
+            return {"services": [{"status": "ACTIVE", "deployments": [
+                {**new, "rolloutState": "COMPLETED"}]}]}  # fmt: skip
+        old = {"id": "d1", "status": "ACTIVE", "rolloutState": "COMPLETED"}
+        return {"services": [{"status": "ACTIVE", "deployments": [new, old]}]}
 
     def _update_service(self, **_):
-        return {"service": {"deployments": [{"id": "d2"}]}}
+        return {"service": {"deployments": [{"id": "d2", "status": "PRIMARY"}, {"id": "d1"}]}}
 
     def _start_instance_refresh(self, **_):
         return {"InstanceRefreshId": "r1"}
@@ -165,42 +207,78 @@ class Recorded:
     def _describe_instance_refreshes(self, **_):
         return {"InstanceRefreshes": [{"Status": self.refresh}]}
 
-    def names(self) -> list[str]:
-        return [name for name, _ in self.calls if not name.startswith(("describe", "get"))]
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
+SEED = "Seed-token-0123456789"
 TARGETS = Targets("g", "tap/x/cache-auth", "c", "s", "a")
+STEPS = [
+    "put_secret_value", "modify_replication_group", "update_secret_version_stage",
+    "update_service", "update_secret_version_stage", "modify_replication_group",
+]  # fmt: skip
 
 
-def test_on_ec2_the_instances_are_refreshed_between_rotate_and_set() -> None:
+def quietly(aws: Recorded, **options) -> str:
+    return rotate(aws, TARGETS, poll=0, timeout=1, say=lambda _: None, **options)
+
+
+def test_on_ecs_the_rolling_deployment_is_waited_out_before_set() -> None:
+    """ECS lists the old deployment beside the new one until it drains."""
+    aws = Recorded(ecs=True)
+    token = quietly(aws)
+    assert aws.changes() == STEPS
+    assert aws.polls == 3
+    assert aws.accepted() == [token]
+    assert aws.current() == token
+
+
+def test_on_ec2_there_is_no_cluster_and_the_instances_are_refreshed() -> None:
     aws = Recorded(ecs=False)
-    token = rotate(aws, TARGETS, poll=0, say=lambda _: None)
-    assert aws.names() == [
-        "modify_replication_group", "put_secret_value", "start_instance_refresh",
-        "modify_replication_group",
-    ]  # fmt: skip
-    assert aws.tokens.accepted["g"] == [token]
-    assert aws.secret == {"token": token}
+    token = quietly(aws)
+    assert aws.changes() == [
+        "start_instance_refresh" if c == "update_service" else c for c in STEPS
+    ]
+    assert aws.accepted() == [token]
 
 
-def test_a_failed_restart_stops_before_set_and_resume_finishes_with_the_stored_token() -> None:
+def test_a_stopped_rotation_keeps_both_tokens_and_only_resume_finishes_it() -> None:
     aws = Recorded(ecs=False, refresh="Failed")
     with pytest.raises(RotationError, match="instance refresh Failed"):
-        rotate(aws, TARGETS, poll=0, say=lambda _: None)
-    stored = aws.secret["token"]
-    assert aws.tokens.accepted["g"] == ["Seed-token-0123456789", stored], "both still accepted"
+        quietly(aws)
+    stored = aws.current()
+    assert aws.accepted() == [SEED, stored], "the old token still works for old clients"
+    with pytest.raises(RotationError, match="finish it with RESUME=1"):
+        quietly(aws)
+    assert aws.accepted() == [SEED, stored], "no second ROTATE dropped the old token"
 
-    aws.refresh = "Successful"
-    assert rotate(aws, TARGETS, resume=True, poll=0, say=lambda _: None) == stored
-    assert aws.tokens.accepted["g"] == [stored]
-    assert aws.names()[-2:] == ["start_instance_refresh", "modify_replication_group"]
+    aws.refresh, aws.calls = "Successful", []
+    assert quietly(aws, resume=True) == stored
+    assert "put_secret_value" not in aws.calls
+    assert aws.changes().count("modify_replication_group") == 1, "SET only: ROTATE was made"
+    assert aws.accepted() == [stored]
+    with pytest.raises(RotationError, match="nothing to resume"):
+        quietly(aws, resume=True)
+
+
+def test_a_stop_before_rotate_resumes_with_the_stored_token(monkeypatch) -> None:
+    aws = Recorded(ecs=True)
+    monkeypatch.setattr(aws, "_modify_replication_group", lambda **_: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        quietly(aws)
+    monkeypatch.undo()
+    assert aws.current() == SEED
+    aws.calls = []
+    token = quietly(aws, resume=True)
+    assert aws.changes().count("modify_replication_group") == 2, "ROTATE, then SET"
+    assert aws.accepted() == [token]
+    assert aws.current() == token
 
 
 def test_a_restart_that_never_settles_gives_up(monkeypatch) -> None:
     aws = Recorded(ecs=True)
-    monkeypatch.setattr(aws, "_describe_services", lambda **_: {"services": [
-        {"status": "ACTIVE", "deployments": [{"id": "d2", "rolloutState": "IN_PROGRESS"}]}
-    ]})  # fmt: skip
+    monkeypatch.setattr(aws, "polls", -(10**9))
     with pytest.raises(RotationError, match="gave up waiting for s to run only the new"):
         rotate(aws, TARGETS, poll=0, timeout=0.01, say=lambda _: None)
 
