@@ -191,12 +191,11 @@ class Recorded:
         if not self.ecs:
             raise ClusterNotFoundError
         self.polls += 1
-        new = {"id": "d2", "status": "PRIMARY", "rolloutState": "IN_PROGRESS"}
-        if self.polls > 2:
-            return {"services": [{"status": "ACTIVE", "deployments": [
-                {**new, "rolloutState": "COMPLETED"}]}]}  # fmt: skip
-        old = {"id": "d1", "status": "ACTIVE", "rolloutState": "COMPLETED"}
-        return {"services": [{"status": "ACTIVE", "deployments": [new, old]}]}
+        state = "IN_PROGRESS" if self.polls < 3 else "COMPLETED"
+        deployments = [{"id": "d2", "status": "PRIMARY", "rolloutState": state}]
+        if self.polls < 4:  # the old one drains after the new one is steady
+            deployments.append({"id": "d1", "status": "ACTIVE", "rolloutState": "COMPLETED"})
+        return {"services": [{"status": "ACTIVE", "deployments": deployments}]}
 
     def _update_service(self, **_):
         return {"service": {"deployments": [{"id": "d2", "status": "PRIMARY"}, {"id": "d1"}]}}
@@ -229,7 +228,7 @@ def test_on_ecs_the_rolling_deployment_is_waited_out_before_set() -> None:
     aws = Recorded(ecs=True)
     token = quietly(aws)
     assert aws.changes() == STEPS
-    assert aws.polls == 3
+    assert aws.polls == 4
     assert aws.accepted() == [token]
     assert aws.current() == token
 
