@@ -37,6 +37,7 @@ VERBATIM = ("lib/data/", "tapsim/data/")
 # The name as a word: `tap:x`, `tap-x`, `/tap/`, "tap"; never `tapsim` or
 # `TapStack`.
 WORD = r"(?<![A-Za-z0-9_]){}(?![A-Za-z0-9_])"
+PROVIDER_NAMESPACES = frozenset({"aws", "pulumi", "random"})
 DB_USER_SUFFIX = "admin"
 DB_USER_MAX = 16
 
@@ -55,6 +56,8 @@ def check_name(name: str, template: str, source: Path = PROJECT_DIR) -> None:
         raise NewServiceError(f"NAME={name!r}: at most {PROJECT_MAX_LENGTH} characters")
     if name == template:
         raise NewServiceError(f"NAME={name!r} is this project's own name")
+    if name in PROVIDER_NAMESPACES:
+        raise NewServiceError(f"NAME={name!r} is a provider's config namespace")
     # The program becomes `<name>.py` at the top, where it would shadow a module of that name.
     if name in sys.stdlib_module_names or (source / name).exists() or find_spec(name):
         raise NewServiceError(
@@ -135,6 +138,10 @@ def check_names(dest: Path) -> None:
                 project_dir=dest,
             )
         except ProgramError as err:
+            if "AWS allows" not in str(err):
+                raise NewServiceError(
+                    f"NAME={name!r}: the copy does not synthesize: {err}"
+                ) from None
             broken = str(err).split(". Shorten")[0]
             raise NewServiceError(
                 f"NAME={name!r} is too long: under the longest environment suffix "

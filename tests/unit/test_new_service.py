@@ -127,6 +127,7 @@ def test_messages_speak_the_new_namespace(report) -> None:
         ("order-api", "lower-case letters and digits"),
         (TEMPLATE, "this project's own name"),
         ("json", "would shadow it"),
+        ("aws", "a provider's config namespace"),
         ("lib", "would shadow it"),
         ("checkout", "load balancer name 'checkout-alb-s0000000000000000000' is 33 characters"),
     ],
