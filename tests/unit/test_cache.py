@@ -13,6 +13,7 @@ from lib.secrets import AUTH_TOKEN_SPECIALS
 from ops.cache_token import RotationError, Targets, new_token, rotate
 from tapsim.emulator.core import EmulatorError
 from tapsim.emulator.elasticache import AUTH_TOKEN, AuthTokens
+from tapsim.runner import read_project
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 SECRET = "aws:secretsmanager/secret:Secret"
@@ -212,6 +213,7 @@ def _now() -> datetime:
 
 
 SEED = "Seed-token-0123456789"
+TEMPLATE = read_project()["name"]
 TARGETS = Targets("g", "tap/x/cache-auth", "c", "s", "a")
 STEPS = [
     "put_secret_value", "modify_replication_group", "update_secret_version_stage",
@@ -303,3 +305,18 @@ def test_the_token_model_refuses_what_elasticache_refuses() -> None:
     assert tokens.accepted["g"] == ["B" * 16, "C" * 16], "the oldest goes at a third token"
     with pytest.raises(EmulatorError, match="SET takes"):
         tokens._modify({**change, "AuthToken": "B" * 16, "AuthTokenUpdateStrategy": "SET"})
+
+
+def test_make_rotate_cache_token_says_how_to_finish_when_a_step_fails(monkeypatch, capsys):
+    from ops import cache_token
+
+    def fail(_clients, targets, *, resume):
+        assert (targets.group_id, resume) == (f"{TEMPLATE}-cache-pr9", True)
+        raise RotationError("gave up waiting for the group")
+
+    monkeypatch.setattr(cache_token, "rotate", fail)
+    assert cache_token.main(["--stack", "dev", "--suffix", "pr9", "--resume"]) == 1
+    assert "finish with RESUME=1" in capsys.readouterr().err
+    monkeypatch.setattr(cache_token, "rotate", lambda *_, **__: "t")
+    assert cache_token.main(["--stack", "dev", "--suffix", "pr9"]) == 0
+    assert capsys.readouterr().out.startswith("done: the cache accepts only the new token")

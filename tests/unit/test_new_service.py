@@ -145,3 +145,10 @@ def test_an_existing_destination_is_never_written(tmp_path) -> None:
     with pytest.raises(NewServiceError, match="exists"):
         create(NAME, tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["kept.txt"]
+
+
+def test_make_new_service_prints_the_refusal_and_fails(tmp_path, capsys) -> None:
+    from ops.new_service import main
+
+    assert main(["--name", "Bad", "--dest", str(tmp_path / "x")]) == 1
+    assert "NAME='Bad'" in capsys.readouterr().err
