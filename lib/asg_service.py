@@ -27,7 +27,7 @@ import pulumi_aws as aws
 from lib.app import AppArgs
 from lib.config import InstanceSettings
 from lib.naming import Service
-from lib.policies import service_role
+from lib.policies import log_stream_writes, service_role
 
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
 SSM_CORE_POLICY = "policy/AmazonSSMManagedInstanceCore"
@@ -114,10 +114,7 @@ class AsgService(pulumi.ComponentResource):
             guard_account=False,
             managed={"ssm-core": SSM_CORE_POLICY},
             grants={
-                "logs": (
-                    ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    [pulumi.Output.concat(self.log_group.arn, ":log-stream:*")],
-                ),
+                "logs": log_stream_writes(self.log_group.arn),
                 "secrets": (["secretsmanager:GetSecretValue"], list(args.secret_arns)),
                 "revisions": (
                     ["s3:GetObject", "s3:GetObjectVersion"],

@@ -15,7 +15,7 @@ import pulumi_aws as aws
 from lib.app import CONTAINER_NAME, AppArgs
 from lib.logs import log_group
 from lib.naming import Service
-from lib.policies import service_role
+from lib.policies import log_stream_writes, service_role
 
 
 @dataclass(frozen=True)
@@ -92,10 +92,7 @@ class EcsService(pulumi.ComponentResource):
             service="ecs-tasks.amazonaws.com",
             context=args.aws,
             grants={
-                "logs": (
-                    ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    [pulumi.Output.concat(self.log_group.arn, ":log-stream:*")],
-                ),
+                "logs": log_stream_writes(self.log_group.arn),
                 "ecr-pull": (
                     ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
                      "ecr:BatchGetImage"],

@@ -15,7 +15,7 @@ import pulumi_aws as aws
 from lib.config import NatStrategy
 from lib.logs import log_group
 from lib.naming import Namer, Service
-from lib.policies import AwsContext, service_role
+from lib.policies import AwsContext, log_stream_writes, service_role
 
 TIERS = ("public", "private", "isolated")
 SLOTS_PER_TIER = 8
@@ -257,10 +257,7 @@ class Network(pulumi.ComponentResource):
             # VPC User Guide, "IAM role for publishing flow logs to CloudWatch Logs"; the
             # group exists, so creating groups is not granted.
             grants={
-                "write": (
-                    ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    [pulumi.Output.concat(group.arn, ":log-stream:*")],
-                ),
+                "write": log_stream_writes(group.arn),
                 "describe-streams": (["logs:DescribeLogStreams"], [group.arn]),
                 # DescribeLogGroups takes no resource (Service Authorization Reference).
                 "describe-groups": (["logs:DescribeLogGroups"], ["*"]),

@@ -21,7 +21,7 @@ import yaml
 from lib.config import PipelineSettings
 from lib.logs import log_group
 from lib.naming import Namer
-from lib.policies import AwsContext, Grants, service_role
+from lib.policies import AwsContext, Grants, log_stream_writes, service_role
 
 SOURCE_KEY = "source/app.zip"
 CODEDEPLOY_POLICY = "policy/service-role/AWSCodeDeployRole"
@@ -304,10 +304,7 @@ class Pipeline(pulumi.ComponentResource):
             service="codebuild.amazonaws.com",
             context=args.aws,
             grants={
-                "logs": (
-                    ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    [pulumi.Output.concat(build_logs.arn, ":log-stream:*")],
-                ),
+                "logs": log_stream_writes(build_logs.arn),
                 "artifacts-bucket": (
                     ["s3:GetBucketAcl", "s3:GetBucketLocation"],
                     [args.artifacts_bucket_arn],

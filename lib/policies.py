@@ -60,6 +60,16 @@ Grants = Mapping[
 ]
 
 
+def log_stream_writes(
+    group_arn: pulumi.Input[str],
+) -> tuple[Sequence[str], Sequence[pulumi.Input[str]]]:
+    """The grant to write events into the streams of one log group (the group exists)."""
+    return (
+        ["logs:CreateLogStream", "logs:PutLogEvents"],
+        [pulumi.Output.concat(group_arn, ":log-stream:*")],
+    )
+
+
 def service_role(
     parent: pulumi.Resource,
     name: str,
