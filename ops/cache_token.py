@@ -29,18 +29,16 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import boto3
-import yaml
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from lib.naming import Namer, Service
 from lib.secrets import AUTH_TOKEN_SPECIALS
+from tapsim.runner import read_project, stack_config
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 # 16-128 printable characters, the specials limited to AUTH_TOKEN_SPECIALS (same guide).
 TOKEN_LENGTH = 64
 PENDING = "AWSPENDING"
@@ -273,9 +271,8 @@ def main(argv: list[str] | None = None) -> int:
         "--resume", action="store_true", help="finish a rotation that stopped after ROTATE"
     )
     args = parser.parse_args(argv)
-    project = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())["name"]
-    stack_file = yaml.safe_load((PROJECT_DIR / f"Pulumi.{args.stack}.yaml").read_text())
-    region = stack_file["config"]["aws:region"]
+    project = read_project()["name"]
+    region = stack_config(args.stack)["aws:region"]
     config = Config(retries={"max_attempts": 10, "mode": "adaptive"})
     session = boto3.Session(region_name=region)
     targets = Targets.of(project, args.suffix)

@@ -27,9 +27,15 @@ import yaml
 
 from lib.naming import PROJECT_MAX_LENGTH, SUFFIX_MAX_LENGTH
 from tapsim.fake_cloud import FakeCloud
-from tapsim.runner import ProgramError, read_project, relax_garbage_collection, run_program
+from tapsim.runner import (
+    PROJECT_DIR,
+    ProgramError,
+    read_project,
+    relax_garbage_collection,
+    run_program,
+    stack_config,
+)
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*$")
 LONGEST_SUFFIX = "s" + "0" * (SUFFIX_MAX_LENGTH - 1)
 # Data recorded from AWS and third parties: words there are theirs, not the project's.
@@ -126,7 +132,7 @@ def write_copy(source: Path, dest: Path, name: str) -> None:
 def check_names(dest: Path) -> None:
     """Every physical name of the copy's prod stack, on both runtimes, under the longest
     suffix: the namer refuses any that AWS would."""
-    region = yaml.safe_load((dest / "Pulumi.prod.yaml").read_text())["config"]["aws:region"]
+    region = stack_config("prod", dest)["aws:region"]
     name = read_project(dest)["name"]
     for compute in ("ecs", "asg"):
         try:

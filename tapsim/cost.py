@@ -18,14 +18,13 @@ from typing import Any
 
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import (
+    STACKS,
     RunResult,
     read_project,
     relax_garbage_collection,
     run_program,
     stack_config,
 )
-
-STACKS = ("dev", "staging", "prod")
 
 PRICES = json.loads((Path(__file__).parent / "data" / "prices.json").read_text())
 HOURS = 730

@@ -14,10 +14,9 @@ from pathlib import Path
 
 from policy.controls import CONTROLS, Resource, exceptions
 from tapsim.fake_cloud import FakeCloud
-from tapsim.runner import RunResult, relax_garbage_collection, run_program, stack_config
+from tapsim.runner import STACKS, RunResult, relax_garbage_collection, run_program, stack_config
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "policy" / "config"
-STACKS = ("dev", "staging", "prod")
 
 
 def evaluate(run: RunResult, tier: str) -> tuple[list[str], list[str]]:

@@ -170,6 +170,10 @@ def unwrap_secrets(value: Any) -> Any:
     return value
 
 
+# The stack files every offline tool and the tests go through.
+STACKS = ("dev", "staging", "prod")
+
+
 def read_project(project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
     return yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
 

@@ -27,6 +27,7 @@ import pytest
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import (
     PROJECT_DIR,
+    STACKS,
     RunResult,
     relax_garbage_collection,
     run_program,
@@ -35,7 +36,6 @@ from tapsim.runner import (
 
 relax_garbage_collection()
 
-STACKS = ("dev", "staging", "prod")
 EPHEMERAL = "pr1234"
 ASG = {"tap:compute": "asg"}
 CERT = "arn:aws:acm:us-east-1:111122223333:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
