@@ -280,18 +280,21 @@ def side_by_side(estimates: list[Estimate], title: str) -> list[str]:
     head = "".join(f"{e.stack + ' ' + e.region:>24}" for e in estimates)
     out = [title, f"  {'':<{width}}{head}"]
     for what in whats:
-        cells = []
-        for e in estimates:
-            found = [line for line in e.lines if line.what == what]
-            cells.append(
-                money(sum(x.monthly or 0 for x in found))
-                if found and all(x.priced for x in found)
-                else ("-" if not found else "no price")
-            )
-        out.append(f"  {what:<{width}}" + "".join(f"{c:>24}" for c in cells))
+        cells = "".join(f"{_cell(e, what):>24}" for e in estimates)
+        out.append(f"  {what:<{width}}{cells}")
     totals = "".join(f"{('>= ' if e.unpriced else '') + money(e.total):>24}" for e in estimates)
     out.append(f"  {'Total':<{width}}{totals}")
     return out
+
+
+def _cell(estimate: Estimate, what: str) -> str:
+    """One item's monthly sum in one estimate: "-" when absent, "no price" when unpriced."""
+    found = [line for line in estimate.lines if line.what == what]
+    if not found:
+        return "-"
+    if not all(line.priced for line in found):
+        return "no price"
+    return money(sum(line.monthly or 0 for line in found))
 
 
 def main(argv: list[str] | None = None) -> int:
