@@ -22,7 +22,7 @@ CONTAINER_NAME = "app"
 class AppArgs:
     namer: Namer
     aws: AwsContext
-    subnet_ids: Sequence[pulumi.Input[str]]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     security_group_id: pulumi.Input[str]
     target_group_arn: pulumi.Input[str]
     target_group_arn_suffix: pulumi.Input[str]
@@ -57,6 +57,14 @@ class AppArgs:
             "assets-list": (["s3:ListBucket"], [bucket]),
             "assets-key": (["kms:Decrypt", "kms:GenerateDataKey"], [self.kms_key_arn]),
         }
+
+    def secret_grants(
+        self, key: str = "secrets", arns: Sequence[pulumi.Input[str] | None] | None = None
+    ) -> Grants:
+        """Reading exactly the given secrets (default: all the app's), or nothing when the
+        stack holds none (a service without a database or cache)."""
+        wanted = [arn for arn in (self.secret_arns if arns is None else arns) if arn is not None]
+        return {key: (["secretsmanager:GetSecretValue"], wanted)} if wanted else {}
 
     def request_count_label(self) -> pulumi.Output[str]:
         """`ALBRequestCountPerTarget` is measured per ALB and target group pair."""

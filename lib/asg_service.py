@@ -27,7 +27,7 @@ import pulumi_aws as aws
 from lib.app import AppArgs
 from lib.config import InstanceSettings
 from lib.naming import Service
-from lib.policies import log_stream_writes, service_role
+from lib.policies import Grants, log_stream_writes, service_role
 
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
 SSM_CORE_POLICY = "policy/AmazonSSMManagedInstanceCore"
@@ -39,7 +39,8 @@ METADATA_HOP_LIMIT = 2
 @dataclass(frozen=True)
 class AsgServiceArgs(AppArgs):
     instances: InstanceSettings
-    artifacts_bucket_arn: pulumi.Input[str]
+    # Where CodeDeploy revisions come from; None when the stack has no pipeline.
+    artifacts_bucket_arn: pulumi.Input[str] | None
     tags: Mapping[str, str]
     service_linked_role_arn: pulumi.Input[str]
     image_parameter_name: str
@@ -115,11 +116,8 @@ class AsgService(pulumi.ComponentResource):
             managed={"ssm-core": SSM_CORE_POLICY},
             grants={
                 "logs": log_stream_writes(self.log_group.arn),
-                "secrets": (["secretsmanager:GetSecretValue"], list(args.secret_arns)),
-                "revisions": (
-                    ["s3:GetObject", "s3:GetObjectVersion"],
-                    [pulumi.Output.concat(args.artifacts_bucket_arn, "/*")],
-                ),
+                **args.secret_grants(),
+                **self._revisions(args),
                 **args.app_grants(),
             },
         )
@@ -174,7 +172,7 @@ class AsgService(pulumi.ComponentResource):
         self.group = aws.autoscaling.Group(
             f"{name}-group",
             name=namer.name("app", Service.ECS),
-            vpc_zone_identifiers=list(args.subnet_ids),
+            vpc_zone_identifiers=args.subnet_ids,
             min_size=args.min_count,
             max_size=args.max_count,
             desired_capacity=args.desired_count,
@@ -222,3 +220,15 @@ class AsgService(pulumi.ComponentResource):
                 opts=child,
             )
         self.register_outputs({"autoScalingGroupName": self.group.name})
+
+    @staticmethod
+    def _revisions(args: AsgServiceArgs) -> Grants:
+        """CodeDeploy's agent downloads each revision from the artifacts bucket."""
+        if args.artifacts_bucket_arn is None:
+            return {}
+        return {
+            "revisions": (
+                ["s3:GetObject", "s3:GetObjectVersion"],
+                [pulumi.Output.concat(args.artifacts_bucket_arn, "/*")],
+            )
+        }

@@ -23,7 +23,8 @@ from lib.policies import AwsContext
 ALB_LOG_PREFIX = "alb"
 S3_LOG_PREFIX = "s3"
 S3_LOGGING_SERVICE = "logging.s3.amazonaws.com"
-# The buckets whose requests are logged (the log bucket itself is not).
+# The buckets a stack may hold besides its log bucket, each encrypted with the stack's key
+# and with its requests logged into the log bucket.
 LOGGED = ("artifacts", "assets")
 
 
@@ -35,6 +36,12 @@ class BucketsArgs:
     noncurrent_version_days: int
     log_expiration_days: int
     force_destroy: bool
+    # Which of LOGGED this stack holds (default both).
+    logged: tuple[str, ...] = LOGGED
+    # The log bucket's role in its name (`alb-logs` where it takes the ALB's access logs).
+    log_role: str = "alb-logs"
+    # Whether the ALB's access logs are delivered here (the stack holds the ALB).
+    elb_logs: bool = True
 
 
 # The Elastic Load Balancing account that writes access logs, for the regions that have one
@@ -65,16 +72,17 @@ def deny_insecure_transport(bucket_arn: str) -> dict:
 
 
 class Buckets(pulumi.ComponentResource):
-    """Three hardened buckets; `names` and `arns` are keyed by role."""
+    """Hardened buckets and the log bucket; `names` and `buckets` are keyed by role."""
 
     def __init__(self, name: str, args: BucketsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("tap:data:Buckets", name, None, opts)
         self._config = args
         self.buckets: dict[str, aws.s3.Bucket] = {}
         self.policies: dict[str, aws.s3.BucketPolicy] = {}
-        for role in ("artifacts", "assets"):
+        for role in args.logged:
             self._bucket(name, role, kms=True, extra_statements=[], expire_current=False)
-        logs_arn = self._bucket_arn("alb-logs")
+        log_role = args.log_role
+        logs_arn = self._bucket_arn(log_role)
         account_logs = f"{logs_arn}/{ALB_LOG_PREFIX}/AWSLogs/{args.aws.account_id}/*"
         # One grant per logged bucket, to its own prefix only.
         access_logs = [
@@ -89,31 +97,29 @@ class Buckets(pulumi.ComponentResource):
                     "StringEquals": {"aws:SourceAccount": args.aws.account_id},
                 },
             }
-            for role in LOGGED
+            for role in args.logged
         ]
+        elb = {
+            "Sid": "ElbLogDelivery",
+            "Effect": "Allow",
+            "Principal": elb_log_principal(args.aws),
+            "Action": "s3:PutObject",
+            "Resource": account_logs,
+        }
         self._bucket(
             name,
-            "alb-logs",
+            log_role,
             kms=False,
             expire_current=True,
-            extra_statements=[
-                {
-                    "Sid": "ElbLogDelivery",
-                    "Effect": "Allow",
-                    "Principal": elb_log_principal(args.aws),
-                    "Action": "s3:PutObject",
-                    "Resource": account_logs,
-                },
-                *access_logs,
-            ],
+            extra_statements=[elb] * args.elb_logs + access_logs,
         )
-        for role in LOGGED:
+        for role in args.logged:
             aws.s3.BucketLogging(
                 f"{name}-{role}-access-logs",
                 bucket=self.buckets[role].id,
-                target_bucket=self.buckets["alb-logs"].id,
+                target_bucket=self.buckets[log_role].id,
                 target_prefix=f"{S3_LOG_PREFIX}/{role}/",
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.policies["alb-logs"]]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.policies[log_role]]),
             )
         self.names = {role: b.bucket for role, b in self.buckets.items()}
         self.register_outputs({f"{role}Bucket": n for role, n in self.names.items()})

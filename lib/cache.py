@@ -37,7 +37,7 @@ class CacheArgs:
     namer: Namer
     settings: CacheSettings
     vpc_id: pulumi.Input[str]
-    subnet_ids: Sequence[pulumi.Input[str]]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     app_security_group_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
     protect: bool
@@ -61,7 +61,7 @@ class Cache(pulumi.ComponentResource):
             f"{name}-subnets",
             name=identifier,
             description="Isolated subnets of the cache",
-            subnet_ids=list(args.subnet_ids),
+            subnet_ids=args.subnet_ids,
             opts=child,
         )
         slow_log = log_group(

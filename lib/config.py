@@ -32,9 +32,13 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from lib import roles
 from lib.naming import PROJECT_MAX_LENGTH, SUFFIX_MAX_LENGTH, SUFFIX_PATTERN
 
 Tier = Literal["dev", "staging", "prod"]
+# What one stack holds: everything (`all`), what services share (`environment`), or one
+# service on a shared environment (`service`).
+Role = Literal["all", "environment", "service"]
 NatStrategy = Literal["none", "single", "perAz"]
 
 LOG_RETENTION_DAYS = frozenset(
@@ -309,6 +313,7 @@ RESERVED_DB_USERS = {
 class DatabaseSettings(_Settings):
     """Aurora (serverless v2 or provisioned) or a plain RDS instance."""
 
+    enabled: bool
     engine: DatabaseEngine
     engine_version: str
     port: int = Field(ge=1150, le=65535)
@@ -372,6 +377,7 @@ CACHE_DEFAULTS = {"redis": "7.1", "valkey": "8.0"}
 class CacheSettings(_Settings):
     """The Redis or Valkey replication group."""
 
+    enabled: bool
     engine: Literal["redis", "valkey"]
     engine_version: str
     node_type: str = Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
@@ -418,6 +424,7 @@ class PipelineSettings(_Settings):
     """Delivery: source (S3 object, or a repository through a CodeStar connection), build,
     optional approval, deploy."""
 
+    enabled: bool
     connection_arn: str | None = Field(
         default=None,
         pattern=CONNECTION_ARN_PATTERN,
@@ -480,6 +487,23 @@ PROVIDER_KEYS = frozenset({"region", *(to_camel(name) for name in ProviderSettin
 ECR_IMAGE_PATTERN = re.compile(r"^\d{12}\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/")
 
 
+# A path pattern of an ALB rule: case-sensitive, `*` matches any characters (ELB User Guide,
+# "Listener rules", path conditions); here a plain path, or one ending in `/*`.
+ROUTE_PATH_PATTERN = r"^/(?:[A-Za-z0-9._~-]+/)*(?:[A-Za-z0-9._~-]+|\*)?$"
+# A stack reference: `<org>/<project>/<stack>`, or a stack of this project (Pulumi docs,
+# "Stack references"; stack names take letters, digits, `-`, `_` and `.`).
+STACK_REFERENCE_PATTERN = r"^(?:[\w.-]+/[\w.-]+/)?[\w.-]+$"
+
+
+class RouteSettings(_Settings):
+    """Which requests the environment's load balancer sends to a service: those for `host`
+    (default: `<suffix>.<the environment's domain>`), and under `path` when given. The
+    service's listener rule matches both (ELB User Guide, "Listener rules")."""
+
+    host: str | None = Field(default=None, pattern=HOSTNAME_PATTERN, max_length=128)
+    path: str | None = Field(default=None, pattern=ROUTE_PATH_PATTERN, max_length=128)
+
+
 class Settings(_Settings):
     """The whole, validated configuration of one stack."""
 
@@ -487,6 +511,9 @@ class Settings(_Settings):
     stack: str
     region: str = Field(pattern=REGION_PATTERN.pattern)
     environment: Tier
+    role: Role
+    environment_stack: str | None = Field(default=None, pattern=STACK_REFERENCE_PATTERN)
+    route: RouteSettings = RouteSettings()
     environment_suffix: str = Field(
         pattern=SUFFIX_PATTERN.pattern, min_length=2, max_length=SUFFIX_MAX_LENGTH
     )
@@ -545,9 +572,9 @@ class Settings(_Settings):
     def _cross_checks(self) -> Settings:
         if self.environment == "prod" and self.network.az_count < 3:
             raise FieldError("network.azCount", "prod needs at least 3 AZs")
-        if self.network.nat_strategy == "none":
+        if self.network.nat_strategy == "none" and self.role == "all":
             self._check_no_egress()
-        if self.require_https and not self.https:
+        if self.require_https and not self.https and self.role != "service":
             raise FieldError(
                 "requireHttps",
                 "this tier serves HTTPS only (Security Hub ELB.1): add tap:domain (name and "
@@ -633,9 +660,11 @@ _DEFAULT_DATABASE = {
     "instanceClass": "db.t4g.medium",
     "allocatedStorageGb": 20,
     "rotationDays": 30,
+    "enabled": True,
 }
-_DEFAULT_CACHE = {"engine": "redis", "engineVersion": CACHE_DEFAULTS["redis"]}
+_DEFAULT_CACHE = {"enabled": True, "engine": "redis", "engineVersion": CACHE_DEFAULTS["redis"]}
 _DEFAULT_PIPELINE = {
+    "enabled": True,
     "branch": "main",
     "buildImage": "aws/codebuild/amazonlinux-x86_64-standard:5.0",
     "computeType": "BUILD_GENERAL1_SMALL",
@@ -690,6 +719,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "secretRecoveryWindowDays": 0,
         },
         "compute": "ecs",
+        "role": "all",
         "deletionProtection": False,
         "requireHttps": False,
         "tags": {},
@@ -755,6 +785,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "secretRecoveryWindowDays": 0,
         },
         "compute": "ecs",
+        "role": "all",
         "deletionProtection": False,
         "requireHttps": False,
         "tags": {},
@@ -820,6 +851,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
             "secretRecoveryWindowDays": 30,
         },
         "compute": "ecs",
+        "role": "all",
         "deletionProtection": True,
         "requireHttps": True,
         "tags": {},
@@ -847,7 +879,8 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
     },
 }
 KNOWN_KEYS = frozenset(
-    {"environment", "environmentSuffix", "certificateArn", "domain"} | TIER_DEFAULTS["dev"].keys()
+    {"environment", "environmentSuffix", "certificateArn", "domain", "environmentStack", "route"}
+    | TIER_DEFAULTS["dev"].keys()
 )
 SUFFIX_ENV_VAR = "ENVIRONMENT_SUFFIX"
 
@@ -896,15 +929,19 @@ def load_settings(
         raise SettingsError(
             f"tap:environment = {tier!r}: must be one of {', '.join(TIER_DEFAULTS)}"
         )
+    suffix = _suffix(values.get("environmentSuffix") or stack, stack, env)
+    attach = roles.implied_role(values, suffix)
+    values = {**values, **attach}
     merged = _deep_merge(copy.deepcopy(TIER_DEFAULTS[tier]), dict(values))
     _implied(merged, values)
     merged.update(
-        project=project,
-        stack=stack,
-        region=region,
-        environmentSuffix=_suffix(values.get("environmentSuffix") or stack, stack, env),
-        provider=provider,
+        project=project, stack=stack, region=region, environmentSuffix=suffix, provider=provider
     )
+    role = merged["role"]
+    problems = roles.misplaced(role, values, implied=bool(attach))
+    problems += roles.missing(role, merged.get("environmentStack"))
+    if problems:
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(problems))
     try:
         settings = Settings.model_validate(merged)
     except ValidationError as err:
@@ -1021,6 +1058,8 @@ PATTERN_WORDS = {
     CERTIFICATE_PATTERN: "an ACM certificate ARN, or an IAM server-certificate ARN",
     ROLE_ARN_PATTERN: "an IAM role ARN, such as the one of a role named deploy",
     CONNECTION_ARN_PATTERN: "a CodeConnections (or CodeStar connections) connection ARN",
+    ROUTE_PATH_PATTERN: "a path such as /api or /api/*: segments of letters, digits and . _ ~ -",
+    STACK_REFERENCE_PATTERN: "a stack as <org>/<project>/<stack>, or a stack of this project",
 }
 
 

@@ -34,8 +34,9 @@ class DatabaseArgs:
     aws: AwsContext
     settings: DatabaseSettings
     vpc_id: pulumi.Input[str]
-    subnet_ids: Sequence[pulumi.Input[str]]
-    availability_zones: tuple[str, ...]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    # The AZs the network spans; Aurora's writer and readers take them in turn.
+    availability_zones: pulumi.Input[Sequence[str]]
     app_security_group_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
     protect: bool
@@ -62,7 +63,7 @@ class Database(pulumi.ComponentResource):
             f"{name}-subnets",
             name=self.identifier,
             description="Isolated subnets of the database",
-            subnet_ids=list(args.subnet_ids),
+            subnet_ids=args.subnet_ids,
             opts=child,
         )
         monitoring_role = self._monitoring_role(name, args)
@@ -165,7 +166,7 @@ class Database(pulumi.ComponentResource):
             ),
             **common,
         )
-        zones = args.availability_zones
+        zones = pulumi.Output.from_input(args.availability_zones)
         for i in range(1 + db.reader_count):
             aws.rds.ClusterInstance(
                 f"{name}-instance-{i}",
@@ -174,7 +175,7 @@ class Database(pulumi.ComponentResource):
                 instance_class="db.serverless" if db.serverless else db.instance_class,
                 engine=db.engine,
                 engine_version=cluster.engine_version,
-                availability_zone=zones[i % len(zones)],
+                availability_zone=zones.apply(lambda z, i=i: z[i % len(z)]),
                 **self._instance_options(args, monitoring),
                 apply_immediately=common["apply_immediately"],
                 opts=child,

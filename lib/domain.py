@@ -18,6 +18,10 @@ import pulumi_aws as aws
 class DomainArgs:
     name: str
     zone_id: str
+    # A shared environment also answers `*.<name>`, the hosts its services default to: one
+    # certificate covers both, validated by the one record ACM asks for both (ACM User
+    # Guide, "DNS validation").
+    wildcard: bool = False
 
 
 class Domain(pulumi.ComponentResource):
@@ -30,6 +34,7 @@ class Domain(pulumi.ComponentResource):
         certificate = aws.acm.Certificate(
             f"{name}-certificate",
             domain_name=args.name,
+            subject_alternative_names=[f"*.{args.name}"] if args.wildcard else None,
             validation_method="DNS",
             opts=child,
         )
@@ -53,16 +58,20 @@ class Domain(pulumi.ComponentResource):
         self.certificate_arn: pulumi.Output[str] = validation.certificate_arn
 
     def point_at(self, alb: aws.lb.LoadBalancer) -> None:
-        aws.route53.Record(
-            f"{self._name}-alias",
-            zone_id=self._args.zone_id,
-            name=self._args.name,
-            type="A",
-            aliases=[
-                aws.route53.RecordAliasArgs(
-                    name=alb.dns_name, zone_id=alb.zone_id, evaluate_target_health=True
-                )
-            ],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        names = {"alias": self._args.name}
+        if self._args.wildcard:
+            names["wildcard-alias"] = f"*.{self._args.name}"
+        for key, record_name in names.items():
+            aws.route53.Record(
+                f"{self._name}-{key}",
+                zone_id=self._args.zone_id,
+                name=record_name,
+                type="A",
+                aliases=[
+                    aws.route53.RecordAliasArgs(
+                        name=alb.dns_name, zone_id=alb.zone_id, evaluate_target_health=True
+                    )
+                ],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         self.register_outputs({"certificateArn": self.certificate_arn, "name": self._args.name})

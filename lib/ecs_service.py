@@ -26,7 +26,7 @@ class EcsServiceArgs(AppArgs):
     # ECS resolves `secrets` once, at task start; RDS then rotates the password in place, so
     # the app reads this secret again when a new connection is refused (Secrets Manager User
     # Guide, "Managed rotation"). On EC2 the instance role already reads it.
-    database_secret_arn: pulumi.Input[str]
+    database_secret_arn: pulumi.Input[str] | None
 
 
 def container_definitions(args: EcsServiceArgs, log_group: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -99,7 +99,7 @@ class EcsService(pulumi.ComponentResource):
                     [args.aws.arn("ecr", "repository/*")],
                 ),
                 "ecr-login": (["ecr:GetAuthorizationToken"], ["*"]),
-                "secrets": (["secretsmanager:GetSecretValue"], list(args.secret_arns)),
+                **args.secret_grants(),
                 "decrypt": (["kms:Decrypt"], [args.kms_key_arn]),
             },
         )  # fmt: skip
@@ -111,7 +111,7 @@ class EcsService(pulumi.ComponentResource):
             context=args.aws,
             grants={
                 **args.app_grants(),
-                "database-secret": (["secretsmanager:GetSecretValue"], [args.database_secret_arn]),
+                **args.secret_grants("database-secret", [args.database_secret_arn]),
             },
         )
         self.task_definition = aws.ecs.TaskDefinition(
@@ -138,7 +138,7 @@ class EcsService(pulumi.ComponentResource):
             launch_type="FARGATE",
             platform_version="LATEST",
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-                subnets=list(args.subnet_ids),
+                subnets=args.subnet_ids,
                 security_groups=[args.security_group_id],
                 assign_public_ip=False,
             ),

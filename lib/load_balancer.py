@@ -18,19 +18,63 @@ from lib.naming import Namer, Service
 # Short: a target group's name has 32 characters for the project, the role and a suffix of up
 # to 20 (ELB API Reference, CreateTargetGroup).
 TARGET_GROUP_ROLES = {"ip": "ip", "instance": "ec2"}
+# What a shared environment's listeners answer when no service's rule matches.
+NOT_FOUND = aws.lb.ListenerDefaultActionArgs(
+    type="fixed-response",
+    fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
+        content_type="text/plain", message_body="Not found", status_code="404"
+    ),
+)
+
+
+@dataclass(frozen=True)
+class TargetArgs:
+    """The target group the app joins: its port, whether tasks (`ip`) or instances
+    (`instance`) register, and how they are checked and drained."""
+
+    port: int
+    target_type: str
+    health_check_path: str
+    health_check_interval_seconds: int
+    deregistration_delay_seconds: int
+
+
+def target_group(
+    parent: pulumi.Resource, name: str, namer: Namer, vpc_id: pulumi.Input[str], args: TargetArgs
+) -> aws.lb.TargetGroup:
+    return aws.lb.TargetGroup(
+        name,
+        # The target type cannot change in place: switching the runtime replaces the group,
+        # and the new one is made before the old goes, so its name names the type.
+        name=namer.name(TARGET_GROUP_ROLES[args.target_type], Service.TARGET_GROUP),
+        port=args.port,
+        protocol="HTTP",
+        target_type=args.target_type,
+        vpc_id=vpc_id,
+        deregistration_delay=args.deregistration_delay_seconds,
+        health_check=aws.lb.TargetGroupHealthCheckArgs(
+            enabled=True,
+            path=args.health_check_path,
+            protocol="HTTP",
+            matcher="200-399",
+            interval=args.health_check_interval_seconds,
+            timeout=min(5, args.health_check_interval_seconds - 1),
+            healthy_threshold=2,
+            unhealthy_threshold=3,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
 
 
 @dataclass(frozen=True)
 class LoadBalancerArgs:
     namer: Namer
     vpc_id: pulumi.Input[str]
-    subnet_ids: Sequence[pulumi.Input[str]]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     security_group_id: pulumi.Input[str]
-    target_port: int
-    target_type: str
-    health_check_path: str
-    health_check_interval_seconds: int
-    deregistration_delay_seconds: int
+    # The app's target group, which the listeners forward to; None on a shared environment,
+    # whose listeners answer 404 to what no service's rule claims.
+    target: TargetArgs | None
     idle_timeout_seconds: int
     deletion_protection: bool
     certificate_arn: pulumi.Input[str] | None
@@ -41,7 +85,7 @@ class LoadBalancerArgs:
 
 
 class LoadBalancer(pulumi.ComponentResource):
-    """ALB, target group and listeners."""
+    """ALB, its listeners, and the app's target group when the stack holds the app."""
 
     def __init__(
         self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
@@ -55,7 +99,7 @@ class LoadBalancer(pulumi.ComponentResource):
             name=namer.name("alb", Service.ALB),
             load_balancer_type="application",
             internal=False,
-            subnets=list(args.subnet_ids),
+            subnets=args.subnet_ids,
             security_groups=[args.security_group_id],
             drop_invalid_header_fields=True,
             desync_mitigation_mode="defensive",
@@ -70,30 +114,15 @@ class LoadBalancer(pulumi.ComponentResource):
                 protect=args.deletion_protection,
             ),
         )
-        self.target_group = aws.lb.TargetGroup(
-            f"{name}-tg",
-            # The target type cannot change in place: switching the runtime replaces the group,
-            # and the new one is made before the old goes, so its name names the type.
-            name=namer.name(TARGET_GROUP_ROLES[args.target_type], Service.TARGET_GROUP),
-            port=args.target_port,
-            protocol="HTTP",
-            target_type=args.target_type,
-            vpc_id=args.vpc_id,
-            deregistration_delay=args.deregistration_delay_seconds,
-            health_check=aws.lb.TargetGroupHealthCheckArgs(
-                enabled=True,
-                path=args.health_check_path,
-                protocol="HTTP",
-                matcher="200-399",
-                interval=args.health_check_interval_seconds,
-                timeout=min(5, args.health_check_interval_seconds - 1),
-                healthy_threshold=2,
-                unhealthy_threshold=3,
-            ),
-            opts=child,
+        self.target_group = (
+            target_group(self, f"{name}-tg", namer, args.vpc_id, args.target)
+            if args.target
+            else None
         )
-        forward = aws.lb.ListenerDefaultActionArgs(
-            type="forward", target_group_arn=self.target_group.arn
+        forward = (
+            aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=self.target_group.arn)
+            if self.target_group
+            else NOT_FOUND
         )
         self.listeners: list[aws.lb.Listener] = []
         if args.certificate_arn:
@@ -127,10 +156,6 @@ class LoadBalancer(pulumi.ComponentResource):
                 opts=child,
             )
         )
-        self.register_outputs(
-            {
-                "albArn": self.alb.arn,
-                "albDnsName": self.alb.dns_name,
-                "targetGroupArn": self.target_group.arn,
-            }
-        )
+        # Services add their rules to the listener that forwards: HTTPS when there is one.
+        self.service_listener = self.listeners[0]
+        self.register_outputs({"albArn": self.alb.arn, "albDnsName": self.alb.dns_name})

@@ -1,18 +1,24 @@
 """Physical names for every AWS resource, in one place.
 
 AWS rejects names late (at create time, minutes into a deploy) and with terse errors, so
-every name is built here and checked against the limits of the service that will hold it.
+every name is built here and fitted to the limits of the service that will hold it. A name
+longer than its service allows keeps its start and ends in a digest of the whole name, so it
+stays unique and stable; the full identity (project, suffix) lives in the provider's default
+tags, which discovery reads.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from enum import Enum
 
 SUFFIX_PATTERN = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 SUFFIX_MAX_LENGTH = 20
-PROJECT_MAX_LENGTH = 10
+PROJECT_MAX_LENGTH = 16
+# A shortened name ends in `-` and this many hex digits of the full name's SHA-256.
+DIGEST_LENGTH = 8
 
 
 class NamingError(ValueError):
@@ -109,10 +115,15 @@ def region_code(region: str) -> str:
 def _checked(name: str, service: Service) -> str:
     rule = service.value
     if len(name) > rule.max_length:
-        raise NamingError(
-            f"{rule.what} {name!r} is {len(name)} characters; AWS allows "
-            f"{rule.max_length}. Shorten tap:environmentSuffix or the project name."
-        )
+        name = shortened(name, rule.max_length)
     if not rule.pattern.match(name):
         raise NamingError(f"{rule.what} {name!r} has characters AWS does not accept there")
     return name
+
+
+def shortened(name: str, limit: int) -> str:
+    """`name` cut to `limit` characters: its start, then a digest of all of it. The start
+    ends on a letter or digit, as every service's pattern wants before the hyphen."""
+    digest = hashlib.sha256(name.encode()).hexdigest()[:DIGEST_LENGTH]
+    head = name[: limit - DIGEST_LENGTH - 1].rstrip("-_./")
+    return f"{head}-{digest}"

@@ -37,24 +37,47 @@ class Watch:
 
 @dataclass(frozen=True)
 class ObservabilityArgs:
+    """Each dimension set is None (or empty) where the stack holds no such part, and its
+    alarms and graphs are left out."""
+
     namer: Namer
     region: str
     kms_key_arn: pulumi.Input[str]
     alarms: AlarmSettings
+    # The load balancer's dimension; with `watch_load_balancer` off (a service on a shared
+    # environment) it only qualifies the target group's metrics.
     load_balancer: Mapping[str, pulumi.Input[str]]
-    target_group: Mapping[str, pulumi.Input[str]]
-    compute: Mapping[str, pulumi.Input[str]]
+    target_group: Mapping[str, pulumi.Input[str]] | None
+    compute: Mapping[str, pulumi.Input[str]] | None
     compute_namespace: str
-    database: Mapping[str, pulumi.Input[str]]
+    database: Mapping[str, pulumi.Input[str]] | None
     cache_nodes: Sequence[str]
+    watch_load_balancer: bool = True
+    # The environment's topic, which a service's alarms notify; None makes one here.
+    topic_arn: pulumi.Input[str] | None = None
 
 
 def watches(args: ObservabilityArgs) -> list[Watch]:
+    """The table for everything the stack holds, in the order of the tiers."""
+    parts = {
+        "alb-5xx": args.watch_load_balancer,
+        "target-5xx": args.target_group is not None,
+        "response-time": args.target_group is not None,
+        "unhealthy-hosts": args.target_group is not None,
+        "cpu": args.compute is not None,
+        "memory": args.compute is not None and args.compute_namespace == "AWS/ECS",
+        "db-cpu": args.database is not None,
+        "db-memory": args.database is not None,
+        "db-connections": args.database is not None,
+    }
+    return [w for w in _all_watches(args) if parts.get(w.key, True)]
+
+
+def _all_watches(args: ObservabilityArgs) -> list[Watch]:
     a = args.alarms
-    lb, tg = [args.load_balancer], [{**args.target_group, **args.load_balancer}]
-    compute, database = [args.compute], [args.database]
+    lb, tg = [args.load_balancer], [{**(args.target_group or {}), **args.load_balancer}]
+    compute, database = [args.compute or {}], [args.database or {}]
     cache = [{"CacheClusterId": node} for node in args.cache_nodes]
-    ecs = args.compute_namespace == "AWS/ECS"
     rows = [
         Watch("edge", "alb-5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", lb, "Sum",
               a.alb_errors_per_minute),
@@ -79,10 +102,9 @@ def watches(args: ObservabilityArgs) -> list[Watch]:
         Watch("cache", "cache-evictions", "AWS/ElastiCache", "Evictions", cache, "Sum",
               a.cache_evictions, period=300),
     ]  # fmt: skip
-    if ecs:
-        rows.insert(5, Watch("compute", "memory", "AWS/ECS", "MemoryUtilization", compute,
-                             "Average", a.memory_percent))  # fmt: skip
-    return rows
+    rows.insert(5, Watch("compute", "memory", "AWS/ECS", "MemoryUtilization", compute,
+                         "Average", a.memory_percent))  # fmt: skip
+    return [row for row in rows if row.dimensions]
 
 
 class Observability(pulumi.ComponentResource):
@@ -94,16 +116,19 @@ class Observability(pulumi.ComponentResource):
         super().__init__("tap:observability:Observability", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         namer = args.namer
-        self.topic = aws.sns.Topic(
-            f"{name}-alarms",
-            name=namer.name("alarms"),
-            kms_master_key_id=args.kms_key_arn,
-            opts=child,
-        )
+        self.topic: aws.sns.Topic | None = None
+        if args.topic_arn is None:
+            self.topic = aws.sns.Topic(
+                f"{name}-alarms",
+                name=namer.name("alarms"),
+                kms_master_key_id=args.kms_key_arn,
+                opts=child,
+            )
+        self.topic_arn: pulumi.Input[str] = self.topic.arn if self.topic else args.topic_arn
         if args.alarms.email:
             aws.sns.TopicSubscription(
                 f"{name}-alarms-email",
-                topic=self.topic.arn,
+                topic=self.topic_arn,
                 protocol="email",
                 endpoint=args.alarms.email,
                 opts=child,
@@ -128,8 +153,8 @@ class Observability(pulumi.ComponentResource):
                 threshold=watch.threshold,
                 comparison_operator=watch.comparison,
                 treat_missing_data="notBreaching",
-                alarm_actions=[self.topic.arn],
-                ok_actions=[self.topic.arn],
+                alarm_actions=[self.topic_arn],
+                ok_actions=[self.topic_arn],
                 opts=child,
             )
         self.dashboard = aws.cloudwatch.Dashboard(
@@ -139,7 +164,7 @@ class Observability(pulumi.ComponentResource):
             opts=child,
         )
         self.register_outputs(
-            {"topicArn": self.topic.arn, "dashboardName": self.dashboard.dashboard_name}
+            {"topicArn": self.topic_arn, "dashboardName": self.dashboard.dashboard_name}
         )
 
 

@@ -18,50 +18,69 @@ from lib.naming import Namer, Service
 class SecurityGroupsArgs:
     namer: Namer
     vpc_id: pulumi.Input[str]
+    # Who may reach the load balancer, and whether it listens on 443 too; used only when
+    # the group is made here.
     ingress_cidrs: tuple[str, ...]
     https: bool
-    app_port: int
+    # The app's port; None for a shared environment, which runs no app.
+    app_port: int | None
+    # The load balancer's group when the environment's stack holds it; None makes it here.
+    alb_security_group_id: pulumi.Input[str] | None = None
 
 
 class SecurityGroups(pulumi.ComponentResource):
-    """ALB group open on 80 (and 443) to the configured CIDRs; app group open to the ALB only."""
+    """ALB group open on 80 (and 443) to the configured CIDRs; app group open to the ALB only.
+    On a shared environment each service adds its own app group and the load balancer's
+    way out to it, so destroying a service removes exactly its rules."""
 
     def __init__(
         self, name: str, args: SecurityGroupsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("tap:security:SecurityGroups", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        namer = args.namer
+        self.alb: aws.ec2.SecurityGroup | None = None
+        alb_id = args.alb_security_group_id
+        if alb_id is None:
+            self.alb = self._alb(name, args)
+            alb_id = self.alb.id
+        self.alb_id: pulumi.Input[str] = alb_id
+        self.app: aws.ec2.SecurityGroup | None = None
+        if args.app_port is not None:
+            self.app = self._app(name, args, alb_id, args.app_port)
+        self.register_outputs({"albSecurityGroupId": alb_id})
 
-        self.alb = aws.ec2.SecurityGroup(
+    def _alb(self, name: str, args: SecurityGroupsArgs) -> aws.ec2.SecurityGroup:
+        group = aws.ec2.SecurityGroup(
             f"{name}-alb",
-            name=namer.name("alb", Service.SECURITY_GROUP),
+            name=args.namer.name("alb", Service.SECURITY_GROUP),
             description="Load balancer: HTTP(S) from the allowed CIDRs",
             vpc_id=args.vpc_id,
-            tags={"Name": namer.name("alb")},
-            opts=child,
+            tags={"Name": args.namer.name("alb")},
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        self.app = aws.ec2.SecurityGroup(
-            f"{name}-app",
-            name=namer.name("app", Service.SECURITY_GROUP),
-            description="App tasks: the app port from the load balancer only",
-            vpc_id=args.vpc_id,
-            tags={"Name": namer.name("app")},
-            opts=child,
-        )
-
-        alb_id, app_id, port = self.alb.id, self.app.id, args.app_port
         for listener_port in (80, 443) if args.https else (80,):
             for i, cidr in enumerate(args.ingress_cidrs):
                 tcp_rule(
                     self,
                     f"{name}-alb-in-{listener_port}-{i}",
                     direction="ingress",
-                    group_id=alb_id,
+                    group_id=group.id,
                     port=listener_port,
                     description=f"Clients to the load balancer on {listener_port}",
                     cidr_ipv4=cidr,
                 )
+        return group
+
+    def _app(
+        self, name: str, args: SecurityGroupsArgs, alb_id: pulumi.Input[str], port: int
+    ) -> aws.ec2.SecurityGroup:
+        app = aws.ec2.SecurityGroup(
+            f"{name}-app",
+            name=args.namer.name("app", Service.SECURITY_GROUP),
+            description="App tasks: the app port from the load balancer only",
+            vpc_id=args.vpc_id,
+            tags={"Name": args.namer.name("app")},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         tcp_rule(
             self,
             f"{name}-alb-out-app",
@@ -69,13 +88,13 @@ class SecurityGroups(pulumi.ComponentResource):
             group_id=alb_id,
             port=port,
             description="Load balancer to the app tasks",
-            referenced_security_group_id=app_id,
+            referenced_security_group_id=app.id,
         )
         tcp_rule(
             self,
             f"{name}-app-in-alb",
             direction="ingress",
-            group_id=app_id,
+            group_id=app.id,
             port=port,
             description="Load balancer to the app port",
             referenced_security_group_id=alb_id,
@@ -84,14 +103,12 @@ class SecurityGroups(pulumi.ComponentResource):
             self,
             f"{name}-app-out-https",
             direction="egress",
-            group_id=app_id,
+            group_id=app.id,
             port=443,
             description="App to AWS APIs and image registries over HTTPS",
             cidr_ipv4="0.0.0.0/0",
         )
-        self.register_outputs(
-            {"albSecurityGroupId": self.alb.id, "appSecurityGroupId": self.app.id}
-        )
+        return app
 
 
 def tcp_rule(

@@ -13,6 +13,7 @@ from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from tapsim import catalog
 from tapsim.catalog import moto_source
+from tapsim.runner import STACK_REFERENCE_TYPE, stack_reference_state
 
 TEST_ACCOUNT_ID = "111122223333"
 
@@ -91,6 +92,8 @@ class FakeCloud(Mocks):
         self.parameters: dict[str, str] = {}
         # Public hosted zones of the account, by name (the committed prod stack's is there).
         self.hosted_zones: set[str] = {"example.com"}
+        # Outputs of the stacks the program may reference, by the reference's name.
+        self.stacks: dict[str, dict[str, Any]] = {}
 
     def call(self, args: MockCallArgs) -> Any:
         answers = {
@@ -145,6 +148,8 @@ class FakeCloud(Mocks):
         }
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.typ == STACK_REFERENCE_TYPE:
+            return stack_reference_state(self.stacks, args.inputs["name"])
         if not args.custom:
             return None, {}
         state = dict(args.inputs)

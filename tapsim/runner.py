@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import runpy
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,6 +172,37 @@ def unwrap_secrets(value: Any) -> Any:
 
 # The stack files every offline tool and the tests go through.
 STACKS = ("dev", "staging", "prod")
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+
+
+def stack_reference_state(
+    stacks: Mapping[str, Mapping[str, Any]], name: str
+) -> tuple[str, dict[str, Any]]:
+    """What the engine answers for a stack reference: the named stack's outputs, or none
+    for a stack that is not there (the program then says which setting names it)."""
+    return name, {"name": name, "outputs": dict(stacks.get(name, {})), "secretOutputNames": []}
+
+
+def references(
+    settings: Settings, outputs_of: Callable[[str], Mapping[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """The outputs a service's environment reference resolves to offline: those of the
+    named stack file, produced by `outputs_of` (a synthesis, or a deployment)."""
+    name = settings.environment_stack
+    if settings.role != "service" or not name:
+        return {}
+    stack = referenced_stack(name)
+    return {name: dict(outputs_of(stack))} if stack else {}
+
+
+def referenced_stack(reference: str, project_dir: Path = PROJECT_DIR) -> str | None:
+    """The stack file a stack reference names, when it is a stack of this project:
+    `dev-env`, `<org>/dev-env` or `<org>/<project>/dev-env`."""
+    parts = reference.split("/")
+    if len(parts) == 3 and parts[1] != read_project(project_dir)["name"]:
+        return None
+    stack = parts[-1]
+    return stack if (project_dir / f"Pulumi.{stack}.yaml").exists() else None
 
 
 def read_project(project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
@@ -195,6 +226,7 @@ def _stack_values(
 ) -> dict[str, Any]:
     """The stack file's config with overrides, and `suffix` as the environmentSuffix setting."""
     values = {**stack_config(stack, project_dir), **(config or {})}
+    values = {k: v for k, v in values.items() if v is not None}
     if suffix:
         values[f"{project}:environmentSuffix"] = suffix
     return values

@@ -10,6 +10,7 @@ one moto serves them all.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -24,14 +25,17 @@ from typing import Any
 
 import pytest
 
+from lib.config import SettingsError
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import (
     PROJECT_DIR,
     STACKS,
     RunResult,
+    references,
     relax_garbage_collection,
     run_program,
     stack_config,
+    stack_settings,
 )
 
 relax_garbage_collection()
@@ -73,16 +77,24 @@ CUSTOM: dict[str, Any] = {
         "rotationDays": 7,
     },
 }
-# Name -> (stack file, config overrides, suffix): each tier, an ephemeral dev copy named
-# pr1234, each tier again on the EC2 Auto Scaling runtime (`<tier>-asg`), and `custom`.
+# The shared dev environment and its two services; and an ephemeral stack, which names no
+# role and so joins that environment as a service.
+SHARED = ("dev-env", "dev-web", "dev-api")
+UNATTACHED = {"tap:role": None, "tap:environmentStack": None}
+# Name -> (stack file, config overrides, suffix): each tier, each tier again on the EC2 Auto
+# Scaling runtime (`<tier>-asg`), `custom`, the shared environment and its services, and
+# the ephemeral pr1234.
 NAMED: dict[str, tuple[str, dict[str, Any] | None, str | None]] = {
     **{name: (name, None, None) for name in STACKS},
-    EPHEMERAL: ("dev", None, EPHEMERAL),
     **{f"{name}-asg": (name, ASG, None) for name in STACKS},
     "custom": ("dev", CUSTOM, LONGEST_SUFFIX),
+    **{name: (name, None, None) for name in SHARED},
+    EPHEMERAL: ("dev-web", UNATTACHED, EPHEMERAL),
 }
-# The runs tests take as `run` / `any_run`: the stack files and their runtimes.
-STANDARD = [name for name in NAMED if name != "custom"]
+# The runs tests take as `run` / `any_run`: the all-in-one stack files and their runtimes.
+STANDARD = [*STACKS, *(f"{name}-asg" for name in STACKS)]
+# Every run of a committed stack file, whatever its role, for rules that hold for all.
+EVERY = [*STANDARD, *SHARED, EPHEMERAL]
 
 
 def synth(stack: str, *, config: dict | None = None, suffix: str | None = None) -> RunResult:
@@ -114,7 +126,11 @@ def _synth(stack: str, config_json: str, suffix: str | None) -> RunResult:
 def _run(stack: str, config_json: str, suffix: str | None) -> RunResult:
     config = json.loads(config_json) if config_json else None
     region = {**stack_config(stack), **(config or {})}["aws:region"]
-    return run_program(stack, FakeCloud(region), config=config, environment_suffix=suffix)
+    cloud = FakeCloud(region)
+    with contextlib.suppress(SettingsError):
+        settings = stack_settings(stack, config=config, suffix=suffix)
+        cloud.stacks = references(settings, lambda name: synth(name).outputs)
+    return run_program(stack, cloud, config=config, environment_suffix=suffix)
 
 
 class Synthesized(Mapping[str, RunResult]):
@@ -136,7 +152,12 @@ def synthesized() -> Synthesized:
     return Synthesized()
 
 
-@pytest.fixture(params=[*STACKS, EPHEMERAL])
+@pytest.fixture(params=EVERY)
+def every_run(request: pytest.FixtureRequest, synthesized: Synthesized) -> RunResult:
+    return synthesized[request.param]
+
+
+@pytest.fixture(params=STACKS)
 def run(request: pytest.FixtureRequest, synthesized: Synthesized) -> RunResult:
     """Each ECS stack; tests that hold for both runtimes take `any_run`."""
     return synthesized[request.param]

@@ -24,7 +24,14 @@ from tapsim.catalog import NotOfferedError
 from tapsim.emulator.core import Context, Created, EmulatorError
 from tapsim.emulator.registry import HANDLERS, INVOKES, LOCAL, RECORDED_ONLY, TAGGABLE
 from tapsim.emulator.route53 import ensure_zone
-from tapsim.runner import RunResult, run_program, stack_settings, unwrap_secrets
+from tapsim.runner import (
+    STACK_REFERENCE_TYPE,
+    RunResult,
+    run_program,
+    stack_reference_state,
+    stack_settings,
+    unwrap_secrets,
+)
 
 PROVIDER_TYPE = "pulumi:providers:aws"
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
@@ -43,6 +50,8 @@ class MotoCloud(Mocks):
     )
     # Per (type, name): the resource options the engine received (see `register_options`).
     options: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # Outputs of the stacks deployed before this one, by the name a reference gives.
+    stacks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def register_options(self, typ: str, name: str, options: Any) -> None:
         """Called by the recording monitor before each registration reaches `new_resource`,
@@ -97,6 +106,8 @@ class MotoCloud(Mocks):
             return {}, [("", str(err))]
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.typ == STACK_REFERENCE_TYPE:
+            return stack_reference_state(self.stacks, args.inputs["name"])
         if not args.custom:
             return None, {}
         wrapped = dict(args.inputs)

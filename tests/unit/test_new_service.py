@@ -129,7 +129,7 @@ def test_messages_speak_the_new_namespace(report) -> None:
         ("json", "would shadow it"),
         ("aws", "a provider's config namespace"),
         ("lib", "would shadow it"),
-        ("checkout", "load balancer name 'checkout-alb-s0000000000000000000' is 33 characters"),
+        ("averyveryverylongname", "at most 16 characters"),
     ],
 )
 def test_a_name_aws_or_pulumi_would_refuse_is_refused_before_anything_is_written(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -131,12 +132,13 @@ def test_prod_protects_what_holds_state_and_nothing_else(synthesized, name) -> N
     assert protected == [r for r in run.custom if r.type in STATEFUL]
 
 
-def test_names_beyond_an_aws_limit_are_refused_with_the_setting_to_change() -> None:
+def test_names_beyond_an_aws_limit_keep_their_start_and_end_in_a_digest() -> None:
     namer = Namer("tap", "a-very-long-suffix-x")
-    too_long = len("tap-alb-edge-a-very-long-suffix-x")
-    message = rf"load balancer name .* is {too_long} characters; AWS allows 32"
-    with pytest.raises(NamingError, match=message + ".*tap:environmentSuffix"):
-        namer.name("alb-edge", Service.ALB)
+    full = "tap-alb-edge-a-very-long-suffix-x"
+    name = namer.name("alb-edge", Service.ALB)
+    assert len(name) == 32
+    assert name == f"{full[:23]}-{hashlib.sha256(full.encode()).hexdigest()[:8]}"
+    assert namer.name("alb-edg", Service.ALB) == "tap-alb-edg-a-very-long-suffix-x"
     with pytest.raises(NamingError, match="target group name 'tap-bad role!-a-very"):
         namer.name("bad role!", Service.TARGET_GROUP)
     assert namer.log_group("app") == "/tap/a-very-long-suffix-x/app"

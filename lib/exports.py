@@ -1,0 +1,109 @@
+"""What an app-holding stack exports, following what it holds, and what a service expects of
+its environment."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pulumi
+import pulumi_aws as aws
+
+from lib.buckets import Buckets
+from lib.config import ECR_IMAGE_PATTERN, Settings
+from lib.ecs_service import EcsService
+from lib.route import ServiceRoute
+from lib.shared import Expected, SharedEnvironment
+
+if TYPE_CHECKING:
+    from lib.stack import TapStack
+
+
+def expected_environment(settings: Settings) -> Expected:
+    image = settings.service.image
+    match = ECR_IMAGE_PATTERN.match(image)
+    private = bool(match and match["region"] == settings.region)
+    return Expected(
+        reference=settings.environment_stack or "",
+        region=settings.region,
+        tier=settings.environment,
+        require_https=settings.require_https,
+        image_needing_egress=None if private else image,
+    )
+
+
+def app_outputs(
+    settings: Settings,
+    stack: TapStack,
+    shared: SharedEnvironment,
+    buckets: Buckets,
+    target_group: aws.lb.TargetGroup,
+    route: ServiceRoute | None,
+) -> dict[str, pulumi.Input[object]]:
+    work = stack.workload
+    out: dict[str, pulumi.Input[object]] = {}
+    if stack.edge:
+        network = stack.edge.network
+        out |= {
+            "vpcId": network.vpc.id,
+            "publicSubnetIds": network.public_subnet_ids,
+            "privateSubnetIds": network.private_subnet_ids,
+            "isolatedSubnetIds": network.isolated_subnet_ids,
+        }
+    out |= {"albDnsName": shared.alb_dns_name, "appUrl": _app_url(settings, shared, route)}
+    if stack.edge:
+        out["albArn"] = stack.edge.load_balancer.alb.arn
+    out["targetGroupArn"] = target_group.arn
+    if isinstance(work.compute, EcsService):
+        out |= {"clusterName": work.compute.cluster.name, "serviceName": work.compute.service.name}
+    else:
+        out["autoScalingGroupName"] = work.compute.group.name
+    out |= {
+        "environmentSuffix": settings.environment_suffix,
+        "region": settings.region,
+        "kmsKeyArn": stack.kms.key.arn,
+    }
+    if work.database:
+        out |= {
+            "dbWriterEndpoint": work.database.endpoint,
+            "dbReaderEndpoint": work.database.reader_endpoint,
+            "dbPort": settings.database.port,
+            "dbSecretArn": work.database.secret_arn,
+        }
+    if work.cache:
+        out |= {
+            "redisPrimaryEndpoint": work.cache.primary_endpoint,
+            "redisReaderEndpoint": work.cache.reader_endpoint,
+            "redisAuthSecretArn": work.cache.secret.arn,
+        }
+    out |= {_camel(f"{role}-bucket"): name for role, name in buckets.names.items()}
+    if work.pipeline:
+        out |= {
+            "pipelineName": work.pipeline.pipeline.name,
+            "buildProjectName": work.pipeline.build.name,
+        }
+    out |= {
+        "alarmTopicArn": work.observability.topic_arn,
+        "dashboardName": work.observability.dashboard.dashboard_name,
+        "role": settings.role,
+    }
+    if route:
+        out |= {"environmentStack": settings.environment_stack, "routeHost": route.host}
+    return out
+
+
+def _app_url(
+    settings: Settings, shared: SharedEnvironment, route: ServiceRoute | None
+) -> pulumi.Input[str]:
+    if route:
+        scheme = pulumi.Output.from_input(shared.https).apply(
+            lambda https: "https://" if https else "http://"
+        )
+        return pulumi.Output.concat(scheme, route.host, (settings.route.path or "/").rstrip("*"))
+    if settings.domain:
+        return f"https://{settings.domain.name}"
+    return pulumi.Output.concat("https://" if settings.https else "http://", shared.alb_dns_name)
+
+
+def _camel(words: str) -> str:
+    first, *rest = words.split("-")
+    return first + "".join(w.title() for w in rest)

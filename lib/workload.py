@@ -1,0 +1,238 @@
+"""The service side of a stack: data tier, the app on its runtime, delivery and alarms.
+
+It runs on what an environment shares (`lib.shared.SharedEnvironment`), built beside it in an
+`all` stack or read from the environment's stack by a service. The database, the cache and
+the pipeline are each optional; what the app is told, granted and watched follows what
+exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from lib.asg_service import RUN_SCRIPT, AsgService, AsgServiceArgs
+from lib.cache import Cache, CacheArgs
+from lib.config import Settings
+from lib.database import Database, DatabaseArgs
+from lib.ecs_service import EcsService, EcsServiceArgs
+from lib.logs import AppLogs, AppLogsArgs
+from lib.naming import Namer
+from lib.observability import Observability, ObservabilityArgs
+from lib.pipeline import Pipeline, PipelineArgs
+from lib.policies import AwsContext
+from lib.release import Release, ReleaseArgs
+from lib.shared import SharedEnvironment
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the app sits: the stack's own parts it needs besides the environment."""
+
+    namer: Namer
+    context: AwsContext
+    shared: SharedEnvironment
+    app_security_group_id: pulumi.Input[str]
+    target_group: aws.lb.TargetGroup
+    # What must exist before the app registers with the target group (listeners or rule).
+    routed_by: list[pulumi.Resource]
+    key_arn: pulumi.Input[str]
+    autoscaling_role_arn: pulumi.Input[str] | None
+    architecture: str
+    buckets: dict[str, aws.s3.Bucket]
+    bucket_names: dict[str, pulumi.Output[str]]
+
+
+@dataclass
+class Workload:
+    database: Database | None
+    cache: Cache | None
+    release: Release
+    compute: EcsService | AsgService
+    pipeline: Pipeline | None
+    observability: Observability
+
+
+def build_workload(parent: pulumi.Resource, settings: Settings, at: Placement) -> Workload:
+    child = pulumi.ResourceOptions(parent=parent)
+    database = _database(settings, at, child) if settings.database.enabled else None
+    cache = _cache(settings, at, child) if settings.cache.enabled else None
+    svc = settings.service
+    logs = AppLogs(
+        "app-logs",
+        AppLogsArgs(group_name=at.namer.log_group("app"), retention_days=svc.log_retention_days,
+                    kms_key_arn=at.key_arn),
+        opts=child,
+    )  # fmt: skip
+    release = Release("release", ReleaseArgs(namer=at.namer, initial_image=svc.image), opts=child)
+    compute = _compute(settings, at, database, cache, logs, release, child)
+    pipeline = (
+        _pipeline(settings, at, release, compute, child) if settings.pipeline.enabled else None
+    )
+    observability = _observability(settings, at, database, cache, compute, child)
+    return Workload(database, cache, release, compute, pipeline, observability)
+
+
+def _database(settings: Settings, at: Placement, child: pulumi.ResourceOptions) -> Database:
+    return Database(
+        "database",
+        DatabaseArgs(namer=at.namer, aws=at.context, settings=settings.database,
+                     vpc_id=at.shared.vpc_id, subnet_ids=at.shared.isolated_subnet_ids,
+                     availability_zones=at.shared.availability_zones,
+                     app_security_group_id=at.app_security_group_id, kms_key_arn=at.key_arn,
+                     protect=settings.deletion_protection,
+                     log_retention_days=settings.service.log_retention_days),
+        opts=child,
+    )  # fmt: skip
+
+
+def _cache(settings: Settings, at: Placement, child: pulumi.ResourceOptions) -> Cache:
+    return Cache(
+        "cache",
+        CacheArgs(namer=at.namer, settings=settings.cache, vpc_id=at.shared.vpc_id,
+                  subnet_ids=at.shared.isolated_subnet_ids,
+                  app_security_group_id=at.app_security_group_id, kms_key_arn=at.key_arn,
+                  protect=settings.deletion_protection,
+                  secret_recovery_window_days=settings.storage.secret_recovery_window_days),
+        opts=child,
+    )  # fmt: skip
+
+
+def app_settings(
+    settings: Settings, database: Database | None, cache: Cache | None, assets: pulumi.Input[str]
+) -> dict[str, pulumi.Input[str]]:
+    """Where the app finds its data tier: plain values, no credentials, only for the parts
+    the stack holds."""
+    values: dict[str, pulumi.Input[str]] = {}
+    if database:
+        values |= {
+            "DB_HOST": database.endpoint,
+            "DB_READER_HOST": database.reader_endpoint,
+            "DB_PORT": str(settings.database.port),
+            "DB_NAME": settings.database.database_name,
+            "DB_SECRET_ARN": database.secret_arn,
+        }
+    if cache:
+        values |= {
+            "REDIS_HOST": cache.primary_endpoint,
+            "REDIS_PORT": str(cache.port),
+            "REDIS_TLS": "true",
+            "REDIS_AUTH_SECRET_ARN": cache.secret.arn,
+        }
+    return values | {"ASSETS_BUCKET": assets}
+
+
+def app_secrets(database: Database | None, cache: Cache | None) -> dict[str, pulumi.Input[str]]:
+    """Credentials, resolved by ECS from Secrets Manager (`arn:json-key::`)."""
+    found: dict[str, pulumi.Input[str]] = {}
+    if database:
+        found["DB_USERNAME"] = pulumi.Output.concat(database.secret_arn, ":username::")
+        found["DB_PASSWORD"] = pulumi.Output.concat(database.secret_arn, ":password::")
+    if cache:
+        found["REDIS_AUTH_TOKEN"] = pulumi.Output.concat(cache.secret.arn, ":token::")
+    return found
+
+
+def _compute(
+    settings: Settings,
+    at: Placement,
+    database: Database | None,
+    cache: Cache | None,
+    logs: AppLogs,
+    release: Release,
+    child: pulumi.ResourceOptions,
+) -> EcsService | AsgService:
+    svc = settings.service
+    secret_arns = [s for s in (database and database.secret_arn, cache and cache.secret.arn) if s]
+    app = {
+        "namer": at.namer, "aws": at.context, "subnet_ids": at.shared.private_subnet_ids,
+        "security_group_id": at.app_security_group_id,
+        "target_group_arn": at.target_group.arn,
+        "target_group_arn_suffix": at.target_group.arn_suffix,
+        "alb_arn_suffix": at.shared.alb_arn_suffix, "listeners": at.routed_by,
+        "image": release.image, "command": svc.command, "port": svc.port,
+        "environment": {**svc.environment,
+                        **app_settings(settings, database, cache, at.bucket_names["assets"])},
+        "secrets": app_secrets(database, cache), "secret_arns": secret_arns,
+        "kms_key_arn": at.key_arn, "assets_bucket_arn": at.buckets["assets"].arn,
+        "desired_count": svc.desired_count, "min_count": svc.min_count,
+        "max_count": svc.max_count, "cpu_target_percent": svc.cpu_target_percent,
+        "requests_per_target": svc.requests_per_target,
+        "log_retention_days": svc.log_retention_days, "log_group": logs.group,
+    }  # fmt: skip
+    if settings.compute == "ecs":
+        return EcsService(
+            "app",
+            EcsServiceArgs(**app, cpu=svc.cpu, memory=svc.memory, architecture=svc.architecture,
+                           database_secret_arn=database.secret_arn if database else None),
+            opts=child,
+        )  # fmt: skip
+    artifacts = at.buckets.get("artifacts")
+    return AsgService(
+        "app",
+        AsgServiceArgs(**app, instances=settings.instances,
+                       artifacts_bucket_arn=artifacts.arn if artifacts else None,
+                       tags=settings.required_tags,
+                       service_linked_role_arn=at.autoscaling_role_arn or "",
+                       image_parameter_name=release.parameter_name,
+                       architecture=at.architecture),
+        opts=child,
+    )  # fmt: skip
+
+
+def _pipeline(
+    settings: Settings,
+    at: Placement,
+    release: Release,
+    compute: EcsService | AsgService,
+    child: pulumi.ResourceOptions,
+) -> Pipeline:
+    ecs = compute if isinstance(compute, EcsService) else None
+    asg = compute if isinstance(compute, AsgService) else None
+    return Pipeline(
+        "delivery",
+        PipelineArgs(
+            namer=at.namer, aws=at.context, settings=settings.pipeline, kms_key_arn=at.key_arn,
+            artifacts_bucket=at.bucket_names["artifacts"],
+            artifacts_bucket_arn=at.buckets["artifacts"].arn, image=settings.service.image,
+            image_parameter=release.parameter, compute=settings.compute,
+            cluster_name=ecs.cluster.name if ecs else None,
+            service_name=ecs.service.name if ecs else None,
+            pass_role_arns=[ecs.execution_role.arn, ecs.task_role.arn] if ecs else [],
+            task_family=ecs.task_definition.family if ecs else None,
+            autoscaling_group_name=asg.group.name if asg else None,
+            target_group_name=at.target_group.name, app_port=settings.service.port,
+            health_check_path=settings.load_balancer.health_check_path, run_script=RUN_SCRIPT,
+        ),
+        opts=child,
+    )  # fmt: skip
+
+
+def _observability(
+    settings: Settings,
+    at: Placement,
+    database: Database | None,
+    cache: Cache | None,
+    compute: EcsService | AsgService,
+    child: pulumi.ResourceOptions,
+) -> Observability:
+    if isinstance(compute, EcsService):
+        namespace = "AWS/ECS"
+        dims = {"ClusterName": compute.cluster.name, "ServiceName": compute.service.name}
+    else:
+        namespace, dims = "AWS/EC2", {"AutoScalingGroupName": compute.group.name}
+    return Observability(
+        "observability",
+        ObservabilityArgs(
+            namer=at.namer, region=at.context.region, kms_key_arn=at.key_arn,
+            alarms=settings.alarms, load_balancer={"LoadBalancer": at.shared.alb_arn_suffix},
+            target_group={"TargetGroup": at.target_group.arn_suffix}, compute=dims,
+            compute_namespace=namespace,
+            database=database.metric_dimensions if database else None,
+            cache_nodes=cache.member_ids if cache else [],
+            watch_load_balancer=settings.role == "all", topic_arn=at.shared.alarm_topic_arn,
+        ),
+        opts=child,
+    )  # fmt: skip
