@@ -16,15 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tapsim.fake_cloud import FakeCloud
-from tapsim.runner import (
-    STACKS,
-    RunResult,
-    read_project,
-    relax_garbage_collection,
-    run_program,
-    stack_config,
-)
+from tapsim.fake_cloud import synthesize
+from tapsim.runner import SHARED_STACKS, STACKS, RunResult, read_project, relax_garbage_collection
 
 PRICES = json.loads((Path(__file__).parent / "data" / "prices.json").read_text())
 HOURS = 730
@@ -122,9 +115,9 @@ def _network(run: RunResult, p: _Pricer) -> None:
     p.add(
         "NAT data processed", f"{nats * USAGE['natGb']} GB", "natGatewayGb", nats * USAGE["natGb"]
     )
-    (alb,) = _inputs(run, "aws:lb/loadBalancer:LoadBalancer")
     # An internet-facing ALB holds a public IPv4 address in each of its AZs; so does each NAT.
-    addresses = len(alb["subnets"]) + len(run.of_type("aws:ec2/eip:Eip"))
+    albs = _inputs(run, "aws:lb/loadBalancer:LoadBalancer")
+    addresses = sum(len(alb["subnets"]) for alb in albs) + len(run.of_type("aws:ec2/eip:Eip"))
     p.add("Public IPv4 addresses", f"{addresses} x {HOURS} h", "publicIpv4Hour", addresses * HOURS)
     endpoint_azs = sum(
         len(e.get("subnetIds") or [])
@@ -140,6 +133,10 @@ def _network(run: RunResult, p: _Pricer) -> None:
 
 
 def _edge(run: RunResult, p: _Pricer) -> None:
+    """The load balancer, its capacity units at the stated traffic and its WAF, priced
+    where they are: a service on a shared environment pays none of them."""
+    if not run.of_type("aws:lb/loadBalancer:LoadBalancer"):
+        return
     p.add("Application Load Balancer", f"{HOURS} h", "albHour", HOURS)
     gb_per_hour = USAGE["requests"] * USAGE["responseKb"] / 1e6 / HOURS
     connections = USAGE["requests"] / (HOURS * 3600) / LCU_NEW_CONNECTIONS_PER_SECOND
@@ -305,11 +302,14 @@ def main(argv: list[str] | None = None) -> int:
     for compute in ("ecs", "asg"):
         estimates = []
         for stack in STACKS:
-            region = stack_config(stack)["aws:region"]
-            run = run_program(stack, FakeCloud(region), config={f"{project()}:compute": compute})
+            run = synthesize(stack, config={f"{project()}:compute": compute})
             estimates.append(estimate(run, args.region))
         print("\n".join(side_by_side(estimates, f"Monthly list price, runtime {compute}:")))
         print()
+    shared = [estimate(synthesize(stack), args.region) for stack in SHARED_STACKS]
+    title = "Monthly list price of the shared dev environment and of each service on it:"
+    print("\n".join(side_by_side(shared, title)))
+    print()
     print("\n".join(assumptions()))
     return 0
 

@@ -13,7 +13,15 @@ from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from tapsim import catalog
 from tapsim.catalog import moto_source
-from tapsim.runner import STACK_REFERENCE_TYPE, stack_reference_state
+from tapsim.runner import (
+    STACK_REFERENCE_TYPE,
+    RunResult,
+    references,
+    run_program,
+    stack_config,
+    stack_reference_state,
+    stack_settings,
+)
 
 TEST_ACCOUNT_ID = "111122223333"
 
@@ -339,3 +347,14 @@ _COMPUTED = {
     "random:index/randomPassword:RandomPassword": _password,
     "random:index/randomId:RandomId": _random_id,
 }
+
+
+def synthesize(stack: str, *, config: dict[str, Any] | None = None) -> RunResult:
+    """The program run for `stack` under the fake cloud of its region; a service's
+    environment stack is synthesized first, so its reference resolves."""
+    region = {**stack_config(stack), **(config or {})}["aws:region"]
+    cloud = FakeCloud(region)
+    cloud.stacks = references(
+        stack_settings(stack, config=config), lambda name: synthesize(name).outputs
+    )
+    return run_program(stack, cloud, config=config)

@@ -172,6 +172,8 @@ def unwrap_secrets(value: Any) -> Any:
 
 # The stack files every offline tool and the tests go through.
 STACKS = ("dev", "staging", "prod")
+# The shared dev environment and the services on it.
+SHARED_STACKS = ("dev-env", "dev-web", "dev-api")
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 
 

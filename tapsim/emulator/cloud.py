@@ -186,10 +186,12 @@ def deploy(
     *,
     suffix: str | None = None,
     config: dict[str, Any] | None = None,
+    stacks: dict[str, dict[str, Any]] | None = None,
 ) -> Deployment:
     """Runs `tap.py` for `stack` (plus `config` overrides) against the emulator, with the
-    hosted zone of `tap:domain`, which the user brings, made first."""
-    cloud = MotoCloud(endpoint=endpoint)
+    hosted zone of `tap:domain`, which the user brings, made first. `stacks` holds the
+    outputs of stacks deployed before, by the name a stack reference gives them."""
+    cloud = MotoCloud(endpoint=endpoint, stacks=dict(stacks or {}))
     settings = stack_settings(stack, config=config, suffix=suffix)
     if settings.domain:
         ensure_zone(cloud.client("route53", settings.region), settings.domain.zone)

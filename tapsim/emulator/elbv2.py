@@ -1,10 +1,10 @@
-"""Elastic Load Balancing v2: the load balancer, its target group and listeners."""
+"""Elastic Load Balancing v2: the load balancer, its target groups, listeners and rules."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tapsim.emulator.core import Context, Deleter, Handler, Updater, by
+from tapsim.emulator.core import Context, Deleter, EmulatorError, Handler, Updater, by
 
 
 def _load_balancer(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -88,6 +88,16 @@ def _target_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]
 def _listener_action(action: dict[str, Any]) -> dict[str, Any]:
     if action["type"] == "forward":
         return {"Type": "forward", "TargetGroupArn": action["targetGroupArn"]}
+    if action["type"] == "fixed-response":
+        fixed = action["fixedResponse"]
+        return {
+            "Type": "fixed-response",
+            "FixedResponseConfig": {
+                "ContentType": fixed["contentType"],
+                "MessageBody": fixed.get("messageBody", ""),
+                "StatusCode": fixed["statusCode"],
+            },
+        }
     redirect = action["redirect"]
     return {
         "Type": "redirect",
@@ -122,7 +132,52 @@ def _update_listener(ctx: Context, arn: str, i: dict[str, Any]) -> None:
     ctx.clients("elbv2").modify_listener(ListenerArn=arn, **_listener_settings(i))
 
 
+_CONDITIONS = {"hostHeader": ("host-header", "HostHeaderConfig"),
+               "pathPattern": ("path-pattern", "PathPatternConfig")}  # fmt: skip
+
+
+def _rule_conditions(conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found = []
+    for condition in conditions:
+        for key, (field, config) in _CONDITIONS.items():
+            if condition.get(key):
+                found.append({"Field": field, config: {"Values": condition[key]["values"]}})
+    return found
+
+
+def _listener_rule(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A rule without a priority takes the listener's highest plus one, as the provider
+    does (terraform-provider-aws, internal/service/elbv2/listener_rule.go,
+    `retryListenerRuleCreate`, at 032c4f076a6c), retried while another takes it."""
+    elbv2 = ctx.clients("elbv2")
+    for _ in range(5):
+        priority = i.get("priority") or _highest_priority(elbv2, i["listenerArn"]) + 1
+        try:
+            rule = elbv2.create_rule(
+                ListenerArn=i["listenerArn"],
+                Priority=int(priority),
+                Conditions=_rule_conditions(i["conditions"]),
+                Actions=[_listener_action(a) for a in i["actions"]],
+                **ctx.tags_arg("Tags"),
+            )["Rules"][0]
+        except elbv2.exceptions.PriorityInUseException:
+            if i.get("priority"):
+                raise
+            continue
+        return rule["RuleArn"], {"arn": rule["RuleArn"], "priority": int(rule["Priority"])}
+    raise EmulatorError(f"no free priority on {i['listenerArn']} after 5 tries")
+
+
+def _highest_priority(elbv2: Any, listener_arn: str) -> int:
+    rules = elbv2.describe_rules(ListenerArn=listener_arn)["Rules"]
+    return max((int(r["Priority"]) for r in rules if r["Priority"] != "default"), default=0)
+
+
 HANDLERS: dict[str, tuple[Handler, Deleter]] = {
+    "aws:lb/listenerRule:ListenerRule": (
+        _listener_rule,
+        by("elbv2.delete_rule", RuleArn="id"),
+    ),
     "aws:lb/loadBalancer:LoadBalancer": (_load_balancer, _delete_load_balancer),
     "aws:lb/targetGroup:TargetGroup": (
         _target_group,
@@ -137,6 +192,8 @@ UPDATERS: dict[str, Updater] = {"aws:lb/listener:Listener": _update_listener}
 # Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
 # hashicorp/terraform-provider-aws.
 FORCE_NEW: dict[str, frozenset[str]] = {
+    # internal/service/elbv2/listener_rule.go @ 032c4f076a6c
+    "aws:lb/listenerRule:ListenerRule": frozenset({"listenerArn"}),
     # website/docs/r/lb_listener.html.markdown @ 0028ca39f8a4
     "aws:lb/listener:Listener": frozenset({"loadBalancerArn"}),
     # internal/service/elbv2/load_balancer.go @ 00edc94be7a8
