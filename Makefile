@@ -56,10 +56,11 @@ pulumi-preview: install
 
 # Offline: deploy into the embedded emulator, print outputs and a summary, destroy (KEEP=1 serves
 # it; COMPUTE=asg|ecs overrides the stack's runtime; UPDATE='tap:service.image=...' then applies
-# a change as a later `pulumi up` would, plan first).
+# a change as a later `pulumi up` would, plan first). A service stack deploys its environment
+# first; an environment stack takes SERVICES='dev-web dev-api' to deploy onto it.
 local: install
 	$(PY) -m tapsim.local --stack $(STACK) $(if $(KEEP),--keep) $(if $(COMPUTE),--compute $(COMPUTE)) \
-		$(foreach u,$(UPDATE),--update '$(u)')
+		$(foreach u,$(UPDATE),--update '$(u)') $(foreach s,$(SERVICES),--service $(s))
 
 # Offline: the plan (components, resources, physical names, counts) without emulator or AWS.
 preview: install

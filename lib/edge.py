@@ -32,7 +32,9 @@ class Edge:
     load_balancer: LoadBalancer
     waf: Waf | None
 
-    def shared(self, zones: tuple[str, ...], topic_arn: pulumi.Input[str] | None) -> SharedEnvironment:
+    def shared(
+        self, zones: tuple[str, ...], topic_arn: pulumi.Input[str] | None
+    ) -> SharedEnvironment:
         return SharedEnvironment(
             vpc_id=self.network.vpc.id,
             private_subnet_ids=self.network.private_subnet_ids,
@@ -68,6 +70,7 @@ def stored_buckets(settings: Settings) -> tuple[str, ...]:
 def build_edge(
     parent: pulumi.Resource,
     settings: Settings,
+    *,
     namer: Namer,
     context: AwsContext,
     zones: tuple[str, ...],
@@ -101,8 +104,11 @@ def build_edge(
         opts=child,
     )  # fmt: skip
     domain = (
-        Domain("domain", DomainArgs(name=settings.domain.name, zone_id=zone_id or "",
-                                    wildcard=not whole), opts=child)  # fmt: skip
+        Domain(
+            "domain",
+            DomainArgs(name=settings.domain.name, zone_id=zone_id or "", wildcard=not whole),
+            opts=child,
+        )
         if settings.domain
         else None
     )
@@ -123,11 +129,15 @@ def build_edge(
     waf = (
         Waf(
             "waf",
-            WafArgs(namer=namer, alb_arn=load_balancer.alb.arn,
-                    rate_limit=settings.waf.rate_limit,
-                    log_retention_days=settings.waf.log_retention_days, kms_key_arn=key_arn),
+            WafArgs(
+                namer=namer,
+                alb_arn=load_balancer.alb.arn,
+                rate_limit=settings.waf.rate_limit,
+                log_retention_days=settings.waf.log_retention_days,
+                kms_key_arn=key_arn,
+            ),
             opts=child,
-        )  # fmt: skip
+        )
         if settings.waf.enabled
         else None
     )

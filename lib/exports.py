@@ -34,6 +34,7 @@ def expected_environment(settings: Settings) -> Expected:
 def app_outputs(
     settings: Settings,
     stack: TapStack,
+    *,
     shared: SharedEnvironment,
     buckets: Buckets,
     target_group: aws.lb.TargetGroup,

@@ -25,6 +25,7 @@ from lib.security import SecurityGroups, SecurityGroupsArgs
 from lib.shared import SharedEnvironment, read_environment
 from lib.workload import Placement, Workload, build_workload
 
+
 def create_provider(settings: Settings) -> aws.Provider:
     """The one AWS provider; its default tags reach every taggable resource. The stack's
     `aws:*` credentials settings (profile, roles to assume, allowed accounts) reach it too:
@@ -119,7 +120,15 @@ class TapStack(pulumi.ComponentResource):
         key_arn = self.kms.key.arn
         self.workload: Workload
         self.edge: Edge | None = (
-            build_edge(self, settings, namer, context, env.zones, key_arn, env.offers.zone_id)
+            build_edge(
+                self,
+                settings,
+                namer=namer,
+                context=context,
+                zones=env.zones,
+                key_arn=key_arn,
+                zone_id=env.offers.zone_id,
+            )
             if role != "service"
             else None
         )
@@ -188,7 +197,9 @@ class TapStack(pulumi.ComponentResource):
                 bucket_names=buckets.names,
             ),
         )  # fmt: skip
-        return app_outputs(settings, self, shared, buckets, target_group, route)
+        return app_outputs(
+            settings, self, shared=shared, buckets=buckets, target_group=target_group, route=route
+        )
 
     def _service_buckets(self, settings: Settings, namer: Namer, context: AwsContext) -> Buckets:
         """The service's own buckets, with a log bucket of its own for their access logs."""

@@ -67,11 +67,15 @@ def build_workload(parent: pulumi.Resource, settings: Settings, at: Placement) -
         opts=child,
     )  # fmt: skip
     release = Release("release", ReleaseArgs(namer=at.namer, initial_image=svc.image), opts=child)
-    compute = _compute(settings, at, database, cache, logs, release, child)
+    compute = _compute(
+        settings, at, database=database, cache=cache, logs=logs, release=release, child=child
+    )
     pipeline = (
         _pipeline(settings, at, release, compute, child) if settings.pipeline.enabled else None
     )
-    observability = _observability(settings, at, database, cache, compute, child)
+    observability = _observability(
+        settings, at, database=database, cache=cache, compute=compute, child=child
+    )
     return Workload(database, cache, release, compute, pipeline, observability)
 
 
@@ -138,6 +142,7 @@ def app_secrets(database: Database | None, cache: Cache | None) -> dict[str, pul
 def _compute(
     settings: Settings,
     at: Placement,
+    *,
     database: Database | None,
     cache: Cache | None,
     logs: AppLogs,
@@ -213,6 +218,7 @@ def _pipeline(
 def _observability(
     settings: Settings,
     at: Placement,
+    *,
     database: Database | None,
     cache: Cache | None,
     compute: EcsService | AsgService,

@@ -29,9 +29,11 @@ from tapsim.emulator import (
     deploy,
 )
 from tapsim.emulator.update import update
+from tapsim.routing import route
 from tapsim.runner import (
     ProgramError,
     RunResult,
+    referenced_stack,
     relax_garbage_collection,
     stack_config,
     stack_settings,
@@ -64,18 +66,26 @@ def summary(deployment: Deployment) -> list[str]:
 def smoke_check(deployment: Deployment) -> list[str]:
     """A few reads a user would do first; raises when the stack is not what it should be."""
     found = Discovered(deployment.suffix, deployment.region)
-    checks = {
-        "VPC DNS hostnames on": found.vpc_attribute("enableDnsHostnames"),
-        "ALB internet-facing": found.load_balancer["Scheme"] == "internet-facing",
-        "ALB DNS name matches the output": found.load_balancer["DNSName"]
-        == deployment.run.outputs["albDnsName"],
-        **_compute_check(deployment, found),
-        "database encrypted, not public": all(
+    outputs = deployment.run.outputs
+    checks: dict[str, bool] = {}
+    if outputs["role"] != "service":
+        checks |= {
+            "VPC DNS hostnames on": found.vpc_attribute("enableDnsHostnames"),
+            "ALB internet-facing": found.load_balancer["Scheme"] == "internet-facing",
+            "ALB DNS name matches the output": found.load_balancer["DNSName"]
+            == outputs["albDnsName"],
+        }
+    if outputs["role"] != "environment":
+        checks |= _compute_check(deployment, found)
+    if "dbWriterEndpoint" in outputs:
+        checks["database encrypted, not public"] = all(
             i["StorageEncrypted"] and not i["PubliclyAccessible"] for i in found.db_instances
-        ),
-        "cache requires TLS and AUTH": found.replication_group["TransitEncryptionEnabled"]
-        and found.replication_group["AuthTokenEnabled"],
-    }
+        )
+    if "redisPrimaryEndpoint" in outputs:
+        group = found.replication_group
+        checks["cache requires TLS and AUTH"] = (
+            group["TransitEncryptionEnabled"] and group["AuthTokenEnabled"]
+        )
     failed = [name for name, ok in checks.items() if not ok]
     if failed:
         raise EmulatorError(f"smoke check failed: {', '.join(failed)}")
@@ -108,6 +118,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compute", choices=["ecs", "asg"], help="override tap:compute")
     parser.add_argument("--endpoint", help="use an emulator that is already running at this URL")
     parser.add_argument(
+        "--service",
+        action="append",
+        default=[],
+        dest="services",
+        metavar="STACK",
+        help="with an environment stack: also deploy this service stack onto it; repeatable",
+    )
+    parser.add_argument(
         "--update",
         action="append",
         default=[],
@@ -130,20 +148,72 @@ def main(argv: list[str] | None = None) -> int:
     server = Endpoint(args.endpoint) if args.endpoint else Server(port=args.port)
     try:
         with server.environment():
-            print(f"Deploying stack {args.stack!r} (suffix {suffix}) into {server.url}")
-            deployment = deploy(args.stack, server.url, suffix=suffix, config=config)
-            show(deployment)
+            chain = deploy_chain(args.stack, args.services, server.url, suffix, config)
+            deployment = next(d for d in chain if d.stack == args.stack)
             if args.update:
-                deployment = apply_update(deployment, changed)
+                chain[chain.index(deployment)] = apply_update(deployment, changed)
             if args.keep:
                 return serve(server, deployment)
-            teardown(deployment)
+            for each in reversed(chain):
+                teardown(each)
     except (SettingsError, ProgramError, EmulatorError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     finally:
         server.stop()
     return 0
+
+
+def deploy_chain(
+    stack: str, services: list[str], url: str, suffix: str, config: dict | None
+) -> list[Deployment]:
+    """`stack`, after the environment it joins when it is a service, and before the
+    `services` given when it is an environment; each shown as it is deployed."""
+    settings = stack_settings(stack, config=config, suffix=suffix)
+    chain: list[Deployment] = []
+    joined: dict[str, dict] = {}
+    if settings.role == "service":
+        name = settings.environment_stack or ""
+        environment = referenced_stack(name)
+        if environment is None:
+            raise EmulatorError(f"tap:environmentStack = {name!r}: no stack file of this project")
+        chain.append(_deployed(environment, url, environment, None, {}))
+        joined = {name: chain[-1].run.outputs}
+    chain.append(_deployed(stack, url, suffix, config, joined))
+    for service in services if settings.role == "environment" else ():
+        reference = stack_settings(service).environment_stack or ""
+        chain.append(_deployed(service, url, service, None, {reference: chain[0].run.outputs}))
+    if len(chain) > 1:
+        print("\n".join(routes(chain)))
+    return chain
+
+
+def routes(chain: list[Deployment]) -> list[str]:
+    """Where the shared load balancer sends each service's host, evaluated from the rules the
+    emulator holds (`tapsim.routing`), and the Host header that reaches it."""
+    env = next(d for d in chain if d.run.outputs["role"] == "environment")
+    rules = Discovered(env.suffix, env.region).listener_rules(env.run.outputs["listenerArn"])
+    lines = ["\nRoutes on the shared load balancer:"]
+    for service in (d for d in chain if d.run.outputs["role"] == "service"):
+        host = service.run.outputs["routeHost"]
+        path = service.run.outputs["appUrl"].split(host, 1)[1] + "index.html"
+        target = route(rules, host, path).get("TargetGroupArn", "")
+        owner = (
+            "its own target group" if target == service.run.outputs["targetGroupArn"] else target
+        )
+        lines.append(f"  {host}{path} -> {service.stack}: {owner}")
+    dns = env.run.outputs["albDnsName"]
+    lines.append(
+        f"  (a client sends the host as a header: curl -H 'Host: <host>' http://{dns}/...)"
+    )
+    return lines
+
+
+def _deployed(stack: str, url: str, suffix: str, config: dict | None, stacks: dict) -> Deployment:
+    print(f"Deploying stack {stack!r} (suffix {suffix}) into {url}")
+    deployment = deploy(stack, url, suffix=suffix, config=config, stacks=stacks)
+    show(deployment)
+    return deployment
 
 
 def with_updates(stack: str, config: dict, assignments: list[str]) -> dict:

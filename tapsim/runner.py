@@ -305,6 +305,7 @@ def run_program(
     engine_config = as_engine_config(values)
 
     loop = asyncio.new_event_loop()
+    loop.set_exception_handler(_quiet_run_errors)
     asyncio.set_event_loop(loop)
     ROOT.set(None)
     set_all_config(engine_config)
@@ -351,6 +352,15 @@ def run_program(
         secret_outputs=frozenset(secret),
         warnings=engine_log.warnings,
     )
+
+
+def _quiet_run_errors(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A settings error raised while outputs resolve fails every output derived from them;
+    the program reports it once, so the copies left unretrieved, and the tasks still
+    waiting on them when the run stops, are not printed again."""
+    pending = str(context.get("message", "")).startswith("Task was destroyed but it is pending")
+    if not pending and not isinstance(context.get("exception"), pulumi.RunError):
+        loop.default_exception_handler(context)
 
 
 class ProgramError(pulumi.RunError):
