@@ -896,11 +896,9 @@ def load_settings(
 ) -> Settings:
     """Validates the `tap:*` values (namespace stripped) of one stack into `Settings`.
 
-    The environment suffix is `tap:environmentSuffix`, else the stack name (so CI deploys an
-    ephemeral copy as a new stack named `pr1234`). Every physical name carries it, so another
-    suffix renames, that is replaces, every resource: `ENVIRONMENT_SUFFIX`, when set, must
-    agree with it, and a stray value left in the shell stops here instead.
-    """
+    The environment suffix is `tap:environmentSuffix`, else the stack name (`pr1234` for an
+    ephemeral stack, a service on `dev-env` by default). Every physical name carries it, so
+    another suffix replaces every resource: `ENVIRONMENT_SUFFIX`, when set, must agree."""
     unknown = sorted(set(values) - KNOWN_KEYS)
     if unknown:
         known = ", ".join(sorted(KNOWN_KEYS))
@@ -937,10 +935,8 @@ def load_settings(
     merged.update(
         project=project, stack=stack, region=region, environmentSuffix=suffix, provider=provider
     )
-    role = merged["role"]
-    problems = roles.misplaced(role, values, implied=bool(attach))
-    problems += roles.missing(role, merged.get("environmentStack"))
-    if problems:
+    problems = roles.misplaced(merged["role"], values, implied=bool(attach))
+    if problems := problems + roles.missing(merged["role"], merged.get("environmentStack")):
         raise SettingsError("invalid settings:\n  " + "\n  ".join(problems))
     try:
         settings = Settings.model_validate(merged)

@@ -78,9 +78,8 @@ def build_edge(
     zone_id: str | None,
 ) -> Edge:
     """Network, groups, buckets, domain, load balancer and WAF, children of `parent`."""
-    child = pulumi.ResourceOptions(parent=parent)
-    net, lb, storage = settings.network, settings.load_balancer, settings.storage
-    protect, whole = settings.deletion_protection, settings.role == "all"
+    child, net, lb = pulumi.ResourceOptions(parent=parent), settings.network, settings.load_balancer
+    protect, whole, storage = settings.deletion_protection, settings.role == "all", settings.storage
     network = Network(
         "network",
         NetworkArgs(namer=namer, aws=context, cidr=net.cidr, availability_zones=zones,
@@ -126,22 +125,24 @@ def build_edge(
     )  # fmt: skip
     if domain:
         domain.point_at(load_balancer.alb)
-    waf = (
-        Waf(
-            "waf",
-            WafArgs(
-                namer=namer,
-                alb_arn=load_balancer.alb.arn,
-                rate_limit=settings.waf.rate_limit,
-                log_retention_days=settings.waf.log_retention_days,
-                kms_key_arn=key_arn,
-            ),
-            opts=child,
-        )
-        if settings.waf.enabled
-        else None
-    )
+    waf = _waf(parent, settings, namer, load_balancer, key_arn) if settings.waf.enabled else None
     return Edge(network, security, buckets, load_balancer, waf)
+
+
+def _waf(
+    parent: pulumi.Resource,
+    settings: Settings,
+    namer: Namer,
+    load_balancer: LoadBalancer,
+    key_arn: pulumi.Input[str],
+) -> Waf:
+    waf = settings.waf
+    return Waf(
+        "waf",
+        WafArgs(namer=namer, alb_arn=load_balancer.alb.arn, rate_limit=waf.rate_limit,
+                log_retention_days=waf.log_retention_days, kms_key_arn=key_arn),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )  # fmt: skip
 
 
 def environment_outputs(

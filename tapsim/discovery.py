@@ -16,7 +16,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from lib.naming import Namer, Service, region_code
+from lib.naming import region_code
 
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 10})
 
@@ -146,16 +146,6 @@ class Discovered:
         arn = self.load_balancer["LoadBalancerArn"]
         (group,) = elbv2.describe_target_groups(LoadBalancerArn=arn)["TargetGroups"]
         return group
-
-    def own_target_group(self, target_type: str = "ip") -> dict[str, Any]:
-        """A service's target group on a shared environment, by its name (`ip` or `ec2`)."""
-        role = {"ip": "ip", "instance": "ec2"}[target_type]
-        name = Namer(self.project, self.suffix).name(role, Service.TARGET_GROUP)
-        return self.client("elbv2").describe_target_groups(Names=[name])["TargetGroups"][0]
-
-    def listener_rules(self, listener_arn: str) -> list[dict[str, Any]]:
-        """The rules of an environment's listener, the default one included."""
-        return self.client("elbv2").describe_rules(ListenerArn=listener_arn)["Rules"]
 
     @cached_property
     def target_group_attributes(self) -> dict[str, str]:

@@ -29,7 +29,7 @@ from tapsim.emulator import (
     deploy,
 )
 from tapsim.emulator.update import update
-from tapsim.routing import route
+from tapsim.routing import listener_rules, route
 from tapsim.runner import (
     ProgramError,
     RunResult,
@@ -192,7 +192,7 @@ def routes(chain: list[Deployment]) -> list[str]:
     """Where the shared load balancer sends each service's host, evaluated from the rules the
     emulator holds (`tapsim.routing`), and the Host header that reaches it."""
     env = next(d for d in chain if d.run.outputs["role"] == "environment")
-    rules = Discovered(env.suffix, env.region).listener_rules(env.run.outputs["listenerArn"])
+    rules = listener_rules(Discovered(env.suffix, env.region), env.run.outputs["listenerArn"])
     lines = ["\nRoutes on the shared load balancer:"]
     for service in (d for d in chain if d.run.outputs["role"] == "service"):
         host = service.run.outputs["routeHost"]

@@ -16,6 +16,9 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+from lib.naming import Namer, Service
+from tapsim.discovery import Discovered
+
 
 @cache
 def _pattern(value: str, *, ignore_case: bool) -> re.Pattern[str]:
@@ -44,3 +47,15 @@ def route(rules: Sequence[dict[str, Any]], host: str, path: str) -> dict[str, An
         if all(_matches(c, host, path) for c in rule["Conditions"]):
             return rule["Actions"][0]
     raise LookupError("the listener has no default rule")
+
+
+def own_target_group(found: Discovered, target_type: str = "ip") -> dict[str, Any]:
+    """A service's target group on a shared environment, by its name (`ip` or `ec2`)."""
+    role = {"ip": "ip", "instance": "ec2"}[target_type]
+    name = Namer(found.project, found.suffix).name(role, Service.TARGET_GROUP)
+    return found.client("elbv2").describe_target_groups(Names=[name])["TargetGroups"][0]
+
+
+def listener_rules(found: Discovered, listener_arn: str) -> list[dict[str, Any]]:
+    """The rules of an environment's listener, the default one included."""
+    return found.client("elbv2").describe_rules(ListenerArn=listener_arn)["Rules"]

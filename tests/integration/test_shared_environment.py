@@ -13,7 +13,7 @@ import pytest
 
 from tapsim.discovery import Discovered
 from tapsim.emulator import Deployment, deploy
-from tapsim.routing import route
+from tapsim.routing import listener_rules, own_target_group, route
 
 pytestmark = pytest.mark.xdist_group("shared-environment")
 
@@ -32,7 +32,7 @@ class Shared:
         return self.env.run.outputs["listenerArn"]
 
     def routed_to(self, host: str, path: str) -> str:
-        action = route(self.found("env").listener_rules(self.listener), host, path)
+        action = route(listener_rules(self.found("env"), self.listener), host, path)
         return action.get("TargetGroupArn") or action["FixedResponseConfig"]["StatusCode"]
 
 
@@ -55,7 +55,7 @@ def host(shared: Shared, name: str) -> str:
 
 
 def group_arn(shared: Shared, name: str) -> str:
-    return shared.found(name).own_target_group()["TargetGroupArn"]
+    return own_target_group(shared.found(name))["TargetGroupArn"]
 
 
 def test_each_host_reaches_its_own_target_group(shared) -> None:
@@ -68,7 +68,7 @@ def test_each_host_reaches_its_own_target_group(shared) -> None:
 
 
 def test_the_services_rules_have_distinct_priorities_the_provider_chose(shared) -> None:
-    rules = shared.found("env").listener_rules(shared.listener)
+    rules = listener_rules(shared.found("env"), shared.listener)
     priorities = [r["Priority"] for r in rules if r["Priority"] != "default"]
     assert sorted(priorities) == ["1", "2"]
 
