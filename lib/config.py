@@ -593,22 +593,31 @@ class Settings(_Settings):
         return self
 
     def _check_no_egress(self) -> None:
-        """Without NAT the private subnets reach AWS only through the VPC endpoints the
-        network creates (ECR, CloudWatch Logs, Secrets Manager, S3)."""
+        needs = self.needs_egress
+        if needs:
+            why, remedy = needs
+            raise FieldError("network.natStrategy", f"{why}; {remedy}, or 'single' or 'perAz'")
+
+    @property
+    def needs_egress(self) -> tuple[str, str] | None:
+        """Why the app cannot start without internet egress, and what would let it, or None.
+        Without NAT the private subnets reach AWS only through the VPC endpoints the network
+        creates (ECR, CloudWatch Logs, Secrets Manager, S3)."""
         if self.compute == "asg":
-            raise FieldError(
-                "network.natStrategy",
+            return (
                 "the Auto Scaling runtime installs Docker and the CodeDeploy agent from the "
-                "internet at boot; use 'single' or 'perAz', or tap:compute = 'ecs'",
+                "internet at boot",
+                "use tap:compute = 'ecs'",
             )
         match = ECR_IMAGE_PATTERN.match(self.service.image)
         if not match or match["region"] != self.region:
-            raise FieldError(
-                "network.natStrategy",
+            return (
                 f"tap:service.image = {self.service.image!r} cannot be pulled without internet "
-                f"egress; use a private ECR image in {self.region} "
-                f"(<account>.dkr.ecr.{self.region}.amazonaws.com/<repo>:<tag>) or 'single'",
+                "egress",
+                f"use a private ECR image in {self.region} "
+                f"(<account>.dkr.ecr.{self.region}.amazonaws.com/<repo>:<tag>)",
             )
+        return None
 
     @property
     def https(self) -> bool:

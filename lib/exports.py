@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
+from pydantic.alias_generators import to_camel
 
 from lib.buckets import Buckets
-from lib.config import ECR_IMAGE_PATTERN, Settings
+from lib.config import Settings
 from lib.ecs_service import EcsService
 from lib.route import ServiceRoute
 from lib.shared import Expected, SharedEnvironment
@@ -19,15 +20,12 @@ if TYPE_CHECKING:
 
 
 def expected_environment(settings: Settings) -> Expected:
-    image = settings.service.image
-    match = ECR_IMAGE_PATTERN.match(image)
-    private = bool(match and match["region"] == settings.region)
     return Expected(
         reference=settings.environment_stack or "",
         region=settings.region,
         tier=settings.environment,
         require_https=settings.require_https,
-        image_needing_egress=None if private else image,
+        needs_egress=settings.needs_egress,
     )
 
 
@@ -76,7 +74,7 @@ def app_outputs(
             "redisReaderEndpoint": work.cache.reader_endpoint,
             "redisAuthSecretArn": work.cache.secret.arn,
         }
-    out |= {_camel(f"{role}-bucket"): name for role, name in buckets.names.items()}
+    out |= {to_camel(f"{role}_bucket".replace("-", "_")): n for role, n in buckets.names.items()}
     if work.pipeline:
         out |= {
             "pipelineName": work.pipeline.pipeline.name,
@@ -103,8 +101,3 @@ def _app_url(
     if settings.domain:
         return f"https://{settings.domain.name}"
     return pulumi.Output.concat("https://" if settings.https else "http://", shared.alb_dns_name)
-
-
-def _camel(words: str) -> str:
-    first, *rest = words.split("-")
-    return first + "".join(w.title() for w in rest)

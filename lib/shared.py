@@ -65,9 +65,9 @@ class Expected:
     region: str
     tier: str
     require_https: bool
-    # The app's image when the environment's app subnets have no internet route: None if
-    # it is a private ECR image of the region, which the VPC endpoints serve.
-    image_needing_egress: str | None
+    # Why the app cannot start without internet egress, and what would let it
+    # (`Settings.needs_egress`); None when the environment's VPC endpoints are enough.
+    needs_egress: tuple[str, str] | None
 
 
 def problems(outputs: Mapping[str, Any], expected: Expected) -> list[str]:
@@ -88,12 +88,9 @@ def problems(outputs: Mapping[str, Any], expected: Expected) -> list[str]:
             found.append(f"{name}: its {key} is {outputs[key]}, this stack's is {mine}")
     if expected.require_https and outputs.get("https") is False:
         found.append(f"{name}: this tier serves HTTPS only, and the environment has no certificate")
-    if expected.image_needing_egress and outputs.get("internetEgress") is False:
-        found.append(
-            f"{name}: the environment's app subnets have no internet route, so "
-            f"tap:service.image = {expected.image_needing_egress!r} cannot be pulled; use a "
-            f"private ECR image in {expected.region}"
-        )
+    if expected.needs_egress and outputs.get("internetEgress") is False:
+        why, remedy = expected.needs_egress
+        found.append(f"{name}: its app subnets have no internet route, and {why}; {remedy}")
     return found
 
 

@@ -165,6 +165,10 @@ def service_cloud(outputs: dict) -> FakeCloud:
         ),
         (lambda o: {**o, "region": "eu-west-1"}, "its region is eu-west-1"),
         (lambda o: {**o, "environment": "prod"}, "its environment is prod"),
+        (
+            lambda o: {**o, "internetEgress": False},
+            "its app subnets have no internet route, and tap:service.image = .* cannot be pulled",
+        ),
     ],
 )
 def test_a_wrong_environment_is_a_settings_error_naming_the_key(change, message) -> None:
