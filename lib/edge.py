@@ -32,9 +32,8 @@ class Edge:
     load_balancer: LoadBalancer
     waf: Waf | None
 
-    def shared(
-        self, zones: tuple[str, ...], topic_arn: pulumi.Input[str] | None
-    ) -> SharedEnvironment:
+    def shared(self, zones: tuple[str, ...]) -> SharedEnvironment:
+        """For the app of an `all` stack, which makes its own alarm topic."""
         return SharedEnvironment(
             vpc_id=self.network.vpc.id,
             private_subnet_ids=self.network.private_subnet_ids,
@@ -43,7 +42,7 @@ class Edge:
             alb_security_group_id=self.security.alb_id,
             alb_arn_suffix=self.load_balancer.alb.arn_suffix,
             alb_dns_name=self.load_balancer.alb.dns_name,
-            alarm_topic_arn=topic_arn,
+            alarm_topic_arn=None,
         )
 
 
@@ -59,12 +58,22 @@ def target_of(settings: Settings) -> TargetArgs:
     )
 
 
-def stored_buckets(settings: Settings) -> tuple[str, ...]:
-    """The key-encrypted buckets a stack holds: none on an environment; the assets, and the
-    pipeline's artifacts when it has one, elsewhere."""
-    if settings.role == "environment":
-        return ()
-    return tuple(b for b in LOGGED if b != "artifacts" or settings.pipeline.enabled)
+def buckets_args(
+    settings: Settings, namer: Namer, context: AwsContext, key_arn: pulumi.Input[str]
+) -> BucketsArgs:
+    """The stack's buckets: no key-encrypted one on an environment, the assets and the
+    pipeline's artifacts (when it has one) elsewhere; the log bucket takes the ALB's access
+    logs where the stack holds the ALB, and is the service's own on a shared environment."""
+    storage, service = settings.storage, settings.role == "service"
+    logged = tuple(b for b in LOGGED if b != "artifacts" or settings.pipeline.enabled)
+    return BucketsArgs(
+        namer=namer, aws=context, kms_key_arn=key_arn,
+        noncurrent_version_days=storage.noncurrent_version_days,
+        log_expiration_days=storage.log_expiration_days,
+        force_destroy=not settings.deletion_protection,
+        logged=() if settings.role == "environment" else logged,
+        log_role="logs" if service else "alb-logs", elb_logs=not service,
+    )  # fmt: skip
 
 
 def build_edge(
@@ -79,7 +88,7 @@ def build_edge(
 ) -> Edge:
     """Network, groups, buckets, domain, load balancer and WAF, children of `parent`."""
     child, net, lb = pulumi.ResourceOptions(parent=parent), settings.network, settings.load_balancer
-    protect, whole, storage = settings.deletion_protection, settings.role == "all", settings.storage
+    protect, whole = settings.deletion_protection, settings.role == "all"
     network = Network(
         "network",
         NetworkArgs(namer=namer, aws=context, cidr=net.cidr, availability_zones=zones,
@@ -94,14 +103,7 @@ def build_edge(
                            app_port=settings.service.port if whole else None),
         opts=child,
     )  # fmt: skip
-    buckets = Buckets(
-        "storage",
-        BucketsArgs(namer=namer, aws=context, kms_key_arn=key_arn,
-                    noncurrent_version_days=storage.noncurrent_version_days,
-                    log_expiration_days=storage.log_expiration_days, force_destroy=not protect,
-                    logged=stored_buckets(settings)),
-        opts=child,
-    )  # fmt: skip
+    buckets = Buckets("storage", buckets_args(settings, namer, context, key_arn), opts=child)
     domain = (
         Domain(
             "domain",

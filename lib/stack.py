@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from lib.buckets import Buckets, BucketsArgs
+from lib.buckets import Buckets
 from lib.catalog import Offers, check, check_region
 from lib.config import Settings, SettingsError
-from lib.edge import Edge, build_edge, environment_outputs, stored_buckets, target_of
+from lib.edge import Edge, buckets_args, build_edge, environment_outputs, target_of
 from lib.exports import app_outputs, expected_environment
 from lib.kms import Kms, KmsArgs
 from lib.naming import Namer
@@ -166,7 +166,7 @@ class TapStack(pulumi.ComponentResource):
     ) -> dict[str, pulumi.Input[object]]:
         child = pulumi.ResourceOptions(parent=self)
         if self.edge:
-            shared = self.edge.shared(env.zones, None)
+            shared = self.edge.shared(env.zones)
             security, buckets = self.edge.security, self.edge.buckets
             target_group = self.edge.load_balancer.target_group
             assert target_group is not None
@@ -181,7 +181,8 @@ class TapStack(pulumi.ComponentResource):
                                    alb_security_group_id=shared.alb_security_group_id),
                 opts=child,
             )  # fmt: skip
-            buckets = self._service_buckets(settings, namer, env.aws)
+            args = buckets_args(settings, namer, env.aws, self.kms.key.arn)
+            buckets = Buckets("storage", args, opts=child)
             route = self._route(settings, namer, shared)
             target_group, routed_by = route.target_group, [route.rule]
         assert security.app is not None
@@ -200,19 +201,6 @@ class TapStack(pulumi.ComponentResource):
         return app_outputs(
             settings, self, shared=shared, buckets=buckets, target_group=target_group, route=route
         )
-
-    def _service_buckets(self, settings: Settings, namer: Namer, context: AwsContext) -> Buckets:
-        """The service's own buckets, with a log bucket of its own for their access logs."""
-        storage = settings.storage
-        return Buckets(
-            "storage",
-            BucketsArgs(namer=namer, aws=context, kms_key_arn=self.kms.key.arn,
-                        noncurrent_version_days=storage.noncurrent_version_days,
-                        log_expiration_days=storage.log_expiration_days,
-                        force_destroy=not settings.deletion_protection,
-                        logged=stored_buckets(settings), log_role="logs", elb_logs=False),
-            opts=pulumi.ResourceOptions(parent=self),
-        )  # fmt: skip
 
     def _route(self, settings: Settings, namer: Namer, shared: SharedEnvironment) -> ServiceRoute:
         route = settings.route

@@ -349,12 +349,14 @@ _COMPUTED = {
 }
 
 
-def synthesize(stack: str, *, config: dict[str, Any] | None = None) -> RunResult:
+def synthesize(
+    stack: str, *, config: dict[str, Any] | None = None, suffix: str | None = None
+) -> RunResult:
     """The program run for `stack` under the fake cloud of its region; a service's
     environment stack is synthesized first, so its reference resolves."""
     region = {**stack_config(stack), **(config or {})}["aws:region"]
     cloud = FakeCloud(region)
     cloud.stacks = references(
-        stack_settings(stack, config=config), lambda name: synthesize(name).outputs
+        stack_settings(stack, config=config, suffix=suffix), lambda name: synthesize(name).outputs
     )
-    return run_program(stack, cloud, config=config)
+    return run_program(stack, cloud, config=config, environment_suffix=suffix)

@@ -13,16 +13,13 @@ from collections import Counter
 
 from lib.config import SettingsError
 from tapsim.cost import estimate, render
-from tapsim.fake_cloud import FakeCloud, synthesize
+from tapsim.fake_cloud import synthesize
 from tapsim.runner import (
     ProgramError,
     Registration,
     RunResult,
-    references,
     relax_garbage_collection,
-    run_program,
     stack_config,
-    stack_settings,
 )
 
 
@@ -64,12 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not region:
             raise SettingsError(f"aws:region is not set in Pulumi.{args.stack}.yaml")
-        cloud = FakeCloud(region)
-        # A service's environment is synthesized from its stack file, as `pulumi up` reads it.
-        cloud.stacks = references(
-            stack_settings(args.stack, suffix=args.suffix), lambda name: synthesize(name).outputs
-        )
-        run = run_program(args.stack, cloud, environment_suffix=args.suffix)
+        run = synthesize(args.stack, suffix=args.suffix)
     except (SettingsError, ProgramError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

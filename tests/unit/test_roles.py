@@ -167,7 +167,7 @@ def service_cloud(outputs: dict) -> FakeCloud:
         (lambda o: {**o, "environment": "prod"}, "its environment is prod"),
         (
             lambda o: {**o, "internetEgress": False},
-            "its app subnets have no internet route, and tap:service.image = .* cannot be pulled",
+            "its app subnets have no internet route, and .*image = .* cannot be pulled",
         ),
     ],
 )
