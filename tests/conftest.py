@@ -29,6 +29,7 @@ from lib.config import SettingsError
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import (
     PROJECT_DIR,
+    SHARED_STACKS,
     STACKS,
     RunResult,
     references,
@@ -79,7 +80,7 @@ CUSTOM: dict[str, Any] = {
 }
 # The shared dev environment and its two services; and an ephemeral stack, which names no
 # role and so joins that environment as a service.
-SHARED = ("dev-env", "dev-web", "dev-api")
+SHARED = SHARED_STACKS
 UNATTACHED = {"tap:role": None, "tap:environmentStack": None}
 # Name -> (stack file, config overrides, suffix): each tier, each tier again on the EC2 Auto
 # Scaling runtime (`<tier>-asg`), `custom`, the shared environment and its services, and

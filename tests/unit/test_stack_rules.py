@@ -36,16 +36,18 @@ def test_the_stack_is_built_from_the_components(any_run) -> None:
     assert found == COMPONENTS | {f"tap:compute:{runtime}"} | chosen
 
 
-def test_every_aws_resource_sits_inside_a_component(any_run) -> None:
-    for resource in [r for r in any_run.resources if r.custom and not r.type.startswith("pulumi:")]:
-        parents = {p.type for p in any_run.ancestors(resource)}
+def test_every_aws_resource_sits_inside_a_component(every_run) -> None:
+    for resource in [
+        r for r in every_run.resources if r.custom and not r.type.startswith("pulumi:")
+    ]:
+        parents = {p.type for p in every_run.ancestors(resource)}
         assert any(p.startswith("tap:") and p != "tap:index:TapStack" for p in parents), (
             resource.urn
         )
 
 
-def test_no_logical_name_is_registered_twice(any_run) -> None:
-    run = any_run
+def test_no_logical_name_is_registered_twice(every_run) -> None:
+    run = every_run
     keys = [(r.type, r.name) for r in run.resources]
     assert len(keys) == len(set(keys))
     urns = [r.urn for r in run.resources]
@@ -74,8 +76,8 @@ def test_every_physical_name_carries_the_suffix(any_run) -> None:
         ), name
 
 
-def test_physical_names_are_unique_per_type(any_run) -> None:
-    run = any_run
+def test_physical_names_are_unique_per_type(every_run) -> None:
+    run = every_run
     seen = [(r.type, r.inputs["name"]) for r in run.custom if "name" in r.inputs]
     assert len(seen) == len(set(seen))
 
@@ -87,8 +89,8 @@ def test_ephemeral_and_dev_stacks_share_no_physical_name(synthesized) -> None:
     assert not names(synthesized["dev"]) & names(synthesized["pr1234"])
 
 
-def test_no_input_names_another_region_or_account(any_run) -> None:
-    run = any_run
+def test_no_input_names_another_region_or_account(every_run) -> None:
+    run = every_run
     region = run.outputs["region"]
     accounts = {TEST_ACCOUNT_ID, ELB_LOG_ACCOUNTS[region]}
     for resource in run.custom:
@@ -99,8 +101,8 @@ def test_no_input_names_another_region_or_account(any_run) -> None:
             assert partition == "aws", resource.urn
 
 
-def test_no_deprecated_resource_or_argument_is_used(any_run) -> None:
-    run = any_run
+def test_no_deprecated_resource_or_argument_is_used(every_run) -> None:
+    run = every_run
     assert [w for w in run.warnings if "deprecated" in w.lower()] == []
     assert not [r.type for r in run.resources if re.search(r"V2$", r.type)]
 
