@@ -89,12 +89,12 @@ integration: install
 # (RESUME=1 finishes a rotation that stopped after ROTATE).
 rotate-cache-token: install
 	$(need_account)
-	$(PY) -m ops.cache_token --stack $(STACK) --suffix "$$ENVIRONMENT_SUFFIX" $(if $(RESUME),--resume)
+	$(PY) -m tap_platform.ops.cache_token --stack $(STACK) --suffix "$$ENVIRONMENT_SUFFIX" $(if $(RESUME),--resume)
 
 # A new service from this template, in its own directory and git history.
 new-service: install
 	@test -n "$(NAME)" -a -n "$(DEST)" || { echo "usage: make new-service NAME=orders DEST=../orders"; exit 1; }
-	$(PY) -m ops.new_service --name "$(NAME)" --dest "$(DEST)"
+	$(PY) -m tap_platform.ops.new_service --name "$(NAME)" --dest "$(DEST)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage .ruff_cache

@@ -7,9 +7,9 @@ instead of a Python traceback.
 
 import pulumi
 
-from lib.config import SettingsError, settings_from_pulumi
-from lib.naming import NamingError
-from lib.stack import build
+from tap_platform.config import SettingsError, settings_from_pulumi
+from tap_platform.naming import NamingError
+from tap_platform.stack import build
 
 try:
     stack = build(settings_from_pulumi())

@@ -3,7 +3,6 @@ policy/config/<tier>.json`. Each control of `controls.py` becomes one mandatory 
 tier's exceptions in its config file lower a control to advisory, with the reason, so the
 violation is still reported, never skipped."""
 
-from controls import CONTROLS, Control, Resource
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -11,6 +10,8 @@ from pulumi_policy import (
     ResourceValidationPolicy,
     StackValidationPolicy,
 )
+
+from tap_platform.controls import CONTROLS, Control, Resource
 
 REASON = PolicyConfigSchema(properties={"reason": {"type": "string"}})
 

@@ -1,5 +1,5 @@
 """What AWS offers, for the offline clouds to answer the program's catalog invokes as a
-region would (see `lib.catalog`).
+region would (see `tap_platform.catalog`).
 
 EC2 instance types and their per-AZ offerings are moto's copies of what DescribeInstanceTypes
 and DescribeInstanceTypeOfferings return. Regions are botocore's endpoint table, as moto's

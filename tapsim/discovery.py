@@ -16,7 +16,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from lib.naming import region_code
+from tap_platform.naming import region_code
 
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 10})
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from lib.buckets import ELB_LOG_ACCOUNTS, ELB_LOG_DELIVERY_SERVICE, S3_LOGGING_SERVICE
+from tap_platform.buckets import ELB_LOG_ACCOUNTS, ELB_LOG_DELIVERY_SERVICE, S3_LOGGING_SERVICE
 from tapsim.contracts import Contract, Stack
 from tapsim.policy_eval import Request
 

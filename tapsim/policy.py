@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from policy.controls import CONTROLS, Resource, exceptions
+from tap_platform.controls import CONTROLS, Resource, exceptions
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import STACKS, RunResult, relax_garbage_collection, run_program, stack_config
 

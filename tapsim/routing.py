@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from lib.naming import Namer, Service
+from tap_platform.naming import Namer, Service
 from tapsim.discovery import Discovered
 
 

@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from ops.cache_token import Targets, rotate
+from tap_platform.ops.cache_token import Targets, rotate
 from tapsim.emulator.core import EmulatorError
 from tapsim.emulator.elasticache import AuthTokens
 from tapsim.emulator.registry import UPDATERS

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from lib.asg_service import RUN_SCRIPT
+from tap_platform.asg_service import RUN_SCRIPT
 from tests.conftest import ASG, suffix_of, synth
 
 TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"

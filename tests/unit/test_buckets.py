@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from lib.buckets import S3_LOGGING_SERVICE
+from tap_platform.buckets import S3_LOGGING_SERVICE
 from tests.conftest import synth
 
 ROLES = ("artifacts", "alb-logs", "assets")

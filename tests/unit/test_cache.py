@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lib.secrets import AUTH_TOKEN_SPECIALS
-from ops.cache_token import RotationError, Targets, new_token, rotate
+from tap_platform.ops.cache_token import RotationError, Targets, new_token, rotate
+from tap_platform.secrets import AUTH_TOKEN_SPECIALS
 from tapsim.emulator.core import EmulatorError
 from tapsim.emulator.elasticache import AUTH_TOKEN, AuthTokens
 from tapsim.runner import read_project
@@ -308,7 +308,7 @@ def test_the_token_model_refuses_what_elasticache_refuses() -> None:
 
 
 def test_make_rotate_cache_token_says_how_to_finish_when_a_step_fails(monkeypatch, capsys):
-    from ops import cache_token
+    from tap_platform.ops import cache_token
 
     def fail(_clients, targets, *, resume):
         assert (targets.group_id, resume) == (f"{TEMPLATE}-cache-pr9", True)

@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from lib.network import plan_subnets
+from tap_platform.network import plan_subnets
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import ProgramError, run_program
 from tests.conftest import ECR_IMAGE, synth

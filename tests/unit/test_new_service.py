@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ops.new_service import NewServiceError, create, leftovers
+from tap_platform.ops.new_service import NewServiceError, create, leftovers
 from tapsim.runner import PROJECT_DIR, read_project
 from tests.conftest import STACKS
 
@@ -148,7 +148,7 @@ def test_an_existing_destination_is_never_written(tmp_path) -> None:
 
 
 def test_make_new_service_prints_the_refusal_and_fails(tmp_path, capsys) -> None:
-    from ops.new_service import main
+    from tap_platform.ops.new_service import main
 
     assert main(["--name", "Bad", "--dest", str(tmp_path / "x")]) == 1
     assert "NAME='Bad'" in capsys.readouterr().err

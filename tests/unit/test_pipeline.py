@@ -9,8 +9,8 @@ import subprocess
 import pytest
 import yaml
 
-from lib.asg_service import RUN_SCRIPT
-from lib.pipeline import RELEASE_DIR
+from tap_platform.asg_service import RUN_SCRIPT
+from tap_platform.pipeline import RELEASE_DIR
 from tests.conftest import CONNECTION
 
 PIPELINE = "aws:codepipeline/pipeline:Pipeline"

@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 
-from policy.controls import BY_ID, CONTROLS, Resource, exceptions
+from tap_platform.controls import BY_ID, CONTROLS, Resource, exceptions
 from tapsim import policy as offline
 from tests.conftest import STANDARD
 

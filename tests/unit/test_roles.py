@@ -7,12 +7,12 @@ import itertools
 import botocore.session
 import pytest
 
-from lib import naming
-from lib.config import SettingsError
-from lib.naming import PROJECT_MAX_LENGTH, SUFFIX_MAX_LENGTH, Namer, Service
-from lib.route import claim_key, overlaps
-from lib.shared import OUTPUTS
-from policy.controls import exceptions
+from tap_platform import naming
+from tap_platform.config import SettingsError
+from tap_platform.controls import exceptions
+from tap_platform.naming import PROJECT_MAX_LENGTH, SUFFIX_MAX_LENGTH, Namer, Service
+from tap_platform.route import claim_key, overlaps
+from tap_platform.shared import OUTPUTS
 from tapsim import policy as offline
 from tapsim.cost import estimate
 from tapsim.fake_cloud import FakeCloud

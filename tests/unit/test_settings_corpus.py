@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from lib import catalog as lib_catalog
+from tap_platform import catalog as lib_catalog
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import ProgramError, run_program, stack_settings
 from tests.conftest import CERT

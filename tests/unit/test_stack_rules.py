@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from lib.buckets import ELB_LOG_ACCOUNTS
-from lib.naming import Namer, NamingError, Service
+from tap_platform.buckets import ELB_LOG_ACCOUNTS
+from tap_platform.naming import Namer, NamingError, Service
 from tapsim.fake_cloud import TEST_ACCOUNT_ID
 from tapsim.runner import ProgramError
 from tests.conftest import DEPLOYER, suffix_of, synth

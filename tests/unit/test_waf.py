@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.waf import MANAGED_RULE_GROUPS
+from tap_platform.waf import MANAGED_RULE_GROUPS
 
 ACL = "aws:wafv2/webAcl:WebAcl"
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from lib.logs import log_group
-from lib.naming import Namer
+from tap_platform.logs import log_group
+from tap_platform.naming import Namer
 
 # AWS WAF Developer Guide, "AWS Managed Rules rule groups list".
 MANAGED_RULE_GROUPS = (

@@ -32,8 +32,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from lib import roles
-from lib.naming import PROJECT_MAX_LENGTH, SUFFIX_MAX_LENGTH, SUFFIX_PATTERN
+from tap_platform import roles
+from tap_platform.naming import PROJECT_MAX_LENGTH, SUFFIX_MAX_LENGTH, SUFFIX_PATTERN
 
 Tier = Literal["dev", "staging", "prod"]
 # What one stack holds: everything (`all`), what services share (`environment`), or one

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from lib.naming import Namer
-from lib.policies import AwsContext, Grants
+from tap_platform.naming import Namer
+from tap_platform.policies import AwsContext, Grants
 
 CONTAINER_NAME = "app"
 

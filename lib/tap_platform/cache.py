@@ -18,16 +18,16 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from lib.config import CacheSettings
-from lib.logs import log_group
-from lib.naming import Namer, Service
-from lib.secrets import (
+from tap_platform.config import CacheSettings
+from tap_platform.logs import log_group
+from tap_platform.naming import Namer, Service
+from tap_platform.secrets import (
     AUTH_TOKEN_SPECIALS,
     final_snapshot_name,
     generated_password,
     seeded_secret,
 )
-from lib.security import reachable_from_app
+from tap_platform.security import reachable_from_app
 
 PORT = 6379
 

@@ -11,19 +11,19 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from lib.buckets import Buckets
-from lib.catalog import Offers, check, check_region
-from lib.config import Settings, SettingsError
-from lib.edge import Edge, buckets_args, build_edge, environment_outputs, target_of
-from lib.exports import app_outputs, expected_environment
-from lib.kms import Kms, KmsArgs
-from lib.naming import Namer
-from lib.observability import Observability, ObservabilityArgs
-from lib.policies import AwsContext
-from lib.route import RouteArgs, ServiceRoute
-from lib.security import SecurityGroups, SecurityGroupsArgs
-from lib.shared import SharedEnvironment, read_environment
-from lib.workload import Placement, Workload, build_workload
+from tap_platform.buckets import Buckets
+from tap_platform.catalog import Offers, check, check_region
+from tap_platform.config import Settings, SettingsError
+from tap_platform.edge import Edge, buckets_args, build_edge, environment_outputs, target_of
+from tap_platform.exports import app_outputs, expected_environment
+from tap_platform.kms import Kms, KmsArgs
+from tap_platform.naming import Namer
+from tap_platform.observability import Observability, ObservabilityArgs
+from tap_platform.policies import AwsContext
+from tap_platform.route import RouteArgs, ServiceRoute
+from tap_platform.security import SecurityGroups, SecurityGroupsArgs
+from tap_platform.shared import SharedEnvironment, read_environment
+from tap_platform.workload import Placement, Workload, build_workload
 
 
 def create_provider(settings: Settings) -> aws.Provider:

@@ -10,16 +10,16 @@ from dataclasses import dataclass
 
 import pulumi
 
-from lib.buckets import ALB_LOG_PREFIX, LOGGED, Buckets, BucketsArgs
-from lib.config import Settings
-from lib.domain import Domain, DomainArgs
-from lib.load_balancer import LoadBalancer, LoadBalancerArgs, TargetArgs
-from lib.naming import Namer
-from lib.network import Network, NetworkArgs
-from lib.policies import AwsContext
-from lib.security import SecurityGroups, SecurityGroupsArgs
-from lib.shared import SharedEnvironment
-from lib.waf import Waf, WafArgs
+from tap_platform.buckets import ALB_LOG_PREFIX, LOGGED, Buckets, BucketsArgs
+from tap_platform.config import Settings
+from tap_platform.domain import Domain, DomainArgs
+from tap_platform.load_balancer import LoadBalancer, LoadBalancerArgs, TargetArgs
+from tap_platform.naming import Namer
+from tap_platform.network import Network, NetworkArgs
+from tap_platform.policies import AwsContext
+from tap_platform.security import SecurityGroups, SecurityGroupsArgs
+from tap_platform.shared import SharedEnvironment
+from tap_platform.waf import Waf, WafArgs
 
 
 @dataclass(frozen=True)

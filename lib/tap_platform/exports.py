@@ -9,14 +9,14 @@ import pulumi
 import pulumi_aws as aws
 from pydantic.alias_generators import to_camel
 
-from lib.buckets import Buckets
-from lib.config import Settings
-from lib.ecs_service import EcsService
-from lib.route import ServiceRoute
-from lib.shared import Expected, SharedEnvironment
+from tap_platform.buckets import Buckets
+from tap_platform.config import Settings
+from tap_platform.ecs_service import EcsService
+from tap_platform.route import ServiceRoute
+from tap_platform.shared import Expected, SharedEnvironment
 
 if TYPE_CHECKING:
-    from lib.stack import TapStack
+    from tap_platform.stack import TapStack
 
 
 def expected_environment(settings: Settings) -> Expected:

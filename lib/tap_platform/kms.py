@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from lib.naming import Namer
-from lib.policies import AwsContext
+from tap_platform.naming import Namer
+from tap_platform.policies import AwsContext
 
 KEY_USE = [
     "kms:Encrypt",

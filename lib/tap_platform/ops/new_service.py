@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from lib.naming import PROJECT_MAX_LENGTH, SUFFIX_MAX_LENGTH
+from tap_platform.naming import PROJECT_MAX_LENGTH, SUFFIX_MAX_LENGTH
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import (
     PROJECT_DIR,

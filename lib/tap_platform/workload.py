@@ -13,18 +13,18 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from lib.asg_service import RUN_SCRIPT, AsgService, AsgServiceArgs
-from lib.cache import Cache, CacheArgs
-from lib.config import Settings
-from lib.database import Database, DatabaseArgs
-from lib.ecs_service import EcsService, EcsServiceArgs
-from lib.logs import AppLogs, AppLogsArgs
-from lib.naming import Namer
-from lib.observability import Observability, ObservabilityArgs
-from lib.pipeline import Pipeline, PipelineArgs
-from lib.policies import AwsContext
-from lib.release import Release, ReleaseArgs
-from lib.shared import SharedEnvironment
+from tap_platform.asg_service import RUN_SCRIPT, AsgService, AsgServiceArgs
+from tap_platform.cache import Cache, CacheArgs
+from tap_platform.config import Settings
+from tap_platform.database import Database, DatabaseArgs
+from tap_platform.ecs_service import EcsService, EcsServiceArgs
+from tap_platform.logs import AppLogs, AppLogsArgs
+from tap_platform.naming import Namer
+from tap_platform.observability import Observability, ObservabilityArgs
+from tap_platform.pipeline import Pipeline, PipelineArgs
+from tap_platform.policies import AwsContext
+from tap_platform.release import Release, ReleaseArgs
+from tap_platform.shared import SharedEnvironment
 
 
 @dataclass(frozen=True)

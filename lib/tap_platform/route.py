@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from lib.load_balancer import TargetArgs, target_group
-from lib.naming import Namer
+from tap_platform.load_balancer import TargetArgs, target_group
+from tap_platform.naming import Namer
 
 WHOLE_HOST = "all"
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from lib.config import NatStrategy
-from lib.logs import log_group
-from lib.naming import Namer, Service
-from lib.policies import AwsContext, log_stream_writes, service_role
+from tap_platform.config import NatStrategy
+from tap_platform.logs import log_group
+from tap_platform.naming import Namer, Service
+from tap_platform.policies import AwsContext, log_stream_writes, service_role
 
 TIERS = ("public", "private", "isolated")
 SLOTS_PER_TIER = 8

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from lib.app import CONTAINER_NAME, AppArgs
-from lib.logs import log_group
-from lib.naming import Service
-from lib.policies import log_stream_writes, service_role
+from tap_platform.app import CONTAINER_NAME, AppArgs
+from tap_platform.logs import log_group
+from tap_platform.naming import Service
+from tap_platform.policies import log_stream_writes, service_role
 
 
 @dataclass(frozen=True)

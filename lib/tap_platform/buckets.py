@@ -17,8 +17,8 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from lib.naming import Namer
-from lib.policies import AwsContext
+from tap_platform.naming import Namer
+from tap_platform.policies import AwsContext
 
 ALB_LOG_PREFIX = "alb"
 S3_LOG_PREFIX = "s3"

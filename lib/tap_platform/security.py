@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from lib.naming import Namer, Service
+from tap_platform.naming import Namer, Service
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from lib.naming import Namer
+from tap_platform.naming import Namer
 
 
 @dataclass(frozen=True)

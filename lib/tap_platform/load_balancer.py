@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from lib.naming import Namer, Service
+from tap_platform.naming import Namer, Service
 
 # Target group name roles per target type (32 characters at most with the longest suffix).
 # Short: a target group's name has 32 characters for the project, the role and a suffix of up

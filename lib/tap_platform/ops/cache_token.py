@@ -35,8 +35,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lib.naming import Namer, Service
-from lib.secrets import AUTH_TOKEN_SPECIALS
+from tap_platform.naming import Namer, Service
+from tap_platform.secrets import AUTH_TOKEN_SPECIALS
 from tapsim.runner import read_project, stack_config
 
 # 16-128 printable characters, the specials limited to AUTH_TOKEN_SPECIALS (same guide).

@@ -1,1 +1,0 @@
-"""tap: the reference multi-environment AWS web-service stack."""
