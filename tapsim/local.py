@@ -16,7 +16,7 @@ from collections import Counter
 
 import yaml
 
-from tap_platform.config import SUFFIX_ENV_VAR, SettingsError
+from tap_platform.settings import SUFFIX_ENV_VAR, SettingsError
 from tapsim.discovery import Discovered
 from tapsim.emulator import (
     RECORDED_ONLY,

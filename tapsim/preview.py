@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections import Counter
 
-from tap_platform.config import SettingsError
+from tap_platform.settings import SettingsError
 from tapsim.cost import estimate, render
 from tapsim.fake_cloud import synthesize
 from tapsim.runner import (

@@ -26,7 +26,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.settings import ROOT, get_root_resource
 
-from tap_platform.config import Settings, load_settings
+from tap_platform.settings import Settings, load_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRET_SIG = "4dabf18193072939515e22adb298388d"

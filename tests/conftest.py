@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from tap_platform.config import SettingsError
+from tap_platform.settings import SettingsError
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import (
     PROJECT_DIR,

@@ -25,9 +25,9 @@ import pulumi
 import pulumi_aws as aws
 
 from tap_platform.app import AppArgs
-from tap_platform.config import InstanceSettings
 from tap_platform.naming import Service
 from tap_platform.policies import Grants, log_stream_writes, service_role
+from tap_platform.settings import InstanceSettings
 
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
 SSM_CORE_POLICY = "policy/AmazonSSMManagedInstanceCore"

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from tap_platform.config import CacheSettings
 from tap_platform.logs import log_group
 from tap_platform.naming import Namer, Service
 from tap_platform.secrets import (
@@ -28,6 +27,7 @@ from tap_platform.secrets import (
     seeded_secret,
 )
 from tap_platform.security import reachable_from_app
+from tap_platform.settings import CacheSettings
 
 PORT = 6379
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from tap_platform.config import DatabaseSettings, Settings, SettingsError
+from tap_platform.settings import DatabaseSettings, Settings, SettingsError
 
 # Aurora User Guide, "Scaling to zero ACUs with automatic pause and resume for Aurora
 # Serverless v2" (read 2026-11-23): the first version of each major that takes a minimum of

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from tap_platform.config import DatabaseSettings
 from tap_platform.logs import log_group
 from tap_platform.naming import Namer, Service
 from tap_platform.policies import AwsContext, service_role
 from tap_platform.secrets import final_snapshot_name
 from tap_platform.security import reachable_from_app
+from tap_platform.settings import DatabaseSettings
 
 LOG_EXPORTS = {"postgres": ["postgresql"], "mysql": ["error", "slowquery"]}
 MONITORING_POLICY = "policy/service-role/AmazonRDSEnhancedMonitoringRole"

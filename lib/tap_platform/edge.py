@@ -11,13 +11,13 @@ from dataclasses import dataclass
 import pulumi
 
 from tap_platform.buckets import ALB_LOG_PREFIX, LOGGED, Buckets, BucketsArgs
-from tap_platform.config import Settings
 from tap_platform.domain import Domain, DomainArgs
 from tap_platform.load_balancer import LoadBalancer, LoadBalancerArgs, TargetArgs
 from tap_platform.naming import Namer
 from tap_platform.network import Network, NetworkArgs
 from tap_platform.policies import AwsContext
 from tap_platform.security import SecurityGroups, SecurityGroupsArgs
+from tap_platform.settings import Settings
 from tap_platform.shared import SharedEnvironment
 from tap_platform.waf import Waf, WafArgs
 

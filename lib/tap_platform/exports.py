@@ -10,9 +10,9 @@ import pulumi_aws as aws
 from pydantic.alias_generators import to_camel
 
 from tap_platform.buckets import Buckets
-from tap_platform.config import Settings
 from tap_platform.ecs_service import EcsService
 from tap_platform.route import ServiceRoute
+from tap_platform.settings import Settings
 from tap_platform.shared import Expected, SharedEnvironment
 
 if TYPE_CHECKING:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from tap_platform.config import NatStrategy
 from tap_platform.logs import log_group
 from tap_platform.naming import Namer, Service
 from tap_platform.policies import AwsContext, log_stream_writes, service_role
+from tap_platform.settings import NatStrategy
 
 TIERS = ("public", "private", "isolated")
 SLOTS_PER_TIER = 8

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from tap_platform.config import AlarmSettings
 from tap_platform.naming import Namer
+from tap_platform.settings import AlarmSettings
 
 GREATER, LESS = "GreaterThanThreshold", "LessThanThreshold"
 

@@ -18,10 +18,10 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
-from tap_platform.config import PipelineSettings
 from tap_platform.logs import log_group
 from tap_platform.naming import Namer
 from tap_platform.policies import AwsContext, Grants, log_stream_writes, service_role
+from tap_platform.settings import PipelineSettings
 
 SOURCE_KEY = "source/app.zip"
 CODEDEPLOY_POLICY = "policy/service-role/AWSCodeDeployRole"

@@ -13,7 +13,6 @@ import pulumi_aws as aws
 
 from tap_platform.buckets import Buckets
 from tap_platform.catalog import Offers, check, check_region
-from tap_platform.config import Settings, SettingsError
 from tap_platform.edge import Edge, buckets_args, build_edge, environment_outputs, target_of
 from tap_platform.exports import app_outputs, expected_environment
 from tap_platform.kms import Kms, KmsArgs
@@ -22,6 +21,7 @@ from tap_platform.observability import Observability, ObservabilityArgs
 from tap_platform.policies import AwsContext
 from tap_platform.route import RouteArgs, ServiceRoute
 from tap_platform.security import SecurityGroups, SecurityGroupsArgs
+from tap_platform.settings import Settings, SettingsError
 from tap_platform.shared import SharedEnvironment, read_environment
 from tap_platform.workload import Placement, Workload, build_workload
 

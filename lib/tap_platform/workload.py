@@ -15,7 +15,6 @@ import pulumi_aws as aws
 
 from tap_platform.asg_service import RUN_SCRIPT, AsgService, AsgServiceArgs
 from tap_platform.cache import Cache, CacheArgs
-from tap_platform.config import Settings
 from tap_platform.database import Database, DatabaseArgs
 from tap_platform.ecs_service import EcsService, EcsServiceArgs
 from tap_platform.logs import AppLogs, AppLogsArgs
@@ -24,6 +23,7 @@ from tap_platform.observability import Observability, ObservabilityArgs
 from tap_platform.pipeline import Pipeline, PipelineArgs
 from tap_platform.policies import AwsContext
 from tap_platform.release import Release, ReleaseArgs
+from tap_platform.settings import Settings
 from tap_platform.shared import SharedEnvironment
 
 

@@ -18,7 +18,7 @@ import boto3
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
-from tap_platform.config import Settings
+from tap_platform.settings import Settings
 from tapsim.discovery import Discovered
 from tapsim.emulator import Deployment, deploy
 from tapsim.runner import stack_config, stack_settings

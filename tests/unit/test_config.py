@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tap_platform.config import PATTERN_WORDS, TIER_DEFAULTS, Settings, SettingsError, load_settings
+from tap_platform.settings import (
+    PATTERN_WORDS,
+    TIER_DEFAULTS,
+    Settings,
+    SettingsError,
+    load_settings,
+)
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import ProgramError, run_program
 from tests.conftest import CERT

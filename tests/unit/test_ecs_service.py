@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tap_platform.config import STACK_VARIABLES
+from tap_platform.settings import STACK_VARIABLES
 from tapsim.emulator.ecs import containers_equivalent
 from tests.conftest import suffix_of
 

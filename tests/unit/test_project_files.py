@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tap_platform.config import KNOWN_KEYS
+from tap_platform.settings import KNOWN_KEYS
 from tapsim.runner import PROJECT_DIR
 from tests.conftest import STACKS
 

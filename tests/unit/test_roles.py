@@ -8,10 +8,10 @@ import botocore.session
 import pytest
 
 from tap_platform import naming
-from tap_platform.config import SettingsError
 from tap_platform.controls import exceptions
 from tap_platform.naming import PROJECT_MAX_LENGTH, SUFFIX_MAX_LENGTH, Namer, Service
 from tap_platform.route import claim_key, overlaps
+from tap_platform.settings import SettingsError
 from tap_platform.shared import OUTPUTS
 from tapsim import policy as offline
 from tapsim.cost import estimate

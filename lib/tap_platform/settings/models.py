@@ -892,6 +892,8 @@ KNOWN_KEYS = frozenset(
     | TIER_DEFAULTS["dev"].keys()
 )
 SUFFIX_ENV_VAR = "ENVIRONMENT_SUFFIX"
+# The config namespace of every platform setting, in every project that uses the platform.
+NAMESPACE = "tap"
 
 
 def load_settings(
@@ -985,11 +987,22 @@ def _suffix(suffix: str, stack: str, env: Mapping[str, str]) -> str:
 
 
 def settings_from_pulumi() -> Settings:
-    """Reads the running stack's config (namespace `tap`) and the process environment."""
+    """Reads the running stack's config (namespace `tap`, whatever the project is called, as
+    `aws:` belongs to the provider) and the process environment."""
     project = pulumi.get_project()
-    prefix = f"{project}:"
+    prefix = f"{NAMESPACE}:"
     raw = {**get_config_env(), **CONFIG.get()}
     values = {k[len(prefix) :]: _parse(v) for k, v in raw.items() if k.startswith(prefix)}
+    stray = sorted(k for k in raw if project != NAMESPACE and k.startswith(f"{project}:"))
+    if stray:
+        raise SettingsError(
+            "invalid settings:\n  "
+            + "\n  ".join(
+                f"{k}: the platform reads its settings under {NAMESPACE}:, not the project's "
+                f"namespace; write {NAMESPACE}:{k.split(':', 1)[1]}"
+                for k in stray
+            )
+        )
     provider = {k[len("aws:") :]: _parse(v) for k, v in raw.items() if k.startswith("aws:")}
     return load_settings(
         values,
