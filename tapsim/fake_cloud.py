@@ -63,6 +63,12 @@ def region_zones(region: str) -> tuple[tuple[str, str], ...]:
 
 
 @cache
+def _call(node: ast.expr) -> ast.Call:
+    """A zone of moto's table, written as a constructor call with keyword arguments."""
+    assert isinstance(node, ast.Call)
+    return node
+
+
 def _moto_zone_table() -> dict[str, tuple[tuple[str, str], ...]]:
     source = moto_source("ec2", "models", "availability_zones_and_regions.py")
     backend = next(
@@ -80,7 +86,7 @@ def _moto_zone_table() -> dict[str, tuple[tuple[str, str], ...]]:
         ast.literal_eval(key): tuple(
             (fields["name"], fields["zone_id"])
             for zone in zones.elts
-            for fields in [{k.arg: ast.literal_eval(k.value) for k in zone.keywords}]
+            for fields in [{k.arg: ast.literal_eval(k.value) for k in _call(zone).keywords}]
         )
         for key, zones in zip(table.keys, table.values, strict=True)
         if key is not None and isinstance(zones, ast.List)

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_aws as aws
+from pulumi_aws.cloudwatch import LogGroup
 
 from tap_platform.naming import Namer
 from tap_platform.policies import AwsContext, Grants
@@ -44,7 +44,7 @@ class AppArgs:
     requests_per_target: int
     log_retention_days: int
     # Where the container logs, made by the stack so that switching the runtime keeps it.
-    log_group: aws.cloudwatch.LogGroup
+    log_group: LogGroup
 
     def app_grants(self) -> Grants:
         """What the app itself may do, whichever runtime: the assets bucket and the key."""

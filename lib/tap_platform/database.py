@@ -11,6 +11,7 @@ deletion; other tiers destroy cleanly.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -175,7 +176,7 @@ class Database(pulumi.ComponentResource):
                 instance_class="db.serverless" if db.serverless else db.instance_class,
                 engine=db.engine,
                 engine_version=cluster.engine_version,
-                availability_zone=zones.apply(lambda z, i=i: z[i % len(z)]),
+                availability_zone=zones.apply(functools.partial(_zone_of, i)),
                 **self._instance_options(args, monitoring),
                 apply_immediately=common["apply_immediately"],
                 opts=child,
@@ -246,3 +247,8 @@ class Database(pulumi.ComponentResource):
             context=args.aws,
             managed={"policy": MONITORING_POLICY},
         )
+
+
+def _zone_of(index: int, zones: Sequence[str]) -> str:
+    """Instances take the AZs in turn."""
+    return zones[index % len(zones)]

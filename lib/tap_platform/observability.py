@@ -117,6 +117,7 @@ class Observability(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         namer = args.namer
         self.topic: aws.sns.Topic | None = None
+        self.topic_arn: pulumi.Input[str]
         if args.topic_arn is None:
             self.topic = aws.sns.Topic(
                 f"{name}-alarms",
@@ -124,7 +125,9 @@ class Observability(pulumi.ComponentResource):
                 kms_master_key_id=args.kms_key_arn,
                 opts=child,
             )
-        self.topic_arn: pulumi.Input[str] = self.topic.arn if self.topic else args.topic_arn
+            self.topic_arn = self.topic.arn
+        else:
+            self.topic_arn = args.topic_arn
         if args.alarms.email:
             aws.sns.TopicSubscription(
                 f"{name}-alarms-email",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 import yaml
+from pulumi_aws.ssm import Parameter
 
 from tap_platform.logs import log_group
 from tap_platform.naming import Namer
@@ -127,7 +128,7 @@ class PipelineArgs:
     artifacts_bucket: pulumi.Input[str]
     artifacts_bucket_arn: pulumi.Input[str]
     image: str
-    image_parameter: aws.ssm.Parameter
+    image_parameter: Parameter
     compute: str
     cluster_name: pulumi.Input[str] | None
     service_name: pulumi.Input[str] | None
@@ -362,6 +363,7 @@ class Pipeline(pulumi.ComponentResource):
 
     def _source_stage(self, args: PipelineArgs) -> aws.codepipeline.PipelineStageArgs:
         cfg = args.settings
+        configuration: dict[str, pulumi.Input[str]]
         if cfg.connection_arn:
             provider = "CodeStarSourceConnection"
             configuration = {

@@ -79,7 +79,7 @@ class ServiceRoute(pulumi.ComponentResource):
         super().__init__("tap:edge:ServiceRoute", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.target_group = target_group(self, f"{name}-tg", args.namer, args.vpc_id, args.target)
-        claimed = pulumi.Output.all(args.host, args.claims_path).apply(
+        claimed: pulumi.Output[str] = pulumi.Output.all(args.host, args.claims_path).apply(
             lambda parts: self._check(args, str(parts[0]), str(parts[1]))
         )
         self.claim = aws.ssm.Parameter(

@@ -205,7 +205,7 @@ class TapStack(pulumi.ComponentResource):
     def _route(self, settings: Settings, namer: Namer, shared: SharedEnvironment) -> ServiceRoute:
         route = settings.route
         host = route.host or pulumi.Output.concat(
-            settings.environment_suffix, ".", shared.route_domain
+            settings.environment_suffix, ".", shared.route_domain or ""
         )
         return ServiceRoute(
             "route",

@@ -123,7 +123,7 @@ class MotoCloud(Mocks):
             resource_id, extra = LOCAL[args.typ](inputs)
             self.local[(args.typ, args.name)] = (resource_id, extra, inputs)
             return resource_id, {**inputs, **extra}
-        provider = self._provider(args.provider)
+        provider = self._provider(args.provider or "")
         region = provider["region"]
         tags = _effective_tags(args.typ, provider["tags"], inputs.get("tags"))
         context = self.context(region, args.name, tags)

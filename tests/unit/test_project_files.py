@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
+import tomllib
 
 import pytest
 import yaml
@@ -84,7 +84,7 @@ def test_stack_file_holds_only_region_and_known_tap_settings(stack: str) -> None
 
 def test_requirements_install_everything_the_code_imports() -> None:
     wanted = {"pulumi", "pulumi-aws", "pulumi-random", "pydantic", "boto3", "moto", "pytest",
-              "pytest-cov", "ruff", "pyyaml"}  # fmt: skip
+              "pytest-cov", "ruff", "pyyaml", "mypy", "setuptools"}  # fmt: skip
     lines = (PROJECT_DIR / "requirements.txt").read_text().splitlines()
     names = {re.split(r"[<>=\[ ]", line)[0].lower() for line in lines if line and line[0].isalpha()}
     assert wanted <= names
@@ -106,9 +106,19 @@ def test_makefile_has_target(target: str) -> None:
     assert re.search(rf"^{target}:", (PROJECT_DIR / "Makefile").read_text(), re.M)
 
 
+def test_lint_type_checks_the_package_tooling_and_policy_pack() -> None:
+    lint = re.search(r"^lint:.*\n((?:\t.*\n)+)", (PROJECT_DIR / "Makefile").read_text(), re.M)
+    assert lint
+    assert "$(VENV)/bin/mypy" in lint[1]
+    checked = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["tool"]["mypy"]["files"]
+    assert {"lib/tap_platform", "tapsim", "policy"} <= set(checked)
+
+
 def test_no_region_account_or_partition_written_in_the_program() -> None:
     region = re.compile(r"\b(?:us|eu|ap|sa|ca|me|af|il|mx)-(?:gov-)?[a-z]+-\d\b")
-    for path in [PROJECT_DIR / "tap.py", *sorted(Path(PROJECT_DIR / "lib").glob("*.py"))]:
+    package = sorted((PROJECT_DIR / "lib" / "tap_platform").rglob("*.py"))
+    assert len(package) > 30
+    for path in [PROJECT_DIR / "tap.py", *package]:
         text = path.read_text()
         assert not region.search(text), path
         assert not re.search(r"\b\d{12}\b", text), path

@@ -2,26 +2,30 @@
 
 Components never touch `pulumi.Config`: the stack maps these frozen objects onto the
 components' own arguments. A wrong value stops the program before any resource is registered,
-with one message that names the setting, the value and what is allowed.
+with one message that names the setting, the value and what is allowed. The package keeps its
+jobs apart: what AWS allows (`limits`), the sections and the whole (`sections`, `models`), each
+tier's defaults (`tiers`), loading (`loading`), the words of errors (`messages`) and the README's
+table (`table`).
 """
 
-from tap_platform.settings.models import (
+from tap_platform.settings.limits import STACK_VARIABLES
+from tap_platform.settings.loading import (
     KNOWN_KEYS,
     NAMESPACE,
-    PATTERN_WORDS,
-    STACK_VARIABLES,
     SUFFIX_ENV_VAR,
     TIER_DEFAULTS,
+    load_settings,
+    settings_from_pulumi,
+)
+from tap_platform.settings.messages import PATTERN_WORDS, SettingsError
+from tap_platform.settings.models import Settings
+from tap_platform.settings.sections import (
     AlarmSettings,
     CacheSettings,
     DatabaseSettings,
     InstanceSettings,
     NatStrategy,
     PipelineSettings,
-    Settings,
-    SettingsError,
-    load_settings,
-    settings_from_pulumi,
 )
 
 __all__ = [
