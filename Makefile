@@ -7,8 +7,10 @@ STACK  ?= dev
 # where the environment says not to.
 unexport PYTHONDONTWRITEBYTECODE
 PULUMI := $(shell command -v pulumi 2>/dev/null)
+# Where `make release` puts the package's wheels and new services' pins find them.
+RELEASES ?= dist
 
-.PHONY: install test unit lint format local preview cost policy integration rotate-cache-token new-service up destroy outputs pulumi-preview clean
+.PHONY: install test unit lint format local preview cost policy integration rotate-cache-token release new-service up destroy outputs pulumi-preview clean
 
 install: $(STAMP)
 
@@ -55,17 +57,21 @@ pulumi-preview: install
 	$(need_pulumi)
 	pulumi preview --stack $(STACK)
 
+# What `make local` and `make preview` run: STACK, or EXAMPLE=every-option, a scenario of
+# examples/ (a STACK given with it picks another of the scenario's stacks).
+RUN_ARGS = $(if $(EXAMPLE),--example $(EXAMPLE) $(if $(filter command line,$(origin STACK)),--stack $(STACK)),--stack $(STACK))
+
 # Offline: deploy into the embedded emulator, print outputs and a summary, destroy (KEEP=1 serves
 # it; COMPUTE=asg|ecs overrides the stack's runtime; UPDATE='tap:service.image=...' then applies
 # a change as a later `pulumi up` would, plan first). A service stack deploys its environment
 # first; an environment stack takes SERVICES='dev-web dev-api' to deploy onto it.
 local: install
-	$(PY) -m tapsim.local --stack $(STACK) $(if $(KEEP),--keep) $(if $(COMPUTE),--compute $(COMPUTE)) \
+	$(PY) -m tapsim.local $(RUN_ARGS) $(if $(KEEP),--keep) $(if $(COMPUTE),--compute $(COMPUTE)) \
 		$(foreach u,$(UPDATE),--update '$(u)') $(foreach s,$(SERVICES),--service $(s))
 
 # Offline: the plan (components, resources, physical names, counts) without emulator or AWS.
 preview: install
-	$(PY) -m tapsim.preview --stack $(STACK)
+	$(PY) -m tapsim.preview $(RUN_ARGS)
 
 # Offline: the monthly list price of every stack file, side by side, on both runtimes
 # (REGION=us-east-1 prices them all as if they ran there).
@@ -92,10 +98,18 @@ rotate-cache-token: install
 	$(need_account)
 	$(PY) -m tap_platform.ops.cache_token --stack $(STACK) --suffix "$$ENVIRONMENT_SUFFIX" $(if $(RESUME),--resume)
 
-# A new service from this template, in its own directory and git history.
+# The wheel of the version in lib/tap_platform/__init__.py, into RELEASES. A released version
+# never changes: one already there with other contents is refused, and so is a version
+# without its CHANGELOG.md entry.
+release: install
+	$(PY) -m tap_platform.ops.releases --releases "$(RELEASES)"
+
+# A new service repository in DEST with only the service's own files, pinned to this version
+# (released first) and finding it in RELEASES. It upgrades with `make upgrade VERSION=...`.
 new-service: install
 	@test -n "$(NAME)" -a -n "$(DEST)" || { echo "usage: make new-service NAME=orders DEST=../orders"; exit 1; }
-	$(PY) -m tap_platform.ops.new_service --name "$(NAME)" --dest "$(DEST)"
+	$(PY) -m tap_platform.ops.releases --releases "$(RELEASES)"
+	$(PY) -m tap_platform.ops.new_service --name "$(NAME)" --dest "$(DEST)" --releases "$(abspath $(RELEASES))"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage .ruff_cache

@@ -16,8 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tap_platform.settings import NAMESPACE
 from tapsim.fake_cloud import synthesize
-from tapsim.runner import SHARED_STACKS, STACKS, RunResult, read_project, relax_garbage_collection
+from tapsim.runner import (
+    PROJECT_DIR,
+    SHARED_STACKS,
+    STACKS,
+    RunResult,
+    relax_garbage_collection,
+)
 
 PRICES = json.loads((Path(__file__).parent / "data" / "prices.json").read_text())
 HOURS = 730
@@ -301,21 +308,23 @@ def main(argv: list[str] | None = None) -> int:
     relax_garbage_collection()
     for compute in ("ecs", "asg"):
         estimates = []
-        for stack in STACKS:
-            run = synthesize(stack, config={f"{project()}:compute": compute})
+        for stack in present(STACKS):
+            run = synthesize(stack, config={f"{NAMESPACE}:compute": compute})
             estimates.append(estimate(run, args.region))
         print("\n".join(side_by_side(estimates, f"Monthly list price, runtime {compute}:")))
         print()
-    shared = [estimate(synthesize(stack), args.region) for stack in SHARED_STACKS]
-    title = "Monthly list price of the shared dev environment and of each service on it:"
-    print("\n".join(side_by_side(shared, title)))
-    print()
+    shared = [estimate(synthesize(stack), args.region) for stack in present(SHARED_STACKS)]
+    if shared:
+        title = "Monthly list price of the shared dev environment and of each service on it:"
+        print("\n".join(side_by_side(shared, title)))
+        print()
     print("\n".join(assumptions()))
     return 0
 
 
-def project() -> str:
-    return read_project()["name"]
+def present(stacks: tuple[str, ...]) -> list[str]:
+    """The stacks of the project that runs the tool (a service holds no shared ones)."""
+    return [s for s in stacks if (PROJECT_DIR / f"Pulumi.{s}.yaml").is_file()]
 
 
 if __name__ == "__main__":

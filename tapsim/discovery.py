@@ -17,17 +17,18 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tap_platform.naming import region_code
+from tapsim.runner import read_project
 
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 10})
 
 
 @dataclass
 class Discovered:
-    """One stack's resources in one region, looked up lazily and cached."""
+    """One stack's resources in one region, cached; of this directory's project unless named."""
 
     suffix: str
     region: str
-    project: str = "tap"
+    project: str = field(default_factory=lambda: str(read_project()["name"]))
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def client(self, service: str) -> Any:

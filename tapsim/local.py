@@ -1,6 +1,8 @@
 """`make local`: deploy a stack into the embedded emulator, show it, smoke-check, destroy.
 
-With --keep the emulator stays up on a loopback port instead, for the AWS CLI or boto3.
+With --keep the emulator stays up on a loopback port instead, for the AWS CLI or boto3. With
+--example, the scenario of `examples/` is deployed: its stack with its overrides and suffix,
+after its environment or before its services.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import sys
 import time
 from collections import Counter
 
+import boto3
 import yaml
+from botocore.exceptions import ClientError
 
 from tap_platform.settings import SUFFIX_ENV_VAR, SettingsError
 from tapsim.discovery import Discovered
@@ -29,6 +33,7 @@ from tapsim.emulator import (
     deploy,
 )
 from tapsim.emulator.update import update
+from tapsim.examples import ExampleError, chosen
 from tapsim.routing import listener_rules, route
 from tapsim.runner import (
     ProgramError,
@@ -107,9 +112,10 @@ def _compute_check(deployment: Deployment, found: Discovered) -> dict[str, bool]
     }
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--stack", default="dev")
+    parser.add_argument("--stack", help="the stack file (dev); with --example, one of its stacks")
+    parser.add_argument("--example", help="a scenario of examples/, by name (every-option)")
     parser.add_argument(
         "--suffix", default=None, help="defaults to ENVIRONMENT_SUFFIX or a random one"
     )
@@ -133,23 +139,31 @@ def main(argv: list[str] | None = None) -> int:
         help="after deploying, change a setting (tap:service.image=...) and apply it "
         "as a later `pulumi up` would, showing the plan first; repeatable",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     relax_garbage_collection()
-    suffix = args.suffix or os.environ.get(SUFFIX_ENV_VAR) or f"local{secrets.token_hex(2)}"
-    config = {"tap:compute": args.compute} if args.compute else None
     try:
-        stack_settings(args.stack, config=config, suffix=suffix)
-        changed = with_updates(args.stack, config or {}, args.update)
+        run, scenario_services = chosen(args.example, args.stack, args.suffix)
+        stack, services = run.stack, [*scenario_services, *args.services]
+        config = {**(run.config or {}), **({"tap:compute": args.compute} if args.compute else {})}
+        suffix = run.suffix or os.environ.get(SUFFIX_ENV_VAR) or f"local{secrets.token_hex(2)}"
+        stack_settings(stack, config=config, suffix=suffix)
+        changed = with_updates(stack, config, args.update)
         if args.update:
-            stack_settings(args.stack, config=changed, suffix=suffix)
-    except (SettingsError, ValueError) as err:
+            stack_settings(stack, config=changed, suffix=suffix)
+    except (ExampleError, SettingsError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     server = Endpoint(args.endpoint) if args.endpoint else Server(port=args.port)
     try:
         with server.environment():
-            chain = deploy_chain(args.stack, args.services, server.url, suffix, config)
-            deployment = next(d for d in chain if d.stack == args.stack)
+            swap = certificate_stand_in(stack, config, suffix)
+            config, changed = {**config, **swap}, {**changed, **swap}
+            chain = deploy_chain(stack, services, server.url, suffix, config or None)
+            deployment = next(d for d in chain if d.stack == stack)
             if args.update:
                 chain[chain.index(deployment)] = apply_update(deployment, changed)
             if args.keep:
@@ -162,6 +176,25 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
     return 0
+
+
+def certificate_stand_in(stack: str, config: dict, suffix: str) -> dict[str, str]:
+    """A certificate the stack brings (`tap:certificateArn`) lives in the user's account, not
+    in the emulator's, where the listener could not find it: an emulated certificate stands
+    in for it, and the swap is printed."""
+    arn = config.get("tap:certificateArn")
+    if not arn:
+        return {}
+    region = {**stack_config(stack), **config}["aws:region"]
+    acm = boto3.client("acm", region_name=region)
+    try:
+        acm.describe_certificate(CertificateArn=arn)
+        return {}
+    except ClientError:
+        pass
+    stand_in = acm.request_certificate(DomainName=f"{suffix}.example.com")["CertificateArn"]
+    print(f"tap:certificateArn {arn} is not in the emulator; {stand_in} stands in for it")
+    return {"tap:certificateArn": stand_in}
 
 
 def deploy_chain(
@@ -219,7 +252,7 @@ def _deployed(stack: str, url: str, suffix: str, config: dict | None, stacks: di
 def with_updates(stack: str, config: dict, assignments: list[str]) -> dict:
     """`tap:service.image=x` as config: the stack file's value for `tap:service`, with
     `image` set (values are YAML, as in a stack file)."""
-    changed = dict(config)
+    changed = copy.deepcopy(config)
     for assignment in assignments:
         path, sep, text = assignment.partition("=")
         if not sep or ":" not in path:
@@ -283,7 +316,8 @@ def serve(server: Endpoint, deployment: Deployment) -> int:
         f"\nThe emulator stays up at {server.url} (Ctrl-C to stop). Point a client at it:\n"
         f"  export AWS_ENDPOINT_URL={server.url} AWS_ACCESS_KEY_ID=testing "
         f"AWS_SECRET_ACCESS_KEY=testing AWS_REGION={deployment.region}\n"
-        f"  aws elbv2 describe-load-balancers --names tap-alb-{deployment.suffix}\n"
+        f"  aws elbv2 describe-load-balancers --names {deployment.run.project}-alb-"
+        f"{deployment.suffix}\n"
         f"  python -c \"import boto3; print(boto3.client('ecs').list_clusters())\""
     )
     try:

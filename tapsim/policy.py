@@ -16,7 +16,13 @@ from tap_platform.controls import CONTROLS, Resource, exceptions
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import STACKS, RunResult, relax_garbage_collection, run_program, stack_config
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "policy" / "config"
+# The pack's tier exceptions: in the platform's checkout, or as the package ships them.
+_CHECKOUT_CONFIG = Path(__file__).resolve().parent.parent / "policy" / "config"
+CONFIG_DIR = (
+    _CHECKOUT_CONFIG
+    if _CHECKOUT_CONFIG.is_dir()
+    else Path(__file__).resolve().parent / "data" / "policy"
+)
 
 
 def evaluate(run: RunResult, tier: str) -> tuple[list[str], list[str]]:

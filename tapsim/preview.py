@@ -2,7 +2,8 @@
 
 Prints the tree of components and resources with their types and physical names, the count
 per type, and the estimated monthly cost (`tapsim/cost.py`), from a run of `tap.py` under
-mocks.
+mocks. With `--example`, the plan of a scenario of `examples/`: its stack with its overrides,
+then each service it puts on an environment.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections import Counter
 
 from tap_platform.settings import SettingsError
 from tapsim.cost import estimate, render
+from tapsim.examples import ExampleError, Run, chosen
 from tapsim.fake_cloud import synthesize
 from tapsim.runner import (
     ProgramError,
@@ -53,20 +55,27 @@ def tree(run: RunResult) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--stack", default="dev")
+    parser.add_argument("--stack", help="the stack file (dev); with --example, one of its stacks")
+    parser.add_argument("--example", help="a scenario of examples/, by name (asg-rds)")
     parser.add_argument("--suffix", default=None)
     args = parser.parse_args(argv)
     relax_garbage_collection()
-    region = stack_config(args.stack).get("aws:region")
     try:
-        if not region:
-            raise SettingsError(f"aws:region is not set in Pulumi.{args.stack}.yaml")
-        run = synthesize(args.stack, suffix=args.suffix)
-    except (SettingsError, ProgramError) as err:
+        run, services = chosen(args.example, args.stack, args.suffix)
+        results = [_synthesized(run), *(_synthesized(Run(s, s)) for s in services)]
+    except (ExampleError, SettingsError, ProgramError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    print("\n".join(report(run)))
+    if args.example:
+        print(f"Example {run.name!r} (examples/{run.name}.yaml)\n")
+    print("\n\n".join("\n".join(report(result)) for result in results))
     return 0
+
+
+def _synthesized(run: Run) -> RunResult:
+    if not {**stack_config(run.stack), **(run.config or {})}.get("aws:region"):
+        raise SettingsError(f"aws:region is not set in Pulumi.{run.stack}.yaml")
+    return synthesize(run.stack, config=run.config, suffix=run.suffix)
 
 
 def report(run: RunResult) -> list[str]:

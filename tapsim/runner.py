@@ -26,9 +26,12 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.settings import ROOT, get_root_resource
 
-from tap_platform.settings import Settings, load_settings
+from tap_platform.settings import NAMESPACE, Settings, load_settings
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The platform's checkout when tapsim runs from one; installed in a service's environment,
+# the directory the tool runs in, which holds the service's Pulumi.yaml.
+_CHECKOUT = Path(__file__).resolve().parent.parent
+PROJECT_DIR = _CHECKOUT if (_CHECKOUT / "Pulumi.yaml").is_file() else Path.cwd()
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
 
@@ -220,17 +223,13 @@ def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
 
 
 def _stack_values(
-    stack: str,
-    project: str,
-    config: Mapping[str, Any] | None,
-    suffix: str | None,
-    project_dir: Path,
+    stack: str, config: Mapping[str, Any] | None, suffix: str | None, project_dir: Path
 ) -> dict[str, Any]:
     """The stack file's config with overrides, and `suffix` as the environmentSuffix setting."""
     values = {**stack_config(stack, project_dir), **(config or {})}
     values = {k: v for k, v in values.items() if v is not None}
     if suffix:
-        values[f"{project}:environmentSuffix"] = suffix
+        values[f"{NAMESPACE}:environmentSuffix"] = suffix
     return values
 
 
@@ -245,9 +244,9 @@ def stack_settings(
     """The settings the program would load for `stack`, without running it (a settings error
     raises here as it would there)."""
     project = read_project(project_dir)["name"]
-    values = _stack_values(stack, project, config, suffix, project_dir)
+    values = _stack_values(stack, config, suffix, project_dir)
     return load_settings(
-        {k.split(":", 1)[1]: v for k, v in values.items() if k.startswith(f"{project}:")},
+        {k.split(":", 1)[1]: v for k, v in values.items() if k.startswith(f"{NAMESPACE}:")},
         project=project,
         stack=stack,
         region=region or values.get("aws:region"),
@@ -301,7 +300,7 @@ def run_program(
     `environment_suffix` when given (as the stack's `environmentSuffix` setting), with any
     ENVIRONMENT_SUFFIX of the calling shell out of the way."""
     project = read_project(project_dir)
-    values = _stack_values(stack, project["name"], config, environment_suffix, project_dir)
+    values = _stack_values(stack, config, environment_suffix, project_dir)
     engine_config = as_engine_config(values)
 
     loop = asyncio.new_event_loop()

@@ -1,6 +1,7 @@
 """Session-wide synthesis and the one emulator a test session shares.
 
-Each stack (and each variant a test asks for) is synthesized once per session and shared.
+Each stack (and each variant a test asks for) is synthesized once per session and shared; the
+runs the tests read by name are the scenarios of `examples/` (`tapsim.examples`).
 Under pytest-xdist, tests are grouped by the stack or deployment they read, so each worker
 synthesizes or deploys mostly what its own tests need, and a run one worker synthesized is
 handed to the other through a cache directory instead of being synthesized again. The
@@ -26,10 +27,10 @@ from typing import Any
 import pytest
 
 from tap_platform.settings import SettingsError
+from tapsim.examples import Run, all_runs
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import (
     PROJECT_DIR,
-    SHARED_STACKS,
     STACKS,
     RunResult,
     references,
@@ -41,61 +42,14 @@ from tapsim.runner import (
 
 relax_garbage_collection()
 
-EPHEMERAL = "pr1234"
-ASG = {"tap:compute": "asg"}
-CERT = "arn:aws:acm:us-east-1:111122223333:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
-CONNECTION = (
-    "arn:aws:codeconnections:us-east-1:111122223333:connection/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
-)
-DEPLOYER = "arn:aws:iam::111122223333:role/deployer"
-ECR_IMAGE = "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1"
-LONGEST_SUFFIX = "s" + "0" * 19
-# Every optional setting a user may turn on, each independent of the others, in one dev
-# run under the longest suffix the names allow: one synthesis serves every test of an option.
-CUSTOM: dict[str, Any] = {
-    "aws:profile": "platform",
-    "aws:assumeRoles": [{"roleArn": DEPLOYER, "sessionName": "tap"}],
-    "aws:allowedAccountIds": ["111122223333"],
-    "tap:certificateArn": CERT,
-    "tap:loadBalancer": {
-        "ingressCidrs": ["10.0.0.0/8", "192.168.0.0/16"],
-        "healthCheckPath": "/healthz",
-    },
-    "tap:alarms": {"email": "oncall@example.com"},
-    "tap:waf": {"enabled": True, "rateLimit": 500},
-    "tap:network": {"natStrategy": "none"},
-    "tap:service": {
-        "image": ECR_IMAGE,
-        "environment": {"B": "2", "A": "1", "LOG_LEVEL": "debug"},
-    },
-    "tap:pipeline": {
-        "requireApproval": True,
-        "connectionArn": CONNECTION,
-        "repository": "acme/app",
-    },
-    "tap:database": {
-        "engine": "aurora-mysql",
-        "rotationDays": 7,
-    },
-}
-# The shared dev environment and its two services; and an ephemeral stack, which names no
-# role and so joins that environment as a service.
-SHARED = SHARED_STACKS
-UNATTACHED = {"tap:role": None, "tap:environmentStack": None}
-# Name -> (stack file, config overrides, suffix): each tier, each tier again on the EC2 Auto
-# Scaling runtime (`<tier>-asg`), `custom`, the shared environment and its services, and
-# the ephemeral pr1234.
-NAMED: dict[str, tuple[str, dict[str, Any] | None, str | None]] = {
-    **{name: (name, None, None) for name in STACKS},
-    **{f"{name}-asg": (name, ASG, None) for name in STACKS},
-    "custom": ("dev", CUSTOM, LONGEST_SUFFIX),
-    **{name: (name, None, None) for name in SHARED},
-    EPHEMERAL: ("dev-web", UNATTACHED, EPHEMERAL),
-}
+# Every run the tests read, by name: the runs of the scenarios in examples/ (each tier as
+# committed and on the Auto Scaling runtime, the shared environment and its services, an
+# ephemeral stack, every option on, Auto Scaling with plain RDS).
+NAMED: dict[str, Run] = all_runs()
 # The runs tests take as `run` / `any_run`: the all-in-one stack files and their runtimes.
 STANDARD = [*STACKS, *(f"{name}-asg" for name in STACKS)]
-# Every run of a committed stack file, whatever its role, for rules that hold for all.
-EVERY = [*STANDARD, *SHARED, EPHEMERAL]
+# Every run, for the rules that hold whatever the stack's role and settings.
+EVERY = list(NAMED)
 
 
 def synth(stack: str, *, config: dict | None = None, suffix: str | None = None) -> RunResult:
@@ -138,8 +92,8 @@ class Synthesized(Mapping[str, RunResult]):
     """The named runs, each synthesized when first read."""
 
     def __getitem__(self, name: str) -> RunResult:
-        stack, config, suffix = NAMED[name]
-        return synth(stack, config=config, suffix=suffix)
+        run = NAMED[name]
+        return synth(run.stack, config=run.config, suffix=run.suffix)
 
     def __iter__(self) -> Iterator[str]:
         return iter(NAMED)
@@ -190,9 +144,9 @@ def prod(synthesized: Synthesized) -> RunResult:
 
 
 @pytest.fixture
-def custom(synthesized: Synthesized) -> RunResult:
-    """dev with every optional setting on (CUSTOM), under the longest suffix."""
-    return synthesized["custom"]
+def every_option(synthesized: Synthesized) -> RunResult:
+    """dev with every optional setting on, under the longest suffix (examples/every-option.yaml)."""
+    return synthesized["every-option"]
 
 
 def suffix_of(run: RunResult) -> str:
@@ -212,7 +166,7 @@ def group_of(item: pytest.Item) -> str | None:
         if isinstance(value, str) and value in NAMED:
             return value
     for name in NAMED:
-        if name in getattr(item, "fixturenames", ()):
+        if name.replace("-", "_") in getattr(item, "fixturenames", ()):
             return name
     if "emulator" in getattr(item, "fixturenames", ()):
         return f"emulator:{item.path.stem}"

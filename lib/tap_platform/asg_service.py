@@ -25,9 +25,9 @@ import pulumi
 import pulumi_aws as aws
 
 from tap_platform.app import AppArgs
+from tap_platform.buckets import BucketRef
 from tap_platform.naming import Service
 from tap_platform.policies import Grants, log_stream_writes, service_role
-from tap_platform.settings import InstanceSettings
 
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
 SSM_CORE_POLICY = "policy/AmazonSSMManagedInstanceCore"
@@ -38,14 +38,28 @@ METADATA_HOP_LIMIT = 2
 
 @dataclass(frozen=True)
 class AsgServiceArgs(AppArgs):
-    instances: InstanceSettings
-    # Where CodeDeploy revisions come from; None when the stack has no pipeline.
-    artifacts_bucket_arn: pulumi.Input[str] | None
+    """What EC2 Auto Scaling needs besides what every runtime does (`AppArgs`).
+
+    Attributes:
+        artifacts: the bucket CodeDeploy revisions come from, or None without a pipeline.
+        tags: the tags the group propagates to its instances and their volumes.
+        service_linked_role_arn: the Auto Scaling service-linked role the key admits.
+        image_parameter_name: the release parameter that names the image to run.
+        architecture: the instance type's architecture as EC2 reports it (x86_64, arm64).
+        instance_type: the EC2 instance type (default: t3.micro).
+        root_volume_gb: the encrypted gp3 root volume's size in GB (default: 20).
+        health_check_grace_seconds: seconds before a new instance's health counts
+            (default: 120).
+    """
+
+    artifacts: BucketRef | None
     tags: Mapping[str, str]
     service_linked_role_arn: pulumi.Input[str]
     image_parameter_name: str
-    # The instance type's architecture, as EC2 reports it (x86_64 or arm64).
     architecture: str
+    instance_type: str = "t3.micro"
+    root_volume_gb: int = 20
+    health_check_grace_seconds: int = 120
 
 
 def user_data(args: AsgServiceArgs, log_group: str, values: Mapping[str, str]) -> str:
@@ -131,14 +145,28 @@ class AsgService(pulumi.ComponentResource):
         script = pulumi.Output.all(
             group=self.log_group.name, **dict(args.environment), **secret_refs
         ).apply(lambda values: user_data(args, values["group"], values))
-        self.launch_template = aws.ec2.LaunchTemplate(
+        self.launch_template = self._launch_template(name, args, profile, script)
+        self.group = self._group(name, args)
+        self._scaling(name, args)
+        self.register_outputs({"autoScalingGroupName": self.group.name})
+
+    def _launch_template(
+        self,
+        name: str,
+        args: AsgServiceArgs,
+        profile: aws.iam.InstanceProfile,
+        script: pulumi.Output[str],
+    ) -> aws.ec2.LaunchTemplate:
+        """IMDSv2 only, no public address, an encrypted root volume, and the boot script."""
+        namer, child = args.namer, pulumi.ResourceOptions(parent=self)
+        return aws.ec2.LaunchTemplate(
             f"{name}-template",
             name=namer.name("app", Service.ECS),
             # EC2 resolves the parameter at each launch (EC2 User Guide, "Use a Systems
             # Manager parameter instead of an AMI ID"), so a new AL2023 release changes no
             # input and rolls no instance; new instances get it as they launch.
             image_id=f"resolve:ssm:{AMI_PARAMETER.format(arch=args.architecture)}",
-            instance_type=args.instances.instance_type,
+            instance_type=args.instance_type,
             update_default_version=True,
             iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
@@ -158,7 +186,7 @@ class AsgService(pulumi.ComponentResource):
                 aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
                     device_name="/dev/xvda",
                     ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                        volume_size=args.instances.root_volume_gb,
+                        volume_size=args.root_volume_gb,
                         volume_type="gp3",
                         encrypted="true",
                         kms_key_id=args.kms_key_arn,
@@ -169,7 +197,12 @@ class AsgService(pulumi.ComponentResource):
             user_data=script.apply(lambda text: base64.b64encode(text.encode()).decode()),
             opts=child,
         )
-        self.group = aws.autoscaling.Group(
+
+    def _group(self, name: str, args: AsgServiceArgs) -> aws.autoscaling.Group:
+        """Instances checked by the load balancer, replaced by rolling refresh; the count
+        belongs to scaling once the group runs."""
+        namer = args.namer
+        return aws.autoscaling.Group(
             f"{name}-group",
             name=namer.name("app", Service.ECS),
             vpc_zone_identifiers=args.subnet_ids,
@@ -178,7 +211,7 @@ class AsgService(pulumi.ComponentResource):
             desired_capacity=args.desired_count,
             health_check_type="ELB",
             service_linked_role_arn=args.service_linked_role_arn,
-            health_check_grace_period=args.instances.health_check_grace_seconds,
+            health_check_grace_period=args.health_check_grace_seconds,
             target_group_arns=[args.target_group_arn],
             launch_template=aws.autoscaling.GroupLaunchTemplateArgs(
                 id=self.launch_template.id, version=self.launch_template.latest_version.apply(str)
@@ -197,6 +230,10 @@ class AsgService(pulumi.ComponentResource):
                 parent=self, depends_on=list(args.listeners), ignore_changes=["desiredCapacity"]
             ),
         )
+
+    def _scaling(self, name: str, args: AsgServiceArgs) -> None:
+        """Target tracking on CPU and on requests per target."""
+        namer, child = args.namer, pulumi.ResourceOptions(parent=self)
         policies = {
             "cpu": ("ASGAverageCPUUtilization", args.cpu_target_percent, None),
             "requests": (
@@ -219,16 +256,8 @@ class AsgService(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
-        self.register_outputs({"autoScalingGroupName": self.group.name})
 
     @staticmethod
     def _revisions(args: AsgServiceArgs) -> Grants:
         """CodeDeploy's agent downloads each revision from the artifacts bucket."""
-        if args.artifacts_bucket_arn is None:
-            return {}
-        return {
-            "revisions": (
-                ["s3:GetObject", "s3:GetObjectVersion"],
-                [pulumi.Output.concat(args.artifacts_bucket_arn, "/*")],
-            )
-        }
+        return args.artifacts.grant_read("revisions", versions=True) if args.artifacts else {}

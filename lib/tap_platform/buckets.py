@@ -18,7 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from tap_platform.naming import Namer
-from tap_platform.policies import AwsContext
+from tap_platform.policies import AwsContext, Grants, key_grant
 
 ALB_LOG_PREFIX = "alb"
 S3_LOG_PREFIX = "s3"
@@ -30,18 +30,98 @@ LOGGED = ("artifacts", "assets")
 
 @dataclass(frozen=True)
 class BucketsArgs:
+    """What the buckets need: names, the key the logged buckets are encrypted with, and how
+    long old object versions and logs are kept.
+
+    Attributes:
+        namer: builds the buckets' names, which carry the account and region (S3 names are
+            global).
+        aws: the region, account and partition the bucket policies name.
+        kms_key_arn: the customer key of the logged buckets (SSE-KMS with bucket keys).
+        noncurrent_version_days: days an overwritten or deleted object version is kept.
+        log_expiration_days: days the log bucket keeps what it receives.
+        force_destroy: empty the buckets on destroy, and leave them unprotected (non-prod);
+            false keeps them and protects them.
+        logged: which of `LOGGED` the stack holds (default: both).
+        log_role: the log bucket's role in its name (default: `alb-logs`, as it takes the
+            ALB's access logs).
+        elb_logs: whether the ALB's access logs are delivered to the log bucket (default:
+            True, the stack holds the ALB).
+    """
+
     namer: Namer
     aws: AwsContext
     kms_key_arn: pulumi.Input[str]
     noncurrent_version_days: int
     log_expiration_days: int
     force_destroy: bool
-    # Which of LOGGED this stack holds (default both).
     logged: tuple[str, ...] = LOGGED
-    # The log bucket's role in its name (`alb-logs` where it takes the ALB's access logs).
     log_role: str = "alb-logs"
-    # Whether the ALB's access logs are delivered here (the stack holds the ALB).
     elb_logs: bool = True
+
+
+# What each use of a bucket asks of S3 (S3 User Guide, "Amazon S3 actions"): grants give
+# exactly these, nothing a caller did not ask for.
+OBJECT_READ = ("s3:GetObject",)
+OBJECT_VERSION_READ = ("s3:GetObjectVersion",)
+OBJECT_WRITE = ("s3:PutObject",)
+OBJECT_DELETE = ("s3:DeleteObject",)
+
+
+@dataclass(frozen=True)
+class BucketRef:
+    """One bucket as a grantee sees it: its name, ARN and the key its objects are encrypted
+    with. Each grant brings the key statement along, as the CDK's `bucket.grant_read` does.
+
+    Attributes:
+        name: the bucket's name.
+        arn: the bucket's ARN.
+        key_arn: the customer key of its objects (default: None, for SSE-S3).
+    """
+
+    name: pulumi.Input[str]
+    arn: pulumi.Input[str]
+    key_arn: pulumi.Input[str] | None = None
+
+    def objects(self) -> pulumi.Output[str]:
+        return pulumi.Output.concat(self.arn, "/*")
+
+    def grant_read(self, name: str, *, versions: bool = False) -> Grants:
+        """Read objects (and their older versions when asked), and decrypt them."""
+        actions = OBJECT_READ + (OBJECT_VERSION_READ if versions else ())
+        return {
+            name: (actions, [self.objects()]),
+            **key_grant(f"{name}-key", self.key_arn, write=False),
+        }
+
+    def grant_read_write(
+        self, name: str, *, versions: bool = False, delete: bool = False
+    ) -> Grants:
+        """Read and write objects (older versions and deletes when asked), with the key to
+        do both."""
+        actions = (
+            OBJECT_READ
+            + (OBJECT_VERSION_READ if versions else ())
+            + OBJECT_WRITE
+            + (OBJECT_DELETE if delete else ())
+        )
+        return {
+            name: (actions, [self.objects()]),
+            **key_grant(f"{name}-key", self.key_arn, write=True),
+        }
+
+    def grant_list(self, name: str) -> Grants:
+        """List the bucket's keys."""
+        return {name: (("s3:ListBucket",), [self.arn])}
+
+    def grant_versioning_read(self, name: str) -> Grants:
+        """What CodePipeline checks of its artifact store."""
+        return {name: (("s3:GetBucketVersioning",), [self.arn])}
+
+    def grant_acl_location_read(self, name: str) -> Grants:
+        """What CodeBuild checks of a bucket it writes to (CodeBuild User Guide, "Allow
+        CodeBuild to interact with other AWS services")."""
+        return {name: (("s3:GetBucketAcl", "s3:GetBucketLocation"), [self.arn])}
 
 
 # The Elastic Load Balancing account that writes access logs, for the regions that have one
@@ -124,6 +204,23 @@ class Buckets(pulumi.ComponentResource):
         self.names = {role: b.bucket for role, b in self.buckets.items()}
         self.register_outputs({f"{role}Bucket": n for role, n in self.names.items()})
 
+    def ref(self, role: str) -> BucketRef:
+        """The bucket of `role` for grants; the log bucket has no customer key."""
+        kms = role != self._config.log_role
+        return BucketRef(
+            name=self.names[role],
+            arn=self.buckets[role].arn,
+            key_arn=self._config.kms_key_arn if kms else None,
+        )
+
+    def grant_read(self, role: str, name: str, *, versions: bool = False) -> Grants:
+        return self.ref(role).grant_read(name, versions=versions)
+
+    def grant_read_write(
+        self, role: str, name: str, *, versions: bool = False, delete: bool = False
+    ) -> Grants:
+        return self.ref(role).grant_read_write(name, versions=versions, delete=delete)
+
     def _bucket_arn(self, role: str) -> str:
         a = self._config
         return f"arn:{a.aws.partition}:s3:::{self._bucket_name(role)}"
@@ -141,7 +238,7 @@ class Buckets(pulumi.ComponentResource):
         expire_current: bool,
         extra_statements: list[dict],
     ) -> None:
-        args, child = self._config, pulumi.ResourceOptions(parent=self)
+        args = self._config
         prefix = f"{name}-{role}"
         bucket = aws.s3.Bucket(
             prefix,
@@ -149,6 +246,28 @@ class Buckets(pulumi.ComponentResource):
             force_destroy=args.force_destroy,
             opts=pulumi.ResourceOptions(parent=self, protect=not args.force_destroy),
         )
+        public_access = self._private(prefix, bucket, kms=kms)
+        self._lifecycle(prefix, bucket, expire_current=expire_current)
+        arn = self._bucket_arn(role)
+        self.policies[role] = aws.s3.BucketPolicy(
+            f"{prefix}-policy",
+            bucket=bucket.id,
+            policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [*extra_statements, deny_insecure_transport(arn)],
+                }
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
+        )
+        self.buckets[role] = bucket
+
+    def _private(
+        self, prefix: str, bucket: aws.s3.Bucket, *, kms: bool
+    ) -> aws.s3.BucketPublicAccessBlock:
+        """All four public-access flags, owner-enforced objects, versioning and default
+        encryption (the customer key with bucket keys, or SSE-S3 where logs are delivered)."""
+        args, child = self._config, pulumi.ResourceOptions(parent=self)
         public_access = aws.s3.BucketPublicAccessBlock(
             f"{prefix}-public-access",
             bucket=bucket.id,
@@ -189,6 +308,11 @@ class Buckets(pulumi.ComponentResource):
             ],
             opts=child,
         )
+        return public_access
+
+    def _lifecycle(self, prefix: str, bucket: aws.s3.Bucket, *, expire_current: bool) -> None:
+        """Old versions and unfinished uploads expire; the log bucket's objects too."""
+        args = self._config
         aws.s3.BucketLifecycleConfiguration(
             f"{prefix}-lifecycle",
             bucket=bucket.id,
@@ -212,18 +336,5 @@ class Buckets(pulumi.ComponentResource):
                     ),
                 )
             ],
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        arn = self._bucket_arn(role)
-        self.policies[role] = aws.s3.BucketPolicy(
-            f"{prefix}-policy",
-            bucket=bucket.id,
-            policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [*extra_statements, deny_insecure_transport(arn)],
-                }
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
-        )
-        self.buckets[role] = bucket

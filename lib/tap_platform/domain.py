@@ -16,11 +16,20 @@ import pulumi_aws as aws
 
 @dataclass(frozen=True)
 class DomainArgs:
+    """The name the app answers to and the hosted zone that holds it.
+
+    Attributes:
+        name: the fully qualified name the certificate is for and the alias points at the
+            load balancer.
+        zone_id: the Route 53 hosted zone that holds `name`, where the validation record and
+            the alias are written.
+        wildcard: also answer `*.<name>`, the hosts a shared environment's services default
+            to; one certificate covers both, validated by the one record ACM asks for both
+            (default: False).
+    """
+
     name: str
     zone_id: str
-    # A shared environment also answers `*.<name>`, the hosts its services default to: one
-    # certificate covers both, validated by the one record ACM asks for both (ACM User
-    # Guide, "DNS validation").
     wildcard: bool = False
 
 
@@ -58,6 +67,8 @@ class Domain(pulumi.ComponentResource):
         self.certificate_arn: pulumi.Output[str] = validation.certificate_arn
 
     def point_at(self, alb: aws.lb.LoadBalancer) -> None:
+        """Alias records from the name (and its wildcard) to `alb`, made apart from the
+        certificate because the load balancer's HTTPS listener needs the certificate first."""
         names = {"alias": self._args.name}
         if self._args.wildcard:
             names["wildcard-alias"] = f"*.{self._args.name}"

@@ -15,17 +15,26 @@ import pulumi_aws as aws
 from tap_platform.app import CONTAINER_NAME, AppArgs
 from tap_platform.logs import log_group
 from tap_platform.naming import Service
-from tap_platform.policies import log_stream_writes, service_role
+from tap_platform.policies import Grants, log_stream_writes, service_role
 
 
 @dataclass(frozen=True)
 class EcsServiceArgs(AppArgs):
+    """What Fargate needs besides what every runtime does (`AppArgs`).
+
+    Attributes:
+        cpu: the task's CPU units, a Fargate size.
+        memory: the task's memory in MiB, a size Fargate pairs with `cpu`.
+        architecture: X86_64 or ARM64.
+        database_secret_arn: the database secret the app itself reads, or None without a
+            database. ECS resolves `secrets` once, at task start; RDS then rotates the
+            password in place, so the app reads this secret again when a new connection is
+            refused (Secrets Manager User Guide, "Managed rotation").
+    """
+
     cpu: int
     memory: int
     architecture: str
-    # ECS resolves `secrets` once, at task start; RDS then rotates the password in place, so
-    # the app reads this secret again when a new connection is refused (Secrets Manager User
-    # Guide, "Managed rotation"). On EC2 the instance role already reads it.
     database_secret_arn: pulumi.Input[str] | None
 
 
@@ -68,52 +77,9 @@ class EcsService(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         namer = args.namer
 
-        cluster_name = namer.name("cluster", Service.ECS)
-        # Container Insights writes to this fixed group (ECS Developer Guide, "Amazon ECS
-        # Container Insights"); made first, it is encrypted, expires and goes with the stack.
-        insights = log_group(
-            self,
-            f"{name}-insights-logs",
-            group_name=f"/aws/ecs/containerinsights/{cluster_name}/performance",
-            retention_days=args.log_retention_days,
-            kms_key_arn=args.kms_key_arn,
-        )
-        self.cluster = aws.ecs.Cluster(
-            f"{name}-cluster",
-            name=cluster_name,
-            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[insights]),
-        )
+        self.cluster = self._cluster(name, args)
         self.log_group = args.log_group
-        self.execution_role = service_role(
-            self,
-            f"{name}-execution-role",
-            role_name=namer.role("exec", args.aws.region),
-            service="ecs-tasks.amazonaws.com",
-            context=args.aws,
-            grants={
-                "logs": log_stream_writes(self.log_group.arn),
-                "ecr-pull": (
-                    ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
-                     "ecr:BatchGetImage"],
-                    [args.aws.arn("ecr", "repository/*")],
-                ),
-                "ecr-login": (["ecr:GetAuthorizationToken"], ["*"]),
-                **args.secret_grants(),
-                "decrypt": (["kms:Decrypt"], [args.kms_key_arn]),
-            },
-        )  # fmt: skip
-        self.task_role = service_role(
-            self,
-            f"{name}-task-role",
-            role_name=namer.role("task", args.aws.region),
-            service="ecs-tasks.amazonaws.com",
-            context=args.aws,
-            grants={
-                **args.app_grants(),
-                **args.secret_grants("database-secret", [args.database_secret_arn]),
-            },
-        )
+        self._roles(name, args)
         self.task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
             family=namer.name("app", Service.ECS),
@@ -129,9 +95,35 @@ class EcsService(pulumi.ComponentResource):
             container_definitions=container_definitions(args, self.log_group.name),
             opts=child,
         )
-        self.service = aws.ecs.Service(
+        self.service = self._service(name, args)
+        self._autoscaling(name, args)
+        self.register_outputs({"clusterName": self.cluster.name, "serviceName": self.service.name})
+
+    def _cluster(self, name: str, args: EcsServiceArgs) -> aws.ecs.Cluster:
+        """The cluster, with Container Insights, whose log group is the stack's own."""
+        cluster_name = args.namer.name("cluster", Service.ECS)
+        # Container Insights writes to this fixed group (ECS Developer Guide, "Amazon ECS
+        # Container Insights"); made first, it is encrypted, expires and goes with the stack.
+        insights = log_group(
+            self,
+            f"{name}-insights-logs",
+            group_name=f"/aws/ecs/containerinsights/{cluster_name}/performance",
+            retention_days=args.log_retention_days,
+            kms_key_arn=args.kms_key_arn,
+        )
+        return aws.ecs.Cluster(
+            f"{name}-cluster",
+            name=cluster_name,
+            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[insights]),
+        )
+
+    def _service(self, name: str, args: EcsServiceArgs) -> aws.ecs.Service:
+        """Private tasks behind the target group; a failed deployment rolls back, and the
+        count belongs to autoscaling once the service runs."""
+        return aws.ecs.Service(
             f"{name}-service",
-            name=namer.name("app", Service.ECS),
+            name=args.namer.name("app", Service.ECS),
             cluster=self.cluster.arn,
             task_definition=self.task_definition.arn,
             desired_count=args.desired_count,
@@ -165,8 +157,36 @@ class EcsService(pulumi.ComponentResource):
                 ignore_changes=["desiredCount"],
             ),
         )
-        self._autoscaling(name, args)
-        self.register_outputs({"clusterName": self.cluster.name, "serviceName": self.service.name})
+
+    def _roles(self, name: str, args: EcsServiceArgs) -> None:
+        """The execution role starts the task (logs, image, the secrets it injects); the
+        task role is the app's own (its assets, and the database secret it reads again)."""
+        self.execution_role = self._task_role(name, "execution", "exec", args, {
+            "logs": log_stream_writes(self.log_group.arn),
+            "ecr-pull": (
+                ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
+                 "ecr:BatchGetImage"],
+                [args.aws.arn("ecr", "repository/*")],
+            ),
+            "ecr-login": (["ecr:GetAuthorizationToken"], ["*"]),
+            **args.secret_grants(),
+        })  # fmt: skip
+        self.task_role = self._task_role(name, "task", "task", args, {
+            **args.app_grants(),
+            **args.secret_grants("database-secret", [args.database_secret_arn]),
+        })  # fmt: skip
+
+    def _task_role(
+        self, name: str, key: str, role: str, args: EcsServiceArgs, grants: Grants
+    ) -> aws.iam.Role:
+        return service_role(
+            self,
+            f"{name}-{key}-role",
+            role_name=args.namer.role(role, args.aws.region),
+            service="ecs-tasks.amazonaws.com",
+            context=args.aws,
+            grants=grants,
+        )
 
     def _autoscaling(self, name: str, args: EcsServiceArgs) -> None:
         child = pulumi.ResourceOptions(parent=self)

@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from tap_platform.naming import Namer
-from tap_platform.policies import AwsContext
+from tap_platform.policies import AwsContext, Grants, key_grant
 
 KEY_USE = [
     "kms:Encrypt",
@@ -92,11 +92,25 @@ def key_policy(context: AwsContext, autoscaling_role_arn: str | None = None) -> 
 
 @dataclass(frozen=True)
 class KmsArgs:
+    """The stack's key: how its names and policy are made, how long a deleted key waits, and
+    whether EC2 Auto Scaling may use it for the volumes of the instances it launches.
+
+    Attributes:
+        namer: names the key's description, its alias and the Auto Scaling role's
+            description.
+        aws: the account, region and partition the key policy's statements are scoped to.
+        deletion_window_days: days a scheduled deletion waits, during which it can still be
+            cancelled (KMS accepts 7-30).
+        autoscaling_role_suffix: when the app runs on instances, the custom suffix of the
+            EC2 Auto Scaling service-linked role the key admits, one per stack so stacks
+            never share it; None makes no role and admits none (default: None).
+        protect: keep the key on destroy, since what it encrypted is unreadable without it
+            (default: False).
+    """
+
     namer: Namer
     aws: AwsContext
     deletion_window_days: int
-    # When the app runs on instances: the custom suffix of the EC2 Auto Scaling
-    # service-linked role the key admits (one per stack, so stacks never share it).
     autoscaling_role_suffix: str | None = None
     protect: bool = False
 
@@ -135,3 +149,11 @@ class Kms(pulumi.ComponentResource):
             opts=child,
         )
         self.register_outputs({"keyArn": self.key.arn, "alias": self.alias.name})
+
+    def grant_decrypt(self, name: str) -> Grants:
+        """Read what the key encrypts."""
+        return key_grant(name, self.key.arn, write=False)
+
+    def grant_encrypt_decrypt(self, name: str) -> Grants:
+        """Read and write what the key encrypts (data keys for new objects included)."""
+        return key_grant(name, self.key.arn, write=True)

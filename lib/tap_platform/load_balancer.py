@@ -30,7 +30,18 @@ NOT_FOUND = aws.lb.ListenerDefaultActionArgs(
 @dataclass(frozen=True)
 class TargetArgs:
     """The target group the app joins: its port, whether tasks (`ip`) or instances
-    (`instance`) register, and how they are checked and drained."""
+    (`instance`) register, and how they are checked and drained.
+
+    Attributes:
+        port: the port the app listens on, which the group forwards to and checks.
+        target_type: `ip` for ECS tasks (awsvpc), `instance` for Auto Scaling instances; it
+            cannot change in place, so it is part of the group's name.
+        health_check_path: the path whose 200-399 answer marks a target healthy.
+        health_check_interval_seconds: seconds between checks; each check times out after
+            at most 5 seconds, and always before the next one.
+        deregistration_delay_seconds: seconds a leaving target keeps serving its open
+            requests before it is removed.
+    """
 
     port: int
     target_type: str
@@ -68,12 +79,35 @@ def target_group(
 
 @dataclass(frozen=True)
 class LoadBalancerArgs:
+    """Where the load balancer sits and who reaches it, what it forwards to, whether it
+    terminates TLS, and where it writes its access logs.
+
+    Attributes:
+        namer: names the load balancer and the target group.
+        vpc_id: the VPC the target group belongs to.
+        subnet_ids: the public subnets the load balancer spans, one per AZ.
+        security_group_id: the load balancer's security group.
+        target: the app's target group, which the listeners forward to; None on a shared
+            environment, whose listeners answer 404 to what no service's rule claims.
+        idle_timeout_seconds: seconds a connection may stay idle before the load balancer
+            closes it.
+        deletion_protection: whether AWS refuses to delete the load balancer, and the stack
+            protects it too; for tiers whose address clients rely on.
+        certificate_arn: an issued ACM certificate for an HTTPS listener on 443, with port
+            80 redirecting to it; None serves plain HTTP on 80 only.
+        ssl_policy: the HTTPS listener's security policy (its TLS versions and ciphers);
+            unused without a certificate.
+        access_logs_bucket: the bucket access logs are written to.
+        access_logs_prefix: the key prefix of the access logs in that bucket.
+        access_logs_ready: resources the load balancer waits for, such as the bucket policy
+            that lets ELB write there, since AWS checks that access when the load balancer
+            is created.
+    """
+
     namer: Namer
     vpc_id: pulumi.Input[str]
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     security_group_id: pulumi.Input[str]
-    # The app's target group, which the listeners forward to; None on a shared environment,
-    # whose listeners answer 404 to what no service's rule claims.
     target: TargetArgs | None
     idle_timeout_seconds: int
     deletion_protection: bool
@@ -91,12 +125,29 @@ class LoadBalancer(pulumi.ComponentResource):
         self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("tap:edge:LoadBalancer", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        namer = args.namer
+        self.alb = self._alb(name, args)
+        self.target_group = (
+            target_group(self, f"{name}-tg", args.namer, args.vpc_id, args.target)
+            if args.target
+            else None
+        )
+        forward = (
+            aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=self.target_group.arn)
+            if self.target_group
+            else NOT_FOUND
+        )
+        self.listeners = self._listeners(name, args, forward)
+        # Services add their rules to the listener that forwards: HTTPS when there is one.
+        self.service_listener = self.listeners[0]
+        self.register_outputs({"albArn": self.alb.arn, "albDnsName": self.alb.dns_name})
 
-        self.alb = aws.lb.LoadBalancer(
+    def _alb(self, name: str, args: LoadBalancerArgs) -> aws.lb.LoadBalancer:
+        """The load balancer, dropping malformed headers and mitigating request desync; it
+        waits for its log bucket to admit it, and is protected when deletion protection is
+        on, so that neither AWS nor `pulumi destroy` removes it by accident."""
+        return aws.lb.LoadBalancer(
             f"{name}-alb",
-            name=namer.name("alb", Service.ALB),
+            name=args.namer.name("alb", Service.ALB),
             load_balancer_type="application",
             internal=False,
             subnets=args.subnet_ids,
@@ -114,19 +165,16 @@ class LoadBalancer(pulumi.ComponentResource):
                 protect=args.deletion_protection,
             ),
         )
-        self.target_group = (
-            target_group(self, f"{name}-tg", namer, args.vpc_id, args.target)
-            if args.target
-            else None
-        )
-        forward = (
-            aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=self.target_group.arn)
-            if self.target_group
-            else NOT_FOUND
-        )
-        self.listeners: list[aws.lb.Listener] = []
+
+    def _listeners(
+        self, name: str, args: LoadBalancerArgs, forward: aws.lb.ListenerDefaultActionArgs
+    ) -> list[aws.lb.Listener]:
+        """The listener that applies `forward` first: HTTPS, with HTTP redirecting to it, when
+        there is a certificate; otherwise HTTP alone."""
+        child = pulumi.ResourceOptions(parent=self)
+        listeners: list[aws.lb.Listener] = []
         if args.certificate_arn:
-            self.listeners.append(
+            listeners.append(
                 aws.lb.Listener(
                     f"{name}-https",
                     load_balancer_arn=self.alb.arn,
@@ -146,7 +194,7 @@ class LoadBalancer(pulumi.ComponentResource):
             )
         else:
             http_action = forward
-        self.listeners.append(
+        listeners.append(
             aws.lb.Listener(
                 f"{name}-http",
                 load_balancer_arn=self.alb.arn,
@@ -156,6 +204,4 @@ class LoadBalancer(pulumi.ComponentResource):
                 opts=child,
             )
         )
-        # Services add their rules to the listener that forwards: HTTPS when there is one.
-        self.service_listener = self.listeners[0]
-        self.register_outputs({"albArn": self.alb.arn, "albDnsName": self.alb.dns_name})
+        return listeners

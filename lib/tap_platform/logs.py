@@ -30,6 +30,16 @@ def log_group(
 
 @dataclass(frozen=True)
 class AppLogsArgs:
+    """The app's log group: its name, how long it keeps events, and the key it is
+    encrypted with.
+
+    Attributes:
+        group_name: the group's name, which the runtime's log configuration writes to.
+        retention_days: days the app's log events are kept, one of the retention periods
+            CloudWatch Logs offers.
+        kms_key_arn: the key the group is encrypted with.
+    """
+
     group_name: str
     retention_days: int
     kms_key_arn: pulumi.Input[str]

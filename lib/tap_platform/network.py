@@ -36,6 +36,24 @@ def plan_subnets(vpc_cidr: str, az_count: int) -> dict[str, list[str]]:
 
 @dataclass(frozen=True)
 class NetworkArgs:
+    """The VPC's address block and zones, how its app subnets reach the internet, and where
+    its flow logs go.
+
+    Attributes:
+        namer: names the VPC's resources and its flow-log group and role.
+        aws: the region (endpoint service names) and account the flow-log role trusts.
+        cidr: the VPC's IPv4 block; each subnet is a fixed slot of it, 5 bits longer (a /21
+            of a /16), by tier and AZ (`plan_subnets`).
+        availability_zones: the AZs (1-8), one subnet per tier in each; appending one adds
+            subnets without renumbering, and so replacing, the others.
+        nat_strategy: NAT gateways for the private tier: `none` (no internet, interface
+            endpoints instead), `single` (one, shared) or `perAz` (one per AZ, no
+            cross-AZ dependency).
+        flow_log_retention_days: days the VPC's flow logs are kept, one of the retention
+            periods CloudWatch Logs offers.
+        kms_key_arn: the key the flow-log group is encrypted with.
+    """
+
     namer: Namer
     aws: AwsContext
     cidr: str
@@ -52,90 +70,16 @@ class Network(pulumi.ComponentResource):
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("tap:network:Network", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        namer = args.namer
-        azs = args.availability_zones
-        plan = plan_subnets(args.cidr, len(azs))
-
-        self.vpc = aws.ec2.Vpc(
-            f"{name}-vpc",
-            cidr_block=args.cidr,
-            enable_dns_support=True,
-            enable_dns_hostnames=True,
-            tags={"Name": namer.name("vpc")},
-            opts=child,
-        )
-        aws.ec2.DefaultSecurityGroup(
-            f"{name}-default-sg",
-            vpc_id=self.vpc.id,
-            tags={"Name": namer.name("default-locked")},
-            opts=child,
-        )
-
-        subnets: dict[str, list[aws.ec2.Subnet]] = {}
-        for tier in TIERS:
-            subnets[tier] = [
-                aws.ec2.Subnet(
-                    f"{name}-{tier}-{i}",
-                    vpc_id=self.vpc.id,
-                    cidr_block=cidr,
-                    availability_zone=az,
-                    map_public_ip_on_launch=False,
-                    tags={"Name": namer.name(f"{tier}-{az}"), "Tier": tier},
-                    opts=child,
-                )
-                for i, (az, cidr) in enumerate(zip(azs, plan[tier], strict=True))
-            ]
+        self.vpc = self._vpc(name, args)
+        subnets = self._subnets(name, args)
         self.public_subnet_ids = [s.id for s in subnets["public"]]
         self.private_subnet_ids = [s.id for s in subnets["private"]]
         self.isolated_subnet_ids = [s.id for s in subnets["isolated"]]
 
-        igw = aws.ec2.InternetGateway(
-            f"{name}-igw", vpc_id=self.vpc.id, tags={"Name": namer.name("igw")}, opts=child
-        )
-        public_rt = aws.ec2.RouteTable(
-            f"{name}-public-rt",
-            vpc_id=self.vpc.id,
-            tags={"Name": namer.name("public")},
-            opts=child,
-        )
-        aws.ec2.Route(
-            f"{name}-public-default",
-            route_table_id=public_rt.id,
-            destination_cidr_block="0.0.0.0/0",
-            gateway_id=igw.id,
-            opts=child,
-        )
-        self._associate(name, "public", subnets["public"], [public_rt] * len(azs))
-
+        igw = self._public_routes(name, args, subnets["public"])
         nat_ids = self._nat_gateways(name, args, subnets["public"], igw)
-        private_rts = [
-            aws.ec2.RouteTable(
-                f"{name}-private-rt-{i}",
-                vpc_id=self.vpc.id,
-                tags={"Name": namer.name(f"private-{az}")},
-                opts=child,
-            )
-            for i, az in enumerate(azs)
-        ]
-        for i, rt in enumerate(private_rts):
-            if nat_ids:
-                aws.ec2.Route(
-                    f"{name}-private-default-{i}",
-                    route_table_id=rt.id,
-                    destination_cidr_block="0.0.0.0/0",
-                    nat_gateway_id=nat_ids[i % len(nat_ids)],
-                    opts=child,
-                )
-        self._associate(name, "private", subnets["private"], private_rts)
-
-        isolated_rt = aws.ec2.RouteTable(
-            f"{name}-isolated-rt",
-            vpc_id=self.vpc.id,
-            tags={"Name": namer.name("isolated")},
-            opts=child,
-        )
-        self._associate(name, "isolated", subnets["isolated"], [isolated_rt] * len(azs))
+        private_rts = self._private_routes(name, args, subnets["private"], nat_ids)
+        self._isolated_routes(name, args, subnets["isolated"])
         self.private_route_table_ids = [rt.id for rt in private_rts]
 
         aws.ec2.VpcEndpoint(
@@ -144,8 +88,8 @@ class Network(pulumi.ComponentResource):
             service_name=f"com.amazonaws.{args.aws.region}.s3",
             vpc_endpoint_type="Gateway",
             route_table_ids=self.private_route_table_ids,
-            tags={"Name": namer.name("s3")},
-            opts=child,
+            tags={"Name": args.namer.name("s3")},
+            opts=pulumi.ResourceOptions(parent=self),
         )
         if not nat_ids:
             self._interface_endpoints(name, args, subnets["private"])
@@ -160,6 +104,116 @@ class Network(pulumi.ComponentResource):
             }
         )
 
+    def _vpc(self, name: str, args: NetworkArgs) -> aws.ec2.Vpc:
+        """The VPC, with DNS on for the interface endpoints' private names, and its default
+        group taken over with no rules, so nothing placed in it by default is reachable."""
+        child = pulumi.ResourceOptions(parent=self)
+        vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=args.cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags={"Name": args.namer.name("vpc")},
+            opts=child,
+        )
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg",
+            vpc_id=vpc.id,
+            tags={"Name": args.namer.name("default-locked")},
+            opts=child,
+        )
+        return vpc
+
+    def _subnets(self, name: str, args: NetworkArgs) -> dict[str, list[aws.ec2.Subnet]]:
+        """One subnet per tier and AZ, each at its planned slot; none assigns public IPs,
+        since only the load balancer and the NAT gateways face the internet."""
+        plan = plan_subnets(args.cidr, len(args.availability_zones))
+        return {
+            tier: [
+                aws.ec2.Subnet(
+                    f"{name}-{tier}-{i}",
+                    vpc_id=self.vpc.id,
+                    cidr_block=cidr,
+                    availability_zone=az,
+                    map_public_ip_on_launch=False,
+                    tags={"Name": args.namer.name(f"{tier}-{az}"), "Tier": tier},
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+                for i, (az, cidr) in enumerate(
+                    zip(args.availability_zones, plan[tier], strict=True)
+                )
+            ]
+            for tier in TIERS
+        }
+
+    def _public_routes(
+        self, name: str, args: NetworkArgs, public: list[aws.ec2.Subnet]
+    ) -> aws.ec2.InternetGateway:
+        """The internet gateway and the one route table the public subnets share; returned
+        because the NAT gateways' addresses need it first."""
+        child = pulumi.ResourceOptions(parent=self)
+        igw = aws.ec2.InternetGateway(
+            f"{name}-igw", vpc_id=self.vpc.id, tags={"Name": args.namer.name("igw")}, opts=child
+        )
+        public_rt = aws.ec2.RouteTable(
+            f"{name}-public-rt",
+            vpc_id=self.vpc.id,
+            tags={"Name": args.namer.name("public")},
+            opts=child,
+        )
+        aws.ec2.Route(
+            f"{name}-public-default",
+            route_table_id=public_rt.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=igw.id,
+            opts=child,
+        )
+        self._associate(name, "public", public, [public_rt] * len(public))
+        return igw
+
+    def _private_routes(
+        self,
+        name: str,
+        args: NetworkArgs,
+        private: list[aws.ec2.Subnet],
+        nat_ids: list[pulumi.Output[str]],
+    ) -> list[aws.ec2.RouteTable]:
+        """A route table per AZ, so that each can default to its own NAT gateway under
+        `perAz` (round robin over fewer); with no NAT there is no default route."""
+        child = pulumi.ResourceOptions(parent=self)
+        tables = [
+            aws.ec2.RouteTable(
+                f"{name}-private-rt-{i}",
+                vpc_id=self.vpc.id,
+                tags={"Name": args.namer.name(f"private-{az}")},
+                opts=child,
+            )
+            for i, az in enumerate(args.availability_zones)
+        ]
+        for i, rt in enumerate(tables):
+            if nat_ids:
+                aws.ec2.Route(
+                    f"{name}-private-default-{i}",
+                    route_table_id=rt.id,
+                    destination_cidr_block="0.0.0.0/0",
+                    nat_gateway_id=nat_ids[i % len(nat_ids)],
+                    opts=child,
+                )
+        self._associate(name, "private", private, tables)
+        return tables
+
+    def _isolated_routes(
+        self, name: str, args: NetworkArgs, isolated: list[aws.ec2.Subnet]
+    ) -> None:
+        """One table with only the VPC's local route: the data tier has no way out."""
+        isolated_rt = aws.ec2.RouteTable(
+            f"{name}-isolated-rt",
+            vpc_id=self.vpc.id,
+            tags={"Name": args.namer.name("isolated")},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self._associate(name, "isolated", isolated, [isolated_rt] * len(isolated))
+
     def _associate(
         self,
         name: str,
@@ -167,6 +221,7 @@ class Network(pulumi.ComponentResource):
         subnets: list[aws.ec2.Subnet],
         tables: list[aws.ec2.RouteTable],
     ) -> None:
+        """Each subnet of `tier` to its table; named by position, as the subnets are."""
         for i, (subnet, table) in enumerate(zip(subnets, tables, strict=True)):
             aws.ec2.RouteTableAssociation(
                 f"{name}-{tier}-rta-{i}",
@@ -182,6 +237,8 @@ class Network(pulumi.ComponentResource):
         public: list[aws.ec2.Subnet],
         igw: aws.ec2.InternetGateway,
     ) -> list[pulumi.Output[str]]:
+        """The NAT gateways `nat_strategy` asks for, in the first public subnets; an address
+        for a NAT needs the VPC's internet gateway, hence the dependency."""
         count = {"none": 0, "single": 1, "perAz": len(public)}[args.nat_strategy]
         ids = []
         for i in range(count):
@@ -240,6 +297,8 @@ class Network(pulumi.ComponentResource):
             )
 
     def _flow_logs(self, name: str, args: NetworkArgs) -> aws.cloudwatch.LogGroup:
+        """Every flow of the VPC to an encrypted group that expires, through a role that can
+        write only to it."""
         child = pulumi.ResourceOptions(parent=self)
         group = log_group(
             self,

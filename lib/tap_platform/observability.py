@@ -14,7 +14,6 @@ import pulumi
 import pulumi_aws as aws
 
 from tap_platform.naming import Namer
-from tap_platform.settings import AlarmSettings
 
 GREATER, LESS = "GreaterThanThreshold", "LessThanThreshold"
 
@@ -36,24 +35,73 @@ class Watch:
 
 
 @dataclass(frozen=True)
+class Thresholds:
+    """What counts as trouble, and who hears of it; the defaults are a dev tier's.
+
+    Attributes:
+        email: an address subscribed to the alarm topic (default: None, no subscription).
+        evaluation_periods: minutes a condition must hold before the alarm fires (default: 5).
+        alb_errors_per_minute: the load balancer's own 5xx (default: 20).
+        target_errors_per_minute: the app's 5xx (default: 20).
+        response_time_seconds: average target response time (default: 3).
+        cpu_percent: the app's CPU (default: 80).
+        memory_percent: the app's memory, on Fargate (default: 80).
+        db_cpu_percent: the database's CPU (default: 80).
+        db_freeable_memory_mb: the database's freeable memory floor (default: 256).
+        db_connections: database connections (default: 50).
+        cache_cpu_percent: the cache engine's CPU (default: 75).
+        cache_memory_percent: the cache's memory (default: 80).
+        cache_evictions: evictions per 5 minutes (default: 1000).
+    """
+
+    email: str | None = None
+    evaluation_periods: int = 5
+    alb_errors_per_minute: int = 20
+    target_errors_per_minute: int = 20
+    response_time_seconds: float = 3
+    cpu_percent: int = 80
+    memory_percent: int = 80
+    db_cpu_percent: int = 80
+    db_freeable_memory_mb: int = 256
+    db_connections: int = 50
+    cache_cpu_percent: int = 75
+    cache_memory_percent: int = 80
+    cache_evictions: int = 1000
+
+
+@dataclass(frozen=True)
 class ObservabilityArgs:
-    """Each dimension set is None (or empty) where the stack holds no such part, and its
-    alarms and graphs are left out."""
+    """What to watch: each dimension set is None (or empty) where the stack holds no such
+    part, and its alarms and graphs are left out.
+
+    Attributes:
+        namer: builds the topic's, alarms' and dashboard's names.
+        region: where the dashboard's graphs read their metrics.
+        kms_key_arn: the key that encrypts the topic this component makes.
+        load_balancer: the load balancer's dimension; with `watch_load_balancer` off (a
+            service on a shared environment) it only qualifies the target group's metrics.
+        target_group: the target group's dimension, or None.
+        compute: the runtime's dimensions (cluster and service, or the group), or None.
+        compute_namespace: AWS/ECS or AWS/EC2.
+        database: the database's dimension, or None.
+        cache_nodes: the cache's node ids (its metrics are per node).
+        thresholds: what counts as trouble (default: `Thresholds()`, a dev tier's).
+        watch_load_balancer: alarm on the load balancer's own errors (default: True; a
+            service on a shared environment leaves that to the environment).
+        topic_arn: the topic the alarms notify (default: None, which makes one here).
+    """
 
     namer: Namer
     region: str
     kms_key_arn: pulumi.Input[str]
-    alarms: AlarmSettings
-    # The load balancer's dimension; with `watch_load_balancer` off (a service on a shared
-    # environment) it only qualifies the target group's metrics.
     load_balancer: Mapping[str, pulumi.Input[str]]
     target_group: Mapping[str, pulumi.Input[str]] | None
     compute: Mapping[str, pulumi.Input[str]] | None
     compute_namespace: str
     database: Mapping[str, pulumi.Input[str]] | None
     cache_nodes: Sequence[str]
+    thresholds: Thresholds = Thresholds()
     watch_load_balancer: bool = True
-    # The environment's topic, which a service's alarms notify; None makes one here.
     topic_arn: pulumi.Input[str] | None = None
 
 
@@ -74,7 +122,7 @@ def watches(args: ObservabilityArgs) -> list[Watch]:
 
 
 def _all_watches(args: ObservabilityArgs) -> list[Watch]:
-    a = args.alarms
+    a = args.thresholds
     lb, tg = [args.load_balancer], [{**(args.target_group or {}), **args.load_balancer}]
     compute, database = [args.compute or {}], [args.database or {}]
     cache = [{"CacheClusterId": node} for node in args.cache_nodes]
@@ -128,12 +176,12 @@ class Observability(pulumi.ComponentResource):
             self.topic_arn = self.topic.arn
         else:
             self.topic_arn = args.topic_arn
-        if args.alarms.email:
+        if args.thresholds.email:
             aws.sns.TopicSubscription(
                 f"{name}-alarms-email",
                 topic=self.topic_arn,
                 protocol="email",
-                endpoint=args.alarms.email,
+                endpoint=args.thresholds.email,
                 opts=child,
             )
         rows = watches(args)
@@ -152,7 +200,7 @@ class Observability(pulumi.ComponentResource):
                 dimensions=dict(dims),
                 statistic=watch.statistic,
                 period=watch.period,
-                evaluation_periods=args.alarms.evaluation_periods,
+                evaluation_periods=args.thresholds.evaluation_periods,
                 threshold=watch.threshold,
                 comparison_operator=watch.comparison,
                 treat_missing_data="notBreaching",

@@ -1,144 +1,83 @@
 """Delivery: CodePipeline (V2) from source through a CodeBuild build to the running service.
 
-Artifacts live in the artifacts bucket, encrypted with the stack's key. The source is an S3
-object by default (upload `source/app.zip`), or a repository through a CodeStar connection.
-Prod (or any stack that asks) waits for a manual approval before deploying. ECS deploys with
-the ECS action; the Auto Scaling runtime deploys through CodeDeploy behind the target group.
-A last stage records the deployed image in the release parameter (see `lib.release`), so the
-next `pulumi up` keeps it running.
+Artifacts live in the artifacts bucket, encrypted with its key. The source is an S3 object by
+default (upload `source/app.zip`), or a repository through a CodeStar connection. Prod (or
+any stack that asks) waits for a manual approval before deploying. ECS deploys with the ECS
+action; the Auto Scaling runtime deploys through CodeDeploy behind the target group
+(`tap_platform.deploy`). A last stage records the deployed image in the release parameter
+(see `tap_platform.release`), so the next `pulumi up` keeps it running.
 """
 
 from __future__ import annotations
 
-import shlex
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-import yaml
+from pulumi_aws.cloudwatch import LogGroup
 from pulumi_aws.ssm import Parameter
 
+from tap_platform.buckets import BucketRef
+from tap_platform.buildspecs import RECORD_BUILDSPEC, SOURCE_KEY, buildspec
+from tap_platform.deploy import EcsTarget, codedeploy_deploy, ecs_deploy
 from tap_platform.logs import log_group
 from tap_platform.naming import Namer
 from tap_platform.policies import AwsContext, Grants, log_stream_writes, service_role
-from tap_platform.settings import PipelineSettings
 
-SOURCE_KEY = "source/app.zip"
-CODEDEPLOY_POLICY = "policy/service-role/AWSCodeDeployRole"
-# Where CodeDeploy unpacks each revision on an instance.
-RELEASE_DIR = "/opt/app/release"
-
-
-def _write(path: str, lines: Sequence[str]) -> str:
-    """A build command that writes `lines` to `path`."""
-    return f"printf '%s\\n' {' '.join(shlex.quote(line) for line in lines)} > {path}"
-
-
-def appspec() -> dict:
-    """CodeDeploy AppSpec for EC2 in-place deployments: the revision lands in RELEASE_DIR,
-    the old container stops, the run script starts the new image, and the app must answer
-    before the instance takes traffic again. Source: CodeDeploy User Guide, "AppSpec file
-    structure" (version 0.0, `files`, `hooks` with ApplicationStop, ApplicationStart and
-    ValidateService)."""
-    return {
-        "version": 0.0,
-        "os": "linux",
-        "files": [{"source": "/", "destination": RELEASE_DIR}],
-        "file_exists_behavior": "OVERWRITE",
-        "hooks": {
-            "ApplicationStop": [{"location": "hooks/stop.sh", "timeout": 120}],
-            "ApplicationStart": [{"location": "hooks/start.sh", "timeout": 300}],
-            "ValidateService": [{"location": "hooks/validate.sh", "timeout": 300}],
-        },
-    }
-
-
-def buildspec(compute: str, run_script: str, port: int, health_check_path: str) -> str:
-    """The build writes the deploy artifact each runtime's deploy action reads: the ECS
-    action's `imagedefinitions.json`, or CodeDeploy's `appspec.yml` with its hooks and the
-    image to run."""
-    commands = [
-        'echo "Build and test the app here; write the deploy artifact below."',
-        "printf '%s\\n' \"$IMAGE\" > image.txt",
-    ]
-    if compute == "ecs":
-        commands.append(
-            """printf '[{"name":"app","imageUri":"%s"}]' "$IMAGE" > imagedefinitions.json"""
-        )
-    else:
-        url = f"http://127.0.0.1:{port}{health_check_path}"
-        commands += [
-            "mkdir -p hooks",
-            _write("hooks/stop.sh", ["#!/bin/bash", "docker rm -f app || true"]),
-            _write(
-                "hooks/start.sh",
-                [
-                    "#!/bin/bash",
-                    "set -euo pipefail",
-                    f'{run_script} "$(cat {RELEASE_DIR}/image.txt)"',
-                ],
-            ),
-            _write(
-                "hooks/validate.sh",
-                [
-                    "#!/bin/bash",
-                    f"for _ in $(seq 60); do curl -fsS -o /dev/null {url} && exit 0; sleep 5; done",
-                    "exit 1",
-                ],
-            ),
-            "chmod +x hooks/*.sh",
-            _write("appspec.yml", yaml.safe_dump(appspec(), sort_keys=False).splitlines()),
-        ]
-    return yaml.safe_dump(
-        {
-            "version": 0.2,
-            "phases": {"build": {"commands": commands}},
-            "artifacts": {"files": ["**/*"]},
-        },
-        sort_keys=False,
-        width=1000,
-    )
-
-
-# Runs after the deploy stage, so only an approved, deployed image is recorded.
-RECORD_BUILDSPEC = yaml.safe_dump(
-    {
-        "version": 0.2,
-        "phases": {
-            "build": {
-                "commands": [
-                    'aws ssm put-parameter --name "$IMAGE_PARAMETER" --value "$(cat image.txt)" '
-                    "--overwrite"
-                ]
-            }
-        },
-    },
-    sort_keys=False,
-    width=1000,
-)
+__all__ = ["SOURCE_KEY", "EcsTarget", "Pipeline", "PipelineArgs"]
+DEFAULT_BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 
 
 @dataclass(frozen=True)
 class PipelineArgs:
+    """What delivery needs: where artifacts live, what it deploys to, and how it builds.
+
+    Attributes:
+        namer: builds the projects', pipeline's and roles' names.
+        aws: the region, account and partition ARNs are built from.
+        kms_key_arn: the key that encrypts the build logs and the build projects' output.
+        artifacts: the artifacts bucket (its objects are encrypted with its key).
+        image: the image the build hands on until it builds its own.
+        image_parameter: the release parameter the last stage records the image in.
+        target_group_name: the target group CodeDeploy takes instances out of.
+        app_port: the port the deployed app answers on.
+        health_check_path: the path an instance must answer before it takes traffic.
+        run_script: the script on an instance that (re)starts the app from an image.
+        ecs: the Fargate service to deploy to (default: None, deploy with CodeDeploy).
+        autoscaling_group_name: the Auto Scaling group CodeDeploy deploys to (default: None,
+            for ECS).
+        connection_arn: a CodeConnections connection to take the source from (default:
+            None, the S3 object `source/app.zip` in the artifacts bucket).
+        repository: the repository as owner/name, with the connection (default: None).
+        branch: the branch built (default: main).
+        require_approval: wait for a manual approval before deploying (default: False).
+        build_image: the CodeBuild image (default: Amazon Linux standard 5.0, x86_64).
+        compute_type: the CodeBuild size (default: BUILD_GENERAL1_SMALL).
+        privileged: Docker inside the build, only when it builds images (default: False).
+        log_retention_days: days the build logs are kept (default: 30).
+    """
+
     namer: Namer
     aws: AwsContext
-    settings: PipelineSettings
     kms_key_arn: pulumi.Input[str]
-    artifacts_bucket: pulumi.Input[str]
-    artifacts_bucket_arn: pulumi.Input[str]
+    artifacts: BucketRef
     image: str
     image_parameter: Parameter
-    compute: str
-    cluster_name: pulumi.Input[str] | None
-    service_name: pulumi.Input[str] | None
-    pass_role_arns: Sequence[pulumi.Input[str]]
-    task_family: pulumi.Input[str] | None
-    autoscaling_group_name: pulumi.Input[str] | None
     target_group_name: pulumi.Input[str]
     app_port: int
     health_check_path: str
     run_script: str
+    ecs: EcsTarget | None = None
+    autoscaling_group_name: pulumi.Input[str] | None = None
+    connection_arn: str | None = None
+    repository: str | None = None
+    branch: str = "main"
+    require_approval: bool = False
+    build_image: str = DEFAULT_BUILD_IMAGE
+    compute_type: str = "BUILD_GENERAL1_SMALL"
+    privileged: bool = False
+    log_retention_days: int = 30
 
 
 def _stage(name: str, category: str, provider: str, **action) -> aws.codepipeline.PipelineStageArgs:
@@ -158,146 +97,87 @@ class Pipeline(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PipelineArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("tap:delivery:Pipeline", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        namer, cfg = args.namer, args.settings
-        bucket_objects = pulumi.Output.concat(args.artifacts_bucket_arn, "/*")
-
         build_logs = log_group(
             self,
             f"{name}-build-logs",
-            group_name=namer.log_group("build"),
-            retention_days=cfg.log_retention_days,
+            group_name=args.namer.log_group("build"),
+            retention_days=args.log_retention_days,
             kms_key_arn=args.kms_key_arn,
         )
-        build_role = self._codebuild_role(
-            name,
-            "build",
-            args,
-            build_logs,
-            {
-                "artifacts": (
-                    ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-                    [bucket_objects],
-                ),
-                "key": (["kms:Decrypt", "kms:GenerateDataKey"], [args.kms_key_arn]),
-            },
-        )
-        self.build = aws.codebuild.Project(
-            f"{name}-build",
-            name=namer.name("build"),
-            service_role=build_role.arn,
-            encryption_key=args.kms_key_arn,
-            build_timeout=30,
-            artifacts=aws.codebuild.ProjectArtifactsArgs(type="CODEPIPELINE"),
-            source=aws.codebuild.ProjectSourceArgs(
-                type="CODEPIPELINE",
-                buildspec=buildspec(
-                    args.compute, args.run_script, args.app_port, args.health_check_path
-                ),
-            ),
-            environment=aws.codebuild.ProjectEnvironmentArgs(
-                compute_type=cfg.compute_type,
-                image=cfg.build_image,
-                type="LINUX_CONTAINER",
-                image_pull_credentials_type="CODEBUILD",
-                privileged_mode=cfg.privileged,
-                environment_variables=[
-                    aws.codebuild.ProjectEnvironmentEnvironmentVariableArgs(
-                        name="IMAGE", value=args.image, type="PLAINTEXT"
-                    )
-                ],
-            ),
-            logs_config=aws.codebuild.ProjectLogsConfigArgs(
-                cloudwatch_logs=aws.codebuild.ProjectLogsConfigCloudwatchLogsArgs(
-                    group_name=build_logs.name, status="ENABLED"
-                )
-            ),
-            opts=child,
-        )
-        self.record = self._record(name, args, build_logs, bucket_objects)
+        self.build = self._build(name, args, build_logs)
+        self.record = self._record(name, args, build_logs)
         deploy_action, deploy_grants = self._deploy(name, args)
-        pipeline_grants = {
-            "artifacts": (
-                ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-                [bucket_objects],
-            ),
-            "artifacts-bucket": (["s3:GetBucketVersioning"], [args.artifacts_bucket_arn]),
-            "key": (["kms:Decrypt", "kms:GenerateDataKey"], [args.kms_key_arn]),
-            "build": (
-                ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
-                [self.build.arn, self.record.arn],
-            ),
-            **deploy_grants,
-        }
-        if cfg.connection_arn:
-            # The action's service prefix follows the ARN's: CodePipeline User Guide,
-            # "CodeStarSourceConnection" action, service role permissions.
-            prefix = cfg.connection_arn.split(":")[2]
-            pipeline_grants["source"] = ([f"{prefix}:UseConnection"], [cfg.connection_arn])
         pipeline_role = service_role(
             self,
             f"{name}-pipeline-role",
-            role_name=namer.role("pipeline", args.aws.region),
+            role_name=args.namer.role("pipeline", args.aws.region),
             service="codepipeline.amazonaws.com",
             context=args.aws,
-            grants=pipeline_grants,
-        )
-        stages = [
-            self._source_stage(args),
-            _stage(
-                "Build",
-                "Build",
-                "CodeBuild",
-                input_artifacts=["source"],
-                output_artifacts=["build"],
-                configuration={"ProjectName": self.build.name},
-            ),
-        ]
-        if cfg.require_approval:
-            stages.append(_stage("Approve", "Approval", "Manual"))
-        stages.append(aws.codepipeline.PipelineStageArgs(name="Deploy", actions=[deploy_action]))
-        stages.append(
-            _stage(
-                "Record",
-                "Build",
-                "CodeBuild",
-                input_artifacts=["build"],
-                configuration={"ProjectName": self.record.name},
-            )
+            grants={**self._pipeline_grants(args), **deploy_grants},
         )
         self.pipeline = aws.codepipeline.Pipeline(
             f"{name}-pipeline",
-            name=namer.name("pipeline"),
+            name=args.namer.name("pipeline"),
             pipeline_type="V2",
             execution_mode="QUEUED",
             role_arn=pipeline_role.arn,
             artifact_stores=[
                 aws.codepipeline.PipelineArtifactStoreArgs(
-                    location=args.artifacts_bucket,
+                    location=args.artifacts.name,
                     type="S3",
                     encryption_key=aws.codepipeline.PipelineArtifactStoreEncryptionKeyArgs(
                         id=args.kms_key_arn, type="KMS"
                     ),
                 )
             ],
-            stages=stages,
-            opts=child,
+            stages=self._stages(args, deploy_action),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs(
             {"pipelineName": self.pipeline.name, "buildProjectName": self.build.name}
         )
 
+    def _pipeline_grants(self, args: PipelineArgs) -> Grants:
+        """The artifacts, both builds, and the source connection when there is one."""
+        grants: Grants = {
+            **args.artifacts.grant_read_write("artifacts", versions=True),
+            **args.artifacts.grant_versioning_read("artifacts-bucket"),
+            "build": (
+                ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
+                [self.build.arn, self.record.arn],
+            ),
+        }
+        if args.connection_arn:
+            # The action's service prefix follows the ARN's: CodePipeline User Guide,
+            # "CodeStarSourceConnection" action, service role permissions.
+            prefix = args.connection_arn.split(":")[2]
+            grants = {**grants, "source": ([f"{prefix}:UseConnection"], [args.connection_arn])}
+        return grants
+
+    def _stages(
+        self, args: PipelineArgs, deploy_action: aws.codepipeline.PipelineStageActionArgs
+    ) -> list[aws.codepipeline.PipelineStageArgs]:
+        build = {"input_artifacts": ["source"], "output_artifacts": ["build"]}
+        stages = [
+            self._source_stage(args),
+            _stage("Build", "Build", "CodeBuild", **build,
+                   configuration={"ProjectName": self.build.name}),
+        ]  # fmt: skip
+        if args.require_approval:
+            stages.append(_stage("Approve", "Approval", "Manual"))
+        stages.append(aws.codepipeline.PipelineStageArgs(name="Deploy", actions=[deploy_action]))
+        stages.append(
+            _stage("Record", "Build", "CodeBuild", input_artifacts=["build"],
+                   configuration={"ProjectName": self.record.name})
+        )  # fmt: skip
+        return stages
+
     def _codebuild_role(
-        self,
-        name: str,
-        role: str,
-        args: PipelineArgs,
-        build_logs: aws.cloudwatch.LogGroup,
-        grants: Grants,
+        self, name: str, role: str, args: PipelineArgs, build_logs: LogGroup, grants: Grants
     ) -> aws.iam.Role:
         """What every CodeBuild project needs (CodeBuild User Guide, "Allow CodeBuild to
-        interact with other AWS services"): its log streams and the artifact bucket's ACL and
-        location; `grants` adds the project's own."""
+        interact with other AWS services"): its log streams and what it checks of the
+        artifact bucket; `grants` adds the project's own."""
         return service_role(
             self,
             f"{name}-{role}-role",
@@ -306,21 +186,30 @@ class Pipeline(pulumi.ComponentResource):
             context=args.aws,
             grants={
                 "logs": log_stream_writes(build_logs.arn),
-                "artifacts-bucket": (
-                    ["s3:GetBucketAcl", "s3:GetBucketLocation"],
-                    [args.artifacts_bucket_arn],
-                ),
+                **args.artifacts.grant_acl_location_read("artifacts-bucket"),
                 **grants,
             },
         )
 
-    def _record(
-        self,
-        name: str,
-        args: PipelineArgs,
-        build_logs: aws.cloudwatch.LogGroup,
-        bucket_objects: pulumi.Output[str],
-    ) -> aws.codebuild.Project:
+    def _build(self, name: str, args: PipelineArgs, build_logs: LogGroup) -> aws.codebuild.Project:
+        """The build: reads the source, writes the deploy artifact of the runtime."""
+        role = self._codebuild_role(
+            name,
+            "build",
+            args,
+            build_logs,
+            args.artifacts.grant_read_write("artifacts", versions=True),
+        )
+        spec = buildspec(
+            "ecs" if args.ecs else "asg", args.run_script, args.app_port, args.health_check_path
+        )
+        environment = {"compute_type": args.compute_type, "privileged_mode": args.privileged}
+        return self._project(
+            name, "build", args, role, build_logs, spec=spec, timeout=30,
+            variables={"IMAGE": args.image}, environment=environment, stream=None,
+        )  # fmt: skip
+
+    def _record(self, name: str, args: PipelineArgs, build_logs: LogGroup) -> aws.codebuild.Project:
         """The project that writes the deployed image into the release parameter: its own
         role, which may read the build's output and write that one parameter."""
         role = self._codebuild_role(
@@ -329,52 +218,72 @@ class Pipeline(pulumi.ComponentResource):
             args,
             build_logs,
             {
-                "artifacts": (["s3:GetObject", "s3:GetObjectVersion"], [bucket_objects]),
-                "key": (["kms:Decrypt"], [args.kms_key_arn]),
+                **args.artifacts.grant_read("artifacts", versions=True),
                 "parameter": (["ssm:PutParameter"], [args.image_parameter.arn]),
             },
         )
+        return self._project(
+            name, "record", args, role, build_logs, spec=RECORD_BUILDSPEC, timeout=5,
+            variables={"IMAGE_PARAMETER": args.image_parameter.name},
+            environment={"compute_type": "BUILD_GENERAL1_SMALL"}, stream="record",
+        )  # fmt: skip
+
+    def _project(
+        self,
+        name: str,
+        key: str,
+        args: PipelineArgs,
+        role: aws.iam.Role,
+        build_logs: LogGroup,
+        *,
+        spec: str,
+        timeout: int,
+        variables: dict[str, pulumi.Input[str]],
+        environment: dict[str, Any],
+        stream: str | None,
+    ) -> aws.codebuild.Project:
+        """A project the pipeline runs: encrypted with the key, logging to the build logs."""
         return aws.codebuild.Project(
-            f"{name}-record",
-            name=args.namer.name("record"),
+            f"{name}-{key}",
+            name=args.namer.name(key),
             service_role=role.arn,
             encryption_key=args.kms_key_arn,
-            build_timeout=5,
+            build_timeout=timeout,
             artifacts=aws.codebuild.ProjectArtifactsArgs(type="CODEPIPELINE"),
-            source=aws.codebuild.ProjectSourceArgs(type="CODEPIPELINE", buildspec=RECORD_BUILDSPEC),
+            source=aws.codebuild.ProjectSourceArgs(type="CODEPIPELINE", buildspec=spec),
             environment=aws.codebuild.ProjectEnvironmentArgs(
-                compute_type="BUILD_GENERAL1_SMALL",
-                image=args.settings.build_image,
+                image=args.build_image,
                 type="LINUX_CONTAINER",
                 image_pull_credentials_type="CODEBUILD",
                 environment_variables=[
                     aws.codebuild.ProjectEnvironmentEnvironmentVariableArgs(
-                        name="IMAGE_PARAMETER", value=args.image_parameter.name, type="PLAINTEXT"
+                        name=k, value=v, type="PLAINTEXT"
                     )
+                    for k, v in variables.items()
                 ],
+                **environment,
             ),
             logs_config=aws.codebuild.ProjectLogsConfigArgs(
                 cloudwatch_logs=aws.codebuild.ProjectLogsConfigCloudwatchLogsArgs(
-                    group_name=build_logs.name, stream_name="record", status="ENABLED"
+                    group_name=build_logs.name, stream_name=stream, status="ENABLED"
                 )
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _source_stage(self, args: PipelineArgs) -> aws.codepipeline.PipelineStageArgs:
-        cfg = args.settings
         configuration: dict[str, pulumi.Input[str]]
-        if cfg.connection_arn:
+        if args.connection_arn:
             provider = "CodeStarSourceConnection"
             configuration = {
-                "ConnectionArn": cfg.connection_arn,
-                "FullRepositoryId": cfg.repository or "",
-                "BranchName": cfg.branch,
+                "ConnectionArn": args.connection_arn,
+                "FullRepositoryId": args.repository or "",
+                "BranchName": args.branch,
             }
         else:
             provider = "S3"
             configuration = {
-                "S3Bucket": args.artifacts_bucket,
+                "S3Bucket": args.artifacts.name,
                 "S3ObjectKey": SOURCE_KEY,
                 "PollForSourceChanges": "false",
             }
@@ -384,144 +293,16 @@ class Pipeline(pulumi.ComponentResource):
 
     def _deploy(
         self, name: str, args: PipelineArgs
-    ) -> tuple[aws.codepipeline.PipelineStageActionArgs, dict]:
-        common = {
-            "name": "Deploy",
-            "category": "Deploy",
-            "owner": "AWS",
-            "version": "1",
-            "input_artifacts": ["build"],
-        }
-        ctx = args.aws
-        if args.compute == "ecs":
-            service_arn = pulumi.Output.format(
-                "arn:{0}:ecs:{1}:{2}:service/{3}/{4}",
-                ctx.partition,
-                ctx.region,
-                ctx.account_id,
-                args.cluster_name,
-                args.service_name,
-            )
-            family = pulumi.Output.format(
-                "arn:{0}:ecs:{1}:{2}:task-definition/{3}:*",
-                ctx.partition,
-                ctx.region,
-                ctx.account_id,
-                args.task_family,
-            )
-            # CodePipeline User Guide, "Amazon ECS deploy action reference", service role
-            # permissions. Registering a task definition that carries tags also needs
-            # ecs:TagResource (ECS Developer Guide, "Tagging your resources", permissions).
-            grants = {
-                "deploy": (["ecs:UpdateService", "ecs:DescribeServices"], [service_arn]),
-                # These three take no resource-level permission.
-                "task-definitions": (
-                    ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListTasks"],
-                    ["*"],
-                ),
-                "tasks": (
-                    ["ecs:DescribeTasks"],
-                    [
-                        pulumi.Output.format(
-                            "arn:{0}:ecs:{1}:{2}:task/{3}/*",
-                            ctx.partition,
-                            ctx.region,
-                            ctx.account_id,
-                            args.cluster_name,
-                        )
-                    ],
-                ),
-                "tag-task-definitions": (
-                    ["ecs:TagResource"],
-                    [family],
-                    {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}},
-                ),
-                "pass-role": (
-                    ["iam:PassRole"],
-                    list(args.pass_role_arns),
-                    {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
-                ),
-            }
-            action = aws.codepipeline.PipelineStageActionArgs(
-                provider="ECS",
-                configuration={
-                    "ClusterName": args.cluster_name,
-                    "ServiceName": args.service_name,
-                    "FileName": "imagedefinitions.json",
-                },
-                **common,
-            )
-            return action, grants
-        child = pulumi.ResourceOptions(parent=self)
-        application = aws.codedeploy.Application(
-            f"{name}-deploy-app",
-            name=args.namer.name("app"),
-            compute_platform="Server",
-            opts=child,
-        )
-        deploy_role = service_role(
+    ) -> tuple[aws.codepipeline.PipelineStageActionArgs, Grants]:
+        if args.ecs:
+            return ecs_deploy(args.aws, args.ecs)
+        if args.autoscaling_group_name is None:
+            raise ValueError("PipelineArgs: give ecs or autoscaling_group_name to deploy to")
+        return codedeploy_deploy(
             self,
-            f"{name}-codedeploy-role",
-            role_name=args.namer.role("codedeploy", args.aws.region),
-            service="codedeploy.amazonaws.com",
-            context=ctx,
-            managed={"policy": CODEDEPLOY_POLICY},
+            name,
+            namer=args.namer,
+            context=args.aws,
+            autoscaling_group_name=args.autoscaling_group_name,
+            target_group_name=args.target_group_name,
         )
-        group = aws.codedeploy.DeploymentGroup(
-            f"{name}-deploy-group",
-            app_name=application.name,
-            deployment_group_name=args.namer.name("app"),
-            service_role_arn=deploy_role.arn,
-            autoscaling_groups=[args.autoscaling_group_name],
-            deployment_config_name="CodeDeployDefault.OneAtATime",
-            deployment_style=aws.codedeploy.DeploymentGroupDeploymentStyleArgs(
-                deployment_option="WITH_TRAFFIC_CONTROL", deployment_type="IN_PLACE"
-            ),
-            load_balancer_info=aws.codedeploy.DeploymentGroupLoadBalancerInfoArgs(
-                target_group_infos=[
-                    aws.codedeploy.DeploymentGroupLoadBalancerInfoTargetGroupInfoArgs(
-                        name=args.target_group_name
-                    )
-                ]
-            ),
-            auto_rollback_configuration=aws.codedeploy.DeploymentGroupAutoRollbackConfigurationArgs(
-                enabled=True, events=["DEPLOYMENT_FAILURE"]
-            ),
-            opts=child,
-        )
-        arn = pulumi.Output.format(
-            "arn:{0}:codedeploy:{1}:{2}:", ctx.partition, ctx.region, ctx.account_id
-        )
-        # One grant per resource type: CodePipeline User Guide, "CodeDeploy action
-        # reference", service role permissions.
-        grants = {
-            "deploy": (
-                ["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
-                [
-                    pulumi.Output.concat(
-                        arn, "deploymentgroup:", application.name, "/", group.deployment_group_name
-                    )
-                ],
-            ),
-            "deploy-config": (
-                ["codedeploy:GetDeploymentConfig"],
-                [pulumi.Output.concat(arn, "deploymentconfig:*")],
-            ),
-            "deploy-application": (
-                [
-                    "codedeploy:GetApplication",
-                    "codedeploy:GetApplicationRevision",
-                    "codedeploy:RegisterApplicationRevision",
-                ],
-                [pulumi.Output.concat(arn, "application:", application.name)],
-            ),
-        }
-        action = aws.codepipeline.PipelineStageActionArgs(
-            provider="CodeDeploy",
-            configuration={
-                "ApplicationName": application.name,
-                "DeploymentGroupName": group.deployment_group_name,
-            },
-            **common,
-        )
-        return action, grants

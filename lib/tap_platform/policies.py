@@ -100,8 +100,36 @@ def service_role(
             policy_arn=f"arn:{context.partition}:iam::aws:{path}",
             opts=child,
         )
-    for key, (actions, resources, *condition) in (grants or {}).items():
-        aws.iam.RolePolicy(
-            f"{name}-{key}", role=role.id, policy=allow(actions, resources, *condition), opts=child
-        )
+    attach_grants(parent, name, role, grants or {})
     return role
+
+
+# What a principal needs of a customer managed key to read what it encrypts, and also to
+# write (S3 and Secrets Manager ask for a data key per object: KMS Developer Guide,
+# "How Amazon S3 uses AWS KMS").
+KEY_DECRYPT = ("kms:Decrypt",)
+KEY_ENCRYPT_DECRYPT = ("kms:Decrypt", "kms:GenerateDataKey")
+
+
+def key_grant(name: str, key_arn: pulumi.Input[str] | None, *, write: bool) -> Grants:
+    """Use of the key that encrypts a resource, which every grant on that resource brings
+    along (as the CDK's grants do); nothing for a resource without a customer key."""
+    if key_arn is None:
+        return {}
+    return {name: (KEY_ENCRYPT_DECRYPT if write else KEY_DECRYPT, [key_arn])}
+
+
+def attach_grants(
+    parent: pulumi.Resource, name: str, role: aws.iam.Role, grants: Grants
+) -> list[aws.iam.RolePolicy]:
+    """Grants on a role made elsewhere (a team's own role): one inline policy per grant,
+    as `service_role` attaches them to the roles the components make."""
+    return [
+        aws.iam.RolePolicy(
+            f"{name}-{key}",
+            role=role.id,
+            policy=allow(actions, resources, *condition),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        for key, (actions, resources, *condition) in grants.items()
+    ]

@@ -21,6 +21,14 @@ from tap_platform.naming import Namer
 
 @dataclass(frozen=True)
 class ReleaseArgs:
+    """Where the running image is recorded and what seeds it before the first delivery.
+
+    Attributes:
+        namer: names the image parameter, `<app parameter path>/image`.
+        initial_image: the image the parameter starts with, and what runs until the
+            pipeline first deploys; changing it later leaves the parameter as it is.
+    """
+
     namer: Namer
     initial_image: str
 

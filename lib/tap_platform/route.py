@@ -57,17 +57,31 @@ def conflicts(
 
 @dataclass(frozen=True)
 class RouteArgs:
+    """Which listener of the environment the service joins, for which host and path, and
+    where its claim on them is recorded.
+
+    Attributes:
+        namer: names the service's target group.
+        vpc_id: the environment's VPC, which the target group belongs to.
+        listener_arn: the environment's listener that forwards (HTTPS when it has a
+            certificate), which the rule is added to.
+        target: the service's target group: port, target type, health check, draining.
+        host: the host header the rule matches.
+        path: a path pattern (`/orders/*`) the rule also matches; None routes the whole
+            host.
+        claims_path: the SSM path under which the environment's services claim their
+            routes.
+        owner: who claims, `<project>/<stack>`, shown to a service whose route overlaps
+            this one.
+    """
+
     namer: Namer
     vpc_id: pulumi.Input[str]
-    # The environment's listener that forwards (HTTPS when it has a certificate).
     listener_arn: pulumi.Input[str]
     target: TargetArgs
     host: pulumi.Input[str]
-    # A path pattern (`/orders/*`) the rule also matches; None routes the whole host.
     path: str | None
-    # The SSM path under which the environment's services claim their routes.
     claims_path: pulumi.Input[str]
-    # Who claims: `<project>/<stack>`, shown to a service whose route overlaps this one.
     owner: str
 
 
@@ -116,6 +130,8 @@ class ServiceRoute(pulumi.ComponentResource):
         self.register_outputs({"host": self.host, "targetGroupArn": self.target_group.arn})
 
     def _check(self, args: RouteArgs, host: str, claims_path: str) -> pulumi.Output[str]:
+        """The claim's parameter name, once no other service's claim on the host overlaps
+        this route; otherwise the program stops before anything is made."""
         key = claim_key(host, args.path)
         found = aws.ssm.get_parameters_by_path_output(
             path=f"{claims_path}/{host}",

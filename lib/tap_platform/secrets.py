@@ -6,9 +6,13 @@ Secrets Manager encrypted with the stack's key.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
+
+from tap_platform.policies import Grants, key_grant
 
 # ElastiCache AUTH tokens: only these specials are accepted.
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
@@ -72,3 +76,17 @@ def seeded_secret(
         opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["secretString"]),
     )
     return secret
+
+
+def grant_secret_read(
+    name: str, arns: Sequence[pulumi.Input[str]], key_arn: pulumi.Input[str] | None = None
+) -> Grants:
+    """Reading exactly the given secrets' values, and the key that encrypts them when given,
+    or nothing when there are none (a service without a database or cache): the one place
+    this action list is written."""
+    if not arns:
+        return {}
+    return {
+        name: (["secretsmanager:GetSecretValue"], list(arns)),
+        **key_grant(f"{name}-key", key_arn, write=False),
+    }

@@ -16,15 +16,28 @@ from tap_platform.naming import Namer, Service
 
 @dataclass(frozen=True)
 class SecurityGroupsArgs:
+    """Which VPC the groups belong to, who may reach the load balancer, and the app port it
+    forwards to; or, for a service on a shared environment, the environment's load balancer
+    group to open a way from.
+
+    Attributes:
+        namer: names the groups.
+        vpc_id: the VPC the groups belong to.
+        ingress_cidrs: the IPv4 blocks that may reach the load balancer; used only when its
+            group is made here.
+        https: whether the load balancer also listens on 443, so clients may reach that
+            port too; used only when its group is made here.
+        app_port: the port the app listens on, which only the load balancer may reach; None
+            for a shared environment, which runs no app and so has no app group.
+        alb_security_group_id: the load balancer's group when the environment's stack holds
+            it; None makes the group here (default: None).
+    """
+
     namer: Namer
     vpc_id: pulumi.Input[str]
-    # Who may reach the load balancer, and whether it listens on 443 too; used only when
-    # the group is made here.
     ingress_cidrs: tuple[str, ...]
     https: bool
-    # The app's port; None for a shared environment, which runs no app.
     app_port: int | None
-    # The load balancer's group when the environment's stack holds it; None makes it here.
     alb_security_group_id: pulumi.Input[str] | None = None
 
 
@@ -49,6 +62,8 @@ class SecurityGroups(pulumi.ComponentResource):
         self.register_outputs({"albSecurityGroupId": alb_id})
 
     def _alb(self, name: str, args: SecurityGroupsArgs) -> aws.ec2.SecurityGroup:
+        """The load balancer's group: one ingress rule per listener port and CIDR, so each
+        can be described and removed on its own."""
         group = aws.ec2.SecurityGroup(
             f"{name}-alb",
             name=args.namer.name("alb", Service.SECURITY_GROUP),
@@ -73,6 +88,8 @@ class SecurityGroups(pulumi.ComponentResource):
     def _app(
         self, name: str, args: SecurityGroupsArgs, alb_id: pulumi.Input[str], port: int
     ) -> aws.ec2.SecurityGroup:
+        """The app's group: its port from the load balancer only, matched by the load
+        balancer's way out to it, and HTTPS out for AWS APIs and image pulls."""
         app = aws.ec2.SecurityGroup(
             f"{name}-app",
             name=args.namer.name("app", Service.SECURITY_GROUP),

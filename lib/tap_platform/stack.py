@@ -23,7 +23,7 @@ from tap_platform.route import RouteArgs, ServiceRoute
 from tap_platform.security import SecurityGroups, SecurityGroupsArgs
 from tap_platform.settings import Settings, SettingsError
 from tap_platform.shared import SharedEnvironment, read_environment
-from tap_platform.workload import Placement, Workload, build_workload
+from tap_platform.workload import Placement, Workload, build_workload, thresholds
 
 
 def create_provider(settings: Settings) -> aws.Provider:
@@ -153,7 +153,7 @@ class TapStack(pulumi.ComponentResource):
             "observability",
             ObservabilityArgs(
                 namer=namer, region=context.region, kms_key_arn=self.kms.key.arn,
-                alarms=settings.alarms,
+                thresholds=thresholds(settings),
                 load_balancer={"LoadBalancer": self.edge.load_balancer.alb.arn_suffix},
                 target_group=None, compute=None, compute_namespace="", database=None,
                 cache_nodes=[],
@@ -194,8 +194,7 @@ class TapStack(pulumi.ComponentResource):
                 app_security_group_id=security.app.id, target_group=target_group,
                 routed_by=routed_by, key_arn=self.kms.key.arn,
                 autoscaling_role_arn=self.kms.autoscaling_role_arn,
-                architecture=env.offers.architecture, buckets=buckets.buckets,
-                bucket_names=buckets.names,
+                architecture=env.offers.architecture, buckets=buckets,
             ),
         )  # fmt: skip
         return app_outputs(

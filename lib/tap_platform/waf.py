@@ -28,6 +28,19 @@ LOG_GROUP_PREFIX = "aws-waf-logs-"
 
 @dataclass(frozen=True)
 class WafArgs:
+    """The load balancer the web ACL guards, the per-IP rate it allows, and how its request
+    log is kept.
+
+    Attributes:
+        namer: names the web ACL, and through it the log group and metrics.
+        alb_arn: the load balancer the web ACL is associated with.
+        rate_limit: requests one client IP may send in any 5 minutes before it is blocked
+            (AWS WAF accepts 10 to 2,000,000,000).
+        log_retention_days: days the request log is kept, one of the retention periods
+            CloudWatch Logs offers.
+        kms_key_arn: the key the request log's group is encrypted with.
+    """
+
     namer: Namer
     alb_arn: pulumi.Input[str]
     rate_limit: int

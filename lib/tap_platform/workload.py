@@ -14,13 +14,14 @@ import pulumi
 import pulumi_aws as aws
 
 from tap_platform.asg_service import RUN_SCRIPT, AsgService, AsgServiceArgs
+from tap_platform.buckets import Buckets
 from tap_platform.cache import Cache, CacheArgs
 from tap_platform.database import Database, DatabaseArgs
 from tap_platform.ecs_service import EcsService, EcsServiceArgs
 from tap_platform.logs import AppLogs, AppLogsArgs
 from tap_platform.naming import Namer
-from tap_platform.observability import Observability, ObservabilityArgs
-from tap_platform.pipeline import Pipeline, PipelineArgs
+from tap_platform.observability import Observability, ObservabilityArgs, Thresholds
+from tap_platform.pipeline import EcsTarget, Pipeline, PipelineArgs
 from tap_platform.policies import AwsContext
 from tap_platform.release import Release, ReleaseArgs
 from tap_platform.settings import Settings
@@ -41,8 +42,7 @@ class Placement:
     key_arn: pulumi.Input[str]
     autoscaling_role_arn: pulumi.Input[str] | None
     architecture: str
-    buckets: dict[str, aws.s3.Bucket]
-    bucket_names: dict[str, pulumi.Output[str]]
+    buckets: Buckets
 
 
 @dataclass
@@ -80,14 +80,26 @@ def build_workload(parent: pulumi.Resource, settings: Settings, at: Placement) -
 
 
 def _database(settings: Settings, at: Placement, child: pulumi.ResourceOptions) -> Database:
+    db = settings.database
     return Database(
         "database",
-        DatabaseArgs(namer=at.namer, aws=at.context, settings=settings.database,
-                     vpc_id=at.shared.vpc_id, subnet_ids=at.shared.isolated_subnet_ids,
-                     availability_zones=at.shared.availability_zones,
-                     app_security_group_id=at.app_security_group_id, kms_key_arn=at.key_arn,
-                     protect=settings.deletion_protection,
-                     log_retention_days=settings.service.log_retention_days),
+        DatabaseArgs(
+            namer=at.namer, aws=at.context, vpc_id=at.shared.vpc_id,
+            subnet_ids=at.shared.isolated_subnet_ids,
+            availability_zones=at.shared.availability_zones,
+            app_security_group_id=at.app_security_group_id, kms_key_arn=at.key_arn,
+            engine=db.engine, engine_version=db.engine_version, port=db.port,
+            master_username=db.master_username, database_name=db.database_name,
+            serverless=db.serverless, min_capacity=db.min_capacity,
+            max_capacity=db.max_capacity, instance_class=db.instance_class,
+            reader_count=db.reader_count, allocated_storage_gb=db.allocated_storage_gb,
+            multi_az=db.multi_az, backup_retention_days=db.backup_retention_days,
+            performance_insights=db.performance_insights,
+            monitoring_interval_seconds=db.monitoring_interval_seconds,
+            rotation_days=db.rotation_days,
+            log_retention_days=settings.service.log_retention_days,
+            protect=settings.deletion_protection,
+        ),
         opts=child,
     )  # fmt: skip
 
@@ -95,11 +107,16 @@ def _database(settings: Settings, at: Placement, child: pulumi.ResourceOptions) 
 def _cache(settings: Settings, at: Placement, child: pulumi.ResourceOptions) -> Cache:
     return Cache(
         "cache",
-        CacheArgs(namer=at.namer, settings=settings.cache, vpc_id=at.shared.vpc_id,
-                  subnet_ids=at.shared.isolated_subnet_ids,
-                  app_security_group_id=at.app_security_group_id, kms_key_arn=at.key_arn,
-                  protect=settings.deletion_protection,
-                  secret_recovery_window_days=settings.storage.secret_recovery_window_days),
+        CacheArgs(
+            namer=at.namer, vpc_id=at.shared.vpc_id, subnet_ids=at.shared.isolated_subnet_ids,
+            app_security_group_id=at.app_security_group_id, kms_key_arn=at.key_arn,
+            engine=settings.cache.engine, engine_version=settings.cache.engine_version,
+            node_type=settings.cache.node_type, replicas=settings.cache.replicas,
+            snapshot_retention_days=settings.cache.snapshot_retention_days,
+            log_retention_days=settings.cache.log_retention_days,
+            secret_recovery_window_days=settings.storage.secret_recovery_window_days,
+            protect=settings.deletion_protection,
+        ),
         opts=child,
     )  # fmt: skip
 
@@ -159,9 +176,9 @@ def _compute(
         "alb_arn_suffix": at.shared.alb_arn_suffix, "listeners": at.routed_by,
         "image": release.image, "command": svc.command, "port": svc.port,
         "environment": {**svc.environment,
-                        **app_settings(settings, database, cache, at.bucket_names["assets"])},
+                        **app_settings(settings, database, cache, at.buckets.names["assets"])},
         "secrets": app_secrets(database, cache), "secret_arns": secret_arns,
-        "kms_key_arn": at.key_arn, "assets_bucket_arn": at.buckets["assets"].arn,
+        "kms_key_arn": at.key_arn, "assets": at.buckets.ref("assets"),
         "desired_count": svc.desired_count, "min_count": svc.min_count,
         "max_count": svc.max_count, "cpu_target_percent": svc.cpu_target_percent,
         "requests_per_target": svc.requests_per_target,
@@ -174,11 +191,14 @@ def _compute(
                            database_secret_arn=database.secret_arn if database else None),
             opts=child,
         )  # fmt: skip
-    artifacts = at.buckets.get("artifacts")
+    instances = settings.instances
     return AsgService(
         "app",
-        AsgServiceArgs(**app, instances=settings.instances,
-                       artifacts_bucket_arn=artifacts.arn if artifacts else None,
+        AsgServiceArgs(**app, instance_type=instances.instance_type,
+                       root_volume_gb=instances.root_volume_gb,
+                       health_check_grace_seconds=instances.health_check_grace_seconds,
+                       artifacts=at.buckets.ref("artifacts")
+                       if "artifacts" in at.buckets.buckets else None,
                        tags=settings.required_tags,
                        service_linked_role_arn=at.autoscaling_role_arn or "",
                        image_parameter_name=release.parameter_name,
@@ -196,20 +216,24 @@ def _pipeline(
 ) -> Pipeline:
     ecs = compute if isinstance(compute, EcsService) else None
     asg = compute if isinstance(compute, AsgService) else None
+    cfg = settings.pipeline
     return Pipeline(
         "delivery",
         PipelineArgs(
-            namer=at.namer, aws=at.context, settings=settings.pipeline, kms_key_arn=at.key_arn,
-            artifacts_bucket=at.bucket_names["artifacts"],
-            artifacts_bucket_arn=at.buckets["artifacts"].arn, image=settings.service.image,
-            image_parameter=release.parameter, compute=settings.compute,
-            cluster_name=ecs.cluster.name if ecs else None,
-            service_name=ecs.service.name if ecs else None,
-            pass_role_arns=[ecs.execution_role.arn, ecs.task_role.arn] if ecs else [],
-            task_family=ecs.task_definition.family if ecs else None,
-            autoscaling_group_name=asg.group.name if asg else None,
-            target_group_name=at.target_group.name, app_port=settings.service.port,
+            namer=at.namer, aws=at.context, kms_key_arn=at.key_arn,
+            artifacts=at.buckets.ref("artifacts"), image=settings.service.image,
+            image_parameter=release.parameter, target_group_name=at.target_group.name,
+            app_port=settings.service.port,
             health_check_path=settings.load_balancer.health_check_path, run_script=RUN_SCRIPT,
+            ecs=EcsTarget(cluster_name=ecs.cluster.name, service_name=ecs.service.name,
+                          task_family=ecs.task_definition.family,
+                          pass_role_arns=[ecs.execution_role.arn, ecs.task_role.arn])
+            if ecs else None,
+            autoscaling_group_name=asg.group.name if asg else None,
+            connection_arn=cfg.connection_arn, repository=cfg.repository, branch=cfg.branch,
+            require_approval=cfg.require_approval, build_image=cfg.build_image,
+            compute_type=cfg.compute_type, privileged=cfg.privileged,
+            log_retention_days=cfg.log_retention_days,
         ),
         opts=child,
     )  # fmt: skip
@@ -233,7 +257,8 @@ def _observability(
         "observability",
         ObservabilityArgs(
             namer=at.namer, region=at.context.region, kms_key_arn=at.key_arn,
-            alarms=settings.alarms, load_balancer={"LoadBalancer": at.shared.alb_arn_suffix},
+            thresholds=thresholds(settings),
+            load_balancer={"LoadBalancer": at.shared.alb_arn_suffix},
             target_group={"TargetGroup": at.target_group.arn_suffix}, compute=dims,
             compute_namespace=namespace,
             database=database.metric_dimensions if database else None,
@@ -242,3 +267,8 @@ def _observability(
         ),
         opts=child,
     )  # fmt: skip
+
+
+def thresholds(settings: Settings) -> Thresholds:
+    """The tier's alarm settings, as the observability component takes them."""
+    return Thresholds(**settings.alarms.model_dump())

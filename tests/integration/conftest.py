@@ -21,24 +21,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from tap_platform.settings import Settings
 from tapsim.discovery import Discovered
 from tapsim.emulator import Deployment, deploy
+from tapsim.examples import Run, all_runs
 from tapsim.runner import stack_config, stack_settings
 
 TARGET = os.environ.get("INTEGRATION_TARGET", "emulator")
-# Target name -> (stack file, config overrides): both tiers on ECS with Aurora, and prod on
-# EC2 with plain RDS PostgreSQL, so each runtime and each database kind is deployed once.
-EMULATED: dict[str, tuple[str, dict[str, Any]]] = {
-    "dev": ("dev", {}),
-    "prod": ("prod", {}),
-    # Another name in the same zone: a name belongs to one stack (its alias is never
-    # overwritten).
-    "prod-asg": (
-        "prod",
-        {
-            "tap:compute": "asg",
-            "tap:database": {"engine": "postgres"},
-            "tap:domain": {"name": "asg.example.com", "zone": "example.com"},
-        },
-    ),
+# The runs deployed into the emulator, by target name: dev and prod on ECS with Aurora, and
+# prod on EC2 with plain RDS PostgreSQL (examples/asg-rds.yaml), so that each runtime and
+# each database kind is deployed once.
+EMULATED: dict[str, Run] = {
+    name: run for name, run in all_runs().items() if name in ("dev", "prod", "asg-rds")
 }
 
 
@@ -75,8 +66,8 @@ def target_names(runtime: str | None, names: tuple[str, ...] | None = None) -> l
         return [os.environ.get("STACK", "dev")]
     return [
         name
-        for name, (_stack, overrides) in EMULATED.items()
-        if runtime is None or overrides.get("tap:compute", "ecs") == runtime
+        for name, run in EMULATED.items()
+        if runtime is None or (run.config or {}).get("tap:compute", "ecs") == runtime
         if names is None or name in names
     ]
 
@@ -96,9 +87,11 @@ class Deployments(dict[str, Target]):
         self.url = url
 
     def __missing__(self, name: str) -> Target:
-        stack, overrides = EMULATED[name]
-        deployed = deploy(stack, self.url, suffix=f"it{secrets.token_hex(3)}", config=overrides)
-        target = target_for(deployed.stack, deployed.suffix, deployed.region, overrides)
+        run = EMULATED[name]
+        deployed = deploy(
+            run.stack, self.url, suffix=f"it{secrets.token_hex(3)}", config=run.config
+        )
+        target = target_for(deployed.stack, deployed.suffix, deployed.region, run.config)
         target.deployment = deployed
         self[name] = target
         return target

@@ -10,7 +10,10 @@ import subprocess
 import pytest
 
 from tap_platform.asg_service import RUN_SCRIPT
-from tests.conftest import ASG, suffix_of, synth
+from tapsim.examples import load
+from tests.conftest import suffix_of, synth
+
+ASG = load("asg").config
 
 TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 GROUP = "aws:autoscaling/group:Group"
@@ -171,3 +174,27 @@ def test_switching_runtime_keeps_the_app_log_group_and_names_a_new_target_group(
         groups = [r.one("aws:lb/targetGroup:TargetGroup").inputs for r in (ecs, asg)]
         assert [g["targetType"] for g in groups] == ["ip", "instance"]
         assert groups[0]["name"] != groups[1]["name"]
+
+
+def test_built_alone_the_group_takes_its_documented_instance_defaults() -> None:
+    from tap_platform.asg_service import AsgService, AsgServiceArgs
+    from tap_platform.logs import AppLogs, AppLogsArgs
+    from tapsim.alone import KEY_ARN, app_fields, build_alone
+
+    def program() -> AsgService:
+        logs = AppLogs("logs", AppLogsArgs("/demo/app", retention_days=7, kms_key_arn=KEY_ARN))
+        args = AsgServiceArgs(
+            **app_fields(logs.group), artifacts=None, tags={"Team": "demo"},
+            service_linked_role_arn="arn:aws:iam::111122223333:role/asg",
+            image_parameter_name="/demo/alone/app/image", architecture="x86_64",
+        )  # fmt: skip
+        return AsgService("app", args)
+
+    run = build_alone(program)
+    template = run.one("aws:ec2/launchTemplate:LaunchTemplate").inputs
+    assert template["instanceType"] == "t3.micro"
+    assert template["blockDeviceMappings"][0]["ebs"]["volumeSize"] == 20
+    group = run.one("aws:autoscaling/group:Group").inputs
+    assert group["healthCheckGracePeriod"] == 120
+    assert {"key": "Team", "value": "demo", "propagateAtLaunch": True} in group["tags"]
+    assert not [p for p in run.of_type("aws:iam/rolePolicy:RolePolicy") if "revisions" in p.name]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -102,7 +103,7 @@ def test_lifecycle_per_tier(synthesized, stack, days, noncurrent) -> None:
             assert rule["expiration"]["days"] == days
 
 
-@pytest.mark.parametrize(("stack", "force"), [("dev", True), ("pr1234", True), ("prod", False)])
+@pytest.mark.parametrize(("stack", "force"), [("dev", True), ("ephemeral", True), ("prod", False)])
 def test_force_destroy_outside_prod_only(synthesized, stack, force) -> None:
     for bucket in synthesized[stack].of_type("aws:s3/bucket:Bucket"):
         assert bucket.inputs["forceDestroy"] is force
@@ -152,3 +153,70 @@ def test_requests_to_the_artifacts_and_assets_buckets_are_logged(run) -> None:
         }
         assert grant["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}
     assert len(run.of_type("aws:s3/bucketLogging:BucketLogging")) == 2
+
+
+KEY = "arn:aws:kms:us-east-1:111122223333:key/alone"
+
+
+def alone(**overrides):
+    from tap_platform.buckets import Buckets, BucketsArgs
+    from tapsim.alone import CONTEXT, NAMER, build_alone
+
+    args = BucketsArgs(
+        namer=NAMER, aws=CONTEXT, kms_key_arn=KEY, noncurrent_version_days=7,
+        log_expiration_days=30, force_destroy=True, **overrides,
+    )  # fmt: skip
+    made: list = []
+    run = build_alone(lambda: made.append(Buckets("storage", args)) or made[-1])
+    return run, made[0]
+
+
+def test_built_alone_the_defaults_hold_both_logged_buckets_and_the_alb_log_bucket() -> None:
+    run, _ = alone()
+    names = sorted(b.inputs["bucket"] for b in run.of_type("aws:s3/bucket:Bucket"))
+    assert names == [f"demo-{r}-alone-111122223333-us-east-1" for r in sorted(ROLES)]
+    elb = [p for p in run.of_type("aws:s3/bucketPolicy:BucketPolicy") if "ElbLogDelivery" in
+           p.inputs["policy"]]  # fmt: skip
+    assert len(elb) == 1
+
+
+def test_built_alone_without_the_alb_the_log_bucket_takes_no_elb_logs() -> None:
+    run, _ = alone(logged=("assets",), log_role="logs", elb_logs=False)
+    names = sorted(b.inputs["bucket"] for b in run.of_type("aws:s3/bucket:Bucket"))
+    assert names == [
+        "demo-assets-alone-111122223333-us-east-1",
+        "demo-logs-alone-111122223333-us-east-1",
+    ]
+    assert not any("ElbLogDelivery" in p.inputs["policy"]
+                   for p in run.of_type("aws:s3/bucketPolicy:BucketPolicy"))  # fmt: skip
+
+
+@pytest.fixture
+def event_loop_set():
+    """Outputs (an object ARN) need a current event loop outside a program too."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+@pytest.mark.usefixtures("event_loop_set")
+def test_a_grant_brings_the_key_statement_its_bucket_needs() -> None:
+    from tap_platform.buckets import BucketRef
+
+    bucket = BucketRef(name="b", arn="arn:aws:s3:::b", key_arn=KEY)
+    read = bucket.grant_read("docs")
+    assert read["docs"][0] == ("s3:GetObject",)
+    assert read["docs-key"] == (("kms:Decrypt",), [KEY])
+    write = bucket.grant_read_write("docs", versions=True, delete=True)
+    assert write["docs"][0] == ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject",
+                                "s3:DeleteObject")  # fmt: skip
+    assert write["docs-key"] == (("kms:Decrypt", "kms:GenerateDataKey"), [KEY])
+    assert "docs-key" not in BucketRef(name="l", arn="arn:aws:s3:::l").grant_read("docs")
+
+
+def test_the_log_bucket_is_granted_without_a_key() -> None:
+    _, buckets = alone()
+    assert buckets.ref("alb-logs").key_arn is None
+    assert buckets.ref("assets").key_arn == KEY

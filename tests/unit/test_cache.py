@@ -3,17 +3,26 @@ rest, failover per tier."""
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import json
+import re
 import string
 from datetime import UTC, datetime
 
+import pulumi_aws as aws
 import pytest
 
+from tap_platform.cache import Cache, CacheArgs
 from tap_platform.ops.cache_token import RotationError, Targets, new_token, rotate
+from tap_platform.policies import attach_grants
 from tap_platform.secrets import AUTH_TOKEN_SPECIALS
+from tap_platform.settings.tiers import tier_defaults
+from tapsim.alone import CONTEXT, NAMER, build_alone
 from tapsim.emulator.core import EmulatorError
 from tapsim.emulator.elasticache import AUTH_TOKEN, AuthTokens
-from tapsim.runner import read_project
+from tapsim.runner import RunResult, read_project
+from tests.unit.test_components import documented
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 SECRET = "aws:secretsmanager/secret:Secret"
@@ -88,6 +97,74 @@ def test_group_id_fits_elasticache_limits(run) -> None:
     assert group_id == f"tap-cache-{run.outputs['environmentSuffix']}"
 
 
+# --- the component alone: its own arguments, no stack, no settings ---
+
+KEY = f"arn:aws:kms:{CONTEXT.region}:{CONTEXT.account_id}:key/alone"
+SUBNETS = ["subnet-isolated-a", "subnet-isolated-b"]
+
+
+def cache_alone(**choices) -> tuple[RunResult, Cache]:
+    """The cache in an empty program, and a role granted to read its secret as the app's."""
+    built: list[Cache] = []
+
+    def build() -> Cache:
+        cache = Cache(
+            "cache",
+            CacheArgs(namer=NAMER, vpc_id="vpc-alone", subnet_ids=SUBNETS,
+                      app_security_group_id="sg-app", kms_key_arn=KEY, **choices),
+        )  # fmt: skip
+        reader = aws.iam.Role("reader", assume_role_policy="{}")
+        attach_grants(reader, "reader", reader, cache.grant_read_secret("cache-secret"))
+        built.append(cache)
+        return cache
+
+    return build_alone(build), built[0]
+
+
+def test_the_cache_alone_applies_the_defaults_a_dev_tier_gives_and_grants_its_secret():
+    (run, _), dev = cache_alone(), tier_defaults("dev")
+    assert {r.type.rsplit(":", 1)[1] for r in run.resources if r.parent.endswith("::cache")} == {
+        "SecurityGroup", "SecurityGroupIngressRule", "SecurityGroupEgressRule", "SubnetGroup",
+        "LogGroup", "RandomPassword", "ReplicationGroup", "Secret", "SecretVersion",
+    }, "no final snapshot name by default"  # fmt: skip
+    group, secret = run.one(GROUP), run.one(SECRET)
+    assert not [r.name for r in run.resources if r.protect]
+    expected = {
+        "engine": dev["cache"]["engine"], "engineVersion": dev["cache"]["engineVersion"],
+        "nodeType": dev["cache"]["nodeType"], "numCacheClusters": 1 + dev["cache"]["replicas"],
+        "snapshotRetentionLimit": dev["cache"]["snapshotRetentionDays"],
+        "automaticFailoverEnabled": False, "applyImmediately": True,
+    }  # fmt: skip
+    assert {k: group.inputs[k] for k in expected} == expected
+    logs = run.one("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"]
+    assert logs == dev["cache"]["logRetentionDays"]
+    assert secret.inputs["recoveryWindowInDays"] == dev["storage"]["secretRecoveryWindowDays"]
+    assert run.one("aws:elasticache/subnetGroup:SubnetGroup").inputs["subnetIds"] == SUBNETS
+    reader = run.one("aws:iam/rolePolicy:RolePolicy", "reader-cache-secret").inputs
+    assert json.loads(reader["policy"])["Statement"] == [
+        {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+         "Resource": [secret.state["arn"]]}
+    ]  # fmt: skip
+
+
+def test_a_protected_replicated_valkey_cache_alone() -> None:
+    run, cache = cache_alone(engine="valkey", engine_version="8.0", replicas=2, protect=True)
+    group = run.one(GROUP).inputs
+    assert {r.name for r in run.resources if r.protect} == {"cache-group", "cache-auth"}
+    assert (group["engine"], group["numCacheClusters"]) == ("valkey", 3)
+    assert group["applyImmediately"] is False
+    assert group["automaticFailoverEnabled"] is group["multiAzEnabled"] is True
+    assert group["finalSnapshotIdentifier"].startswith("demo-cache-alone-final-")
+    assert cache.member_ids == [f"demo-cache-alone-00{n}" for n in (1, 2, 3)]
+
+
+def test_the_documented_defaults_are_the_defaults() -> None:
+    said = {k: re.findall(r"\(default: (.+?)\)\.?$", v) for k, v in documented(CacheArgs).items()}
+    for field in dataclasses.fields(CacheArgs):
+        if field.default is not dataclasses.MISSING:
+            assert ast.literal_eval(said[field.name][0]) == field.default, field.name
+
+
 # --- the AUTH token after the first deploy: the rotation procedure (ops/cache_token.py) ---
 
 
@@ -100,7 +177,7 @@ def test_pulumi_seeds_the_token_and_leaves_later_values_to_the_rotation(any_run)
     assert version.ignore_changes == ("secretString",)
 
 
-@pytest.mark.parametrize("name", ["dev", "prod-asg", "custom"])
+@pytest.mark.parametrize("name", ["dev", "prod-asg", "every-option"])
 def test_the_procedure_finds_what_the_stack_named(synthesized, name) -> None:
     run = synthesized[name]
     targets = Targets.of(run.project, run.outputs["environmentSuffix"])

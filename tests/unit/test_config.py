@@ -11,9 +11,11 @@ from tap_platform.settings import (
     SettingsError,
     load_settings,
 )
+from tapsim.examples import load
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import ProgramError, run_program
-from tests.conftest import CERT
+
+CERT = load("every-option").config["tap:certificateArn"]
 
 
 def settings(values: dict, *, env: dict | None = None, stack: str = "dev", region="us-east-1"):
@@ -109,8 +111,8 @@ def test_az_count_above_what_the_region_offers_fails_before_aws_resources() -> N
     assert cloud.created == ["pulumi:providers:aws"]
 
 
-def test_stack_config_objects_reach_the_program_as_pulumi_passes_them(custom) -> None:
-    task = custom.one("aws:ecs/taskDefinition:TaskDefinition")
+def test_stack_config_objects_reach_the_program_as_pulumi_passes_them(every_option) -> None:
+    task = every_option.one("aws:ecs/taskDefinition:TaskDefinition")
     assert '"LOG_LEVEL"' in task.inputs["containerDefinitions"]
 
 

@@ -3,11 +3,20 @@ protected."""
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import json
+import re
 
+import pulumi_aws as aws
 import pytest
 
-from tests.conftest import synth
+from tap_platform.database import Database, DatabaseArgs
+from tap_platform.policies import attach_grants
+from tap_platform.settings.tiers import tier_defaults
+from tapsim.alone import CONTEXT, NAMER, build_alone
+from tapsim.runner import RunResult
+from tests.unit.test_components import documented
 
 CLUSTER = "aws:rds/cluster:Cluster"
 INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
@@ -69,7 +78,7 @@ def test_prod_is_protected_and_keeps_a_final_snapshot(prod) -> None:
     assert cluster["finalSnapshotIdentifier"].startswith("tap-db-prod-final-")
 
 
-@pytest.mark.parametrize("stack", ["dev", "staging", "pr1234"])
+@pytest.mark.parametrize("stack", ["dev", "staging", "ephemeral"])
 def test_other_tiers_destroy_cleanly(synthesized, stack) -> None:
     cluster = synthesized[stack].one(CLUSTER).inputs
     assert cluster["deletionProtection"] is False
@@ -98,7 +107,7 @@ def test_parameter_group_forces_tls(run) -> None:
     assert run.one(CLUSTER).inputs["dbClusterParameterGroupName"] == group["name"]
 
 
-@pytest.mark.parametrize("name", ["dev", "prod", "custom", "prod-asg"])
+@pytest.mark.parametrize("name", ["dev", "prod", "every-option", "prod-asg"])
 def test_rds_manages_the_master_password_under_the_stack_key(synthesized, name) -> None:
     """No password passes through Pulumi: RDS makes it, keeps it in its own secret and
     rotates it; the stack never declares one."""
@@ -114,7 +123,7 @@ def test_rds_manages_the_master_password_under_the_stack_key(synthesized, name) 
     ]
 
 
-@pytest.mark.parametrize(("name", "days"), [("dev", 30), ("prod", 30), ("custom", 7)])
+@pytest.mark.parametrize(("name", "days"), [("dev", 30), ("prod", 30), ("every-option", 7)])
 def test_the_managed_secret_rotates_on_the_stacks_schedule(synthesized, name, days) -> None:
     """Managed rotation takes a schedule and no function (Secrets Manager User Guide,
     "Managed rotation"); the first rotation waits for it, since creating a rotation rotates
@@ -157,8 +166,8 @@ def test_database_admits_its_port_from_the_app_group_only(run) -> None:
     ]
 
 
-def test_plain_postgres_is_a_multi_az_instance_in_prod() -> None:
-    run = synth("prod", config={"tap:database": {"engine": "postgres"}})
+def test_plain_postgres_is_a_multi_az_instance_in_prod(synthesized) -> None:
+    run = synthesized["asg-rds"]
     assert run.of_type(CLUSTER) == []
     instance = run.one("aws:rds/instance:Instance").inputs
     assert instance["multiAz"] is True
@@ -171,8 +180,8 @@ def test_plain_postgres_is_a_multi_az_instance_in_prod() -> None:
     assert run.outputs["dbWriterEndpoint"] == run.outputs["dbReaderEndpoint"]
 
 
-def test_aurora_mysql_requires_secure_transport_on_its_own_port(custom) -> None:
-    run = custom
+def test_aurora_mysql_requires_secure_transport_on_its_own_port(every_option) -> None:
+    run = every_option
     cluster = run.one(CLUSTER).inputs
     assert cluster["port"] == 3306
     assert cluster["engineVersion"] == "8.0"
@@ -181,7 +190,7 @@ def test_aurora_mysql_requires_secure_transport_on_its_own_port(custom) -> None:
     assert group["parameters"][0]["name"] == "require_secure_transport"
 
 
-@pytest.mark.parametrize("name", ["prod", "custom"])
+@pytest.mark.parametrize("name", ["prod", "every-option"])
 def test_exported_logs_go_to_groups_the_stack_owns(synthesized, name) -> None:
     """RDS writes exports to `/aws/rds/cluster/<id>/<log>`; made by the stack first, they are
     encrypted, expire and go with the stack instead of being left behind."""
@@ -223,3 +232,136 @@ def test_parameter_groups_are_named_by_family_so_a_major_upgrade_can_replace_the
     for group in groups:
         family = group.inputs["family"].replace(".", "-")
         assert group.inputs["name"] == f"tap-db-{family}-{any_run.outputs['environmentSuffix']}"
+
+
+# --- the component alone: its own arguments, no stack, no settings ---
+
+KEY = "arn:aws:kms:us-east-1:111122223333:key/alone"
+SUBNETS = ["subnet-isolated-a", "subnet-isolated-b"]
+
+
+def database_alone(**choices) -> RunResult:
+    """The database in an empty program from strings for what other components would give,
+    and a role granted to read its secret, as the app's would be."""
+
+    def build() -> Database:
+        database = Database(
+            "db",
+            DatabaseArgs(
+                namer=NAMER, aws=CONTEXT, vpc_id="vpc-alone", subnet_ids=SUBNETS,
+                availability_zones=["us-east-1a", "us-east-1b"],
+                app_security_group_id="sg-app", kms_key_arn=KEY, **choices,
+            ),
+        )  # fmt: skip
+        reader = aws.iam.Role("reader", assume_role_policy="{}")
+        attach_grants(reader, "reader", reader, database.grant_read_secret("db-secret"))
+        return database
+
+    return build_alone(build)
+
+
+def test_the_database_alone_applies_the_defaults_a_dev_tier_gives() -> None:
+    run, dev = database_alone(), tier_defaults("dev")
+    db = dev["database"]
+    assert {r.type for r in run.resources if r.parent.endswith("::db")} == {
+        "aws:ec2/securityGroup:SecurityGroup",
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+        "aws:rds/subnetGroup:SubnetGroup",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+        CLUSTER,
+        INSTANCE,
+        ROTATION,
+    }, "no monitoring role and no final snapshot name by default"
+    cluster = run.one(CLUSTER)
+    assert not cluster.protect
+    assert {k: cluster.inputs[k] for k in ("engine", "engineVersion", "port")} == {
+        "engine": db["engine"], "engineVersion": db["engineVersion"], "port": db["port"],
+    }  # fmt: skip
+    assert cluster.inputs["masterUsername"] == db["masterUsername"]
+    assert cluster.inputs["databaseName"] == db["databaseName"]
+    assert cluster.inputs["serverlessv2ScalingConfiguration"] == {
+        "minCapacity": db["minCapacity"], "maxCapacity": db["maxCapacity"],
+    }  # fmt: skip
+    assert cluster.inputs["backupRetentionPeriod"] == db["backupRetentionDays"]
+    assert cluster.inputs["deletionProtection"] is dev["deletionProtection"]
+    assert cluster.inputs["kmsKeyId"] == KEY
+    (instance,) = run.of_type(INSTANCE)
+    assert instance.inputs["monitoringInterval"] == db["monitoringIntervalSeconds"]
+    assert instance.inputs["performanceInsightsEnabled"] is db["performanceInsights"]
+    rotation = run.one(ROTATION).inputs["rotationRules"]
+    assert rotation == {"automaticallyAfterDays": db["rotationDays"]}
+    logs = run.one("aws:cloudwatch/logGroup:LogGroup").inputs
+    assert logs["retentionInDays"] == dev["service"]["logRetentionDays"]
+    assert run.one("aws:rds/subnetGroup:SubnetGroup").inputs["subnetIds"] == SUBNETS
+    rule = run.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").inputs
+    assert (rule["fromPort"], rule["referencedSecurityGroupId"]) == (db["port"], "sg-app")
+
+
+def test_grant_read_secret_reads_the_master_secret_and_nothing_else() -> None:
+    run = database_alone()
+    (managed,) = run.one(CLUSTER).state["masterUserSecrets"]
+    policy = json.loads(
+        run.one("aws:iam/rolePolicy:RolePolicy", "reader-db-secret").inputs["policy"]
+    )
+    assert policy["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": [managed["secretArn"]],
+        }
+    ]
+
+
+def test_a_protected_plain_mysql_instance_alone() -> None:
+    run = database_alone(
+        engine="mysql", engine_version="8.0", port=3306, serverless=False, multi_az=True,
+        monitoring_interval_seconds=60, protect=True,
+    )  # fmt: skip
+    assert run.of_type(CLUSTER) == []
+    instance = run.one("aws:rds/instance:Instance")
+    assert instance.protect
+    assert instance.inputs["multiAz"] is True
+    assert instance.inputs["finalSnapshotIdentifier"].startswith("demo-db-alone-final-")
+    assert run.one("aws:rds/parameterGroup:ParameterGroup").inputs["family"] == "mysql8.0"
+    assert sorted(g.inputs["name"] for g in run.of_type("aws:cloudwatch/logGroup:LogGroup")) == [
+        "/aws/rds/instance/demo-db-alone/error",
+        "/aws/rds/instance/demo-db-alone/slowquery",
+    ]
+    role = run.one("aws:iam/role:Role", "db-monitoring-role")
+    assert instance.inputs["monitoringRoleArn"] == role.state["arn"]
+
+
+@pytest.mark.parametrize(
+    ("engine", "version", "family", "aurora", "postgres"),
+    [
+        ("aurora-postgresql", "16.4", "aurora-postgresql16", True, True),
+        ("aurora-mysql", "8.0.mysql_aurora.3.08.0", "aurora-mysql8.0", True, False),
+        ("postgres", "15", "postgres15", False, True),
+        ("mysql", "8.4.3", "mysql8.4", False, False),
+    ],
+)
+def test_what_the_arguments_say_of_the_engine(engine, version, family, aurora, postgres) -> None:
+    args = DatabaseArgs(
+        namer=NAMER, aws=CONTEXT, vpc_id="v", subnet_ids=[], availability_zones=[],
+        app_security_group_id="sg", kms_key_arn=KEY, engine=engine, engine_version=version,
+    )  # fmt: skip
+    assert (args.family, args.aurora, args.postgres) == (family, aurora, postgres)
+
+
+def test_the_arguments_refuse_a_version_of_another_engine() -> None:
+    with pytest.raises(ValueError, match="not a version of aurora-mysql"):
+        DatabaseArgs(
+            namer=NAMER, aws=CONTEXT, vpc_id="v", subnet_ids=[], availability_zones=[],
+            app_security_group_id="sg", kms_key_arn=KEY, engine="aurora-mysql",
+        )  # fmt: skip
+
+
+def test_the_documented_defaults_are_the_defaults() -> None:
+    said = {
+        k: re.findall(r"\(default: (.+?)\)\.?$", v) for k, v in documented(DatabaseArgs).items()
+    }
+    for field in dataclasses.fields(DatabaseArgs):
+        if field.default is not dataclasses.MISSING:
+            assert ast.literal_eval(said[field.name][0]) == field.default, field.name

@@ -3,6 +3,11 @@ certificate, validated through DNS, and an alias to the ALB."""
 
 from __future__ import annotations
 
+import pytest
+
+from tap_platform.domain import Domain, DomainArgs
+from tapsim.alone import build_alone
+
 LISTENER = "aws:lb/listener:Listener"
 RECORD = "aws:route53/record:Record"
 
@@ -44,3 +49,23 @@ def test_a_stack_without_https_has_no_certificate_and_no_records(dev) -> None:
     assert dev.of_type("aws:acm/certificate:Certificate") == []
     assert dev.of_type(RECORD) == []
     assert dev.outputs["appUrl"].startswith("http://")
+
+
+@pytest.mark.parametrize("wildcard", [None, True])
+def test_domain_alone_validates_its_certificate_in_the_zone(wildcard) -> None:
+    """`wildcard` defaults to False: the certificate is for the name alone."""
+    args = (
+        DomainArgs(name="shop.example.org", zone_id="Z0ALONE")
+        if wildcard is None
+        else DomainArgs(name="shop.example.org", zone_id="Z0ALONE", wildcard=wildcard)
+    )
+    run = build_alone(lambda: Domain("domain", args))
+    certificate = run.one("aws:acm/certificate:Certificate")
+    assert certificate.inputs["domainName"] == "shop.example.org"
+    names = certificate.inputs.get("subjectAlternativeNames")
+    assert names == (["*.shop.example.org"] if wildcard else None)
+    (record,) = run.of_type(RECORD)
+    assert record.inputs["zoneId"] == "Z0ALONE"
+    assert record.inputs["type"] == "CNAME"
+    validation = run.one("aws:acm/certificateValidation:CertificateValidation").inputs
+    assert validation["validationRecordFqdns"] == [record.state["fqdn"]]

@@ -67,8 +67,8 @@ def test_container_logs_to_its_group_in_the_stack_region(run) -> None:
     assert group.inputs["retentionInDays"] == {"dev": 7, "staging": 30, "prod": 90}[run.stack]
 
 
-def test_environment_comes_from_settings_sorted(custom) -> None:
-    environment = container(custom)["environment"]
+def test_environment_comes_from_settings_sorted(every_option) -> None:
+    environment = container(every_option)["environment"]
     mine = [e for e in environment if e["name"] in {"A", "B"}]
     assert mine == [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]
     names = [e["name"] for e in environment]
@@ -230,3 +230,27 @@ def test_the_variables_the_stack_sets_are_the_ones_a_user_may_not_set(dev) -> No
         s["name"] for s in container["secrets"]
     }
     assert names == STACK_VARIABLES
+
+
+def test_built_alone_the_service_runs_what_it_is_given() -> None:
+    from tap_platform.ecs_service import EcsService, EcsServiceArgs
+    from tap_platform.logs import AppLogs, AppLogsArgs
+    from tapsim.alone import KEY_ARN, app_fields, build_alone
+
+    def program() -> EcsService:
+        logs = AppLogs("logs", AppLogsArgs("/demo/app", retention_days=7, kms_key_arn=KEY_ARN))
+        fields = app_fields(logs.group)
+        args = EcsServiceArgs(
+            **fields, cpu=256, memory=512, architecture="ARM64", database_secret_arn=None
+        )
+        return EcsService("app", args)
+
+    run = build_alone(program)
+    task = run.one(TASK).inputs
+    assert (task["cpu"], task["memory"]) == ("256", "512")
+    assert task["runtimePlatform"]["cpuArchitecture"] == "ARM64"
+    (container,) = json.loads(task["containerDefinitions"])
+    assert container["environment"] == [{"name": "MODE", "value": "alone"}]
+    task_grants = grants_of(run, task["taskRoleArn"])
+    assert "secretsmanager:GetSecretValue" not in task_grants
+    assert task_grants["s3:ListBucket"] == ["arn:aws:s3:::demo-assets-alone"]

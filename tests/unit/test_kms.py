@@ -6,6 +6,9 @@ import json
 
 import pytest
 
+from tap_platform.kms import Kms, KmsArgs
+from tapsim.alone import CONTEXT, NAMER, build_alone
+
 KEY = "aws:kms/key:Key"
 
 
@@ -59,3 +62,58 @@ def test_logs_may_use_the_key_for_this_accounts_log_groups_only(run) -> None:
 def test_only_the_account_root_administers_the_key(run) -> None:
     admin = [s for s in policy(run) if s["Action"] == "kms:*"]
     assert [s["Principal"] for s in admin] == [{"AWS": "arn:aws:iam::111122223333:root"}]
+
+
+def test_kms_alone_by_default_admits_no_auto_scaling_role_and_is_not_protected() -> None:
+    """The defaults: `autoscaling_role_suffix` None, `protect` False."""
+    run = build_alone(lambda: Kms("kms", KmsArgs(namer=NAMER, aws=CONTEXT, deletion_window_days=9)))
+    key = run.one(KEY)
+    assert key.inputs["deletionWindowInDays"] == 9
+    assert key.protect is False
+    assert run.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole") == []
+    assert len(policy(run)) == 3
+    assert run.one("aws:kms/alias:Alias").inputs["name"] == "alias/demo-data-alone"
+
+
+def test_kms_alone_for_instances_admits_its_auto_scaling_role_before_the_key_exists() -> None:
+    args = KmsArgs(
+        namer=NAMER,
+        aws=CONTEXT,
+        deletion_window_days=30,
+        autoscaling_role_suffix="alone",
+        protect=True,
+    )
+    run = build_alone(lambda: Kms("kms", args))
+    role = run.one("aws:iam/serviceLinkedRole:ServiceLinkedRole")
+    assert role.inputs["customSuffix"] == "alone"
+    key = run.one(KEY)
+    assert key.protect is True
+    assert role.urn in key.dependencies
+    admitted = [s for s in policy(run) if s["Principal"] == {"AWS": role.state["arn"]}]
+    assert {s["Sid"] for s in admitted} == {
+        "AutoScalingLaunchesEncryptedVolumes",
+        "AutoScalingGrantsEc2TheKeyForItsVolumes",
+    }
+
+
+def test_a_role_made_elsewhere_takes_the_keys_grants_through_attach_grants() -> None:
+    """As `key.grant_decrypt(role)` in the CDK: the grant names the key, the role is a team's."""
+    import pulumi_aws as aws
+
+    from tap_platform.policies import attach_grants
+
+    def program() -> Kms:
+        kms = Kms("kms", KmsArgs(namer=NAMER, aws=CONTEXT, deletion_window_days=7))
+        role = aws.iam.Role("reader", assume_role_policy="{}")
+        attach_grants(kms, "reader", role, {**kms.grant_decrypt("read"),
+                                             **kms.grant_encrypt_decrypt("write")})  # fmt: skip
+        return kms
+
+    run = build_alone(program)
+    policies = {p.name: json.loads(p.inputs["policy"]) for p in
+                run.of_type("aws:iam/rolePolicy:RolePolicy")}  # fmt: skip
+    key_arn = run.one(KEY).state["arn"]
+    (read,) = policies["reader-read"]["Statement"]
+    assert (read["Action"], read["Resource"]) == (["kms:Decrypt"], [key_arn])
+    (write,) = policies["reader-write"]["Statement"]
+    assert write["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CERT
+from tap_platform.load_balancer import LoadBalancer, LoadBalancerArgs, TargetArgs
+from tapsim.alone import NAMER, build_alone
+from tapsim.examples import load
+from tapsim.runner import RunResult
+
+CERT = load("every-option").config["tap:certificateArn"]
 
 ALB = "aws:lb/loadBalancer:LoadBalancer"
 TG = "aws:lb/targetGroup:TargetGroup"
@@ -48,8 +53,8 @@ def test_target_group_health_check_and_draining_per_tier(
     assert tg.inputs["port"] == 8080
 
 
-def test_health_check_path_is_a_setting(custom) -> None:
-    assert custom.one(TG).inputs["healthCheck"]["path"] == "/healthz"
+def test_health_check_path_is_a_setting(every_option) -> None:
+    assert every_option.one(TG).inputs["healthCheck"]["path"] == "/healthz"
 
 
 def test_without_a_certificate_http_forwards_to_the_target_group(dev) -> None:
@@ -60,8 +65,8 @@ def test_without_a_certificate_http_forwards_to_the_target_group(dev) -> None:
     assert action == {"type": "forward", "targetGroupArn": run.one(TG).state["arn"]}
 
 
-def test_with_a_certificate_https_forwards_and_http_redirects(custom) -> None:
-    by_port = {int(ln.inputs["port"]): ln.inputs for ln in custom.of_type(LISTENER)}
+def test_with_a_certificate_https_forwards_and_http_redirects(every_option) -> None:
+    by_port = {int(ln.inputs["port"]): ln.inputs for ln in every_option.of_type(LISTENER)}
     https = by_port[443]
     assert https["protocol"] == "HTTPS"
     assert https["certificateArn"] == CERT
@@ -76,3 +81,62 @@ def test_outputs_name_the_alb_and_target_group(run) -> None:
     assert run.outputs["albArn"] == run.one(ALB).state["arn"]
     assert run.outputs["albDnsName"] == run.one(ALB).state["dnsName"]
     assert run.outputs["targetGroupArn"] == run.one(TG).state["arn"]
+
+
+TARGET = TargetArgs(
+    port=8080,
+    target_type="instance",
+    health_check_path="/health",
+    health_check_interval_seconds=20,
+    deregistration_delay_seconds=45,
+)
+
+
+def alone_load_balancer(
+    target: TargetArgs | None, certificate_arn: str | None, protected: bool = False
+) -> RunResult:
+    args = LoadBalancerArgs(
+        namer=NAMER,
+        vpc_id="vpc-alone",
+        subnet_ids=["subnet-a", "subnet-b"],
+        security_group_id="sg-alb",
+        target=target,
+        idle_timeout_seconds=120,
+        deletion_protection=protected,
+        certificate_arn=certificate_arn,
+        ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06",
+        access_logs_bucket="alone-logs",
+        access_logs_prefix="alb",
+        access_logs_ready=[],
+    )
+    return build_alone(lambda: LoadBalancer("edge", args))
+
+
+def test_load_balancer_alone_forwards_http_to_its_target_group() -> None:
+    run = alone_load_balancer(TARGET, certificate_arn=None)
+    alb = run.one(ALB)
+    assert alb.inputs["subnets"] == ["subnet-a", "subnet-b"]
+    assert alb.inputs["securityGroups"] == ["sg-alb"]
+    assert alb.inputs["idleTimeout"] == 120
+    assert alb.inputs["accessLogs"] == {"bucket": "alone-logs", "prefix": "alb", "enabled": True}
+    assert alb.protect is False
+    tg = run.one(TG).inputs
+    assert tg["name"] == "demo-ec2-alone"
+    assert (tg["targetType"], tg["vpcId"], tg["port"]) == ("instance", "vpc-alone", 8080)
+    check = tg["healthCheck"]
+    assert (check["path"], check["interval"], check["timeout"]) == ("/health", 20, 5)
+    assert tg["deregistrationDelay"] == 45
+    (listener,) = run.of_type(LISTENER)
+    assert listener.inputs["defaultActions"] == [
+        {"type": "forward", "targetGroupArn": run.one(TG).state["arn"]}
+    ]
+
+
+def test_load_balancer_alone_for_a_shared_environment_answers_404_over_https() -> None:
+    run = alone_load_balancer(None, certificate_arn=CERT, protected=True)
+    assert run.of_type(TG) == []
+    assert run.one(ALB).protect is True
+    by_port = {int(ln.inputs["port"]): ln.inputs for ln in run.of_type(LISTENER)}
+    (not_found,) = by_port[443]["defaultActions"]
+    assert not_found["fixedResponse"]["statusCode"] == "404"
+    assert by_port[80]["defaultActions"][0]["type"] == "redirect"

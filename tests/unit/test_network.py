@@ -6,10 +6,15 @@ import ipaddress
 
 import pytest
 
-from tap_platform.network import plan_subnets
+from tap_platform.network import INTERFACE_ENDPOINTS, Network, NetworkArgs, plan_subnets
+from tap_platform.settings import NatStrategy
+from tapsim.alone import CONTEXT, NAMER, build_alone
+from tapsim.examples import load
 from tapsim.fake_cloud import FakeCloud
-from tapsim.runner import ProgramError, run_program
-from tests.conftest import ECR_IMAGE, synth
+from tapsim.runner import ProgramError, RunResult, run_program
+from tests.conftest import synth
+
+ECR_IMAGE = load("every-option").config["tap:service"]["image"]
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -17,6 +22,7 @@ ROUTE = "aws:ec2/route:Route"
 RT = "aws:ec2/routeTable:RouteTable"
 RTA = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 NAT = "aws:ec2/natGateway:NatGateway"
+KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/alone"
 
 
 def subnets(run, tier):
@@ -106,11 +112,11 @@ def test_prod_private_subnets_each_use_the_nat_in_their_own_az(prod) -> None:
         assert subnet_az[nat.inputs["subnetId"]] == subnet.inputs["availabilityZone"]
 
 
-def test_nat_strategy_none_reaches_aws_through_interface_endpoints(custom) -> None:
-    """No NAT (`custom` sets natStrategy none): no default route, and the tasks still pull
+def test_nat_strategy_none_reaches_aws_through_interface_endpoints(every_option) -> None:
+    """No NAT (`every-option` sets natStrategy none): no default route, and the tasks still pull
     their image, read their secrets and ship their logs through endpoints in the private
     subnets."""
-    run = custom
+    run = every_option
     assert run.of_type(NAT) == []
     for subnet in subnets(run, "private"):
         assert routes_of(run, table_of(run, subnet)) == []
@@ -188,3 +194,44 @@ def test_subnets_never_land_in_a_local_zone() -> None:
     run = run_program("prod", cloud)
     zones = {s.inputs["availabilityZone"] for s in run.of_type("aws:ec2/subnet:Subnet")}
     assert zones == {"us-west-2a", "us-west-2b", "us-west-2c"}
+
+
+def alone_network(nat_strategy: NatStrategy) -> RunResult:
+    return build_alone(
+        lambda: Network(
+            "net",
+            NetworkArgs(
+                namer=NAMER,
+                aws=CONTEXT,
+                cidr="10.0.0.0/16",
+                availability_zones=("us-east-1a", "us-east-1b"),
+                nat_strategy=nat_strategy,
+                flow_log_retention_days=14,
+                kms_key_arn=KEY_ARN,
+            ),
+        )
+    )
+
+
+def test_network_alone_plans_its_subnets_and_shares_one_nat() -> None:
+    """Built from its arguments only: the planned CIDRs, one NAT for every private table."""
+    run = alone_network("single")
+    assert run.one(VPC).inputs["cidrBlock"] == "10.0.0.0/16"
+    planned = {s.name: s.inputs["cidrBlock"] for s in run.of_type(SUBNET)}
+    for tier, cidrs in plan_subnets("10.0.0.0/16", 2).items():
+        assert [planned[f"net-{tier}-{i}"] for i in range(2)] == cidrs
+    (nat,) = run.of_type(NAT)
+    for subnet in subnets(run, "private"):
+        (route,) = routes_of(run, table_of(run, subnet))
+        assert route.inputs["natGatewayId"] == nat.id
+    assert len(run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")) == 1
+    group = run.one("aws:cloudwatch/logGroup:LogGroup").inputs
+    assert (group["retentionInDays"], group["kmsKeyId"]) == (14, KEY_ARN)
+
+
+def test_network_alone_without_nat_has_no_route_out_but_interface_endpoints() -> None:
+    run = alone_network("none")
+    assert run.of_type(NAT) == run.of_type("aws:ec2/eip:Eip") == []
+    assert [r.name for r in run.of_type(ROUTE)] == ["net-public-default"]
+    endpoints = run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert len(endpoints) == 1 + len(INTERFACE_ENDPOINTS)

@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-from tests.conftest import synth
-
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 
@@ -84,9 +82,9 @@ def test_cache_alarms_watch_every_node_since_any_may_become_primary(any_run) -> 
         assert sorted(watched) == nodes, metric
 
 
-def test_email_subscription_only_when_configured(dev, custom) -> None:
+def test_email_subscription_only_when_configured(dev, every_option) -> None:
     assert dev.of_type("aws:sns/topicSubscription:TopicSubscription") == []
-    subscription = custom.one("aws:sns/topicSubscription:TopicSubscription").inputs
+    subscription = every_option.one("aws:sns/topicSubscription:TopicSubscription").inputs
     assert (subscription["protocol"], subscription["endpoint"]) == ("email", "oncall@example.com")
 
 
@@ -109,10 +107,10 @@ def test_dashboard_has_one_row_per_tier_of_the_architecture(any_run) -> None:
     assert sorted(charted) == sorted(alarmed)
 
 
-def test_plain_rds_alarms_watch_the_instance_by_its_identifier() -> None:
+def test_plain_rds_alarms_watch_the_instance_by_its_identifier(synthesized) -> None:
     """In pulumi-aws v7 an instance's id is its resource id (`db-...`); CloudWatch's
     `DBInstanceIdentifier` is the identifier."""
-    run = synth("prod", config={"tap:database": {"engine": "postgres"}})
+    run = synthesized["asg-rds"]
     instance = run.one("aws:rds/instance:Instance")
     assert instance.id.startswith("db-")
     watched = {
@@ -121,3 +119,22 @@ def test_plain_rds_alarms_watch_the_instance_by_its_identifier() -> None:
         if a.inputs["namespace"] == "AWS/RDS"
     }
     assert watched == {instance.inputs["identifier"]}
+
+
+def test_built_alone_it_alarms_on_what_it_is_given_with_default_thresholds() -> None:
+    from tap_platform.observability import Observability, ObservabilityArgs
+    from tapsim.alone import KEY_ARN, NAMER, build_alone
+
+    args = ObservabilityArgs(
+        namer=NAMER, region="us-east-1", kms_key_arn=KEY_ARN,
+        load_balancer={"LoadBalancer": "app/demo/1"},
+        target_group={"TargetGroup": "targetgroup/demo/1"}, compute=None, compute_namespace="",
+        database=None, cache_nodes=[],
+    )  # fmt: skip
+    run = build_alone(lambda: Observability("observability", args))
+    assert run.one("aws:sns/topic:Topic").inputs["kmsMasterKeyId"] == KEY_ARN
+    found = alarms(run)
+    assert set(found) == {"HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count",
+                          "TargetResponseTime", "UnHealthyHostCount"}  # fmt: skip
+    assert found["HTTPCode_ELB_5XX_Count"]["threshold"] == 20
+    assert found["TargetResponseTime"]["evaluationPeriods"] == 5

@@ -10,8 +10,10 @@ import pytest
 import yaml
 
 from tap_platform.asg_service import RUN_SCRIPT
-from tap_platform.pipeline import RELEASE_DIR
-from tests.conftest import CONNECTION
+from tap_platform.buildspecs import RELEASE_DIR
+from tapsim.examples import load
+
+CONNECTION = load("every-option").config["tap:pipeline"]["connectionArn"]
 
 PIPELINE = "aws:codepipeline/pipeline:Pipeline"
 PROJECT = "aws:codebuild/project:Project"
@@ -57,8 +59,8 @@ def test_manual_approval_before_deploy_in_prod(synthesized, stack, expected) -> 
     assert stages(synthesized[f"{stack}-asg"]) == expected
 
 
-def test_approval_can_be_asked_for_in_any_tier(custom) -> None:
-    assert action(custom, "Approve")["provider"] == "Manual"
+def test_approval_can_be_asked_for_in_any_tier(every_option) -> None:
+    assert action(every_option, "Approve")["provider"] == "Manual"
 
 
 def test_source_is_an_s3_object_by_default(run) -> None:
@@ -67,8 +69,8 @@ def test_source_is_an_s3_object_by_default(run) -> None:
     assert source["configuration"]["S3Bucket"] == run.outputs["artifactsBucket"]
 
 
-def test_source_is_a_repository_when_a_connection_is_configured(custom) -> None:
-    run = custom
+def test_source_is_a_repository_when_a_connection_is_configured(every_option) -> None:
+    run = every_option
     source = action(run, "Source")
     assert source["provider"] == "CodeStarSourceConnection"
     assert source["configuration"] == {
@@ -213,3 +215,41 @@ def test_asg_build_writes_an_appspec_whose_hooks_replace_the_container(asg_run, 
     assert "docker rm -f app" in (tmp_path / hooks["ApplicationStop"]).read_text()
     validate = (tmp_path / hooks["ValidateService"]).read_text()
     assert "http://127.0.0.1:8080/" in validate
+
+
+def pipeline_alone(**overrides):
+    from tap_platform.buckets import BucketRef
+    from tap_platform.pipeline import Pipeline, PipelineArgs
+    from tap_platform.release import Release, ReleaseArgs
+    from tapsim.alone import CONTEXT, KEY_ARN, NAMER, build_alone
+
+    def program() -> Pipeline:
+        release = Release("release", ReleaseArgs(namer=NAMER, initial_image="demo:1"))
+        bucket = "demo-artifacts-alone"
+        args = PipelineArgs(
+            namer=NAMER, aws=CONTEXT, kms_key_arn=KEY_ARN,
+            artifacts=BucketRef(name=bucket, arn=f"arn:aws:s3:::{bucket}", key_arn=KEY_ARN),
+            image="demo:1", image_parameter=release.parameter, target_group_name="demo-tg",
+            app_port=8080, health_check_path="/", run_script=RUN_SCRIPT,
+            **{"autoscaling_group_name": "demo-asg", **overrides},
+        )  # fmt: skip
+        return Pipeline("delivery", args)
+
+    return build_alone(program)
+
+
+def test_built_alone_the_defaults_build_small_from_the_s3_source_without_approval() -> None:
+    run = pipeline_alone()
+    assert stages(run) == ["Source", "Build", "Deploy", "Record"]
+    assert action(run, "Source")["provider"] == "S3"
+    build = next(p for p in run.of_type(PROJECT) if p.name == "delivery-build").inputs
+    assert build["environment"]["computeType"] == "BUILD_GENERAL1_SMALL"
+    assert build["environment"]["privilegedMode"] is False
+    assert action(run, "Deploy")["provider"] == "CodeDeploy"
+
+
+def test_built_alone_a_pipeline_needs_somewhere_to_deploy() -> None:
+    from tapsim.runner import ProgramError
+
+    with pytest.raises((ValueError, ProgramError), match="give ecs or autoscaling_group_name"):
+        pipeline_alone(autoscaling_group_name=None)

@@ -14,7 +14,7 @@ from tests.conftest import STANDARD
 
 ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 RUN_OF_RUNTIME = {"ecs": "", "asg": "-asg"}
-TIERS = {"dev": "dev", "staging": "staging", "prod": "prod", "pr1234": "dev"}
+TIERS = {"dev": "dev", "staging": "staging", "prod": "prod", "ephemeral": "dev"}
 
 
 def resources(run) -> list[Resource]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 
+from tap_platform.release import Release, ReleaseArgs
+from tapsim.alone import NAMER, build_alone
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import run_program, stack_config, stack_settings
 
@@ -55,3 +57,20 @@ def test_instances_read_the_image_at_boot_so_a_delivery_never_rolls_them(asg_run
     script = base64.b64decode(template["userData"]).decode()
     assert configured(asg_run) not in script
     assert asg_run.one(PARAMETER).inputs["name"] in script
+
+
+def test_release_alone_seeds_its_parameter_and_runs_the_initial_image() -> None:
+    """Before any delivery the parameter does not exist, so the image is the seed."""
+    images: list[str] = []
+
+    def build() -> Release:
+        release = Release("release", ReleaseArgs(namer=NAMER, initial_image="nginx:1.27"))
+        release.image.apply(images.append)
+        return release
+
+    run = build_alone(build)
+    parameter = run.one(PARAMETER)
+    assert parameter.inputs["name"] == "/demo/alone/app/image"
+    assert parameter.inputs["insecureValue"] == "nginx:1.27"
+    assert parameter.ignore_changes == ("insecureValue",)
+    assert images == ["nginx:1.27"]

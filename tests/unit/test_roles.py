@@ -15,10 +15,11 @@ from tap_platform.settings import SettingsError
 from tap_platform.shared import OUTPUTS
 from tapsim import policy as offline
 from tapsim.cost import estimate
+from tapsim.examples import load
 from tapsim.fake_cloud import FakeCloud
 from tapsim.routing import route
 from tapsim.runner import ProgramError, run_program, stack_settings
-from tests.conftest import EPHEMERAL, synth
+from tests.conftest import synth
 
 pytestmark = pytest.mark.xdist_group("roles")
 
@@ -56,15 +57,15 @@ def test_the_environment_answers_404_to_what_no_service_claims() -> None:
     assert action["fixedResponse"]["statusCode"] == "404"
 
 
-@pytest.mark.parametrize("name", ["dev-web", "dev-api", EPHEMERAL])
-def test_a_service_creates_no_network_balancer_or_public_address(name) -> None:
-    service = synth(name) if name != EPHEMERAL else synth("dev-web", config=UNATTACHED,
-                                                          suffix=EPHEMERAL)  # fmt: skip
+@pytest.mark.parametrize("name", ["dev-web", "dev-api", "ephemeral"])
+def test_a_service_creates_no_network_balancer_or_public_address(synthesized, name) -> None:
+    service = synthesized[name]
     assert not types(service) & SHARED_ONLY
     assert service.outputs["environmentStack"] == "dev-env"
 
 
-UNATTACHED = {"tap:role": None, "tap:environmentStack": None}
+# A service stack file that names no role, as the ephemeral example has it.
+UNATTACHED = load("ephemeral").config
 
 
 def test_an_ephemeral_stack_joins_the_dev_environment_by_default() -> None:

@@ -9,11 +9,13 @@ import re
 import pytest
 
 from tap_platform import catalog as lib_catalog
+from tapsim.examples import load
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import ProgramError, run_program, stack_settings
-from tests.conftest import CERT
 
-ASG = {"tap:compute": "asg"}
+CERT = load("every-option").config["tap:certificateArn"]
+
+ASG = load("asg").config
 PROVISIONED = {"serverless": False}
 # (overrides, the key as the message must name it, the value it must show)
 BAD = [

@@ -10,9 +10,10 @@ import pytest
 
 from tap_platform.buckets import ELB_LOG_ACCOUNTS
 from tap_platform.naming import Namer, NamingError, Service
+from tapsim.examples import load
 from tapsim.fake_cloud import TEST_ACCOUNT_ID
 from tapsim.runner import ProgramError
-from tests.conftest import DEPLOYER, suffix_of, synth
+from tests.conftest import suffix_of, synth
 
 COMPONENTS = {
     "tap:index:TapStack", "tap:network:Network",
@@ -86,7 +87,7 @@ def test_ephemeral_and_dev_stacks_share_no_physical_name(synthesized) -> None:
     def names(run):
         return {r.inputs["name"] for r in run.custom if "name" in r.inputs}
 
-    assert not names(synthesized["dev"]) & names(synthesized["pr1234"])
+    assert not names(synthesized["dev"]) & names(synthesized["ephemeral"])
 
 
 def test_no_input_names_another_region_or_account(every_run) -> None:
@@ -108,7 +109,7 @@ def test_no_deprecated_resource_or_argument_is_used(every_run) -> None:
 
 
 def test_no_resource_is_protected_outside_prod(synthesized) -> None:
-    for stack in ("dev", "staging", "pr1234"):
+    for stack in ("dev", "staging", "ephemeral"):
         assert not any(r.protect for r in synthesized[stack].resources)
 
 
@@ -146,9 +147,10 @@ def test_names_beyond_an_aws_limit_keep_their_start_and_end_in_a_digest() -> Non
     assert namer.log_group("app") == "/tap/a-very-long-suffix-x/app"
 
 
-def test_the_longest_allowed_suffix_fits_every_name_the_stack_makes(custom) -> None:
-    """`custom` runs under the longest suffix with every optional resource on."""
-    assert custom.one("aws:lb/loadBalancer:LoadBalancer").inputs["name"] == "tap-alb-s" + "0" * 19
+def test_the_longest_allowed_suffix_fits_every_name_the_stack_makes(every_option) -> None:
+    """`every-option` runs under the longest suffix with every optional resource on."""
+    alb = every_option.one("aws:lb/loadBalancer:LoadBalancer")
+    assert alb.inputs["name"] == "tap-alb-s" + "0" * 19
 
 
 def test_prod_differs_from_dev_as_the_settings_table_says(dev, prod) -> None:
@@ -168,12 +170,12 @@ def test_prod_differs_from_dev_as_the_settings_table_says(dev, prod) -> None:
     assert summary(prod) == {"azs": 3, "nats": 3, "protection": True, "tasks": 3}
 
 
-def test_the_stacks_aws_credentials_settings_reach_the_explicit_provider(custom) -> None:
+def test_the_stacks_aws_credentials_settings_reach_the_explicit_provider(every_option) -> None:
     """An explicit provider reads no `aws:*` stack config itself; a profile or a role to
     assume that the stack file sets must not be silently dropped."""
-    provider = custom.one("pulumi:providers:aws").inputs
+    provider = every_option.one("pulumi:providers:aws").inputs
     assert provider["profile"] == "platform"
-    assert json.loads(provider["assumeRoles"]) == [{"roleArn": DEPLOYER, "sessionName": "tap"}]
+    assert json.loads(provider["assumeRoles"]) == load("every-option").config["aws:assumeRoles"]
     assert json.loads(provider["allowedAccountIds"]) == ["111122223333"]
 
 

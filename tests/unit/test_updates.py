@@ -6,8 +6,11 @@ from __future__ import annotations
 import pytest
 
 from tapsim.emulator.registry import FORCE_NEW
+from tapsim.examples import load
 from tapsim.plan import plan
-from tests.conftest import ASG, synth
+from tests.conftest import synth
+
+ASG = load("asg").config
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 SERVICE = "aws:ecs/service:Service"

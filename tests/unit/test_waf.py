@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tap_platform.waf import MANAGED_RULE_GROUPS
+from tap_platform.waf import LOG_GROUP_PREFIX, MANAGED_RULE_GROUPS, Waf, WafArgs
+from tapsim.alone import NAMER, build_alone
 
 ACL = "aws:wafv2/webAcl:WebAcl"
 
@@ -47,7 +48,29 @@ def test_every_request_is_logged_to_an_encrypted_group_named_as_waf_requires(pro
     assert group.inputs["retentionInDays"] == 365
 
 
-def test_dev_can_turn_it_on_and_set_the_limit(custom) -> None:
-    run = custom
+def test_dev_can_turn_it_on_and_set_the_limit(every_option) -> None:
+    run = every_option
     (rate,) = [r for r in run.one(ACL).inputs["rules"] if "rateBasedStatement" in r["statement"]]
     assert rate["statement"]["rateBasedStatement"]["limit"] == 500
+
+
+def test_waf_alone_guards_the_alb_it_is_given_at_its_rate_and_logs_every_request() -> None:
+    key = "arn:aws:kms:us-east-1:111122223333:key/alone"
+    alb = "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/alone/1"
+    args = WafArgs(namer=NAMER, alb_arn=alb, rate_limit=300, log_retention_days=30, kms_key_arn=key)
+    run = build_alone(lambda: Waf("waf", args))
+    acl = run.one(ACL)
+    assert acl.inputs["name"] == "demo-waf-alone"
+    assert len(acl.inputs["rules"]) == len(MANAGED_RULE_GROUPS) + 1
+    (rate,) = [r for r in acl.inputs["rules"] if "rateBasedStatement" in r["statement"]]
+    assert rate["statement"]["rateBasedStatement"]["limit"] == 300
+    association = run.one("aws:wafv2/webAclAssociation:WebAclAssociation").inputs
+    assert association == {"resourceArn": alb, "webAclArn": acl.state["arn"]}
+    group = run.one("aws:cloudwatch/logGroup:LogGroup")
+    assert group.inputs == {
+        "name": f"{LOG_GROUP_PREFIX}demo-waf-alone",
+        "retentionInDays": 30,
+        "kmsKeyId": key,
+    }
+    logging = run.one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration").inputs
+    assert logging["logDestinationConfigs"] == [group.state["arn"]]

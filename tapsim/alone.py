@@ -1,0 +1,83 @@
+"""Builds one component in an otherwise empty Pulumi program, under mocks, and records it.
+
+A component of the library must stand on its own: built from its own arguments, with no
+stack, settings or stack file around it. `build_alone` is how the unit tests show that, and
+how a team tries a component before composing it into a stack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.settings import ROOT
+
+from tap_platform.naming import Namer
+from tap_platform.policies import AwsContext
+from tapsim.fake_cloud import TEST_ACCOUNT_ID, FakeCloud
+from tapsim.runner import RecordingMonitor, RunResult
+
+PROJECT, STACK, REGION = "demo", "alone", "us-east-1"
+CONTEXT = AwsContext(region=REGION, account_id=TEST_ACCOUNT_ID, partition="aws")
+NAMER = Namer(project=PROJECT, suffix="alone")
+
+
+def build_alone(build: Callable[[], Any], *, region: str = REGION) -> RunResult:
+    """Runs `build` as the whole program (no stack file, no settings) and returns what it
+    declared; `build` returns the component, whose registered outputs are exported."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    ROOT.set(None)
+    set_all_config({"aws:region": region})
+    mocks = FakeCloud(region)
+    monitor = RecordingMonitor(mocks)
+    pulumi_mocks.set_mocks(mocks, project=PROJECT, stack=STACK, monitor=monitor)
+    built: list[Any] = []
+
+    @pulumi.runtime.test
+    def program() -> Any:
+        built.append(build())
+        return pulumi.Output.from_input(True)
+
+    try:
+        program()
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    return RunResult(
+        project=PROJECT,
+        stack=STACK,
+        config={"aws:region": region},
+        resources=list(monitor.registrations),
+        outputs={},
+        secret_outputs=frozenset(),
+        warnings=[],
+    )
+
+
+KEY_ARN = f"arn:aws:kms:{REGION}:{TEST_ACCOUNT_ID}:key/alone"
+
+
+def app_fields(log_group: Any) -> dict[str, Any]:
+    """What every runtime of the app takes (`AppArgs`), as plain values standing in for what
+    other components would hand it; `log_group` is a log group made in the same program."""
+    from tap_platform.buckets import BucketRef
+
+    bucket = "demo-assets-alone"
+    return {
+        "namer": NAMER, "aws": CONTEXT, "subnet_ids": ["subnet-a", "subnet-b"],
+        "security_group_id": "sg-app", "listeners": [],
+        "target_group_arn": f"arn:aws:elasticloadbalancing:{REGION}:{TEST_ACCOUNT_ID}:"
+                            "targetgroup/demo/0123456789abcdef",
+        "target_group_arn_suffix": "targetgroup/demo/0123456789abcdef",
+        "alb_arn_suffix": "app/demo/0123456789abcdef", "image": "public.ecr.aws/demo/app:1",
+        "command": None, "port": 8080, "environment": {"MODE": "alone"},
+        "secrets": {}, "secret_arns": [], "kms_key_arn": KEY_ARN,
+        "assets": BucketRef(name=bucket, arn=f"arn:aws:s3:::{bucket}", key_arn=KEY_ARN),
+        "desired_count": 1, "min_count": 1, "max_count": 2, "cpu_target_percent": 60,
+        "requests_per_target": 500, "log_retention_days": 7, "log_group": log_group,
+    }  # fmt: skip
