@@ -9,50 +9,33 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-import logging
 import os
 import runpy
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pulumi
-import pulumi.runtime.resource as sdk_resource
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.config import set_all_config
-from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.settings import ROOT, get_root_resource
 
 from tap_platform.settings import NAMESPACE, Settings, load_settings
+from tapsim.monitor import (
+    EngineLog,
+    RecordingMonitor,
+    Registration,
+    no_stack_traces,
+    quiet_run_errors,
+)
 
 # The platform's checkout when tapsim runs from one; installed in a service's environment,
 # the directory the tool runs in, which holds the service's Pulumi.yaml.
 _CHECKOUT = Path(__file__).resolve().parent.parent
 PROJECT_DIR = _CHECKOUT if (_CHECKOUT / "Pulumi.yaml").is_file() else Path.cwd()
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
-
-
-@dataclass(frozen=True)
-class Registration:
-    """One resource as the engine would have received it."""
-
-    urn: str
-    type: str
-    name: str
-    custom: bool
-    parent: str
-    provider: str
-    protect: bool
-    dependencies: tuple[str, ...]
-    inputs: dict[str, Any]
-    id: str | None = None
-    state: dict[str, Any] = field(default_factory=dict)
-    ignore_changes: tuple[str, ...] = ()
-    replace_on_changes: tuple[str, ...] = ()
-    delete_before_replace: bool = False
 
 
 @dataclass
@@ -92,63 +75,6 @@ class RunResult:
         return [r for r in self.resources if r.custom and r.type.startswith("aws:")]
 
 
-@dataclass(frozen=True)
-class _Options:
-    """The resource options of a registration that matter to a later update."""
-
-    protect: bool
-    ignore_changes: tuple[str, ...]
-    replace_on_changes: tuple[str, ...]
-    delete_before_replace: bool
-
-    @staticmethod
-    def of(request: Any) -> _Options:
-        return _Options(
-            bool(request.protect),
-            tuple(request.ignoreChanges),
-            tuple(request.replaceOnChanges),
-            bool(request.deleteBeforeReplace),
-        )
-
-
-class RecordingMonitor(pulumi_mocks.MockMonitor):
-    """The SDK's mock monitor, keeping parents, providers, protect flags and order."""
-
-    def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
-        super().__init__(mocks)
-        self.registrations: list[Registration] = []
-
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        options = _Options.of(request)
-        register_options = getattr(self.mocks, "register_options", None)
-        if register_options:
-            register_options(request.type, request.name, options)
-        response = super().RegisterResource(request)
-        if request.type == "pulumi:pulumi:Stack":
-            return response
-        registered = self.resources[response.urn]
-        inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
-        self.registrations.append(
-            Registration(
-                urn=response.urn,
-                type=request.type,
-                name=request.name,
-                custom=bool(request.custom),
-                parent=request.parent,
-                provider=request.provider,
-                protect=options.protect,
-                dependencies=tuple(request.dependencies),
-                inputs=unwrap_secrets(inputs),
-                id=registered.id,
-                state=registered.state,
-                ignore_changes=options.ignore_changes,
-                replace_on_changes=options.replace_on_changes,
-                delete_before_replace=options.delete_before_replace,
-            )
-        )
-        return response
-
-
 GC_THRESHOLDS = (100_000, 50, 50)
 
 
@@ -162,18 +88,6 @@ def relax_garbage_collection() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def unwrap_secrets(value: Any) -> Any:
-    """Secret inputs reach mocks wrapped in a signature dict; return the plain value."""
-    if isinstance(value, dict):
-        if value.get(SECRET_SIG) is not None and "value" in value:
-            return unwrap_secrets(value["value"])
-        return {k: unwrap_secrets(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unwrap_secrets(v) for v in value]
-    return value
-
-
-# The stack files every offline tool and the tests go through.
 STACKS = ("dev", "staging", "prod")
 # The shared dev environment and the services on it.
 SHARED_STACKS = ("dev-env", "dev-web", "dev-api")
@@ -303,20 +217,8 @@ def run_program(
     values = _stack_values(stack, config, environment_suffix, project_dir)
     engine_config = as_engine_config(values)
 
-    loop = asyncio.new_event_loop()
-    loop.set_exception_handler(_quiet_run_errors)
-    asyncio.set_event_loop(loop)
-    ROOT.set(None)
-    set_all_config(engine_config)
-    monitor = RecordingMonitor(mocks)
-    engine_log = _EngineLog()
-    pulumi_mocks.set_mocks(
-        mocks,
-        project=project["name"],
-        stack=stack,
-        preview=preview,
-        monitor=monitor,
-        logger=engine_log.logger,
+    loop, monitor, engine_log = _start(
+        mocks, project=project["name"], stack=stack, config=engine_config, preview=preview
     )
     root = get_root_resource()
     exported: dict[str, Any] = {}
@@ -335,7 +237,7 @@ def run_program(
         return pulumi.Output.from_input(asyncio.ensure_future(collect()))
 
     try:
-        with environment_overrides({"ENVIRONMENT_SUFFIX": None}), _no_stack_traces():
+        with environment_overrides({"ENVIRONMENT_SUFFIX": None}), no_stack_traces():
             program()
     except pulumi.RunError as err:
         raise ProgramError(str(err), list(monitor.registrations)) from None
@@ -353,13 +255,26 @@ def run_program(
     )
 
 
-def _quiet_run_errors(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-    """A settings error raised while outputs resolve fails every output derived from them;
-    the program reports it once, so the copies left unretrieved, and the tasks still
-    waiting on them when the run stops, are not printed again."""
-    pending = str(context.get("message", "")).startswith("Task was destroyed but it is pending")
-    if not pending and not isinstance(context.get("exception"), pulumi.RunError):
-        loop.default_exception_handler(context)
+def _start(
+    mocks: pulumi_mocks.Mocks, *, project: str, stack: str, config: dict[str, str], preview: bool
+) -> tuple[asyncio.AbstractEventLoop, RecordingMonitor, EngineLog]:
+    """A fresh event loop, engine config and mock monitor: each run starts from nothing."""
+    loop = asyncio.new_event_loop()
+    loop.set_exception_handler(quiet_run_errors)
+    asyncio.set_event_loop(loop)
+    ROOT.set(None)
+    set_all_config(config)
+    monitor = RecordingMonitor(mocks)
+    engine_log = EngineLog()
+    pulumi_mocks.set_mocks(
+        mocks,
+        project=project,
+        stack=stack,
+        preview=preview,
+        monitor=monitor,
+        logger=engine_log.logger,
+    )
+    return loop, monitor, engine_log
 
 
 class ProgramError(pulumi.RunError):
@@ -369,29 +284,3 @@ class ProgramError(pulumi.RunError):
     def __init__(self, message: str, registered: list[Registration]) -> None:
         super().__init__(message)
         self.registered = registered
-
-
-@contextmanager
-def _no_stack_traces() -> Iterator[None]:
-    """The SDK walks the Python stack at every registration to tell the engine where the
-    resource was declared; mocks never read it, and under a test runner's deep stack that
-    walk costs about a quarter of each synthesis."""
-    original = sdk_resource._get_stack_trace
-    sdk_resource._get_stack_trace = source_pb2.StackTrace
-    try:
-        yield
-    finally:
-        sdk_resource._get_stack_trace = original
-
-
-class _EngineLog(logging.Handler):
-    """Keeps what the program logs to the engine at warning level (deprecations among it)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.warnings: list[str] = []
-        self.logger = logging.Logger("tap.engine")
-        self.logger.addHandler(self)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.warnings.append(record.getMessage())

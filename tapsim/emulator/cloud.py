@@ -24,13 +24,13 @@ from tapsim.catalog import NotOfferedError
 from tapsim.emulator.core import Context, Created, EmulatorError
 from tapsim.emulator.registry import HANDLERS, INVOKES, LOCAL, RECORDED_ONLY, TAGGABLE
 from tapsim.emulator.route53 import ensure_zone
+from tapsim.monitor import unwrap_secrets
 from tapsim.runner import (
     STACK_REFERENCE_TYPE,
     RunResult,
     run_program,
     stack_reference_state,
     stack_settings,
-    unwrap_secrets,
 )
 
 PROVIDER_TYPE = "pulumi:providers:aws"

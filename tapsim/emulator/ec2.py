@@ -344,93 +344,57 @@ INVOKES: dict[str, Invoke] = {
 # Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
 # Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
 # hashicorp/terraform-provider-aws.
+# fmt: off
 FORCE_NEW: dict[str, frozenset[str]] = {
     # website/docs/r/default_security_group.html.markdown @ 02910eecbfa1
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": frozenset({"vpcId"}),
     # internal/service/ec2/ec2_eip.go @ 01606926a0c0
-    "aws:ec2/eip:Eip": frozenset(
-        {"address", "domain", "ipamPoolId", "networkBorderGroup", "publicIpv4Pool"}
-    ),
+    "aws:ec2/eip:Eip": frozenset({
+        "address", "domain", "ipamPoolId", "networkBorderGroup", "publicIpv4Pool",
+    }),
     # internal/service/ec2/vpc_flow_log.go @ 00a35305dc1b
-    "aws:ec2/flowLog:FlowLog": frozenset(
-        {
-            "deliverCrossAccountRole",
-            "destinationOptions",
-            "eniId",
-            "iamRoleArn",
-            "logDestination",
-            "logDestinationType",
-            "logFormat",
-            "maxAggregationInterval",
-            "regionalNatGatewayId",
-            "subnetId",
-            "trafficType",
-            "transitGatewayAttachmentId",
-            "transitGatewayId",
-            "vpcId",
-        }
-    ),
+    "aws:ec2/flowLog:FlowLog": frozenset({
+        "deliverCrossAccountRole", "destinationOptions", "eniId", "iamRoleArn", "logDestination",
+        "logDestinationType", "logFormat", "maxAggregationInterval", "regionalNatGatewayId",
+        "subnetId", "trafficType", "transitGatewayAttachmentId", "transitGatewayId", "vpcId",
+    }),
     # internal/service/ec2/vpc_internet_gateway.go @ 08923b68b5ad: no input marked
     "aws:ec2/internetGateway:InternetGateway": frozenset(),
     # internal/service/ec2/ec2_launch_template.go (newest stored copy, commit not recorded)
     "aws:ec2/launchTemplate:LaunchTemplate": frozenset({"name", "namePrefix"}),
     # internal/service/ec2/vpc_nat_gateway.go @ 04088eaa5494
-    "aws:ec2/natGateway:NatGateway": frozenset(
-        {
-            "allocationId",
-            "connectivityType",
-            "privateIp",
-            "secondaryPrivateIpAddressCount",
-            "subnetId",
-        }
-    ),
+    "aws:ec2/natGateway:NatGateway": frozenset({
+        "allocationId", "connectivityType", "privateIp", "secondaryPrivateIpAddressCount",
+        "subnetId",
+    }),
     # internal/service/ec2/vpc_route.go @ 0128541e0711
-    "aws:ec2/route:Route": frozenset(
-        {
-            "destinationCidrBlock",
-            "destinationIpv6CidrBlock",
-            "destinationPrefixListId",
-            "routeTableId",
-        }
-    ),
+    "aws:ec2/route:Route": frozenset({
+        "destinationCidrBlock", "destinationIpv6CidrBlock", "destinationPrefixListId",
+        "routeTableId",
+    }),
     # internal/service/ec2/vpc_route_table.go @ 022092419b7c
     "aws:ec2/routeTable:RouteTable": frozenset({"vpcId"}),
     # internal/service/ec2/vpc_route_table_association.go @ 0be71beb458a
     "aws:ec2/routeTableAssociation:RouteTableAssociation": frozenset({"gatewayId", "subnetId"}),
     # website/docs/r/security_group.html.markdown @ 0148137dc6fb
-    "aws:ec2/securityGroup:SecurityGroup": frozenset(
-        {"description", "name", "namePrefix", "vpcId"}
-    ),
+    "aws:ec2/securityGroup:SecurityGroup": frozenset({
+        "description", "name", "namePrefix", "vpcId",
+    }),
     # internal/service/ec2/vpc_subnet.go @ 00cda125a19d
-    "aws:ec2/subnet:Subnet": frozenset(
-        {
-            "availabilityZone",
-            "availabilityZoneId",
-            "cidrBlock",
-            "ipv4IpamPoolId",
-            "ipv4NetmaskLength",
-            "ipv6IpamPoolId",
-            "ipv6Native",
-            "ipv6NetmaskLength",
-            "outpostArn",
-            "vpcId",
-        }
-    ),
+    "aws:ec2/subnet:Subnet": frozenset({
+        "availabilityZone", "availabilityZoneId", "cidrBlock", "ipv4IpamPoolId",
+        "ipv4NetmaskLength", "ipv6IpamPoolId", "ipv6Native", "ipv6NetmaskLength", "outpostArn",
+        "vpcId",
+    }),
     # internal/service/ec2/vpc_.go @ 00081ce41cc6
     "aws:ec2/vpc:Vpc": frozenset({"cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength"}),
     # internal/service/ec2/vpc_endpoint.go @ 008db85aad5e
-    "aws:ec2/vpcEndpoint:VpcEndpoint": frozenset(
-        {
-            "resourceConfigurationArn",
-            "serviceName",
-            "serviceNetworkArn",
-            "serviceRegion",
-            "vpcEndpointType",
-            "vpcId",
-        }
-    ),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": frozenset({
+        "resourceConfigurationArn", "serviceName", "serviceNetworkArn", "serviceRegion",
+        "vpcEndpointType", "vpcId",
+    }),
     # internal/service/ec2/vpc_security_group_ingress_rule.go @ 00a322094b4b (both rules)
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": frozenset({"securityGroupId"}),
-    # internal/service/ec2/vpc_security_group_ingress_rule.go @ 00a322094b4b
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": frozenset({"securityGroupId"}),
 }
+# fmt: on

@@ -22,8 +22,9 @@ from pulumi.runtime import MockResourceArgs
 from tapsim.emulator.cloud import Deployment, MotoCloud
 from tapsim.emulator.core import Created, EmulatorError
 from tapsim.emulator.registry import FORCE_NEW, HANDLERS, LOCAL, REFRESH, UPDATERS
+from tapsim.monitor import unwrap_secrets
 from tapsim.plan import changed_inputs, forces_new
-from tapsim.runner import run_program, unwrap_secrets
+from tapsim.runner import run_program
 
 
 class UpdateRefusedError(EmulatorError):

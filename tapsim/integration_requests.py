@@ -1,0 +1,261 @@
+"""What each integration asks of IAM, as requests the policy evaluator answers: the
+builders the contract table (`tapsim.integrations`) names, one per integration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tap_platform.buckets import ELB_LOG_ACCOUNTS, ELB_LOG_DELIVERY_SERVICE
+from tapsim.contracts import Stack
+from tapsim.policy_eval import Request
+
+KEY_USE = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:GenerateDataKey")
+TLS = {"aws:SecureTransport": "true"}
+
+
+def requests(
+    actions: Iterable[str], resources: Iterable[str], context: dict | None = None
+) -> list[Request]:
+    return [Request(a, r, context=context or {}) for a in actions for r in resources]
+
+
+def via(stack: Stack, service: str) -> dict[str, str]:
+    """The context a service adds when it uses the key on a caller's behalf."""
+    return {"kms:ViaService": f"{service}.{stack.region}.amazonaws.com"}
+
+
+def alarms(stack: Stack) -> list[Request]:
+    return [
+        Request(
+            action,
+            stack.key_arn,
+            context={
+                "aws:SourceAccount": stack.account,
+                "aws:SourceArn": stack.arn("cloudwatch", f"alarm:{a.inputs['name']}"),
+            },
+        )
+        for a in stack.run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        for action in ("kms:Decrypt", "kms:GenerateDataKey")
+    ]
+
+
+def autoscaling_role(stack: Stack) -> str:
+    return stack.run.one("aws:iam/serviceLinkedRole:ServiceLinkedRole").state["arn"]
+
+
+def log_groups(stack: Stack, names: Iterable[str] | None = None) -> list[Request]:
+    groups = [g for g in stack.log_groups() if names is None or g.inputs["name"] in names]
+    return [
+        Request(action, stack.key_arn, context={"kms:EncryptionContext:aws:logs:arn": arn})
+        for arn in (g.state["arn"] for g in groups)
+        for action in KEY_USE
+    ]
+
+
+def log_writes(group_arn: str) -> list[Request]:
+    return requests(
+        ("logs:CreateLogStream", "logs:PutLogEvents"), [f"{group_arn}:log-stream:app/1"]
+    )
+
+
+def secrets(stack: Stack) -> list[Request]:
+    outputs = stack.run.outputs
+    return [
+        *requests(
+            ["secretsmanager:GetSecretValue"],
+            [outputs["dbSecretArn"], outputs["redisAuthSecretArn"]],
+        ),
+        Request("kms:Decrypt", stack.key_arn, context=via(stack, "secretsmanager")),
+    ]
+
+
+def database_secret(stack: Stack) -> list[Request]:
+    return [
+        Request("secretsmanager:GetSecretValue", stack.run.outputs["dbSecretArn"]),
+        Request("kms:Decrypt", stack.key_arn, context=via(stack, "secretsmanager")),
+    ]
+
+
+def assets(stack: Stack) -> list[Request]:
+    bucket = stack.bucket("assets")
+    objects = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
+    return [
+        *requests(objects, [f"{bucket}/images/logo.png"], TLS),
+        Request("s3:ListBucket", bucket, context=TLS),
+        *requests(("kms:Decrypt", "kms:GenerateDataKey"), [stack.key_arn], via(stack, "s3")),
+    ]
+
+
+def execution(stack: Stack) -> list[Request]:
+    repository = stack.arn("ecr", "repository/app")
+    pull = ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage")
+    return [
+        Request("ecr:GetAuthorizationToken", "*"),
+        *requests(pull, [repository]),
+        *log_writes(stack.app_log_group()),
+        *secrets(stack),
+    ]
+
+
+def image_parameter(stack: Stack) -> str:
+    return stack.run.one("aws:ssm/parameter:Parameter").state["arn"]
+
+
+def build_output(stack: Stack) -> str:
+    return f"{stack.bucket('artifacts')}/{stack.run.outputs['pipelineName']}/build/rev.zip"
+
+
+def instance(stack: Stack) -> list[Request]:
+    return [
+        *log_writes(stack.app_log_group()),
+        *secrets(stack),
+        *requests(("s3:GetObject", "s3:GetObjectVersion"), [build_output(stack)], TLS),
+        Request("ssm:GetParameter", image_parameter(stack)),
+    ]
+
+
+def elb_principal(stack: Stack) -> str:
+    """Who writes the logs in this region, from AWS's table (lib/data)."""
+    account = ELB_LOG_ACCOUNTS.get(stack.region)
+    if account:
+        return f"arn:{stack.partition}:iam::{account}:root"
+    return ELB_LOG_DELIVERY_SERVICE
+
+
+def elb_logs(stack: Stack) -> list[Request]:
+    key = f"alb/AWSLogs/{stack.account}/elasticloadbalancing/{stack.region}/2026/01/01/log.gz"
+    return [Request("s3:PutObject", f"{stack.bucket('albLogs')}/{key}", context=TLS)]
+
+
+def s3_access_logs(stack: Stack) -> list[Request]:
+    return [
+        Request(
+            "s3:PutObject",
+            f"{stack.bucket('albLogs')}/s3/{role}/2026-01-01-00-00-00-0000",
+            context={
+                "aws:SourceArn": stack.bucket(role),
+                "aws:SourceAccount": stack.account,
+                **TLS,
+            },
+        )
+        for role in ("artifacts", "assets")
+    ]
+
+
+def flow_logs(stack: Stack) -> list[Request]:
+    group = stack.log_group(f"/{stack.run.project}/{stack.suffix}/vpc-flow-logs")
+    return [
+        *log_writes(group),
+        Request("logs:DescribeLogGroups", "*"),
+        Request("logs:DescribeLogStreams", group),
+    ]
+
+
+def monitoring(stack: Stack) -> list[Request]:
+    group = stack.arn("logs", "log-group:RDSOSMetrics")
+    return log_writes(group)
+
+
+def artifacts(stack: Stack, *, bucket_reads: Iterable[str]) -> list[Request]:
+    bucket = stack.bucket("artifacts")
+    objects = f"{bucket}/{stack.run.outputs['pipelineName']}/source/rev.zip"
+    return [
+        *requests(("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"), [objects], TLS),
+        *requests(bucket_reads, [bucket], TLS),
+        *requests(("kms:Decrypt", "kms:GenerateDataKey"), [stack.key_arn], via(stack, "s3")),
+    ]
+
+
+def build(stack: Stack) -> list[Request]:
+    group = stack.log_group(f"/{stack.run.project}/{stack.suffix}/build")
+    return [
+        *log_writes(group),
+        *artifacts(stack, bucket_reads=("s3:GetBucketAcl", "s3:GetBucketLocation")),
+    ]
+
+
+def record(stack: Stack) -> list[Request]:
+    bucket = stack.bucket("artifacts")
+    return [
+        *log_writes(stack.log_group(f"/{stack.run.project}/{stack.suffix}/build")),
+        *requests(("s3:GetObject", "s3:GetObjectVersion"), [build_output(stack)], TLS),
+        *requests(("s3:GetBucketAcl", "s3:GetBucketLocation"), [bucket], TLS),
+        Request("kms:Decrypt", stack.key_arn, context=via(stack, "s3")),
+        Request("ssm:PutParameter", image_parameter(stack)),
+    ]
+
+
+def pipeline(stack: Stack) -> list[Request]:
+    projects = [p.state["arn"] for p in stack.run.of_type("aws:codebuild/project:Project")]
+    return [
+        *artifacts(stack, bucket_reads=["s3:GetBucketVersioning"]),
+        *requests(("codebuild:StartBuild", "codebuild:BatchGetBuilds"), projects),
+    ]
+
+
+def connection(stack: Stack) -> list[Request]:
+    source = stack.run.one("aws:codepipeline/pipeline:Pipeline").inputs["stages"][0]
+    arn = source["actions"][0]["configuration"]["ConnectionArn"]
+    return [Request(f"{arn.split(':')[2]}:UseConnection", arn)]
+
+
+def ecs_deploy(stack: Stack) -> list[Request]:
+    service = stack.run.one("aws:ecs/service:Service").state["arn"]
+    cluster = service.split("/")[1]
+    family = stack.run.one("aws:ecs/taskDefinition:TaskDefinition").inputs["family"]
+    revision = stack.arn("ecs", f"task-definition/{family}:2")
+    task = stack.run.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    passed = {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+    describe = ("ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition")
+    return [
+        *requests(("ecs:DescribeServices", "ecs:UpdateService"), [service]),
+        *requests((*describe, "ecs:ListTasks"), ["*"]),
+        Request("ecs:DescribeTasks", stack.arn("ecs", f"task/{cluster}/0123456789abcdef")),
+        Request(
+            "ecs:TagResource", revision, context={"ecs:CreateAction": "RegisterTaskDefinition"}
+        ),
+        *requests(["iam:PassRole"], [task["executionRoleArn"], task["taskRoleArn"]], passed),
+    ]
+
+
+def codedeploy_action(stack: Stack) -> list[Request]:
+    application = stack.run.one("aws:codedeploy/application:Application").inputs["name"]
+    group = stack.run.one("aws:codedeploy/deploymentGroup:DeploymentGroup").inputs
+    app_arn = stack.arn("codedeploy", f"application:{application}")
+    group_arn = stack.arn(
+        "codedeploy", f"deploymentgroup:{application}/{group['deploymentGroupName']}"
+    )
+    config = stack.arn("codedeploy", f"deploymentconfig:{group['deploymentConfigName']}")
+    return [
+        *requests(("codedeploy:CreateDeployment", "codedeploy:GetDeployment"), [group_arn]),
+        Request("codedeploy:GetDeploymentConfig", config),
+        *requests(
+            (
+                "codedeploy:GetApplication",
+                "codedeploy:GetApplicationRevision",
+                "codedeploy:RegisterApplicationRevision",
+            ),
+            [app_arn],
+        ),
+    ]
+
+
+def codedeploy_service(stack: Stack) -> list[Request]:
+    actions = (
+        "autoscaling:CompleteLifecycleAction",
+        "autoscaling:DescribeAutoScalingGroups",
+        "autoscaling:PutLifecycleHook",
+        "elasticloadbalancing:DescribeTargetGroups",
+        "elasticloadbalancing:RegisterTargets",
+        "elasticloadbalancing:DeregisterTargets",
+        "ec2:DescribeInstances",
+    )
+    return requests(actions, ["*"])
+
+
+def asg(stack: Stack) -> bool:
+    return stack.compute == "asg"
+
+
+def ecs(stack: Stack) -> bool:
+    return stack.compute == "ecs"
