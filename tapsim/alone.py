@@ -76,7 +76,7 @@ def app_fields(log_group: Any) -> dict[str, Any]:
         "target_group_arn_suffix": "targetgroup/demo/0123456789abcdef",
         "alb_arn_suffix": "app/demo/0123456789abcdef", "image": "public.ecr.aws/demo/app:1",
         "command": None, "port": 8080, "environment": {"MODE": "alone"},
-        "secrets": {}, "secret_arns": [], "kms_key_arn": KEY_ARN,
+        "secrets": {}, "connect_grants": {}, "kms_key_arn": KEY_ARN,
         "assets": BucketRef(name=bucket, arn=f"arn:aws:s3:::{bucket}", key_arn=KEY_ARN),
         "desired_count": 1, "min_count": 1, "max_count": 2, "cpu_target_percent": 60,
         "requests_per_target": 500, "log_retention_days": 7, "log_group": log_group,

@@ -51,6 +51,8 @@ EXCLUDED = (
     "API requests to KMS, Secrets Manager, S3 and SSM",
     "backup and snapshot storage beyond the free amount",
     "the Route 53 hosted zone (made outside the stack); ACM certificates are free",
+    "ECR image storage (aws.amazon.com/ecr/pricing: $0.10 per GB-month; the 30 images the "
+    "repository keeps cost cents)",
 )
 # ELB pricing: an LCU is 25 new connections a second, 3,000 active connections a minute,
 # 1 GB an hour processed, or 1,000 rule evaluations a second, whichever is highest.

@@ -307,6 +307,15 @@ class Discovered:
         return project
 
     @cached_property
+    def image_repository(self) -> dict[str, Any]:
+        """The repository the pipeline pushes to, by its name, with its tags and policy."""
+        ecr = self.client("ecr")
+        (found,) = ecr.describe_repositories(repositoryNames=[self.name("app")])["repositories"]
+        tags = ecr.list_tags_for_resource(resourceArn=found["repositoryArn"])["tags"]
+        policy = ecr.get_lifecycle_policy(repositoryName=found["repositoryName"])
+        return {**found, "tags": tags, "lifecyclePolicyText": policy["lifecyclePolicyText"]}
+
+    @cached_property
     def alarms(self) -> list[dict[str, Any]]:
         found = self.client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{self.project}-")
         return [a for a in found["MetricAlarms"] if a["AlarmName"].endswith(f"-{self.suffix}")]
@@ -325,62 +334,9 @@ class Discovered:
     # --- what is left ---
     def remaining(self) -> list[str]:
         """Everything of this stack that still exists; empty after a clean destroy."""
-        ec2, elbv2 = self.client("ec2"), self.client("elbv2")
-        found = [f"vpc {v['VpcId']}" for v in ec2.describe_vpcs(Filters=self._tag_filter)["Vpcs"]]
-        addresses = ec2.describe_addresses(Filters=self._tag_filter)["Addresses"]
-        found += [f"elastic ip {a['AllocationId']}" for a in addresses]
-        named = {
-            "load balancer": lambda: elbv2.describe_load_balancers(Names=[self.name("alb")]),
-            "target group (ip)": lambda: elbv2.describe_target_groups(Names=[self.name("ip")]),
-            "target group (instance)": lambda: elbv2.describe_target_groups(
-                Names=[self.name("ec2")]
-            ),
-            "role": lambda: self.client("iam").get_role(RoleName=self.role_name("exec")),
-            "service-linked role": lambda: self.client("iam").get_role(
-                RoleName=self.autoscaling_role_name
-            ),
-        }
-        found += [kind for kind, probe in named.items() if _exists(probe)]
-        clusters = self.client("ecs").describe_clusters(clusters=[self.name("cluster")])
-        found += [
-            f"cluster {c['clusterName']}" for c in clusters["clusters"] if c["status"] == "ACTIVE"
-        ]
-        found += [f"log group {g['logGroupName']}" for g in self._describe_log_groups()]
-        found += [f"db cluster {c['DBClusterIdentifier']}" for c in self.db_clusters]
-        found += [f"db instance {i['DBInstanceIdentifier']}" for i in self.db_instances]
-        found += [f"bucket {name}" for name in self.buckets.values()]
-        listed = self.client("secretsmanager").list_secrets(
-            Filters=[{"Key": "name", "Values": [f"{self.project}/{self.suffix}/"]}]
-        )["SecretList"]
-        found += [f"secret {s['Name']}" for s in listed if "DeletedDate" not in s]
-        groups = self.client("elasticache").describe_replication_groups()["ReplicationGroups"]
-        found += [
-            f"replication group {g['ReplicationGroupId']}"
-            for g in groups
-            if g["ReplicationGroupId"] == self.name("cache") and g["Status"] != "deleting"
-        ]
-        found += [
-            f"auto scaling group {g['AutoScalingGroupName']}" for g in self.auto_scaling_groups
-        ]
-        found += [f"alarm {a['AlarmName']}" for a in self.alarms]
-        pipelines = self.client("codepipeline").list_pipelines()["pipelines"]
-        found += [f"pipeline {p['name']}" for p in pipelines if p["name"] == self.name("pipeline")]
-        projects = self.client("codebuild").list_projects()["projects"]
-        acls = self.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]
-        found += [f"web ACL {a['Name']}" for a in acls if a["Name"] == self.name("waf")]
-        ours = {self.name("build"), self.name("record")}
-        found += [f"build project {p}" for p in projects if p in ours]
-        parameters = self.client("ssm").get_parameters_by_path(
-            Path=self.release_parameter.rsplit("/", 1)[0]
-        )["Parameters"]
-        found += [f"parameter {p['Name']}" for p in parameters]
-        topics = self.client("sns").list_topics()["Topics"]
-        found += [
-            f"topic {t['TopicArn']}"
-            for t in topics
-            if t["TopicArn"].endswith(f":{self.name('alarms')}")
-        ]
-        return found
+        from tapsim.leftovers import remaining
+
+        return remaining(self)
 
 
 def _exists(probe: Callable[[], Any]) -> bool:

@@ -4,6 +4,7 @@ built from the stack's own region and a test account, never from fixed values.""
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 from functools import cache
 from typing import Any
@@ -69,11 +70,26 @@ def _call(node: ast.expr) -> ast.Call:
     return node
 
 
+def _parsed(text: str) -> ast.Module:
+    """`ast.parse` with the garbage collector paused: a finalizer that runs mid-parse and
+    parses too (asyncio reporting an abandoned future, whose traceback formatting calls
+    `ast.parse`) trips CPython 3.11's AST recursion check with a SystemError
+    (python/cpython#106905)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return ast.parse(text)
+    finally:
+        if paused:
+            gc.enable()
+
+
+@cache
 def _moto_zone_table() -> dict[str, tuple[tuple[str, str], ...]]:
     source = moto_source("ec2", "models", "availability_zones_and_regions.py")
     backend = next(
         node
-        for node in ast.walk(ast.parse(source.read_text()))
+        for node in ast.walk(_parsed(source.read_text()))
         if isinstance(node, ast.ClassDef) and node.name == "RegionsAndZonesBackend"
     )
     (table,) = (
@@ -289,6 +305,7 @@ def _cluster(cloud: FakeCloud, name: str, digest: str) -> tuple[str, dict[str, A
         "endpoint": f"{name}.cluster-{host}",
         "readerEndpoint": f"{name}.cluster-ro-{host}",
         "arn": cloud._arn("rds", f"cluster:{name}"),
+        "clusterResourceId": f"cluster-{digest.upper()[:26]}",
     }
 
 
@@ -335,12 +352,21 @@ def _launch_template(_cloud: FakeCloud, _name: str, digest: str) -> tuple[str, d
     return f"lt-{digest[:17]}", {"latestVersion": 1, "defaultVersion": 1}
 
 
+def _repository(cloud: FakeCloud, name: str, _digest: str) -> tuple[str, dict[str, Any]]:
+    domain = "amazonaws.com.cn" if cloud.partition == "aws-cn" else "amazonaws.com"
+    return name, {
+        "repositoryUrl": f"{cloud.account_id}.dkr.ecr.{cloud.region}.{domain}/{name}",
+        "registryId": cloud.account_id,
+    }
+
+
 def _parameter(cloud: FakeCloud, name: str, _digest: str) -> tuple[str, dict[str, Any]]:
     return name, {"arn": cloud._arn("ssm", f"parameter{name}")}
 
 
 _COMPUTED = {
     "aws:ssm/parameter:Parameter": _parameter,
+    "aws:ecr/repository:Repository": _repository,
     "aws:sns/topic:Topic": _topic,
     "aws:iam/instanceProfile:InstanceProfile": _instance_profile,
     "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,

@@ -3,9 +3,12 @@ builders the contract table (`tapsim.integrations`) names, one per integration."
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
 
 from tap_platform.buckets import ELB_LOG_ACCOUNTS, ELB_LOG_DELIVERY_SERVICE
+from tap_platform.ecr import LOGIN, PULL, PUSH, image_repository
 from tapsim.contracts import Stack
 from tapsim.policy_eval import Request
 
@@ -58,22 +61,42 @@ def log_writes(group_arn: str) -> list[Request]:
     )
 
 
-def secrets(stack: Stack) -> list[Request]:
+def connects(stack: Stack) -> list[Request]:
+    """What the app reads each time it connects: an IAM token for its own database user and
+    the cache's AUTH secret, as a rotation leaves them (never the master secret)."""
     outputs = stack.run.outputs
-    return [
-        *requests(
-            ["secretsmanager:GetSecretValue"],
-            [outputs["dbSecretArn"], outputs["redisAuthSecretArn"]],
-        ),
-        Request("kms:Decrypt", stack.key_arn, context=via(stack, "secretsmanager")),
-    ]
+    found = []
+    if "dbAppUser" in outputs:
+        user = f"dbuser:{outputs['dbResourceId']}/{outputs['dbAppUser']}"
+        found.append(Request("rds-db:connect", stack.arn("rds-db", user)))
+    if "redisAuthSecretArn" in outputs:
+        found += [
+            Request("secretsmanager:GetSecretValue", outputs["redisAuthSecretArn"]),
+            Request("kms:Decrypt", stack.key_arn, context=via(stack, "secretsmanager")),
+        ]
+    return found
 
 
-def database_secret(stack: Stack) -> list[Request]:
-    return [
-        Request("secretsmanager:GetSecretValue", stack.run.outputs["dbSecretArn"]),
-        Request("kms:Decrypt", stack.key_arn, context=via(stack, "secretsmanager")),
-    ]
+def injected(stack: Stack, ssm_action: str) -> list[Request]:
+    """The secrets and parameters `tap:service.secrets` names, as AWS holds them: a secret's
+    ARN ends in six random characters (a name or ARN without them matches any), and a
+    customer key is asked through the service that stores the value."""
+    service = json.loads(stack.run.config.get("tap:service") or "{}")
+    found = []
+    for ref in (service.get("secrets") or {}).values():
+        source, key = (ref, None) if isinstance(ref, str) else (ref["from"], ref.get("key"))
+        arn = source
+        if source.startswith("secretsmanager:"):
+            arn = stack.arn("secretsmanager", f"secret:{source.split(':', 1)[1]}-AbC123")
+        elif source.startswith("ssm:"):
+            arn = stack.arn("ssm", f"parameter/{source.split(':', 1)[1].removeprefix('/')}")
+        elif ":secret:" in source and not re.search(r"-[A-Za-z0-9]{6}$", source):
+            arn = f"{source}-AbC123"
+        is_ssm = ":ssm:" in arn
+        found.append(Request(ssm_action if is_ssm else "secretsmanager:GetSecretValue", arn))
+        if key:
+            found.append(Request("kms:Decrypt", key, context=via(stack, arn.split(":")[2])))
+    return found
 
 
 def assets(stack: Stack) -> list[Request]:
@@ -87,14 +110,34 @@ def assets(stack: Stack) -> list[Request]:
 
 
 def execution(stack: Stack) -> list[Request]:
-    repository = stack.arn("ecr", "repository/app")
-    pull = ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage")
     return [
-        Request("ecr:GetAuthorizationToken", "*"),
-        *requests(pull, [repository]),
         *log_writes(stack.app_log_group()),
-        *secrets(stack),
+        *injected(stack, "ssm:GetParameters"),
     ]
+
+
+def built_repository(stack: Stack) -> str | None:
+    """The repository the pipeline pushes to, when the stack has one."""
+    found = stack.run.of_type("aws:ecr/repository:Repository")
+    return found[0].state["arn"] if found else None
+
+
+def pulled_repositories(stack: Stack) -> list[str]:
+    """Where the runtime pulls the image from: the built image's repository, and the first
+    image's (`tap:service.image`, the release parameter's seed) when that is private ECR."""
+    first = stack.run.one("aws:ssm/parameter:Parameter").inputs["insecureValue"]
+    seed = image_repository(first, stack.partition)
+    return [arn for arn in (built_repository(stack), seed and str(seed.arn)) if arn]
+
+
+def image_pull(stack: Stack) -> list[Request]:
+    """Docker signs in with a token, then reads the image's layers."""
+    return [Request(LOGIN[0], "*"), *requests(PULL, pulled_repositories(stack))]
+
+
+def image_push(stack: Stack) -> list[Request]:
+    repository = built_repository(stack)
+    return [Request(LOGIN[0], "*"), *requests(PUSH, [repository] if repository else [])]
 
 
 def image_parameter(stack: Stack) -> str:
@@ -108,7 +151,8 @@ def build_output(stack: Stack) -> str:
 def instance(stack: Stack) -> list[Request]:
     return [
         *log_writes(stack.app_log_group()),
-        *secrets(stack),
+        *injected(stack, "ssm:GetParameter"),
+        *connects(stack),
         *requests(("s3:GetObject", "s3:GetObjectVersion"), [build_output(stack)], TLS),
         Request("ssm:GetParameter", image_parameter(stack)),
     ]
@@ -251,6 +295,33 @@ def codedeploy_service(stack: Stack) -> list[Request]:
         "ec2:DescribeInstances",
     )
     return requests(actions, ["*"])
+
+
+def launch_template(stack: Stack) -> list[Request]:
+    """What launching from the group's template asks of IAM: RunInstances on the template
+    and what a launch touches, tagging what it creates, and passing the instance role."""
+    template = stack.run.one("aws:ec2/launchTemplate:LaunchTemplate")
+    group = stack.run.one("aws:autoscaling/group:Group").inputs
+    launched = {
+        "instance": "i-0123456789abcdef0",
+        "volume": "vol-0123456789abcdef0",
+        "network-interface": "eni-0123456789abcdef0",
+        "subnet": group["vpcZoneIdentifiers"][0],
+        "security-group": template.inputs["networkInterfaces"][0]["securityGroups"][0],
+    }
+    image = f"arn:{stack.partition}:ec2:{stack.region}::image/ami-0123456789abcdef0"
+    resources = [stack.arn("ec2", f"launch-template/{template.id}"), image]
+    resources += [stack.arn("ec2", f"{kind}/{id_}") for kind, id_ in launched.items()]
+    tagged = [stack.arn("ec2", f"{kind}/{launched[kind]}") for kind in ("instance", "volume")]
+    return [
+        *requests(["ec2:RunInstances"], resources),
+        *requests(["ec2:CreateTags"], tagged, {"ec2:CreateAction": "RunInstances"}),
+        Request(
+            "iam:PassRole",
+            stack.role_arn("instance"),
+            context={"iam:PassedToService": "ec2.amazonaws.com"},
+        ),
+    ]
 
 
 def asg(stack: Stack) -> bool:

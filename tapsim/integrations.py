@@ -14,6 +14,11 @@ from tapsim.integration_requests import KEY_USE
 from tapsim.policy_eval import Request
 
 DOCS = "https://docs.aws.amazon.com"
+IMAGE_PULL = (
+    "ECR User Guide, Using Amazon ECR images with Amazon ECS (`ecr:BatchGetImage`, "
+    "`ecr:GetDownloadUrlForLayer`, `ecr:GetAuthorizationToken`): "
+    f"{DOCS}/AmazonECR/latest/userguide/ECR_on_ECS.html"
+)
 SSE_KMS = (
     "S3 User Guide, Using server-side encryption with AWS KMS keys (permissions): "
     f"{DOCS}/AmazonS3/latest/userguide/UsingKMSEncryption.html"
@@ -46,12 +51,19 @@ CONTRACTS: tuple[Contract, ...] = (
         f"{DOCS}/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html",
     ),
     Contract(
-        "ECS execution role -> image pull, logs, secrets, key",
+        "ECS execution role -> logs, the app's secrets and parameters, keys",
         lambda s: s.role_arn("exec"),
         r.execution,
         "ECS Developer Guide, Task execution IAM role and Secrets Manager secrets: "
         f"{DOCS}/AmazonECS/latest/developerguide/task_execution_IAM_role.html",
         r.ecs,
+    ),
+    Contract(
+        "ECS execution role -> pull the image from ECR",
+        lambda s: s.role_arn("exec"),
+        r.image_pull,
+        IMAGE_PULL,
+        lambda s: r.ecs(s) and bool(r.pulled_repositories(s)),
     ),
     Contract(
         "ECS task role -> assets bucket and key",
@@ -61,11 +73,11 @@ CONTRACTS: tuple[Contract, ...] = (
         r.ecs,
     ),
     Contract(
-        "ECS task role -> the database secret, re-read after a rotation",
+        "ECS task role -> its own database user (IAM token) and the cache secret, at connect",
         lambda s: s.role_arn("task"),
-        r.database_secret,
-        "Secrets Manager User Guide, Managed rotation (new connections need the rotated "
-        f"credentials): {DOCS}/secretsmanager/latest/userguide/rotate-secrets_managed.html",
+        r.connects,
+        "RDS User Guide, Creating and using an IAM policy for IAM database access: "
+        f"{DOCS}/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html",
         r.ecs,
     ),
     Contract(
@@ -76,12 +88,21 @@ CONTRACTS: tuple[Contract, ...] = (
         r.asg,
     ),
     Contract(
-        "Instance role -> app logs, secrets, CodeDeploy revisions, release image",
+        "Instance role -> app logs, secrets at start and connect, revisions, release image",
         lambda s: s.role_arn("instance"),
         r.instance,
         "CodeDeploy User Guide, Create an IAM instance profile: "
         f"{DOCS}/codedeploy/latest/userguide/getting-started-create-iam-instance-profile.html",
         r.asg,
+    ),
+    Contract(
+        "Instance role -> pull the image from ECR",
+        lambda s: s.role_arn("instance"),
+        r.image_pull,
+        "ECR User Guide, Private registry authentication (Docker signs in with "
+        f"`ecr:GetAuthorizationToken`): {DOCS}/AmazonECR/latest/userguide/registry_auth.html; "
+        + IMAGE_PULL,
+        lambda s: r.asg(s) and bool(r.pulled_repositories(s)),
     ),
     Contract(
         "ELB -> access-log bucket",
@@ -118,6 +139,14 @@ CONTRACTS: tuple[Contract, ...] = (
         r.build,
         "CodeBuild User Guide, Allow CodeBuild to interact with other AWS services: "
         f"{DOCS}/codebuild/latest/userguide/setting-up-service-role.html",
+    ),
+    Contract(
+        "CodeBuild -> push the built image to ECR",
+        lambda s: s.role_arn("build"),
+        r.image_push,
+        "ECR User Guide, IAM permissions for pushing an image to an Amazon ECR private "
+        f"repository: {DOCS}/AmazonECR/latest/userguide/image-push-iam.html",
+        lambda s: r.built_repository(s) is not None,
     ),
     Contract(
         "CodeBuild recorder -> build output, release parameter",
@@ -163,6 +192,15 @@ CONTRACTS: tuple[Contract, ...] = (
         lambda s: s.role_arn("codedeploy"),
         r.codedeploy_service,
         "CodeDeploy User Guide, Create a service role: "
+        f"{DOCS}/codedeploy/latest/userguide/getting-started-create-service-role.html",
+        r.asg,
+    ),
+    Contract(
+        "CodeDeploy -> Auto Scaling group launching from a launch template",
+        lambda s: s.role_arn("codedeploy"),
+        r.launch_template,
+        "CodeDeploy User Guide, Create a service role for CodeDeploy (a group created with a "
+        "launch template needs `ec2:RunInstances`, `ec2:CreateTags` and `iam:PassRole`): "
         f"{DOCS}/codedeploy/latest/userguide/getting-started-create-service-role.html",
         r.asg,
     ),

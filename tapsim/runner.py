@@ -71,8 +71,11 @@ class RunResult:
 
     @property
     def custom(self) -> list[Registration]:
-        """AWS resources: not components, providers or local values such as passwords."""
-        return [r for r in self.resources if r.custom and r.type.startswith("aws:")]
+        """What a deployment makes in the account: AWS resources and the program's own
+        dynamic resources (the app's database user); not components, providers or local
+        values such as passwords."""
+        made = ("aws:", "pulumi-python:dynamic:")
+        return [r for r in self.resources if r.custom and r.type.startswith(made)]
 
 
 GC_THRESHOLDS = (100_000, 50, 50)

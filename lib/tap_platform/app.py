@@ -6,18 +6,61 @@ runtime changes the runtime only: the same image, port, settings, secrets, bucke
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 from pulumi_aws.cloudwatch import LogGroup
 
 from tap_platform.buckets import BucketRef
+from tap_platform.ecr import RepositoryRef, grant_pull
 from tap_platform.naming import Namer
-from tap_platform.policies import AwsContext, Grants
+from tap_platform.policies import KEY_DECRYPT, AwsContext, Grants
 from tap_platform.secrets import grant_secret_read
 
 CONTAINER_NAME = "app"
+# A secret named without its ARN's random suffix: Secrets Manager adds a hyphen and six
+# characters (Secrets Manager User Guide, "Troubleshoot": ARNs with and without the suffix).
+SECRET_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
+
+
+@dataclass(frozen=True)
+class InjectedSecret:
+    """A variable the runtime sets at start from Secrets Manager or SSM Parameter Store.
+
+    Attributes:
+        source: `secretsmanager` or `ssm`.
+        reference: what ECS's `valueFrom` and the AWS CLI take: an ARN, or a name in the
+            stack's region.
+        arn: the resource a grant names (a secret named without its suffix matches any).
+        region: where the CLI asks for it.
+        key_arn: the customer key that encrypts it (default: None, an AWS managed key, which
+            its service uses on the caller's behalf without a grant).
+    """
+
+    source: str
+    reference: str
+    arn: str
+    region: str
+    key_arn: str | None = None
+
+
+def injected_secret(reference: str, key_arn: str | None, context: AwsContext) -> InjectedSecret:
+    """An ARN, or `secretsmanager:<name>` / `ssm:<name>` in the stack's region and account."""
+    if reference.startswith("arn:"):
+        parts = reference.split(":")
+        source, region = parts[2], parts[3]
+        arn = reference
+        if source == "secretsmanager" and not SECRET_SUFFIX.search(reference):
+            arn = f"{reference}-??????"
+        return InjectedSecret(source, reference, arn, region, key_arn)
+    source, name = reference.split(":", 1)
+    if source == "ssm":
+        arn = context.arn("ssm", f"parameter/{name.removeprefix('/')}")
+    else:
+        arn = context.arn("secretsmanager", f"secret:{name}-??????")
+    return InjectedSecret(source, name, arn, context.region, key_arn)
 
 
 @dataclass(frozen=True)
@@ -38,8 +81,10 @@ class AppArgs:
         command: the container's command, or None for the image's own.
         port: the port the app listens on.
         environment: plain variables (no credentials).
-        secrets: variables resolved from Secrets Manager at start (`arn:json-key::`).
-        secret_arns: the secrets the runtime reads on the app's behalf.
+        secrets: variables the runtime sets at start from existing secrets and parameters
+            (`tap:service.secrets`), granted to the runtime's starting role exactly.
+        connect_grants: what the app reads itself each time it connects (the cache's AUTH
+            secret, `rds-db:connect` as its database user), granted to the app's own role.
         kms_key_arn: the key that encrypts the logs, the secrets and the assets.
         assets: the assets bucket, which the app reads and writes.
         desired_count: tasks or instances at start.
@@ -50,6 +95,9 @@ class AppArgs:
         log_retention_days: days the runtime's own logs are kept.
         log_group: where the container logs, made by the stack so that switching the runtime
             keeps it.
+        image_repositories: the private ECR repositories the runtime pulls the image from:
+            the one the pipeline pushes to, and the first image's when that is one (default:
+            none; a public image needs no grant).
     """
 
     namer: Namer
@@ -64,8 +112,8 @@ class AppArgs:
     command: tuple[str, ...] | None
     port: int
     environment: Mapping[str, pulumi.Input[str]]
-    secrets: Mapping[str, pulumi.Input[str]]
-    secret_arns: Sequence[pulumi.Input[str]]
+    secrets: Mapping[str, InjectedSecret]
+    connect_grants: Grants
     kms_key_arn: pulumi.Input[str]
     assets: BucketRef
     desired_count: int
@@ -75,6 +123,7 @@ class AppArgs:
     requests_per_target: int
     log_retention_days: int
     log_group: LogGroup
+    image_repositories: Sequence[RepositoryRef] = field(default=(), kw_only=True)
 
     def app_grants(self) -> Grants:
         """What the app itself may do, whichever runtime: its assets, with their key."""
@@ -83,13 +132,23 @@ class AppArgs:
             **self.assets.grant_list("assets-list"),
         }
 
-    def secret_grants(
-        self, key: str = "secrets", arns: Sequence[pulumi.Input[str] | None] | None = None
-    ) -> Grants:
-        """Reading exactly the given secrets (default: all the app's) and their key, or
-        nothing when the stack holds none (a service without a database or cache)."""
-        wanted = [arn for arn in (self.secret_arns if arns is None else arns) if arn is not None]
-        return grant_secret_read(key, wanted, self.kms_key_arn)
+    def injected_grants(self, ssm_action: str) -> Grants:
+        """Reading exactly the secrets and parameters set at start, and the customer keys
+        that encrypt them; ECS asks SSM for `GetParameters`, the AWS CLI on an instance for
+        `GetParameter`."""
+        found = list(self.secrets.values())
+        parameters = [s.arn for s in found if s.source == "ssm"]
+        keys = sorted({s.key_arn for s in found if s.key_arn})
+        grants: Grants = {
+            **grant_secret_read("app-secrets", [s.arn for s in found if s.source != "ssm"]),
+            **({"app-parameters": ([ssm_action], parameters)} if parameters else {}),
+            **({"app-secret-keys": (list(KEY_DECRYPT), keys)} if keys else {}),
+        }
+        return grants
+
+    def pull_grants(self) -> Grants:
+        """Pulling the image from exactly its repositories, whichever runtime pulls it."""
+        return grant_pull("image-pull", self.image_repositories)
 
     def request_count_label(self) -> pulumi.Output[str]:
         """`ALBRequestCountPerTarget` is measured per ALB and target group pair."""

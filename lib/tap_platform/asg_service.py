@@ -26,6 +26,7 @@ import pulumi_aws as aws
 
 from tap_platform.app import AppArgs
 from tap_platform.buckets import BucketRef
+from tap_platform.ecr import DOCKER_LOGIN
 from tap_platform.naming import Service
 from tap_platform.policies import Grants, log_stream_writes, service_role
 
@@ -65,18 +66,24 @@ class AsgServiceArgs(AppArgs):
 def user_data(args: AsgServiceArgs, log_group: str, values: Mapping[str, str]) -> str:
     """Boot script: Docker, the CodeDeploy agent, the run script, then the app container.
 
-    Credentials are read from Secrets Manager each time the container starts (`arn:key::`
-    like ECS), never written into the template or onto disk.
+    The secrets the app is set at start are read each time the container starts, never
+    written into the template or onto disk; what the app reads when it connects it reads
+    itself.
     """
     region = args.aws.region
-    env_flags = " ".join(f"-e {k}={shlex.quote(values[k])}" for k in sorted(args.environment))
+    # Fargate sets the region in every container; Docker on an instance does not.
+    env_flags = f"-e AWS_REGION={region} -e AWS_DEFAULT_REGION={region} " + " ".join(
+        f"-e {k}={shlex.quote(values[k])}" for k in sorted(args.environment)
+    )
     secret_lines = []
-    for name in sorted(args.secrets):
-        arn, key, _, _ = values[f"secret:{name}"].rsplit(":", 3)
-        secret_lines.append(
-            f"{name}=$(aws secretsmanager get-secret-value --region {region} --secret-id "
-            f"{shlex.quote(arn)} --query SecretString --output text | jq -r .{key})"
+    for name, secret in sorted(args.secrets.items()):
+        ref = shlex.quote(secret.reference)
+        read = (
+            f"ssm get-parameter --name {ref} --with-decryption --query Parameter.Value"
+            if secret.source == "ssm"
+            else f"secretsmanager get-secret-value --secret-id {ref} --query SecretString"
         )
+        secret_lines.append(f"{name}=$(aws --region {secret.region} {read} --output text)")
         env_flags += f' -e {name}="${name}"'
     command = " ".join(shlex.quote(c) for c in args.command or ())
     agent = f"https://aws-codedeploy-{region}.s3.{region}.amazonaws.com/latest/install"
@@ -87,6 +94,7 @@ def user_data(args: AsgServiceArgs, log_group: str, values: Mapping[str, str]) -
             f'image="${{1:-$(aws ssm get-parameter --region {region} --name '
             f'{shlex.quote(args.image_parameter_name)} --query Parameter.Value --output text)}}"',
             *secret_lines,
+            DOCKER_LOGIN,
             "docker rm -f app 2>/dev/null || true",
             f"docker run -d --restart always --name app --read-only -p {args.port}:{args.port} "
             f"--log-driver awslogs --log-opt awslogs-region={region} "
@@ -130,21 +138,23 @@ class AsgService(pulumi.ComponentResource):
             managed={"ssm-core": SSM_CORE_POLICY},
             grants={
                 "logs": log_stream_writes(self.log_group.arn),
-                **args.secret_grants(),
+                **args.injected_grants("ssm:GetParameter"),
+                **args.connect_grants,
                 **self._revisions(args),
                 **args.app_grants(),
+                **args.pull_grants(),
             },
         )
+        self.instance_role = role
         profile = aws.iam.InstanceProfile(
             f"{name}-profile",
             name=namer.role("instance", context.region),
             role=role.name,
             opts=child,
         )
-        secret_refs = {f"secret:{k}": v for k, v in args.secrets.items()}
-        script = pulumi.Output.all(
-            group=self.log_group.name, **dict(args.environment), **secret_refs
-        ).apply(lambda values: user_data(args, values["group"], values))
+        script = pulumi.Output.all(group=self.log_group.name, **dict(args.environment)).apply(
+            lambda values: user_data(args, values["group"], values)
+        )
         self.launch_template = self._launch_template(name, args, profile, script)
         self.group = self._group(name, args)
         self._scaling(name, args)

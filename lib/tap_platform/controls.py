@@ -127,6 +127,20 @@ def _logged_buckets(resources: list[Resource]) -> list[str]:
     ]
 
 
+def _expiring_images(resources: list[Resource]) -> list[str]:
+    """Each repository has a lifecycle policy that names it."""
+    expiring = {
+        r.props.get("repository")
+        for r in resources
+        if r.type == "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+    }
+    return [
+        f"{r.name}: no lifecycle policy"
+        for r in resources
+        if r.type == ECR_REPOSITORY and r.props.get("name") not in expiring
+    ]
+
+
 def _flow_logs(resources: list[Resource]) -> list[str]:
     vpcs = [r for r in resources if r.type == "aws:ec2/vpc:Vpc"]
     flows = [r for r in resources if r.type == "aws:ec2/flowLog:FlowLog"]
@@ -172,6 +186,7 @@ S3_BUCKET = "aws:s3/bucket:Bucket"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 RDS_INSTANCE = "aws:rds/instance:Instance"
 CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
+ECR_REPOSITORY = "aws:ecr/repository:Repository"
 
 CONTROLS: tuple[Control, ...] = (
     Control("S3.5", "S3 general purpose buckets should require requests to use SSL", "MEDIUM",
@@ -278,6 +293,16 @@ CONTROLS: tuple[Control, ...] = (
             ("aws:codebuild/project:Project",),
             lambda p: None if ((p.get("logsConfig") or {}).get("cloudwatchLogs") or {})
             .get("status") == "ENABLED" else "no build logs"),
+    Control("ECR.1", "ECR private repositories should have image scanning configured", "HIGH",
+            "Set image_scanning_configuration.scan_on_push.", (ECR_REPOSITORY,),
+            lambda p: None if (p.get("imageScanningConfiguration") or {}).get("scanOnPush")
+            else "no scan on push"),
+    Control("ECR.2", "ECR private repositories should have tag immutability configured",
+            "MEDIUM", "Set image_tag_mutability to IMMUTABLE.", (ECR_REPOSITORY,),
+            lambda p: None if p.get("imageTagMutability") == "IMMUTABLE" else "mutable tags"),
+    Control("ECR.3", "ECR repositories should have at least one lifecycle policy configured",
+            "MEDIUM", "Give the repository an aws.ecr.LifecyclePolicy.",
+            check_stack=_expiring_images),
     Control("SNS.1", "SNS topics should be encrypted at-rest using AWS KMS", "MEDIUM",
             "Set kms_master_key_id.", ("aws:sns/topic:Topic",),
             lambda p: None if p.get("kmsMasterKeyId") else "not encrypted"),

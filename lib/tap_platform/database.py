@@ -13,120 +13,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from tap_platform.database_args import DatabaseArgs
+from tap_platform.db_user import DatabaseUser
 from tap_platform.logs import log_group
-from tap_platform.naming import Namer, Service
-from tap_platform.policies import AwsContext, Grants, service_role
+from tap_platform.naming import Service
+from tap_platform.policies import Grants, service_role
 from tap_platform.secrets import final_snapshot_name, grant_secret_read
 from tap_platform.security import reachable_from_app
-from tap_platform.settings.limits import ENGINE_VERSION_PATTERNS
 
-Engine = Literal["aurora-postgresql", "aurora-mysql", "postgres", "mysql"]
-MonitoringInterval = Literal[0, 1, 5, 10, 15, 30, 60]
 LOG_EXPORTS = {"postgres": ["postgresql"], "mysql": ["error", "slowquery"]}
 MONITORING_POLICY = "policy/service-role/AmazonRDSEnhancedMonitoringRole"
-
-
-@dataclass(frozen=True)
-class DatabaseArgs:
-    """Where the database sits and what it runs: engine, size, backups, monitoring and how
-    often its password rotates. The defaults make a small development database (Aurora
-    PostgreSQL 16 on Serverless v2 from 0 to 2 ACU, no reader, a day of backups) that is
-    destroyed cleanly.
-
-    Attributes:
-        namer: names the database, its groups, instances and monitoring role.
-        aws: the account, region and partition the monitoring role is scoped to.
-        vpc_id: the VPC of the database's security group.
-        subnet_ids: the isolated subnets the database is placed in.
-        availability_zones: the AZs the subnets span; Aurora's writer and readers take them
-            in turn, so a reader sits in another AZ than the writer.
-        app_security_group_id: the only security group admitted to the database's port.
-        kms_key_arn: the key that encrypts storage, the master secret, the exported logs and
-            Performance Insights.
-        engine: aurora-postgresql or aurora-mysql make a cluster, postgres or mysql one
-            instance (default: "aurora-postgresql").
-        engine_version: a major version, kept current by AWS's minor upgrades, or an exact
-            one, which pins; it must be a version of the engine, and its major version
-            names the parameter group's family (default: "16").
-        port: where the engine listens and the app is admitted: 5432 suits PostgreSQL,
-            3306 MySQL (default: 5432).
-        master_username: the master user, not a name the engine reserves; RDS makes and
-            keeps its password (default: "tapadmin").
-        database_name: the database created at start (default: "app").
-        serverless: Aurora Serverless v2 between min_capacity and max_capacity; False runs
-            instance_class; a plain instance ignores it (default: True).
-        min_capacity: fewest ACU, in steps of 0.5; 0 lets an idle database pause
-            (default: 0).
-        max_capacity: most ACU, in steps of 0.5 (default: 2).
-        instance_class: the class of provisioned Aurora instances and of a plain instance
-            (default: "db.t4g.medium").
-        reader_count: Aurora readers beside the writer, spread over the AZs (default: 0).
-        allocated_storage_gb: gp3 storage of a plain instance (default: 20).
-        multi_az: a standby of a plain instance in another AZ (default: False).
-        backup_retention_days: days of automated backups, 1 to 35 (default: 1).
-        performance_insights: Performance Insights, encrypted with the key (default: False).
-        monitoring_interval_seconds: seconds between Enhanced Monitoring samples, which
-            brings a role RDS assumes; 0 is off (default: 0).
-        rotation_days: how often Secrets Manager rotates the master password (default: 30).
-        log_retention_days: days the exported engine logs are kept (default: 7).
-        protect: refuse deletion, keep a final snapshot on destroy and apply changes in the
-            maintenance window rather than at once (default: False).
-    """
-
-    namer: Namer
-    aws: AwsContext
-    vpc_id: pulumi.Input[str]
-    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    availability_zones: pulumi.Input[Sequence[str]]
-    app_security_group_id: pulumi.Input[str]
-    kms_key_arn: pulumi.Input[str]
-    engine: Engine = "aurora-postgresql"
-    engine_version: str = "16"
-    port: int = 5432
-    master_username: str = "tapadmin"
-    database_name: str = "app"
-    serverless: bool = True
-    min_capacity: float = 0
-    max_capacity: float = 2
-    instance_class: str = "db.t4g.medium"
-    reader_count: int = 0
-    allocated_storage_gb: int = 20
-    multi_az: bool = False
-    backup_retention_days: int = 1
-    performance_insights: bool = False
-    monitoring_interval_seconds: MonitoringInterval = 0
-    rotation_days: int = 30
-    log_retention_days: int = 7
-    protect: bool = False
-
-    def __post_init__(self) -> None:
-        """The family is read off the version, and RDS refuses a version of another engine
-        only after the rest of the deployment has been made."""
-        if not ENGINE_VERSION_PATTERNS[self.engine].match(self.engine_version):
-            raise ValueError(f"{self.engine_version!r} is not a version of {self.engine}")
-
-    @property
-    def aurora(self) -> bool:
-        """A cluster with a writer and readers, rather than one instance."""
-        return self.engine.startswith("aurora-")
-
-    @property
-    def postgres(self) -> bool:
-        """PostgreSQL rather than MySQL: which logs exist and which parameter forces TLS."""
-        return self.engine.endswith(("postgres", "postgresql"))
-
-    @property
-    def family(self) -> str:
-        """Parameter group family, e.g. aurora-postgresql16 or mysql8.0."""
-        major = ENGINE_VERSION_PATTERNS[self.engine].match(self.engine_version)
-        assert major is not None
-        return f"{self.engine}{major[1]}"
 
 
 class Database(pulumi.ComponentResource):
@@ -135,6 +36,8 @@ class Database(pulumi.ComponentResource):
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("tap:data:Database", name, None, opts)
         self._key_arn = args.kms_key_arn
+        self._aws = args.aws
+        self.app_username = args.app_username
         self.identifier = args.namer.name("db", Service.RDS)
         # A major version upgrade changes the family, which replaces the group: the family in
         # the name lets the new group exist beside the old one until the database moves.
@@ -157,6 +60,17 @@ class Database(pulumi.ComponentResource):
                 "secretArn": self.secret_arn,
             }
         )
+
+    def grant_connect(self, name: str) -> Grants:
+        """Logging in as the app's own user with an IAM token: `rds-db:connect` on that user
+        of this database only (RDS User Guide, "Creating and using an IAM policy for IAM
+        database access": `dbuser:<resource id>/<user>`, the cluster's resource id for
+        Aurora)."""
+        arn = pulumi.Output.concat(
+            "arn:", self._aws.partition, ":rds-db:", self._aws.region, ":",
+            self._aws.account_id, ":dbuser:", self.resource_id, "/", self.app_username,
+        )  # fmt: skip
+        return {name: (["rds-db:connect"], [arn])}
 
     def grant_read_secret(self, name: str) -> Grants:
         """Reading the master user's secret (JSON: username, password) and its key: RDS rotates the
@@ -263,6 +177,7 @@ class Database(pulumi.ComponentResource):
             f"{name}-cluster",
             cluster_identifier=self.identifier,
             engine_mode="provisioned",
+            enable_http_endpoint=True,
             database_name=args.database_name,
             master_username=args.master_username,
             db_cluster_parameter_group_name=parameters.name,
@@ -279,7 +194,7 @@ class Database(pulumi.ComponentResource):
             **common,
         )
         zones = pulumi.Output.from_input(args.availability_zones)
-        for i in range(1 + args.reader_count):
+        instances = [
             aws.rds.ClusterInstance(
                 f"{name}-instance-{i}",
                 identifier=args.namer.name(f"db-{i + 1}", Service.RDS),
@@ -292,10 +207,33 @@ class Database(pulumi.ComponentResource):
                 apply_immediately=common["apply_immediately"],
                 opts=child,
             )
+            for i in range(1 + args.reader_count)
+        ]
         self.secret_arn = cluster.master_user_secrets[0].secret_arn
         self.endpoint = cluster.endpoint
         self.reader_endpoint = cluster.reader_endpoint
+        self.resource_id = cluster.cluster_resource_id
         self.metric_dimensions = {"DBClusterIdentifier": cluster.id}
+        self.app_user: DatabaseUser | None = self._app_user(name, args, cluster, instances[0])
+
+    def _app_user(
+        self,
+        name: str,
+        args: DatabaseArgs,
+        cluster: aws.rds.Cluster,
+        writer: aws.rds.ClusterInstance,
+    ) -> DatabaseUser:
+        """The app's own user, made through the Data API once the writer answers."""
+        return DatabaseUser(
+            f"{name}-app-user",
+            cluster_arn=cluster.arn,
+            secret_arn=self.secret_arn,
+            region=args.aws.region,
+            engine=args.engine,
+            database=args.database_name,
+            username=args.app_username,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[writer]),
+        )
 
     def _instance(
         self, name: str, args: DatabaseArgs, common: dict[str, Any], monitoring: aws.iam.Role | None
@@ -329,6 +267,9 @@ class Database(pulumi.ComponentResource):
         )
         self.secret_arn = instance.master_user_secrets[0].secret_arn
         self.endpoint = instance.address
+        self.resource_id = instance.resource_id
+        # No Data API for plain RDS: the README's one-time step makes the user.
+        self.app_user = None
         self.reader_endpoint = instance.address
         # In pulumi-aws v7 an instance's `id` is its resource id (`db-...`); CloudWatch's
         # dimension wants the identifier.

@@ -3,7 +3,8 @@
 ECS deploys with CodePipeline's ECS action; the Auto Scaling runtime deploys in place through
 CodeDeploy, behind the target group. Each grant follows the action's reference in the
 CodePipeline User Guide ("Amazon ECS deploy action reference", "CodeDeploy action
-reference"), service role permissions.
+reference"), service role permissions; CodeDeploy's own role adds to AWS's managed policy what
+a group that launches from a launch template needs.
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ def codedeploy_deploy(
     context: AwsContext,
     autoscaling_group_name: pulumi.Input[str],
     target_group_name: pulumi.Input[str],
+    launch_template_id: pulumi.Input[str],
+    instance_role_arn: pulumi.Input[str],
 ) -> tuple[aws.codepipeline.PipelineStageActionArgs, Grants]:
     """A CodeDeploy application and in-place deployment group over the Auto Scaling group,
     rolling back a failed deployment; the action and its grants, one per resource type."""
@@ -111,6 +114,7 @@ def codedeploy_deploy(
         service="codedeploy.amazonaws.com",
         context=context,
         managed={"policy": CODEDEPLOY_POLICY},
+        grants=launch_template_grants(context, launch_template_id, instance_role_arn),
     )
     group = aws.codedeploy.DeploymentGroup(
         f"{name}-deploy-group",
@@ -135,6 +139,40 @@ def codedeploy_deploy(
         opts=child,
     )
     return _codedeploy_action(context, application, group)
+
+
+# What a launch from the template touches: the resource types RunInstances requires
+# (Service Authorization Reference, Amazon EC2, RunInstances), and the ones it tags.
+LAUNCHED = ("instance", "volume", "network-interface", "subnet", "security-group")
+TAGGED = ("instance", "volume")
+
+
+def launch_template_grants(
+    context: AwsContext, launch_template_id: pulumi.Input[str], instance_role_arn: pulumi.Input[str]
+) -> Grants:
+    """What CodeDeploy's role needs beyond `AWSCodeDeployRole` for a group that launches from a
+    launch template: `ec2:RunInstances`, `ec2:CreateTags` and `iam:PassRole` for the instance
+    role (CodeDeploy User Guide, "Create a service role for CodeDeploy", its note on launch
+    templates). The guide names the actions only; here RunInstances is held to this template
+    and what a launch from it touches, tags to what a launch creates, the role to EC2."""
+    launched: list[pulumi.Input[str]] = [
+        pulumi.Output.concat(context.arn("ec2", "launch-template/"), launch_template_id),
+        f"arn:{context.partition}:ec2:{context.region}::image/*",
+        *(context.arn("ec2", f"{kind}/*") for kind in LAUNCHED),
+    ]
+    return {
+        "launch": (["ec2:RunInstances"], launched),
+        "launch-tags": (
+            ["ec2:CreateTags"],
+            [context.arn("ec2", f"{kind}/*") for kind in TAGGED],
+            {"StringEquals": {"ec2:CreateAction": "RunInstances"}},
+        ),
+        "launch-pass-role": (
+            ["iam:PassRole"],
+            [instance_role_arn],
+            {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+        ),
+    }
 
 
 def _codedeploy_action(

@@ -1,8 +1,9 @@
 """The app on ECS Fargate: cluster, task definition, service and its autoscaling.
 
 The execution role may only write the service's log group, pull images and read exactly the
-stack's secrets; the task role may only use the assets bucket, so the app holds no AWS
-permission it was not given on purpose.
+secrets the app is set at start; the task role may only use the assets bucket and what the
+app reads when it connects (its database user, the cache's AUTH secret), so the app holds no
+AWS permission it was not given on purpose.
 """
 
 from __future__ import annotations
@@ -26,16 +27,11 @@ class EcsServiceArgs(AppArgs):
         cpu: the task's CPU units, a Fargate size.
         memory: the task's memory in MiB, a size Fargate pairs with `cpu`.
         architecture: X86_64 or ARM64.
-        database_secret_arn: the database secret the app itself reads, or None without a
-            database. ECS resolves `secrets` once, at task start; RDS then rotates the
-            password in place, so the app reads this secret again when a new connection is
-            refused (Secrets Manager User Guide, "Managed rotation").
     """
 
     cpu: int
     memory: int
     architecture: str
-    database_secret_arn: pulumi.Input[str] | None
 
 
 def container_definitions(args: EcsServiceArgs, log_group: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -52,7 +48,7 @@ def container_definitions(args: EcsServiceArgs, log_group: pulumi.Input[str]) ->
         "privileged": False,
         "portMappings": [{"containerPort": args.port, "protocol": "tcp"}],
         "environment": [{"name": k, "value": v} for k, v in sorted(args.environment.items())],
-        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(args.secrets.items())],
+        "secrets": [{"name": k, "valueFrom": v.reference} for k, v in sorted(args.secrets.items())],
         "logConfiguration": {
             "logDriver": "awslogs",
             "options": {
@@ -159,21 +155,16 @@ class EcsService(pulumi.ComponentResource):
         )
 
     def _roles(self, name: str, args: EcsServiceArgs) -> None:
-        """The execution role starts the task (logs, image, the secrets it injects); the
-        task role is the app's own (its assets, and the database secret it reads again)."""
+        """The execution role starts the task (logs, image, the secrets it sets at start); the
+        task role is the app's own (its assets, and what it reads each time it connects)."""
         self.execution_role = self._task_role(name, "execution", "exec", args, {
             "logs": log_stream_writes(self.log_group.arn),
-            "ecr-pull": (
-                ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
-                 "ecr:BatchGetImage"],
-                [args.aws.arn("ecr", "repository/*")],
-            ),
-            "ecr-login": (["ecr:GetAuthorizationToken"], ["*"]),
-            **args.secret_grants(),
+            **args.pull_grants(),
+            **args.injected_grants("ssm:GetParameters"),
         })  # fmt: skip
         self.task_role = self._task_role(name, "task", "task", args, {
             **args.app_grants(),
-            **args.secret_grants("database-secret", [args.database_secret_arn]),
+            **args.connect_grants,
         })  # fmt: skip
 
     def _task_role(

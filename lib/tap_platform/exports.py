@@ -17,6 +17,7 @@ from tap_platform.shared import Expected, SharedEnvironment
 
 if TYPE_CHECKING:
     from tap_platform.stack import TapStack
+    from tap_platform.workload import Workload
 
 
 def expected_environment(settings: Settings) -> Expected:
@@ -61,19 +62,7 @@ def app_outputs(
         "region": settings.region,
         "kmsKeyArn": stack.kms.key.arn,
     }
-    if work.database:
-        out |= {
-            "dbWriterEndpoint": work.database.endpoint,
-            "dbReaderEndpoint": work.database.reader_endpoint,
-            "dbPort": settings.database.port,
-            "dbSecretArn": work.database.secret_arn,
-        }
-    if work.cache:
-        out |= {
-            "redisPrimaryEndpoint": work.cache.primary_endpoint,
-            "redisReaderEndpoint": work.cache.reader_endpoint,
-            "redisAuthSecretArn": work.cache.secret.arn,
-        }
+    out |= _data_outputs(settings, work)
     out |= {to_camel(f"{role}_bucket".replace("-", "_")): n for role, n in buckets.names.items()}
     if work.pipeline:
         out |= {
@@ -101,3 +90,24 @@ def _app_url(
     if settings.domain:
         return f"https://{settings.domain.name}"
     return pulumi.Output.concat("https://" if settings.https else "http://", shared.alb_dns_name)
+
+
+def _data_outputs(settings: Settings, work: Workload) -> dict[str, pulumi.Input[object]]:
+    """Where the data tier is, and who the app is in its database; only what the stack holds."""
+    out: dict[str, pulumi.Input[object]] = {}
+    if work.database:
+        out |= {
+            "dbWriterEndpoint": work.database.endpoint,
+            "dbReaderEndpoint": work.database.reader_endpoint,
+            "dbPort": settings.database.port,
+            "dbSecretArn": work.database.secret_arn,
+            "dbAppUser": work.database.app_username,
+            "dbResourceId": work.database.resource_id,
+        }
+    if work.cache:
+        out |= {
+            "redisPrimaryEndpoint": work.cache.primary_endpoint,
+            "redisReaderEndpoint": work.cache.reader_endpoint,
+            "redisAuthSecretArn": work.cache.secret.arn,
+        }
+    return out

@@ -60,6 +60,13 @@ class Service(Enum):
     SECRET = _Rule("secret name", 512, re.compile(r"^[\w/+=.@-]+$"))
     # SSM API Reference, PutParameter: Name (a path of letters, digits and `_.-`, 1011 at most).
     SSM_PARAMETER = _Rule("parameter name", 1011, re.compile(r"^/[\w.-]+(?:/[\w.-]+)*$"))
+    # ECR API Reference, CreateRepository: repositoryName (2 to 256 characters, lowercase
+    # components of letters and digits joined by `.`, `_` or `-`, separated by `/`).
+    ECR = _Rule(
+        "repository name",
+        256,
+        re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$"),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
 """Delivery: CodePipeline (V2) from source through a CodeBuild build to the running service.
 
 Artifacts live in the artifacts bucket, encrypted with its key. The source is an S3 object by
-default (upload `source/app.zip`), or a repository through a CodeStar connection. Prod (or
-any stack that asks) waits for a manual approval before deploying. ECS deploys with the ECS
-action; the Auto Scaling runtime deploys through CodeDeploy behind the target group
-(`tap_platform.deploy`). A last stage records the deployed image in the release parameter
-(see `tap_platform.release`), so the next `pulumi up` keeps it running.
+default (upload `source/app.zip`), or a repository through a CodeStar connection. Given an
+image repository, the build builds the source's `app/Dockerfile`, pushes the image and hands
+on its digest (`tap_platform.buildspecs`). Prod (or any stack that asks) waits for a manual
+approval before deploying. ECS deploys with the ECS action; the Auto Scaling runtime deploys
+through CodeDeploy behind the target group (`tap_platform.deploy`). A last stage records the
+deployed image in the release parameter (see `tap_platform.release`), so the next `pulumi up`
+keeps it running.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from pulumi_aws.cloudwatch import LogGroup
 from pulumi_aws.ssm import Parameter
 
 from tap_platform.buckets import BucketRef
-from tap_platform.buildspecs import RECORD_BUILDSPEC, SOURCE_KEY, buildspec
+from tap_platform.buildspecs import RECORD_BUILDSPEC, SOURCE_KEY, ImageBuild, buildspec
 from tap_platform.deploy import EcsTarget, codedeploy_deploy, ecs_deploy
+from tap_platform.ecr import RepositoryRef
 from tap_platform.logs import log_group
 from tap_platform.naming import Namer
 from tap_platform.policies import AwsContext, Grants, log_stream_writes, service_role
@@ -38,7 +41,7 @@ class PipelineArgs:
         aws: the region, account and partition ARNs are built from.
         kms_key_arn: the key that encrypts the build logs and the build projects' output.
         artifacts: the artifacts bucket (its objects are encrypted with its key).
-        image: the image the build hands on until it builds its own.
+        image: the image the build hands on when it builds none (no `image_repository`).
         image_parameter: the release parameter the last stage records the image in.
         target_group_name: the target group CodeDeploy takes instances out of.
         app_port: the port the deployed app answers on.
@@ -47,6 +50,18 @@ class PipelineArgs:
         ecs: the Fargate service to deploy to (default: None, deploy with CodeDeploy).
         autoscaling_group_name: the Auto Scaling group CodeDeploy deploys to (default: None,
             for ECS).
+        launch_template_id: the launch template that group launches from (default: None,
+            for ECS); CodeDeploy's role may launch from it.
+        instance_role_arn: the role of the instances that template launches (default: None,
+            for ECS); CodeDeploy's role may pass it to EC2.
+        image_repository: the repository the build pushes the app's image to (default: None:
+            no image is built, the build hands on `image`). With one, the build builds
+            `<dockerfile_dir>/Dockerfile` from the source in privileged mode, pushes it under
+            a tag that is never reused and hands on its digest.
+        dockerfile_dir: the source's directory that holds the Dockerfile, built as the
+            context (default: app).
+        image_platform: the platform the image is built for, the runtime's (default:
+            linux/amd64); one other than the build image's own needs emulation there.
         connection_arn: a CodeConnections connection to take the source from (default:
             None, the S3 object `source/app.zip` in the artifacts bucket).
         repository: the repository as owner/name, with the connection (default: None).
@@ -54,7 +69,10 @@ class PipelineArgs:
         require_approval: wait for a manual approval before deploying (default: False).
         build_image: the CodeBuild image (default: Amazon Linux standard 5.0, x86_64).
         compute_type: the CodeBuild size (default: BUILD_GENERAL1_SMALL).
-        privileged: Docker inside the build, only when it builds images (default: False).
+        privileged: Docker inside the build without an `image_repository`, for a build of
+            your own that builds images (default: False); a build that builds the image is
+            privileged whatever this says, as Docker needs (CodeBuild User Guide, "Docker
+            sample").
         log_retention_days: days the build logs are kept (default: 30).
     """
 
@@ -70,6 +88,11 @@ class PipelineArgs:
     run_script: str
     ecs: EcsTarget | None = None
     autoscaling_group_name: pulumi.Input[str] | None = None
+    launch_template_id: pulumi.Input[str] | None = None
+    instance_role_arn: pulumi.Input[str] | None = None
+    image_repository: RepositoryRef | None = None
+    dockerfile_dir: str = "app"
+    image_platform: str = "linux/amd64"
     connection_arn: str | None = None
     repository: str | None = None
     branch: str = "main"
@@ -192,21 +215,36 @@ class Pipeline(pulumi.ComponentResource):
         )
 
     def _build(self, name: str, args: PipelineArgs, build_logs: LogGroup) -> aws.codebuild.Project:
-        """The build: reads the source, writes the deploy artifact of the runtime."""
+        """The build: reads the source, builds and pushes the image when there is a
+        repository, and writes the deploy artifact of the runtime."""
+        repository = args.image_repository
         role = self._codebuild_role(
             name,
             "build",
             args,
             build_logs,
-            args.artifacts.grant_read_write("artifacts", versions=True),
+            {
+                **args.artifacts.grant_read_write("artifacts", versions=True),
+                **(repository.grant_push("image-push") if repository else {}),
+            },
         )
         spec = buildspec(
-            "ecs" if args.ecs else "asg", args.run_script, args.app_port, args.health_check_path
+            "ecs" if args.ecs else "asg",
+            args.run_script,
+            args.app_port,
+            args.health_check_path,
+            image=ImageBuild(args.dockerfile_dir, args.image_platform) if repository else None,
         )
-        environment = {"compute_type": args.compute_type, "privileged_mode": args.privileged}
+        variables: dict[str, pulumi.Input[str]] = (
+            {"REPOSITORY_URI": repository.url} if repository else {"IMAGE": args.image}
+        )
+        environment = {
+            "compute_type": args.compute_type,
+            "privileged_mode": args.privileged or repository is not None,
+        }
         return self._project(
             name, "build", args, role, build_logs, spec=spec, timeout=30,
-            variables={"IMAGE": args.image}, environment=environment, stream=None,
+            variables=variables, environment=environment, stream=None,
         )  # fmt: skip
 
     def _record(self, name: str, args: PipelineArgs, build_logs: LogGroup) -> aws.codebuild.Project:
@@ -298,6 +336,11 @@ class Pipeline(pulumi.ComponentResource):
             return ecs_deploy(args.aws, args.ecs)
         if args.autoscaling_group_name is None:
             raise ValueError("PipelineArgs: give ecs or autoscaling_group_name to deploy to")
+        if args.launch_template_id is None or args.instance_role_arn is None:
+            raise ValueError(
+                "PipelineArgs: CodeDeploy needs the group's launch_template_id and "
+                "instance_role_arn"
+            )
         return codedeploy_deploy(
             self,
             name,
@@ -305,4 +348,6 @@ class Pipeline(pulumi.ComponentResource):
             context=args.aws,
             autoscaling_group_name=args.autoscaling_group_name,
             target_group_name=args.target_group_name,
+            launch_template_id=args.launch_template_id,
+            instance_role_arn=args.instance_role_arn,
         )

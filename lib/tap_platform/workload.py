@@ -13,16 +13,18 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from tap_platform.app import InjectedSecret, injected_secret
 from tap_platform.asg_service import RUN_SCRIPT, AsgService, AsgServiceArgs
 from tap_platform.buckets import Buckets
 from tap_platform.cache import Cache, CacheArgs
 from tap_platform.database import Database, DatabaseArgs
+from tap_platform.ecr import Repository, RepositoryArgs, RepositoryRef, image_repository
 from tap_platform.ecs_service import EcsService, EcsServiceArgs
 from tap_platform.logs import AppLogs, AppLogsArgs
 from tap_platform.naming import Namer
 from tap_platform.observability import Observability, ObservabilityArgs, Thresholds
 from tap_platform.pipeline import EcsTarget, Pipeline, PipelineArgs
-from tap_platform.policies import AwsContext
+from tap_platform.policies import AwsContext, Grants
 from tap_platform.release import Release, ReleaseArgs
 from tap_platform.settings import Settings
 from tap_platform.shared import SharedEnvironment
@@ -53,6 +55,7 @@ class Workload:
     compute: EcsService | AsgService
     pipeline: Pipeline | None
     observability: Observability
+    repository: Repository | None = None
 
 
 def build_workload(parent: pulumi.Resource, settings: Settings, at: Placement) -> Workload:
@@ -67,16 +70,39 @@ def build_workload(parent: pulumi.Resource, settings: Settings, at: Placement) -
         opts=child,
     )  # fmt: skip
     release = Release("release", ReleaseArgs(namer=at.namer, initial_image=svc.image), opts=child)
+    repository = _repository(settings, at, child) if settings.pipeline.enabled else None
     compute = _compute(
-        settings, at, database=database, cache=cache, logs=logs, release=release, child=child
-    )
+        settings, at, database=database, cache=cache, logs=logs, release=release,
+        pulls=pulled_from(settings, at.context, repository), child=child,
+    )  # fmt: skip
     pipeline = (
-        _pipeline(settings, at, release, compute, child) if settings.pipeline.enabled else None
+        _pipeline(settings, at, release, compute, repository=repository, child=child)
+        if repository is not None
+        else None
     )
     observability = _observability(
         settings, at, database=database, cache=cache, compute=compute, child=child
     )
-    return Workload(database, cache, release, compute, pipeline, observability)
+    return Workload(database, cache, release, compute, pipeline, observability, repository)
+
+
+def _repository(settings: Settings, at: Placement, child: pulumi.ResourceOptions) -> Repository:
+    """Where the pipeline pushes the images it builds: one per service stack."""
+    return Repository(
+        "image",
+        RepositoryArgs(namer=at.namer, kms_key_arn=at.key_arn,
+                       force_delete=not settings.deletion_protection),
+        opts=child,
+    )  # fmt: skip
+
+
+def pulled_from(
+    settings: Settings, context: AwsContext, repository: Repository | None
+) -> list[RepositoryRef]:
+    """The private repositories the runtime pulls from: the pipeline's, and the first image's
+    (`tap:service.image`) when that is a private ECR image, which runs until the first build."""
+    first = image_repository(settings.service.image, context.partition)
+    return [r for r in (repository.ref if repository else None, first) if r is not None]
 
 
 def _database(settings: Settings, at: Placement, child: pulumi.ResourceOptions) -> Database:
@@ -133,7 +159,8 @@ def app_settings(
             "DB_READER_HOST": database.reader_endpoint,
             "DB_PORT": str(settings.database.port),
             "DB_NAME": settings.database.database_name,
-            "DB_SECRET_ARN": database.secret_arn,
+            "DB_USER": database.app_username,
+            "DB_AUTH": "iam",
         }
     if cache:
         values |= {
@@ -142,18 +169,24 @@ def app_settings(
             "REDIS_TLS": "true",
             "REDIS_AUTH_SECRET_ARN": cache.secret.arn,
         }
-    return values | {"ASSETS_BUCKET": assets}
+    return values | {"ASSETS_BUCKET": assets, "PORT": str(settings.service.port)}
 
 
-def app_secrets(database: Database | None, cache: Cache | None) -> dict[str, pulumi.Input[str]]:
-    """Credentials, resolved by ECS from Secrets Manager (`arn:json-key::`)."""
-    found: dict[str, pulumi.Input[str]] = {}
-    if database:
-        found["DB_USERNAME"] = pulumi.Output.concat(database.secret_arn, ":username::")
-        found["DB_PASSWORD"] = pulumi.Output.concat(database.secret_arn, ":password::")
-    if cache:
-        found["REDIS_AUTH_TOKEN"] = pulumi.Output.concat(cache.secret.arn, ":token::")
-    return found
+def injected(settings: Settings, context: AwsContext) -> dict[str, InjectedSecret]:
+    """The variables `tap:service.secrets` maps to existing secrets and parameters."""
+    return {
+        name: injected_secret(ref.from_, ref.key, context)
+        for name, ref in settings.service.secrets.items()
+    }
+
+
+def connect_grants(database: Database | None, cache: Cache | None) -> Grants:
+    """What the app reads itself each time it connects: its database user's IAM token and
+    the cache's AUTH secret, which a rotation changes under a running app."""
+    return {
+        **(database.grant_connect("database-connect") if database else {}),
+        **(cache.grant_read_secret("cache-secret") if cache else {}),
+    }
 
 
 def _compute(
@@ -164,10 +197,10 @@ def _compute(
     cache: Cache | None,
     logs: AppLogs,
     release: Release,
+    pulls: list[RepositoryRef],
     child: pulumi.ResourceOptions,
 ) -> EcsService | AsgService:
     svc = settings.service
-    secret_arns = [s for s in (database and database.secret_arn, cache and cache.secret.arn) if s]
     app = {
         "namer": at.namer, "aws": at.context, "subnet_ids": at.shared.private_subnet_ids,
         "security_group_id": at.app_security_group_id,
@@ -177,18 +210,19 @@ def _compute(
         "image": release.image, "command": svc.command, "port": svc.port,
         "environment": {**svc.environment,
                         **app_settings(settings, database, cache, at.buckets.names["assets"])},
-        "secrets": app_secrets(database, cache), "secret_arns": secret_arns,
+        "secrets": injected(settings, at.context),
+        "connect_grants": connect_grants(database, cache),
         "kms_key_arn": at.key_arn, "assets": at.buckets.ref("assets"),
         "desired_count": svc.desired_count, "min_count": svc.min_count,
         "max_count": svc.max_count, "cpu_target_percent": svc.cpu_target_percent,
         "requests_per_target": svc.requests_per_target,
         "log_retention_days": svc.log_retention_days, "log_group": logs.group,
+        "image_repositories": pulls,
     }  # fmt: skip
     if settings.compute == "ecs":
         return EcsService(
             "app",
-            EcsServiceArgs(**app, cpu=svc.cpu, memory=svc.memory, architecture=svc.architecture,
-                           database_secret_arn=database.secret_arn if database else None),
+            EcsServiceArgs(**app, cpu=svc.cpu, memory=svc.memory, architecture=svc.architecture),
             opts=child,
         )  # fmt: skip
     instances = settings.instances
@@ -212,11 +246,14 @@ def _pipeline(
     at: Placement,
     release: Release,
     compute: EcsService | AsgService,
+    *,
+    repository: Repository,
     child: pulumi.ResourceOptions,
 ) -> Pipeline:
     ecs = compute if isinstance(compute, EcsService) else None
     asg = compute if isinstance(compute, AsgService) else None
     cfg = settings.pipeline
+    arch = settings.service.architecture if ecs else at.architecture
     return Pipeline(
         "delivery",
         PipelineArgs(
@@ -230,6 +267,10 @@ def _pipeline(
                           pass_role_arns=[ecs.execution_role.arn, ecs.task_role.arn])
             if ecs else None,
             autoscaling_group_name=asg.group.name if asg else None,
+            launch_template_id=asg.launch_template.id if asg else None,
+            instance_role_arn=asg.instance_role.arn if asg else None,
+            image_repository=repository.ref,
+            image_platform="linux/arm64" if arch.lower() == "arm64" else "linux/amd64",
             connection_arn=cfg.connection_arn, repository=cfg.repository, branch=cfg.branch,
             require_approval=cfg.require_approval, build_image=cfg.build_image,
             compute_type=cfg.compute_type, privileged=cfg.privileged,

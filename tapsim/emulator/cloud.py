@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from tapsim.catalog import NotOfferedError
+from tapsim.emulator import dynamic
 from tapsim.emulator.core import Context, Created, EmulatorError
 from tapsim.emulator.registry import HANDLERS, INVOKES, LOCAL, RECORDED_ONLY, TAGGABLE
 from tapsim.emulator.route53 import ensure_zone
@@ -123,7 +124,11 @@ class MotoCloud(Mocks):
             resource_id, extra = LOCAL[args.typ](inputs)
             self.local[(args.typ, args.name)] = (resource_id, extra, inputs)
             return resource_id, {**inputs, **extra}
-        provider = self._provider(args.provider or "")
+        if args.typ == dynamic.TYPE:
+            # The program's own provider runs in the engine, in the region it was given.
+            provider = {"region": inputs["region"], "tags": {}}
+        else:
+            provider = self._provider(args.provider or "")
         region = provider["region"]
         tags = _effective_tags(args.typ, provider["tags"], inputs.get("tags"))
         context = self.context(region, args.name, tags)

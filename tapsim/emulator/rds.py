@@ -131,6 +131,7 @@ def _cluster(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         "arn": cluster["DBClusterArn"],
         "endpoint": cluster["Endpoint"],
         "readerEndpoint": cluster["ReaderEndpoint"],
+        "clusterResourceId": cluster["DbClusterResourceId"],
         "masterUserSecrets": _master_user_secrets(cluster),
     }
 

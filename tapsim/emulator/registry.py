@@ -17,7 +17,9 @@ from tapsim.emulator import (
     codebuild,
     codedeploy,
     codepipeline,
+    dynamic,
     ec2,
+    ecr,
     ecs,
     elasticache,
     elbv2,
@@ -58,8 +60,10 @@ SERVICES: tuple[ModuleType, ...] = (
     codepipeline,
     codebuild,
     codedeploy,
+    ecr,
     sts,
     wafv2,
+    dynamic,
 )
 
 

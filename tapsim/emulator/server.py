@@ -129,6 +129,7 @@ _WARM_UP_CALLS: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("ec2", "describe_availability_zones", {}),
     ("elbv2", "describe_load_balancers", {}),
     ("ecs", "list_clusters", {}),
+    ("ecr", "describe_repositories", {}),
     ("logs", "describe_log_groups", {}),
     ("iam", "list_roles", {}),
     ("rds", "describe_db_clusters", {}),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 
 def test_pipeline_stages_and_encrypted_artifact_store(target) -> None:
     pipeline = target.found.pipeline
@@ -27,7 +29,6 @@ def test_the_release_parameter_names_the_image_that_runs(target) -> None:
 
 def test_build_project_settings(target) -> None:
     project = target.found.build_project
-    assert project["environment"]["privilegedMode"] is False
     logs = project["logsConfig"]["cloudWatchLogs"]
     assert logs["status"] == "ENABLED"
     assert logs["groupName"] in target.found.log_groups
@@ -65,3 +66,28 @@ def test_database_and_cache_alarms_watch_what_exists(target) -> None:
     }
     group = found.replication_group["ReplicationGroupId"]
     assert nodes == {f"{group}-{n:03d}" for n in range(1, 2 + target.settings.cache.replicas)}
+
+
+def test_the_image_repository_scans_keeps_tags_and_uses_the_stack_key(target) -> None:
+    """Found by its name, which carries the suffix, and its tag: scan on push, immutable
+    tags, the stack's key, and a lifecycle policy that expires old and untagged images."""
+    found = target.found
+    repository = found.image_repository
+    assert {"Key": "EnvironmentSuffix", "Value": found.suffix} in repository["tags"]
+    assert repository["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repository["imageTagMutability"] == "IMMUTABLE"
+    assert repository["encryptionConfiguration"] == {
+        "encryptionType": "KMS",
+        "kmsKey": found.key["Arn"],
+    }
+    rules = json.loads(repository["lifecyclePolicyText"])["rules"]
+    assert {r["selection"]["tagStatus"] for r in rules} == {"untagged", "any"}
+    assert all(r["action"] == {"type": "expire"} for r in rules)
+
+
+def test_the_build_pushes_to_that_repository_from_a_privileged_project(target) -> None:
+    """Docker needs privileged mode to build (CodeBuild User Guide, "Docker sample")."""
+    project = target.found.build_project
+    assert project["environment"]["privilegedMode"] is True
+    variables = {v["name"]: v["value"] for v in project["environment"]["environmentVariables"]}
+    assert variables["REPOSITORY_URI"] == target.found.image_repository["repositoryUri"]

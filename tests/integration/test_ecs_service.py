@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 RUNTIME = "ecs"
 
 
@@ -65,16 +67,14 @@ def test_every_log_group_expires(target) -> None:
     assert app["retentionInDays"] == target.settings.service.log_retention_days
 
 
-def test_credentials_reach_the_container_only_as_secrets(target) -> None:
+def test_the_container_gets_no_credential_only_where_to_read_it_when_it_connects(target) -> None:
+    """The app signs an IAM token for its own database user and reads the cache's AUTH
+    secret itself, each time it connects; nothing that rotates is set once at start."""
     (container,) = target.found.task_definition["containerDefinitions"]
     environment = {e["name"]: e["value"] for e in container["environment"]}
-    secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
-    db_arn = target.found.secret("database")["ARN"]
-    cache_arn = target.found.secret("cache-auth")["ARN"]
-    assert secrets == {
-        "DB_USERNAME": f"{db_arn}:username::",
-        "DB_PASSWORD": f"{db_arn}:password::",
-        "REDIS_AUTH_TOKEN": f"{cache_arn}:token::",
-    }
+    assert container.get("secrets", []) == []
     assert environment["DB_HOST"] == target.found.db_clusters[0]["Endpoint"]
+    assert (environment["DB_USER"], environment["DB_AUTH"]) == ("app", "iam")
+    assert environment["REDIS_AUTH_SECRET_ARN"] == target.found.secret("cache-auth")["ARN"]
+    assert target.found.secret("database")["ARN"] not in json.dumps(container)
     assert not any("PASSWORD" in k or "TOKEN" in k for k in environment)

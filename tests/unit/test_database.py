@@ -255,6 +255,8 @@ def database_alone(**choices) -> RunResult:
         )  # fmt: skip
         reader = aws.iam.Role("reader", assume_role_policy="{}")
         attach_grants(reader, "reader", reader, database.grant_read_secret("db-secret"))
+        app = aws.iam.Role("app", assume_role_policy="{}")
+        attach_grants(app, "app", app, database.grant_connect("connect"))
         return database
 
     return build_alone(build)
@@ -273,6 +275,7 @@ def test_the_database_alone_applies_the_defaults_a_dev_tier_gives() -> None:
         CLUSTER,
         INSTANCE,
         ROTATION,
+        "pulumi-python:dynamic:Resource",
     }, "no monitoring role and no final snapshot name by default"
     cluster = run.one(CLUSTER)
     assert not cluster.protect

@@ -75,22 +75,39 @@ def test_environment_comes_from_settings_sorted(every_option) -> None:
     assert names == sorted(names)
 
 
-def test_app_gets_data_tier_settings_in_environment_and_credentials_as_secrets(run) -> None:
+def test_app_is_told_where_its_data_is_and_who_it_is_but_given_no_credential(run) -> None:
+    """Credentials that rotate are read by the app when it connects: an IAM token for its
+    own database user, the cache's AUTH secret; nothing is injected once at start."""
     c = container(run)
     environment = {e["name"]: e["value"] for e in c["environment"]}
     assert environment["DB_HOST"] == run.outputs["dbWriterEndpoint"]
     assert environment["DB_PORT"] == "5432"
     assert environment["DB_NAME"] == "app"
+    assert (environment["DB_USER"], environment["DB_AUTH"]) == ("app", "iam")
     assert environment["REDIS_HOST"] == run.outputs["redisPrimaryEndpoint"]
+    assert environment["REDIS_AUTH_SECRET_ARN"] == run.outputs["redisAuthSecretArn"]
     assert environment["ASSETS_BUCKET"] == run.outputs["assetsBucket"]
-    assert environment["DB_SECRET_ARN"] == run.outputs["dbSecretArn"]
+    assert environment["PORT"] == "8080"
+    assert run.outputs["dbSecretArn"] not in json.dumps(c)
     assert not {k for k in environment if "PASSWORD" in k or "TOKEN" in k}
-    secrets = {s["name"]: s["valueFrom"] for s in c["secrets"]}
-    assert secrets == {
-        "DB_USERNAME": f"{run.outputs['dbSecretArn']}:username::",
-        "DB_PASSWORD": f"{run.outputs['dbSecretArn']}:password::",
-        "REDIS_AUTH_TOKEN": f"{run.outputs['redisAuthSecretArn']}:token::",
-    }
+    assert c["secrets"] == []
+
+
+def test_the_apps_own_secrets_are_set_at_start_from_exactly_what_it_names(every_option) -> None:
+    c = container(every_option)
+    assert c["secrets"] == [
+        {"name": "API_KEY", "valueFrom": "orders/api-key"},
+        {"name": "SIGNING_KEY",
+         "valueFrom": "arn:aws:secretsmanager:us-east-1:111122223333:secret:orders/signing-AbCdEf"},
+    ]  # fmt: skip
+    grants = grants_of(every_option, every_option.one(TASK).inputs["executionRoleArn"])
+    assert sorted(grants["secretsmanager:GetSecretValue"]) == [
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:orders/api-key-??????",
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:orders/signing-AbCdEf",
+    ]
+    assert grants["kms:Decrypt"] == [
+        "arn:aws:kms:us-east-1:111122223333:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+    ]
 
 
 def test_roles_trust_ecs_tasks_from_this_account_only(run) -> None:
@@ -110,35 +127,37 @@ def grants_of(run, role_arn) -> dict[str, list]:
     return {a: s["Resource"] for s in statements for a in s["Action"]}
 
 
-def test_execution_role_may_log_pull_and_read_exactly_the_stack_secrets(run) -> None:
+def test_execution_role_may_log_and_pull_and_reads_no_secret_of_the_stack(run) -> None:
     grants = grants_of(run, run.one(TASK).inputs["executionRoleArn"])
     region = run.outputs["region"]
     assert set(grants) == {
         "logs:CreateLogStream", "logs:PutLogEvents", "ecr:GetAuthorizationToken",
         "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage",
-        "secretsmanager:GetSecretValue", "kms:Decrypt",
     }  # fmt: skip
     group = f"/tap/{suffix_of(run)}/app"
     assert grants["logs:PutLogEvents"] == [
         f"arn:aws:logs:{region}:111122223333:log-group:{group}:log-stream:*"
     ]
-    assert grants["ecr:BatchGetImage"] == [f"arn:aws:ecr:{region}:111122223333:repository/*"]
-    assert sorted(grants["secretsmanager:GetSecretValue"]) == sorted(
-        [run.outputs["dbSecretArn"], run.outputs["redisAuthSecretArn"]]
-    )
-    assert grants["kms:Decrypt"] == [run.outputs["kmsKeyArn"]]
+    # The stack's own repository only (tests/unit/test_ecr.py), never `repository/*`.
+    assert grants["ecr:BatchGetImage"] == [run.one("aws:ecr/repository:Repository").state["arn"]]
 
 
-def test_task_role_may_use_only_the_assets_bucket_the_key_and_the_database_secret(run) -> None:
-    """The database secret so that the app can pick up a rotated password."""
+def test_task_role_may_use_its_assets_its_database_user_and_the_cache_secret_only(run) -> None:
+    """What the app reads when it connects, so a rotation never strands it; never the
+    master secret."""
     grants = grants_of(run, run.one(TASK).inputs["taskRoleArn"])
-    assert grants["secretsmanager:GetSecretValue"] == [run.outputs["dbSecretArn"]]
+    assert grants["secretsmanager:GetSecretValue"] == [run.outputs["redisAuthSecretArn"]]
+    (user,) = grants["rds-db:connect"]
+    region = run.outputs["region"]
+    assert user == (
+        f"arn:aws:rds-db:{region}:111122223333:dbuser:{run.outputs['dbResourceId']}/app"
+    )
     bucket = f"arn:aws:s3:::{run.outputs['assetsBucket']}"
     for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
         assert grants[action] == [f"{bucket}/*"]
     assert grants["s3:ListBucket"] == [bucket]
     assert grants["kms:GenerateDataKey"] == [run.outputs["kmsKeyArn"]]
-    assert len(grants) == 7
+    assert len(grants) == 8
 
 
 def test_service_runs_privately_behind_the_target_group(run) -> None:
@@ -240,9 +259,7 @@ def test_built_alone_the_service_runs_what_it_is_given() -> None:
     def program() -> EcsService:
         logs = AppLogs("logs", AppLogsArgs("/demo/app", retention_days=7, kms_key_arn=KEY_ARN))
         fields = app_fields(logs.group)
-        args = EcsServiceArgs(
-            **fields, cpu=256, memory=512, architecture="ARM64", database_secret_arn=None
-        )
+        args = EcsServiceArgs(**fields, cpu=256, memory=512, architecture="ARM64")
         return EcsService("app", args)
 
     run = build_alone(program)

@@ -34,7 +34,9 @@ from tap_platform.ops.releases import ReleaseError, release, version_of
 from tapsim.runner import PROJECT_DIR
 
 NAME = "billing"
-NEXT = "0.2.1"
+# The fix release after this version: its patch number plus one.
+_MAJOR_MINOR, _PATCH = __version__.rsplit(".", 1)
+NEXT = f"{_MAJOR_MINOR}.{int(_PATCH) + 1}"
 # The component change the copy releases: the tool tag the provider puts on every resource.
 FIX = ('"ManagedBy": "pulumi",', '"ManagedBy": "pulumi/tap-platform",')
 OWN_EXPORT = 'pulumi.export("ledger", "kept by the service")\n'

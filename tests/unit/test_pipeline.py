@@ -86,10 +86,14 @@ def project(run, role: str) -> dict:
 
 
 @pytest.mark.parametrize("role", ["build", "record"])
-def test_build_projects_are_encrypted_logged_and_unprivileged(any_run, role) -> None:
+def test_build_projects_are_encrypted_logged_and_privileged_only_to_build_the_image(
+    any_run, role
+) -> None:
+    """Docker needs privileged mode on CodeBuild's managed images (CodeBuild User Guide,
+    "Docker sample"): the build, which builds the app's image, has it; the recorder not."""
     inputs = project(any_run, role).inputs
     assert inputs["encryptionKey"] == any_run.outputs["kmsKeyArn"]
-    assert inputs["environment"].get("privilegedMode", False) is False
+    assert inputs["environment"].get("privilegedMode", False) is (role == "build")
     assert inputs["environment"]["image"].startswith("aws/codebuild/")
     logs = inputs["logsConfig"]["cloudwatchLogs"]
     group = next(g for g in any_run.of_type("aws:cloudwatch/logGroup:LogGroup")
@@ -118,7 +122,7 @@ def test_the_last_stage_records_the_deployed_image_for_the_next_up(any_run, tmp_
     assert {a.split(":")[0] for a in found} == {"logs", "s3", "kms", "ssm"}
     assert "s3:PutObject" not in found
     run_build(any_run, tmp_path)
-    calls = tmp_path / "calls"
+    calls = tmp_path / "record-calls"
     fake_aws = tmp_path / "bin" / "aws"
     fake_aws.parent.mkdir()
     fake_aws.write_text(f'#!/bin/bash\nprintf "%s\\n" "$*" >> {calls}\n')
@@ -132,7 +136,7 @@ def test_the_last_stage_records_the_deployed_image_for_the_next_up(any_run, tmp_
         subprocess.run(["bash", "-ec", command], cwd=tmp_path, env=env, check=True)
     assert calls.read_text().split() == [
         "ssm", "put-parameter", "--name", parameter.inputs["name"],
-        "--value", "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:42", "--overwrite",
+        "--value", built_image(any_run), "--overwrite",
     ]  # fmt: skip
 
 
@@ -154,13 +158,18 @@ def test_asg_deploys_through_codedeploy_behind_the_target_group(asg_run) -> None
     assert deploy["configuration"]["DeploymentGroupName"] == group["deploymentGroupName"]
 
 
-def test_build_role_uses_only_its_logs_bucket_and_key(any_run) -> None:
+def test_build_role_uses_only_its_logs_bucket_key_and_image_repository(any_run) -> None:
     found = grants(any_run, "tap-build-")
     bucket = f"arn:aws:s3:::{any_run.outputs['artifactsBucket']}/*"
     assert found["s3:PutObject"] == {bucket}
     assert found["kms:Decrypt"] == {any_run.outputs["kmsKeyArn"]}
-    assert {a.split(":")[0] for a in found} == {"logs", "s3", "kms"}
-    assert "*" not in set().union(*found.values())
+    assert {a.split(":")[0] for a in found} == {"logs", "s3", "kms", "ecr"}
+    repository = any_run.one("aws:ecr/repository:Repository").state["arn"]
+    assert found["ecr:PutImage"] == found["ecr:CompleteLayerUpload"] == {repository}
+    # Docker's sign-in token takes no resource; nothing else is granted on every resource.
+    assert [a for a, resources in found.items() if "*" in resources] == [
+        "ecr:GetAuthorizationToken"
+    ]
 
 
 def test_pipeline_role_uses_only_its_bucket_key_build_and_deploy_target(run) -> None:
@@ -174,24 +183,82 @@ def test_pipeline_role_uses_only_its_bucket_key_build_and_deploy_target(run) -> 
     assert {a.split(":")[0] for a in found} == {"s3", "kms", "codebuild", "ecs", "iam"}
 
 
-def run_build(run, tmp_path) -> dict:
-    """Runs the build's own commands in a scratch directory, as CodeBuild would."""
-    spec = yaml.safe_load(project(run, "build").inputs["source"]["buildspec"])
-    image = "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:42"
+DIGEST = "sha256:" + "ab" * 32
+# Stand-ins for the tools the build calls: each records its arguments; `docker inspect`
+# answers with the digest the registry gave the pushed image.
+FAKE_TOOLS = {
+    "docker": f"""#!/bin/bash
+printf 'docker %s\\n' "$*" >> "$CALLS"
+if [ "$1" = inspect ]; then printf '%s@{DIGEST}\\n' "$REPOSITORY_URI"; fi
+""",
+    "aws": """#!/bin/bash
+printf 'aws %s\\n' "$*" >> "$CALLS"
+if [ "$2" = get-login-password ]; then echo token; fi
+""",
+}
+
+
+def built_image(run) -> str:
+    return f"{run.one('aws:ecr/repository:Repository').state['repositoryUrl']}@{DIGEST}"
+
+
+def run_build(run, tmp_path, *, dockerfile: bool = True, **env: str) -> dict:
+    """Runs the build's own commands in a scratch directory holding the source, as CodeBuild
+    would, with Docker and the AWS CLI stood in for."""
+    inputs = project(run, "build").inputs
+    spec = yaml.safe_load(inputs["source"]["buildspec"])
+    tools = tmp_path / "tools"
+    tools.mkdir(exist_ok=True)
+    for name, text in FAKE_TOOLS.items():
+        (tools / name).write_text(text)
+        (tools / name).chmod(0o755)
+    if dockerfile:
+        (tmp_path / "app").mkdir(exist_ok=True)
+        (tmp_path / "app" / "Dockerfile").write_text("FROM scratch\n")
+    variables = {v["name"]: v["value"] for v in inputs["environment"]["environmentVariables"]}
+    env = {
+        **variables, "AWS_REGION": run.outputs["region"], "CALLS": str(tmp_path / "calls"),
+        "CODEBUILD_BUILD_NUMBER": "42", "CODEBUILD_RESOLVED_SOURCE_VERSION": "Vx+3/q",
+        "PATH": f"{tools}:/usr/bin:/bin", **env,
+    }  # fmt: skip
     for command in spec["phases"]["build"]["commands"]:
-        subprocess.run(
-            ["bash", "-ec", command], cwd=tmp_path, env={"IMAGE": image, "PATH": "/usr/bin:/bin"},
-            check=True,
-        )  # fmt: skip
+        subprocess.run(["bash", "-ec", command], cwd=tmp_path, env=env, check=True)
     return spec
+
+
+def test_the_build_pushes_the_apps_image_under_a_new_tag_and_hands_on_its_digest(
+    any_run, tmp_path
+) -> None:
+    """The tag carries the build number and the source revision, so a rebuild of the same
+    source never collides with the repository's immutable tags; what is deployed is the
+    digest the push produced."""
+    run_build(any_run, tmp_path)
+    repository = any_run.one("aws:ecr/repository:Repository").state["repositoryUrl"]
+    calls = (tmp_path / "calls").read_text().splitlines()
+    registry = repository.split("/")[0]
+    assert sorted(calls[:2]) == [
+        f"aws ecr get-login-password --region {any_run.outputs['region']}",
+        f"docker login --username AWS --password-stdin {registry}",
+    ]
+    tagged = f"{repository}:b42-Vx-3-q"
+    assert calls[2:] == [
+        f"docker build --platform linux/amd64 -t {tagged} app",
+        f"docker push {tagged}",
+        f"docker inspect --format {{{{range .RepoDigests}}}}{{{{println .}}}}{{{{end}}}} {tagged}",
+    ]
+    assert (tmp_path / "image.txt").read_text().strip() == built_image(any_run)
+
+
+def test_a_source_without_the_dockerfile_fails_the_build_before_docker_runs(dev, tmp_path):
+    with pytest.raises(subprocess.CalledProcessError):
+        run_build(dev, tmp_path, dockerfile=False)
+    assert not (tmp_path / "calls").exists()
 
 
 def test_ecs_build_writes_the_image_definitions_the_deploy_action_reads(dev, tmp_path) -> None:
     run_build(dev, tmp_path)
     definitions = json.loads((tmp_path / "imagedefinitions.json").read_text())
-    assert definitions == [
-        {"name": "app", "imageUri": "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:42"}
-    ]
+    assert definitions == [{"name": "app", "imageUri": built_image(dev)}]
 
 
 def test_asg_build_writes_an_appspec_whose_hooks_replace_the_container(asg_run, tmp_path) -> None:
@@ -211,10 +278,13 @@ def test_asg_build_writes_an_appspec_whose_hooks_replace_the_container(asg_run, 
         subprocess.run(["bash", "-n", str(path)], check=True)
     start = (tmp_path / hooks["ApplicationStart"]).read_text()
     assert f'{RUN_SCRIPT} "$(cat {RELEASE_DIR}/image.txt)"' in start
-    assert (tmp_path / "image.txt").read_text().strip().endswith("/app:42")
+    assert (tmp_path / "image.txt").read_text().strip() == built_image(asg_run)
     assert "docker rm -f app" in (tmp_path / hooks["ApplicationStop"]).read_text()
     validate = (tmp_path / hooks["ValidateService"]).read_text()
     assert "http://127.0.0.1:8080/" in validate
+
+
+INSTANCE_ROLE = "arn:aws:iam::111122223333:role/demo-instance"
 
 
 def pipeline_alone(**overrides):
@@ -231,7 +301,8 @@ def pipeline_alone(**overrides):
             artifacts=BucketRef(name=bucket, arn=f"arn:aws:s3:::{bucket}", key_arn=KEY_ARN),
             image="demo:1", image_parameter=release.parameter, target_group_name="demo-tg",
             app_port=8080, health_check_path="/", run_script=RUN_SCRIPT,
-            **{"autoscaling_group_name": "demo-asg", **overrides},
+            **{"autoscaling_group_name": "demo-asg", "launch_template_id": "lt-0123456789abcdef0",
+               "instance_role_arn": INSTANCE_ROLE, **overrides},
         )  # fmt: skip
         return Pipeline("delivery", args)
 
@@ -245,7 +316,52 @@ def test_built_alone_the_defaults_build_small_from_the_s3_source_without_approva
     build = next(p for p in run.of_type(PROJECT) if p.name == "delivery-build").inputs
     assert build["environment"]["computeType"] == "BUILD_GENERAL1_SMALL"
     assert build["environment"]["privilegedMode"] is False
+    assert build["environment"]["environmentVariables"] == [
+        {"name": "IMAGE", "value": "demo:1", "type": "PLAINTEXT"}
+    ]
+    assert "docker build" not in build["source"]["buildspec"]
     assert action(run, "Deploy")["provider"] == "CodeDeploy"
+
+
+def test_built_alone_with_a_repository_the_build_builds_pushes_and_is_privileged() -> None:
+    from tap_platform.ecr import RepositoryRef
+
+    url = "111122223333.dkr.ecr.us-east-1.amazonaws.com/demo-app"
+    arn = "arn:aws:ecr:us-east-1:111122223333:repository/demo-app"
+    run = pipeline_alone(
+        image_repository=RepositoryRef(arn=arn, url=url),
+        dockerfile_dir="services/web",
+        image_platform="linux/arm64",
+    )
+    build = next(p for p in run.of_type(PROJECT) if p.name == "delivery-build").inputs
+    assert build["environment"]["privilegedMode"] is True
+    assert build["environment"]["environmentVariables"] == [
+        {"name": "REPOSITORY_URI", "value": url, "type": "PLAINTEXT"}
+    ]
+    assert "docker build --platform linux/arm64" in build["source"]["buildspec"]
+    assert "test -f services/web/Dockerfile" in build["source"]["buildspec"]
+    assert grants(run, "demo-build-")["ecr:PutImage"] == {arn}
+
+
+def test_built_alone_codedeploy_may_launch_from_the_template_and_pass_the_instance_role():
+    """CodeDeploy User Guide, "Troubleshoot Amazon EC2 Auto Scaling issues": a group that
+    launches from a launch template needs these three beyond `AWSCodeDeployRole`."""
+    found = grants(pipeline_alone(), "demo-codedeploy-")
+    template = "arn:aws:ec2:us-east-1:111122223333:launch-template/lt-0123456789abcdef0"
+    assert template in found["ec2:RunInstances"]
+    assert found["iam:PassRole"] == {INSTANCE_ROLE}
+    assert found["ec2:CreateTags"] == {
+        "arn:aws:ec2:us-east-1:111122223333:instance/*",
+        "arn:aws:ec2:us-east-1:111122223333:volume/*",
+    }
+    assert set(found) == {"ec2:RunInstances", "ec2:CreateTags", "iam:PassRole"}
+
+
+def test_built_alone_codedeploy_needs_the_groups_launch_template_and_role() -> None:
+    from tapsim.runner import ProgramError
+
+    with pytest.raises((ValueError, ProgramError), match="launch_template_id and"):
+        pipeline_alone(instance_role_arn=None)
 
 
 def test_built_alone_a_pipeline_needs_somewhere_to_deploy() -> None:

@@ -48,7 +48,8 @@ def test_each_control_is_a_security_hub_control_with_severity_and_remediation() 
     assert len(CONTROLS) >= 30
     for c in CONTROLS:
         assert c.id.split(".")[0] in {"S3", "EC2", "ELB", "ECS", "RDS", "ElastiCache",
-                                      "SecretsManager", "KMS", "CodeBuild", "SNS"}  # fmt: skip
+                                      "SecretsManager", "KMS", "CodeBuild", "SNS",
+                                      "ECR"}  # fmt: skip
         assert c.severity in {"LOW", "MEDIUM", "HIGH", "CRITICAL"}
         assert c.remediation.endswith(".")
         assert bool(c.check_stack) != bool(c.types and c.check)
@@ -59,6 +60,7 @@ LB = "aws:lb/loadBalancer:LoadBalancer"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
 PLAIN = "aws:rds/instance:Instance"
+ECR = "aws:ecr/repository:Repository"
 # One resource (or stack) that breaks each control.
 BROKEN = {
     "S3.5": [Resource("aws:s3/bucketPolicy:BucketPolicy", "p", {"policy": json.dumps(
@@ -101,6 +103,10 @@ BROKEN = {
     "KMS.4": [Resource("aws:kms/key:Key", "k", {"enableKeyRotation": False})],
     "CodeBuild.4": [Resource("aws:codebuild/project:Project", "p", {})],
     "SNS.1": [Resource("aws:sns/topic:Topic", "t", {})],
+    "ECR.1": [Resource(ECR, "r", {"imageScanningConfiguration": {"scanOnPush": False}})],
+    "ECR.2": [Resource(ECR, "r", {"imageTagMutability": "MUTABLE"})],
+    "ECR.3": [Resource(ECR, "r", {"name": "app"}),
+              Resource("aws:ecr/lifecyclePolicy:LifecyclePolicy", "l", {"repository": "other"})],
 }  # fmt: skip
 
 
@@ -152,7 +158,7 @@ def test_make_policy_passes_and_reports_the_exceptions(synthesized, monkeypatch,
     )
     assert offline.main(["--stack", "prod"]) == 0
     out = capsys.readouterr().out
-    assert "prod (ecs): 32 controls, 0 violated, 1 tier exceptions" in out
+    assert "prod (ecs): 35 controls, 0 violated, 1 tier exceptions" in out
     assert "advisory SecretsManager.1" in out
 
 

@@ -20,12 +20,8 @@ def image_of(run) -> str:
 
 
 def configured(run) -> str:
-    """`tap:service.image`, which the build also starts from."""
-    build = next(
-        p for p in run.of_type("aws:codebuild/project:Project") if "-build-" in p.inputs["name"]
-    )
-    (image,) = build.inputs["environment"]["environmentVariables"]
-    return image["value"]
+    """`tap:service.image`, which runs until the pipeline has built and deployed its own."""
+    return stack_settings(run.stack).service.image
 
 
 def test_the_stack_seeds_the_release_parameter_and_then_leaves_it_to_the_pipeline(any_run):

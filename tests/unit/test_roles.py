@@ -132,8 +132,8 @@ def test_every_combination_of_optional_parts_synthesizes_and_passes_the_pack(
     assert ("pipelineName" in run.outputs) is pipeline
     (task,) = run.of_type("aws:ecs/taskDefinition:TaskDefinition")
     text = task.inputs["containerDefinitions"]
-    assert ("DB_PASSWORD" in text) is database
-    assert ("REDIS_AUTH_TOKEN" in text) is cache
+    assert ("DB_USER" in text) is database
+    assert ("REDIS_AUTH_SECRET_ARN" in text) is cache
     alarms = {a.inputs["namespace"] for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
     assert ("AWS/RDS" in alarms) is database
     assert ("AWS/ElastiCache" in alarms) is cache

@@ -33,6 +33,26 @@ BAD = [
     ({"tap:service": {"cpu": 300}}, "tap:service.cpu", "300"),
     ({"tap:service": {"port": 80}}, "tap:service.port", "80"),
     ({"tap:service": {"environment": {"DB_HOST": "x"}}}, "tap:service.environment.DB_HOST", "'x'"),
+    (
+        {"tap:service": {"secrets": {"DB_USER": "ssm:/u"}}},
+        "tap:service.secrets.DB_USER",
+        "'ssm:/u'",
+    ),
+    (
+        {"tap:service": {"secrets": {"K": "s3:bucket/key"}}},
+        "tap:service.secrets.K.from",
+        "'s3:bucket/key'",
+    ),
+    (
+        {"tap:service": {"secrets": {"K": {"from": "ssm:/k", "key": "alias/x"}}}},
+        "tap:service.secrets.K.key",
+        "'alias/x'",
+    ),
+    (
+        {"tap:service": {"environment": {"K": "1"}, "secrets": {"K": "ssm:/k"}}},
+        "tap:service.secrets.K",
+        "'ssm:/k'",
+    ),
     ({"tap:service": {"architecture": "ARM"}}, "tap:service.architecture", "'ARM'"),
     ({"tap:service": {"logRetentionDays": 10}}, "tap:service.logRetentionDays", "10"),
     ({"tap:service": {"image": ""}}, "tap:service.image", "''"),

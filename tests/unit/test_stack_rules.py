@@ -20,6 +20,7 @@ COMPONENTS = {
     "tap:security:SecurityGroups", "tap:edge:LoadBalancer",
     "tap:security:Kms", "tap:data:Buckets", "tap:data:Database",
     "tap:data:Cache", "tap:delivery:Pipeline", "tap:delivery:Release",
+    "tap:delivery:Repository",
     "tap:observability:Observability", "tap:observability:AppLogs",
 }  # fmt: skip
 REGION = re.compile(r"\b(?:us|eu|ap|sa|ca|me|af|il|mx|cn)-(?:gov-)?[a-z]+-\d\b")
@@ -124,6 +125,7 @@ STATEFUL = {
     "aws:s3/bucket:Bucket",
     "aws:secretsmanager/secret:Secret",
     "aws:lb/loadBalancer:LoadBalancer",
+    "aws:ecr/repository:Repository",
 }
 
 

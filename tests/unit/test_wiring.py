@@ -62,11 +62,15 @@ def _grants(run, role_suffix: str) -> dict[str, set[str]]:
     return found
 
 
-def test_the_execution_role_reads_the_stacks_two_secrets_and_the_app_the_rotated_one(run):
-    secrets = {run.outputs["dbSecretArn"], run.outputs["redisAuthSecretArn"]}
-    assert _grants(run, "exec")["secretsmanager:GetSecretValue"] == secrets
-    assert _grants(run, "task")["secretsmanager:GetSecretValue"] == {run.outputs["dbSecretArn"]}
-    assert "secretsmanager:GetSecretValue" not in _grants(run, "flow-logs")
+def test_no_role_reads_the_master_secret_and_the_app_reads_the_cache_secret_itself(run):
+    """The master user is for the stack's own SQL, run from the deploying machine."""
+    assert "secretsmanager:GetSecretValue" not in _grants(run, "exec")
+    assert _grants(run, "task")["secretsmanager:GetSecretValue"] == {
+        run.outputs["redisAuthSecretArn"]
+    }
+    master = run.outputs["dbSecretArn"]
+    every = [r.inputs["policy"] for r in run.of_type("aws:iam/rolePolicy:RolePolicy")]
+    assert not [p for p in every if master in p]
 
 
 def test_one_key_encrypts_everything_at_rest(run) -> None:

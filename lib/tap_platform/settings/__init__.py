@@ -18,9 +18,8 @@ from tap_platform.settings.loading import (
     settings_from_pulumi,
 )
 from tap_platform.settings.messages import PATTERN_WORDS, SettingsError
-from tap_platform.settings.models import Settings
+from tap_platform.settings.models import AlarmSettings, Settings
 from tap_platform.settings.sections import (
-    AlarmSettings,
     CacheSettings,
     DatabaseSettings,
     InstanceSettings,

@@ -32,11 +32,22 @@ TAG_PUNCTUATION = frozenset("_.:/=+-@")
 # The variables the stack sets in the app's environment (plain and from secrets).
 STACK_VARIABLES = frozenset(
     {
-        "DB_HOST", "DB_READER_HOST", "DB_PORT", "DB_NAME", "DB_SECRET_ARN", "REDIS_HOST",
-        "REDIS_PORT", "REDIS_TLS", "REDIS_AUTH_SECRET_ARN", "ASSETS_BUCKET", "DB_USERNAME",
-        "DB_PASSWORD", "REDIS_AUTH_TOKEN",
+        "PORT", "DB_HOST", "DB_READER_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_AUTH",
+        "REDIS_HOST", "REDIS_PORT", "REDIS_TLS", "REDIS_AUTH_SECRET_ARN", "ASSETS_BUCKET",
     }
 )  # fmt: skip
+# What `tap:service.secrets` may name: a Secrets Manager secret or an SSM parameter, by ARN
+# (any region or account) or by name in the stack's own (`secretsmanager:<name>`,
+# `ssm:<name>`), as ECS's `valueFrom` takes them (ECS Developer Guide, "Pass sensitive data to
+# an Amazon ECS container"). Names: Secrets Manager API Reference, CreateSecret (Name: letters,
+# digits and /_+=.@-); Systems Manager API Reference, PutParameter (Name: letters, digits and
+# /_.-).
+APP_SECRET_PATTERN = (
+    r"^(?:arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}"
+    r"|arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9/_.-]{1,2048}"
+    r"|secretsmanager:[A-Za-z0-9/_+=.@-]{1,512}|ssm:[A-Za-z0-9/_.-]{1,2048})$"
+)
+KMS_KEY_ARN_PATTERN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$"
 # ELB User Guide, "Security policies for your Application Load Balancer" (read 2026-11-23):
 # the TLS 1.3 policies, which keep TLS 1.0 and 1.1 out unless their names say so.
 TLS13_POLICIES = frozenset(

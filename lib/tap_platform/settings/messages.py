@@ -11,9 +11,11 @@ from pydantic import ValidationError
 
 from tap_platform.naming import SUFFIX_PATTERN
 from tap_platform.settings.limits import (
+    APP_SECRET_PATTERN,
     CERTIFICATE_PATTERN,
     CONNECTION_ARN_PATTERN,
     HOSTNAME_PATTERN,
+    KMS_KEY_ARN_PATTERN,
     REGION_PATTERN,
     ROLE_ARN_PATTERN,
     ROUTE_PATH_PATTERN,
@@ -72,6 +74,9 @@ PATTERN_WORDS = {
     CONNECTION_ARN_PATTERN: "a CodeConnections (or CodeStar connections) connection ARN",
     ROUTE_PATH_PATTERN: "a path such as /api or /api/*: segments of letters, digits and . _ ~ -",
     STACK_REFERENCE_PATTERN: "a stack as <org>/<project>/<stack>, or a stack of this project",
+    APP_SECRET_PATTERN: "a Secrets Manager secret or SSM parameter: its ARN, or "
+    "secretsmanager:<name> or ssm:<name> in the stack's region",
+    KMS_KEY_ARN_PATTERN: "a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)",
 }
 # Where a value may come from besides its own key.
 _ALSO_FROM = {"environmentSuffix": " (the suffix is this setting, else the stack name)"}

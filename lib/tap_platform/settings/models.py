@@ -26,7 +26,6 @@ from tap_platform.settings.limits import (
 )
 from tap_platform.settings.messages import FieldError
 from tap_platform.settings.sections import (
-    AlarmSettings,
     CacheSettings,
     DatabaseSettings,
     DomainSettings,
@@ -44,6 +43,28 @@ Tier = Literal["dev", "staging", "prod"]
 # What one stack holds: everything (`all`), what services share (`environment`), or one
 # service on a shared environment (`service`).
 Role = Literal["all", "environment", "service"]
+
+
+class AlarmSettings(Section):
+    """Who hears about trouble, and what counts as trouble in this tier."""
+
+    email: str | None = Field(
+        default=None,
+        pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$",
+        description="an address subscribed to the alarm topic",
+    )
+    evaluation_periods: int = Field(ge=1, le=60, description="minutes a condition must hold")
+    alb_errors_per_minute: int = Field(ge=1, description="the load balancer's own 5xx")
+    target_errors_per_minute: int = Field(ge=1, description="the app's 5xx")
+    response_time_seconds: float = Field(gt=0, le=60, description="average target response")
+    cpu_percent: int = Field(ge=1, le=100, description="the app's CPU")
+    memory_percent: int = Field(ge=1, le=100, description="the app's memory")
+    db_cpu_percent: int = Field(ge=1, le=100, description="the database's CPU")
+    db_freeable_memory_mb: int = Field(ge=1, description="the database's freeable memory floor")
+    db_connections: int = Field(ge=1, description="database connections")
+    cache_cpu_percent: int = Field(ge=1, le=100, description="the cache engine's CPU")
+    cache_memory_percent: int = Field(ge=1, le=100, description="the cache's memory")
+    cache_evictions: int = Field(ge=1, description="evictions per 5 minutes")
 
 
 class AssumeRole(Section):
@@ -219,6 +240,14 @@ class Settings(Section):
         if needs:
             why, remedy = needs
             raise FieldError("network.natStrategy", f"{why}; {remedy}, or 'single' or 'perAz'")
+        for name, secret in self.service.secrets.items():
+            if secret.from_.startswith("ssm:") or ":ssm:" in secret.from_:
+                raise FieldError(
+                    ("service", "secrets", name),
+                    "is an SSM parameter, which the tasks cannot reach without internet egress "
+                    "(the network makes no SSM endpoint); use a Secrets Manager secret, or "
+                    "tap:network.natStrategy 'single' or 'perAz'",
+                )
 
     @property
     def needs_egress(self) -> tuple[str, str] | None:

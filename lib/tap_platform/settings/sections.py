@@ -15,12 +15,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic.alias_generators import to_camel
 
 from tap_platform.settings.limits import (
+    APP_SECRET_PATTERN,
     CACHE_VERSIONS,
     CONNECTION_ARN_PATTERN,
     ENGINE_VERSION_PATTERNS,
     ENGINE_VERSION_WORDS,
     FARGATE_SIZES,
     HOSTNAME_PATTERN,
+    KMS_KEY_ARN_PATTERN,
     LOG_RETENTION_DAYS,
     MAX_VPC_PREFIX,
     MIN_VPC_PREFIX,
@@ -147,6 +149,27 @@ class WafSettings(Section):
     log_retention_days: RetentionDays = Field(description=f"WAF logs: {RETENTION}")
 
 
+VariableName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+class AppSecretSettings(Section):
+    """One variable the runtime sets from an existing secret or parameter at start."""
+
+    from_: str = Field(
+        alias="from", pattern=APP_SECRET_PATTERN, description="the secret or parameter"
+    )
+    key: str | None = Field(
+        default=None,
+        pattern=KMS_KEY_ARN_PATTERN,
+        description="the customer KMS key that encrypts it, when not an AWS managed key",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: object) -> object:
+        return {"from": value} if isinstance(value, str) else value
+
+
 class ServiceSettings(Section):
     """The container the stack runs and how far it scales."""
 
@@ -170,8 +193,13 @@ class ServiceSettings(Section):
         ge=1, le=100_000, description="scaling target: requests per target per minute"
     )
     log_retention_days: RetentionDays = Field(description=f"the app's logs: {RETENTION}")
-    environment: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(
+    environment: dict[VariableName, str] = Field(
         description="plain (non-secret) variables; the names the stack sets itself are refused"
+    )
+    secrets: dict[VariableName, AppSecretSettings] = Field(
+        description="variables set at start from existing secrets or SSM parameters: `NAME: "
+        "<ARN, secretsmanager:<name> or ssm:<name>>`, or `{from: ..., key: <KMS key ARN>}` "
+        "when a customer key encrypts it; granted exactly those and their keys"
     )
 
     @model_validator(mode="after")
@@ -188,11 +216,15 @@ class ServiceSettings(Section):
                 "desiredCount",
                 f"must lie between minCount {self.min_count} and maxCount {self.max_count}",
             )
-        taken = sorted(STACK_VARIABLES & self.environment.keys())
-        if taken:
-            raise FieldError(
-                ("environment", taken[0]), "is a variable the stack sets itself; use another name"
-            )
+        for part in ("environment", "secrets"):
+            taken = sorted(STACK_VARIABLES & getattr(self, part).keys())
+            if taken:
+                raise FieldError(
+                    (part, taken[0]), "is a variable the stack sets itself; use another name"
+                )
+        both = sorted(self.environment.keys() & self.secrets.keys())
+        if both:
+            raise FieldError(("secrets", both[0]), "is also a plain variable in environment")
         return self
 
 
@@ -348,25 +380,3 @@ class PipelineSettings(Section):
             field = "repository" if self.repository else "connectionArn"
             raise FieldError(field, "connectionArn and repository (owner/name) go together")
         return self
-
-
-class AlarmSettings(Section):
-    """Who hears about trouble, and what counts as trouble in this tier."""
-
-    email: str | None = Field(
-        default=None,
-        pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$",
-        description="an address subscribed to the alarm topic",
-    )
-    evaluation_periods: int = Field(ge=1, le=60, description="minutes a condition must hold")
-    alb_errors_per_minute: int = Field(ge=1, description="the load balancer's own 5xx")
-    target_errors_per_minute: int = Field(ge=1, description="the app's 5xx")
-    response_time_seconds: float = Field(gt=0, le=60, description="average target response")
-    cpu_percent: int = Field(ge=1, le=100, description="the app's CPU")
-    memory_percent: int = Field(ge=1, le=100, description="the app's memory")
-    db_cpu_percent: int = Field(ge=1, le=100, description="the database's CPU")
-    db_freeable_memory_mb: int = Field(ge=1, description="the database's freeable memory floor")
-    db_connections: int = Field(ge=1, description="database connections")
-    cache_cpu_percent: int = Field(ge=1, le=100, description="the cache engine's CPU")
-    cache_memory_percent: int = Field(ge=1, le=100, description="the cache's memory")
-    cache_evictions: int = Field(ge=1, description="evictions per 5 minutes")

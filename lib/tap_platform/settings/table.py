@@ -42,6 +42,9 @@ def _walk(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, FieldInfo]
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The section a field holds (itself or optional); a mapping of models is one setting."""
+    if getattr(annotation, "__origin__", None) is dict:
+        return None
     for candidate in (annotation, *getattr(annotation, "__args__", ())):
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
             return candidate

@@ -57,6 +57,7 @@ TIERS: dict[str, tuple[Any, Any, Any]] = {
     "service.requestsPerTarget":             _same(500),
     "service.logRetentionDays":              (7,                30,               90),
     "service.environment":                   _same({}),
+    "service.secrets":                       _same({}),
     "database.enabled":                      _same(True),
     "database.engine":                       _same(_ENGINE),
     "database.engineVersion":                _same(ENGINE_DEFAULTS[_ENGINE][0]),

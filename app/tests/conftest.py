@@ -1,0 +1,119 @@
+"""The session's PostgreSQL and Redis, each behind its TLS front, and what each test gets of
+them: a database role and a cache token of its own, the stack's variables pointing at the
+fronts, and the secrets the app reads, in a stand-in for Secrets Manager.
+
+The servers start once per session and are shared; a rotation in one test reaches no other.
+The tests that use them are in the `app` xdist group, so a single worker starts them.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
+
+import pytest
+
+from app.sample_app.credentials import Login
+
+from .certs import HOST, Authority, make_authority
+from .fakes import FakeSecrets
+from .servers import Postgres, Redis, Server, TlsFront, start_postgres, start_redis
+
+DB_SECRET = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app-db-AbCdEf"
+CACHE_SECRET = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app-cache-AbCdEf"
+REGION = "eu-west-1"
+
+S = TypeVar("S", bound=Server)
+
+
+@dataclass(frozen=True)
+class Served(Generic[S]):
+    server: S
+    front: TlsFront
+
+
+@pytest.fixture(scope="session")
+def workdir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="sample-app-"))
+    path.chmod(0o711)  # the database server's user passes through to its own directory
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def authority(workdir: Path) -> Authority:
+    return make_authority(workdir / "ca", "tap sample app test CA")
+
+
+@pytest.fixture(scope="session")
+def other_authority(workdir: Path) -> Authority:
+    """A CA that signed nothing the servers present."""
+    return make_authority(workdir / "other-ca", "another CA")
+
+
+@pytest.fixture(scope="session")
+def postgres(workdir: Path, authority: Authority) -> Iterator[Served[Postgres]]:
+    server = start_postgres(workdir / "postgres", secrets.token_hex(16))
+    front = TlsFront(server.port, authority.server_context(), postgres=True)
+    yield Served(server, front)
+    front.stop()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def cache(workdir: Path, authority: Authority) -> Iterator[Served[Redis]]:
+    server = start_redis(workdir / "redis", secrets.token_hex(16))
+    front = TlsFront(server.port, authority.server_context(), postgres=False)
+    yield Served(server, front)
+    front.stop()
+    server.stop()
+
+
+@pytest.fixture
+def db_login(postgres: Served[Postgres]) -> Login:
+    """A login role of this test's own, as the app's database user."""
+    login = Login(f"app_{secrets.token_hex(4)}", secrets.token_hex(16))
+    postgres.server.run(f"CREATE ROLE {login.user} LOGIN PASSWORD '{login.password}'")
+    return login
+
+
+@pytest.fixture
+def cache_token(cache: Served[Redis]) -> str:
+    token = secrets.token_hex(16)
+    cache.server.set_token(token)
+    return token
+
+
+@pytest.fixture
+def aws_secrets(db_login: Login, cache_token: str) -> FakeSecrets:
+    fake = FakeSecrets()
+    fake.put(DB_SECRET, {"username": db_login.user, "password": db_login.password})
+    fake.put(CACHE_SECRET, {"token": cache_token})
+    return fake
+
+
+@pytest.fixture
+def stack_env(
+    postgres: Served[Postgres], cache: Served[Redis], authority: Authority
+) -> dict[str, str]:
+    """What the stack sets in the app's environment, pointing at the session's servers."""
+    return {
+        "DB_HOST": HOST,
+        "DB_READER_HOST": HOST,
+        "DB_PORT": str(postgres.front.port),
+        "DB_NAME": "postgres",
+        "DB_AUTH": "secret",
+        "DB_SECRET_ARN": DB_SECRET,
+        "DB_CA_BUNDLE": str(authority.ca_file),
+        "REDIS_HOST": HOST,
+        "REDIS_PORT": str(cache.front.port),
+        "REDIS_TLS": "true",
+        "REDIS_AUTH_SECRET_ARN": CACHE_SECRET,
+        "REDIS_CA_BUNDLE": str(authority.ca_file),
+        "AWS_REGION": REGION,
+    }
