@@ -56,22 +56,24 @@ def other_authority(workdir: Path) -> Authority:
     return make_authority(workdir / "other-ca", "another CA")
 
 
-@pytest.fixture(scope="session")
-def postgres(workdir: Path, authority: Authority) -> Iterator[Served[Postgres]]:
-    server = start_postgres(workdir / "postgres", secrets.token_hex(16))
-    front = TlsFront(server.port, authority.server_context(), postgres=True)
+def _served(server: S, authority: Authority, *, postgres: bool) -> Iterator[Served[S]]:
+    """A real server behind a TLS front with the session's CA, stopped after the session."""
+    front = TlsFront(server.port, authority.server_context(), postgres=postgres)
     yield Served(server, front)
     front.stop()
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres(workdir: Path, authority: Authority) -> Iterator[Served[Postgres]]:
+    server = start_postgres(workdir / "postgres", secrets.token_hex(16))
+    yield from _served(server, authority, postgres=True)
 
 
 @pytest.fixture(scope="session")
 def cache(workdir: Path, authority: Authority) -> Iterator[Served[Redis]]:
     server = start_redis(workdir / "redis", secrets.token_hex(16))
-    front = TlsFront(server.port, authority.server_context(), postgres=False)
-    yield Served(server, front)
-    front.stop()
-    server.stop()
+    yield from _served(server, authority, postgres=False)
 
 
 @pytest.fixture

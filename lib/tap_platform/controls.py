@@ -110,16 +110,15 @@ def _redirects_to_https(props: Props) -> str | None:
     return "an HTTP listener serves instead of redirecting to HTTPS"
 
 
+def _values(resources: list[Resource], typ: str, prop: str) -> set[Any]:
+    """What one property holds across the resources of one type."""
+    return {r.props.get(prop) for r in resources if r.type == typ}
+
+
 def _logged_buckets(resources: list[Resource]) -> list[str]:
     buckets = {r.props.get("bucket"): r.name for r in resources if r.type == S3_BUCKET}
-    logged = {
-        r.props.get("bucket") for r in resources if r.type == "aws:s3/bucketLogging:BucketLogging"
-    }
-    targets = {
-        r.props.get("targetBucket")
-        for r in resources
-        if r.type == "aws:s3/bucketLogging:BucketLogging"
-    }
+    logged = _values(resources, "aws:s3/bucketLogging:BucketLogging", "bucket")
+    targets = _values(resources, "aws:s3/bucketLogging:BucketLogging", "targetBucket")
     return [
         f"{name}: no server access logging"
         for bucket, name in buckets.items()
@@ -129,11 +128,7 @@ def _logged_buckets(resources: list[Resource]) -> list[str]:
 
 def _expiring_images(resources: list[Resource]) -> list[str]:
     """Each repository has a lifecycle policy that names it."""
-    expiring = {
-        r.props.get("repository")
-        for r in resources
-        if r.type == "aws:ecr/lifecyclePolicy:LifecyclePolicy"
-    }
+    expiring = _values(resources, "aws:ecr/lifecyclePolicy:LifecyclePolicy", "repository")
     return [
         f"{r.name}: no lifecycle policy"
         for r in resources
