@@ -4,7 +4,6 @@ builders the contract table (`tapsim.integrations`) names, one per integration."
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 
 from tap_platform.buckets import ELB_LOG_ACCOUNTS, ELB_LOG_DELIVERY_SERVICE
@@ -85,17 +84,19 @@ def injected(stack: Stack, ssm_action: str) -> list[Request]:
     found = []
     for ref in (service.get("secrets") or {}).values():
         source, key = (ref, None) if isinstance(ref, str) else (ref["from"], ref.get("key"))
-        arn = source
+        arns = [source]
         if source.startswith("secretsmanager:"):
-            arn = stack.arn("secretsmanager", f"secret:{source.split(':', 1)[1]}-AbC123")
+            arns = [stack.arn("secretsmanager", f"secret:{source.split(':', 1)[1]}-AbC123")]
         elif source.startswith("ssm:"):
-            arn = stack.arn("ssm", f"parameter/{source.split(':', 1)[1].removeprefix('/')}")
-        elif ":secret:" in source and not re.search(r"-[A-Za-z0-9]{6}$", source):
-            arn = f"{source}-AbC123"
-        is_ssm = ":ssm:" in arn
-        found.append(Request(ssm_action if is_ssm else "secretsmanager:GetSecretValue", arn))
+            arns = [stack.arn("ssm", f"parameter/{source.split(':', 1)[1].removeprefix('/')}")]
+        elif ":secret:" in source:
+            # Whole, or a name whose suffix was left off: its text cannot tell which.
+            arns.append(f"{source}-AbC123")
+        for arn in arns:
+            is_ssm = ":ssm:" in arn
+            found.append(Request(ssm_action if is_ssm else "secretsmanager:GetSecretValue", arn))
         if key:
-            found.append(Request("kms:Decrypt", key, context=via(stack, arn.split(":")[2])))
+            found.append(Request("kms:Decrypt", key, context=via(stack, arns[0].split(":")[2])))
     return found
 
 

@@ -1,8 +1,8 @@
 """What the stack tells the app, read once at start: where things are, never a credential.
 
-Credentials are read when a connection is made (`credentials`); the variables the stack also
-sets from secrets at task start (`DB_USERNAME`, `DB_PASSWORD`, `REDIS_AUTH_TOKEN`) are ignored
-on purpose, because they go stale at the first rotation. A part the stack does not hold (no
+Credentials are read when a connection is made (`credentials`), never from a variable set at
+start (`DB_USERNAME`, `DB_PASSWORD`, `REDIS_AUTH_TOKEN`, which older stacks set, are ignored
+on purpose: they go stale at the first rotation). A part the stack does not hold (no
 `DB_HOST`, no `REDIS_HOST`) is `None` and reported absent, never a failure.
 """
 

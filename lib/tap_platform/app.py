@@ -6,7 +6,6 @@ runtime changes the runtime only: the same image, port, settings, secrets, bucke
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -20,9 +19,6 @@ from tap_platform.policies import KEY_DECRYPT, AwsContext, Grants
 from tap_platform.secrets import grant_secret_read
 
 CONTAINER_NAME = "app"
-# A secret named without its ARN's random suffix: Secrets Manager adds a hyphen and six
-# characters (Secrets Manager User Guide, "Troubleshoot": ARNs with and without the suffix).
-SECRET_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
 
 
 @dataclass(frozen=True)
@@ -33,7 +29,7 @@ class InjectedSecret:
         source: `secretsmanager` or `ssm`.
         reference: what ECS's `valueFrom` and the AWS CLI take: an ARN, or a name in the
             stack's region.
-        arn: the resource a grant names (a secret named without its suffix matches any).
+        arns: the resources a grant names (a secret named without its suffix matches any).
         region: where the CLI asks for it.
         key_arn: the customer key that encrypts it (default: None, an AWS managed key, which
             its service uses on the caller's behalf without a grant).
@@ -41,7 +37,7 @@ class InjectedSecret:
 
     source: str
     reference: str
-    arn: str
+    arns: tuple[str, ...]
     region: str
     key_arn: str | None = None
 
@@ -51,16 +47,18 @@ def injected_secret(reference: str, key_arn: str | None, context: AwsContext) ->
     if reference.startswith("arn:"):
         parts = reference.split(":")
         source, region = parts[2], parts[3]
-        arn = reference
-        if source == "secretsmanager" and not SECRET_SUFFIX.search(reference):
-            arn = f"{reference}-??????"
-        return InjectedSecret(source, reference, arn, region, key_arn)
+        arns: tuple[str, ...] = (reference,)
+        if source == "secretsmanager":
+            # `...:secret:app-config` may be a whole ARN or a name without its suffix; its
+            # last six characters cannot tell (Secrets Manager User Guide, "Troubleshoot").
+            arns = (reference, f"{reference}-??????")
+        return InjectedSecret(source, reference, arns, region, key_arn)
     source, name = reference.split(":", 1)
     if source == "ssm":
         arn = context.arn("ssm", f"parameter/{name.removeprefix('/')}")
     else:
         arn = context.arn("secretsmanager", f"secret:{name}-??????")
-    return InjectedSecret(source, name, arn, context.region, key_arn)
+    return InjectedSecret(source, name, (arn,), context.region, key_arn)
 
 
 @dataclass(frozen=True)
@@ -137,10 +135,12 @@ class AppArgs:
         that encrypt them; ECS asks SSM for `GetParameters`, the AWS CLI on an instance for
         `GetParameter`."""
         found = list(self.secrets.values())
-        parameters = [s.arn for s in found if s.source == "ssm"]
+        parameters = [arn for s in found if s.source == "ssm" for arn in s.arns]
         keys = sorted({s.key_arn for s in found if s.key_arn})
         grants: Grants = {
-            **grant_secret_read("app-secrets", [s.arn for s in found if s.source != "ssm"]),
+            **grant_secret_read(
+                "app-secrets", [arn for s in found if s.source != "ssm" for arn in s.arns]
+            ),
             **({"app-parameters": ([ssm_action], parameters)} if parameters else {}),
             **({"app-secret-keys": (list(KEY_DECRYPT), keys)} if keys else {}),
         }

@@ -71,10 +71,7 @@ def user_data(args: AsgServiceArgs, log_group: str, values: Mapping[str, str]) -
     itself.
     """
     region = args.aws.region
-    # Fargate sets the region in every container; Docker on an instance does not.
-    env_flags = f"-e AWS_REGION={region} -e AWS_DEFAULT_REGION={region} " + " ".join(
-        f"-e {k}={shlex.quote(values[k])}" for k in sorted(args.environment)
-    )
+    env_flags = " ".join(f"-e {k}={shlex.quote(values[k])}" for k in sorted(args.environment))
     secret_lines = []
     for name, secret in sorted(args.secrets.items()):
         ref = shlex.quote(secret.reference)
@@ -152,8 +149,8 @@ class AsgService(pulumi.ComponentResource):
             role=role.name,
             opts=child,
         )
-        script = pulumi.Output.all(group=self.log_group.name, **dict(args.environment)).apply(
-            lambda values: user_data(args, values["group"], values)
+        script = pulumi.Output.all(self.log_group.name, dict(args.environment)).apply(
+            lambda values: user_data(args, values[0], values[1])
         )
         self.launch_template = self._launch_template(name, args, profile, script)
         self.group = self._group(name, args)

@@ -16,6 +16,7 @@ secret, with its key.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pulumi
@@ -66,17 +67,29 @@ class DatabaseUserProvider(ResourceProvider):
         return UpdateResult(outs=news)
 
 
-def _execute(props: dict[str, Any]) -> None:
+# A serverless cluster paused at 0 ACU answers DatabaseResumingException while it resumes
+# (RDS Data API Reference, ExecuteStatement errors); it resumes within about a minute.
+RESUME_ATTEMPTS, RESUME_WAIT_SECONDS = 12, 10
+
+
+def _execute(props: dict[str, Any], sleep: Any = time.sleep) -> None:
     import boto3
 
     client = boto3.client("rds-data", region_name=props["region"])
     for sql in statements(props["engine"], props["username"], props["database"]):
-        client.execute_statement(
-            resourceArn=props["clusterArn"],
-            secretArn=props["secretArn"],
-            database=props["database"],
-            sql=sql,
-        )
+        for attempt in range(RESUME_ATTEMPTS):
+            try:
+                client.execute_statement(
+                    resourceArn=props["clusterArn"],
+                    secretArn=props["secretArn"],
+                    database=props["database"],
+                    sql=sql,
+                )
+                break
+            except client.exceptions.DatabaseResumingException:
+                if attempt == RESUME_ATTEMPTS - 1:
+                    raise
+                sleep(RESUME_WAIT_SECONDS)
 
 
 class DatabaseUser(pulumi.dynamic.Resource):

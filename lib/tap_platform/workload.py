@@ -169,7 +169,10 @@ def app_settings(
             "REDIS_TLS": "true",
             "REDIS_AUTH_SECRET_ARN": cache.secret.arn,
         }
-    return values | {"ASSETS_BUCKET": assets, "PORT": str(settings.service.port)}
+    # Fargate sets the region in every container, Docker on an instance does not: the app
+    # signs its database tokens for it.
+    region = {"AWS_REGION": settings.region, "AWS_DEFAULT_REGION": settings.region}
+    return values | region | {"ASSETS_BUCKET": assets, "PORT": str(settings.service.port)}
 
 
 def injected(settings: Settings, context: AwsContext) -> dict[str, InjectedSecret]:

@@ -19,21 +19,26 @@ SECRET_ARN = "arn:aws:secretsmanager:us-east-1:444455556666:secret:shared/api-Ab
         (
             "secretsmanager:orders/api",
             InjectedSecret("secretsmanager", "orders/api",
-                           "arn:aws:secretsmanager:eu-west-1:111122223333:secret:orders/api-??????",
+                           ("arn:aws:secretsmanager:eu-west-1:111122223333:secret:orders/api-??????",),
                            "eu-west-1"),
         ),
         (
             "ssm:/orders/token",
             InjectedSecret("ssm", "/orders/token",
-                           "arn:aws:ssm:eu-west-1:111122223333:parameter/orders/token",
+                           ("arn:aws:ssm:eu-west-1:111122223333:parameter/orders/token",),
                            "eu-west-1"),
         ),
-        (SECRET_ARN, InjectedSecret("secretsmanager", SECRET_ARN, SECRET_ARN, "us-east-1")),
+        (
+            SECRET_ARN,
+            InjectedSecret("secretsmanager", SECRET_ARN, (SECRET_ARN, f"{SECRET_ARN}-??????"),
+                           "us-east-1"),
+        ),
         (
             "arn:aws:secretsmanager:us-east-1:444455556666:secret:shared/api",
             InjectedSecret("secretsmanager",
                            "arn:aws:secretsmanager:us-east-1:444455556666:secret:shared/api",
-                           "arn:aws:secretsmanager:us-east-1:444455556666:secret:shared/api-??????",
+                           ("arn:aws:secretsmanager:us-east-1:444455556666:secret:shared/api",
+                            "arn:aws:secretsmanager:us-east-1:444455556666:secret:shared/api-??????"),
                            "us-east-1"),
         ),
     ],
@@ -42,7 +47,8 @@ def test_a_reference_becomes_what_ecs_and_the_cli_take_and_what_a_grant_names(
     reference, expected
 ) -> None:
     """A name is in the stack's region and account; a secret named without its six-character
-    suffix is granted whatever suffix Secrets Manager gave it."""
+    suffix is granted whatever suffix Secrets Manager gave it, and an ARN, which may or may
+    not end in the suffix, is granted as given and as a name."""
     assert injected_secret(reference, None, HERE) == expected
 
 

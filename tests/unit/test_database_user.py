@@ -92,3 +92,22 @@ def test_plain_rds_has_no_data_api_so_the_stack_makes_no_user() -> None:
     (policy,) = [p for p in run.of_type("aws:iam/rolePolicy:RolePolicy") if p.name == "app-connect"]
     resource_id = run.one("aws:rds/instance:Instance").state["resourceId"]
     assert f"dbuser:{resource_id}/app" in policy.inputs["policy"]
+
+
+def test_a_paused_cluster_is_waited_for_while_it_resumes(monkeypatch) -> None:
+    import boto3
+
+    from tap_platform.db_user import _execute
+
+    client = boto3.client("rds-data", region_name="us-east-1")
+    stub = Stubber(client)
+    first, *rest = statements("aurora-postgresql", "app", "app")
+    stub.add_client_error("execute_statement", "DatabaseResumingException")
+    for _ in [first, *rest]:
+        stub.add_response("execute_statement", {})
+    monkeypatch.setattr(boto3, "client", lambda *_a, **_k: client)
+    waits: list[float] = []
+    with stub:
+        _execute(dict(PROPS), sleep=waits.append)
+    stub.assert_no_pending_responses()
+    assert waits == [10]

@@ -104,6 +104,7 @@ def test_the_apps_own_secrets_are_set_at_start_from_exactly_what_it_names(every_
     assert sorted(grants["secretsmanager:GetSecretValue"]) == [
         "arn:aws:secretsmanager:us-east-1:111122223333:secret:orders/api-key-??????",
         "arn:aws:secretsmanager:us-east-1:111122223333:secret:orders/signing-AbCdEf",
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:orders/signing-AbCdEf-??????",
     ]
     assert grants["kms:Decrypt"] == [
         "arn:aws:kms:us-east-1:111122223333:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"

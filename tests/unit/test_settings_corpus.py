@@ -139,6 +139,12 @@ BAD = [
         "1",
     ),
     ({"tap:database": {"multiAz": True}}, "tap:database.multiAz", "True"),
+    ({"tap:database": {"masterUsername": "App"}}, "tap:database.masterUsername", "'App'"),
+    (
+        {"tap:database": {"engine": "aurora-mysql", "engineVersion": "8.0.mysql_aurora.3.04.0"}},
+        "tap:database.engineVersion",
+        "'8.0.mysql_aurora.3.04.0'",
+    ),
     ({"tap:database": {"engineVersion": "16.99"}}, "tap:database.engineVersion", "'16.99'"),
     (
         {"tap:database": {**PROVISIONED, "instanceClass": "db.t4g.micro"}},
@@ -307,6 +313,6 @@ def test_a_class_refused_with_nothing_similar_offered_still_ends_cleanly(monkeyp
         raise Exception("no RDS Orderable DB Instance found matching criteria")
 
     monkeypatch.setattr(lib_catalog.aws.rds, "get_orderable_db_instance", nothing)
-    message = str(fail({"tap:database": {**PROVISIONED, "instanceClass": "db.t4g.medium"}}))
-    assert "tap:database.instanceClass = 'db.t4g.medium'" in message
+    message = str(fail({"tap:database": {**PROVISIONED, "instanceClass": "db.r6g.large"}}))
+    assert "tap:database.instanceClass = 'db.r6g.large'" in message
     assert "describe-orderable-db-instance-options" in message

@@ -37,6 +37,7 @@ FILES = {
     ".ci/run": "ci-run.tmpl",
     ".gitignore": "gitignore.tmpl",
     "tests/test_stacks.py": "test_stacks.py.tmpl",
+    "app/Dockerfile": "app-Dockerfile.tmpl",
 }
 EXECUTABLE = frozenset({".ci/run"})
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*$")

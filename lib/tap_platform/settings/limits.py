@@ -32,7 +32,8 @@ TAG_PUNCTUATION = frozenset("_.:/=+-@")
 # The variables the stack sets in the app's environment (plain and from secrets).
 STACK_VARIABLES = frozenset(
     {
-        "PORT", "DB_HOST", "DB_READER_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_AUTH",
+        "PORT", "AWS_REGION", "AWS_DEFAULT_REGION", "DB_HOST", "DB_READER_HOST", "DB_PORT",
+        "DB_NAME", "DB_USER", "DB_AUTH",
         "REDIS_HOST", "REDIS_PORT", "REDIS_TLS", "REDIS_AUTH_SECRET_ARN", "ASSETS_BUCKET",
     }
 )  # fmt: skip
@@ -154,3 +155,7 @@ ENGINE_DEFAULTS: dict[str, tuple[str, int]] = {
 }
 # The default image's command serves HTTP on the port given last.
 DEFAULT_COMMAND = ("python3", "-m", "http.server")
+# The app's own database user, which the stack makes and the master user may not be.
+APP_DB_USER = "app"
+# An exact Aurora MySQL version's 3.x minor: 8.0.mysql_aurora.3.07.1 is 07.
+AURORA_MYSQL_MINOR = re.compile(r"^8\.0\.mysql_aurora\.3\.(\d{2})\.\d+$")

@@ -15,7 +15,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic.alias_generators import to_camel
 
 from tap_platform.settings.limits import (
+    APP_DB_USER,
     APP_SECRET_PATTERN,
+    AURORA_MYSQL_MINOR,
     CACHE_VERSIONS,
     CONNECTION_ARN_PATTERN,
     ENGINE_VERSION_PATTERNS,
@@ -266,6 +268,24 @@ class DatabaseSettings(Section):
     def aurora(self) -> bool:
         return self.engine.startswith("aurora-")
 
+    def _data_api(self) -> None:
+        """Aurora makes the app's user through the Data API, which runs on neither T classes
+        nor Aurora MySQL before 3.07 (Aurora User Guide, "Using the RDS Data API":
+        limitations, and Region and version availability)."""
+        if self.aurora and not self.serverless and self.instance_class.startswith("db.t"):
+            raise FieldError(
+                "instanceClass",
+                "is a T class, on which the Data API that makes the app's database user does "
+                "not run; use serverless, or an R or M class",
+            )
+        exact = AURORA_MYSQL_MINOR.match(self.engine_version)
+        if self.engine == "aurora-mysql" and exact and int(exact[1]) < 7:
+            raise FieldError(
+                "engineVersion",
+                "predates Aurora MySQL 3.07, the first with the Data API that makes the app's "
+                "database user",
+            )
+
     @property
     def family(self) -> str:
         """Parameter group family, e.g. aurora-postgresql16 or mysql8.0."""
@@ -286,6 +306,9 @@ class DatabaseSettings(Section):
             )
         if self.master_username.lower() in RESERVED_DB_USERS[self.engine]:
             raise FieldError("masterUsername", f"is reserved by {self.engine}")
+        if self.master_username.lower() == APP_DB_USER:
+            raise FieldError("masterUsername", f"is the app's own user, {APP_DB_USER}")
+        self._data_api()
         if self.min_capacity > self.max_capacity:
             raise FieldError("minCapacity", f"exceeds maxCapacity {self.max_capacity}")
         if (self.min_capacity * 2) % 1 or (self.max_capacity * 2) % 1:
