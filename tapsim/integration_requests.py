@@ -231,7 +231,12 @@ def record(stack: Stack) -> list[Request]:
 
 
 def pipeline(stack: Stack) -> list[Request]:
-    projects = [p.state["arn"] for p in stack.run.of_type("aws:codebuild/project:Project")]
+    # The pipeline's own stages: the build and the record (not the database's user build).
+    projects = [
+        p.state["arn"]
+        for p in stack.run.of_type("aws:codebuild/project:Project")
+        if p.name.startswith("delivery-")
+    ]
     return [
         *artifacts(stack, bucket_reads=["s3:GetBucketVersioning"]),
         *requests(("codebuild:StartBuild", "codebuild:BatchGetBuilds"), projects),
@@ -331,3 +336,37 @@ def asg(stack: Stack) -> bool:
 
 def ecs(stack: Stack) -> bool:
     return stack.compute == "ecs"
+
+
+def plain_rds(stack: Stack) -> bool:
+    return bool(stack.run.of_type("aws:rds/instance:Instance"))
+
+
+def user_build(stack: Stack) -> list[Request]:
+    """A build in the private subnets makes the app's user on plain RDS: network interfaces
+    there, its logs, and the master secret with its key."""
+    outputs = stack.run.outputs
+    subnet = stack.arn("ec2", f"subnet/{outputs['privateSubnetIds'][0]}")
+    describe = (
+        "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs",
+    )  # fmt: skip
+    group = stack.log_group(f"/{stack.run.project}/{stack.suffix}/db-setup")
+    interface = stack.arn("ec2", "network-interface/eni-0123456789abcdef0")
+    return [
+        *requests(describe, ["*"]),
+        # EC2 authorizes CreateNetworkInterface on the interface, its subnet and its groups.
+        *requests(
+            ["ec2:CreateNetworkInterface"],
+            [interface, subnet, stack.arn("ec2", "security-group/sg-0123456789abcdef0")],
+        ),
+        Request("ec2:DeleteNetworkInterface", interface),
+        Request(
+            "ec2:CreateNetworkInterfacePermission",
+            stack.arn("ec2", "network-interface/eni-0123456789abcdef0"),
+            context={"ec2:AuthorizedService": "codebuild.amazonaws.com", "ec2:Subnet": subnet},
+        ),
+        *log_writes(group),
+        Request("secretsmanager:GetSecretValue", outputs["dbSecretArn"]),
+        Request("kms:Decrypt", stack.key_arn, context=via(stack, "secretsmanager")),
+    ]

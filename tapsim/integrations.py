@@ -81,6 +81,15 @@ CONTRACTS: tuple[Contract, ...] = (
         r.ecs,
     ),
     Contract(
+        "CodeBuild in the VPC -> network interfaces and the master secret (plain RDS user)",
+        lambda s: s.role_arn("db-setup"),
+        r.user_build,
+        "CodeBuild User Guide, Allow AWS CodeBuild access to AWS services required to create a "
+        f"VPC network interface: {DOCS}/codebuild/latest/userguide/auth-and-access-control-iam-"
+        "identity-based-access-control.html",
+        r.plain_rds,
+    ),
+    Contract(
         "Instance role -> assets bucket and key",
         lambda s: s.role_arn("instance"),
         r.assets,

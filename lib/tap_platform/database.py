@@ -20,6 +20,7 @@ import pulumi_aws as aws
 
 from tap_platform.database_args import DatabaseArgs
 from tap_platform.db_user import DatabaseUser
+from tap_platform.db_user_build import UserBuild, UserBuildArgs
 from tap_platform.logs import log_group
 from tap_platform.naming import Service
 from tap_platform.policies import Grants, service_role
@@ -214,7 +215,25 @@ class Database(pulumi.ComponentResource):
         self.reader_endpoint = cluster.reader_endpoint
         self.resource_id = cluster.cluster_resource_id
         self.metric_dimensions = {"DBClusterIdentifier": cluster.id}
-        self.app_user: DatabaseUser | None = self._app_user(name, args, cluster, instances[0])
+        self.app_user: DatabaseUser | UserBuild | None = self._app_user(
+            name, args, cluster, instances[0]
+        )
+
+    def _user_build(self, name: str, args: DatabaseArgs, instance: aws.rds.Instance) -> UserBuild:
+        """No Data API on plain RDS: the user is made from inside the VPC, once."""
+        assert args.setup_subnet_ids is not None
+        return UserBuild(
+            f"{name}-user-build",
+            UserBuildArgs(
+                namer=args.namer, aws=args.aws, vpc_id=args.vpc_id,
+                subnet_ids=args.setup_subnet_ids,
+                database_security_group_id=self.security_group.id, host=instance.address,
+                port=args.port, engine=args.engine, database=args.database_name,
+                username=args.app_username, secret_arn=self.secret_arn,
+                kms_key_arn=args.kms_key_arn, log_retention_days=args.log_retention_days,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[instance]),
+        )  # fmt: skip
 
     def _app_user(
         self,
@@ -268,8 +287,7 @@ class Database(pulumi.ComponentResource):
         self.secret_arn = instance.master_user_secrets[0].secret_arn
         self.endpoint = instance.address
         self.resource_id = instance.resource_id
-        # No Data API for plain RDS: the README's one-time step makes the user.
-        self.app_user = None
+        self.app_user = self._user_build(name, args, instance) if args.setup_subnet_ids else None
         self.reader_endpoint = instance.address
         # In pulumi-aws v7 an instance's `id` is its resource id (`db-...`); CloudWatch's
         # dimension wants the identifier.

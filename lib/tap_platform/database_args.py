@@ -64,6 +64,9 @@ class DatabaseArgs:
             Aurora the stack makes it through the Data API (default: "app").
         protect: refuse deletion, keep a final snapshot on destroy and apply changes in the
             maintenance window rather than at once (default: False).
+        setup_subnet_ids: on plain RDS, which has no Data API, private subnets with egress
+            where a short build makes the app's user; without them no user is made, and an
+            operator runs `db_user.statements` once (default: None).
     """
 
     namer: Namer
@@ -92,6 +95,7 @@ class DatabaseArgs:
     log_retention_days: int = 7
     protect: bool = False
     app_username: str = "app"
+    setup_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
 
     def __post_init__(self) -> None:
         """The family is read off the version, and RDS refuses a version of another engine

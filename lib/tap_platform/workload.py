@@ -112,6 +112,7 @@ def _database(settings: Settings, at: Placement, child: pulumi.ResourceOptions) 
         DatabaseArgs(
             namer=at.namer, aws=at.context, vpc_id=at.shared.vpc_id,
             subnet_ids=at.shared.isolated_subnet_ids,
+            setup_subnet_ids=at.shared.private_subnet_ids,
             availability_zones=at.shared.availability_zones,
             app_security_group_id=at.app_security_group_id, kms_key_arn=at.key_arn,
             engine=db.engine, engine_version=db.engine_version, port=db.port,

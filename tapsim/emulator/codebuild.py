@@ -7,6 +7,23 @@ from typing import Any
 from tapsim.emulator.core import Context, Deleter, Handler, by
 
 
+def _artifacts(kind: str) -> dict[str, str]:
+    """moto wants a location for every kind but NO_ARTIFACTS, which may have none."""
+    return {"type": kind} if kind == "NO_ARTIFACTS" else {"type": kind, "location": kind}
+
+
+def _vpc(config: dict[str, Any] | None) -> dict[str, Any]:
+    if not config:
+        return {}
+    return {
+        "vpcConfig": {
+            "vpcId": config["vpcId"],
+            "subnets": list(config["subnets"]),
+            "securityGroupIds": list(config["securityGroupIds"]),
+        }
+    }
+
+
 def _project(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     environment = i["environment"]
     logs = i["logsConfig"]["cloudwatchLogs"]
@@ -18,7 +35,7 @@ def _project(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
             "buildspec": i["source"].get("buildspec", ""),
             "location": i["source"].get("location") or i["source"]["type"],
         },
-        artifacts={"type": i["artifacts"]["type"], "location": i["artifacts"]["type"]},
+        artifacts=_artifacts(i["artifacts"]["type"]),
         environment={
             "type": environment["type"],
             "image": environment["image"],
@@ -34,6 +51,7 @@ def _project(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         encryptionKey=i["encryptionKey"],
         timeoutInMinutes=int(i.get("buildTimeout", 60)),
         logsConfig={"cloudWatchLogs": {"status": logs["status"], "groupName": logs["groupName"]}},
+        **_vpc(i.get("vpcConfig")),
         **ctx.tags_arg("tags", "key", "value"),
     )["project"]
     return project["arn"], {"arn": project["arn"], "name": i["name"]}

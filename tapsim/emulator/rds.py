@@ -123,6 +123,7 @@ def _cluster(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         MasterUsername=i["masterUsername"],
         **_credentials(i, "masterPassword"),
         DBClusterParameterGroupName=i["dbClusterParameterGroupName"],
+        EnableHttpEndpoint=bool(i.get("enableHttpEndpoint")),
         **_common(i),
         **extra,
         **ctx.tags_arg("Tags"),

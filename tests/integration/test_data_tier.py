@@ -50,10 +50,13 @@ def test_database_is_encrypted_private_and_in_the_isolated_subnets(target) -> No
 
 
 def test_database_admits_its_port_from_the_app_group_only(target) -> None:
-    app = target.found.security_group("app")["GroupId"]
+    """And, on plain RDS, from the build that makes the app's user."""
+    admitted = [target.found.security_group("app")["GroupId"]]
+    if not target.settings.database.aurora:
+        admitted.append(target.found.security_group("db-setup")["GroupId"])
     (permission,) = target.found.security_group("db")["IpPermissions"]
     assert permission["FromPort"] == target.settings.database.port
-    assert [p["GroupId"] for p in permission["UserIdGroupPairs"]] == [app]
+    assert sorted(p["GroupId"] for p in permission["UserIdGroupPairs"]) == sorted(admitted)
     assert permission.get("IpRanges", []) == []
 
 
@@ -107,3 +110,19 @@ def test_alb_writes_access_logs_to_its_bucket(target) -> None:
 def test_log_groups_are_encrypted_with_the_stack_key(target) -> None:
     for name, group in target.found.log_groups.items():
         assert group.get("kmsKeyId") == target.found.key["Arn"], name
+
+
+def test_the_apps_database_user_is_made_where_the_engine_allows(target) -> None:
+    """Aurora: the Data API, from `pulumi up` (moto keeps neither the statements nor, for a
+    provisioned cluster, the endpoint flag: the unit tests read both from the program).
+    Plain RDS: a build in the private subnets, which `pulumi up` ran once."""
+    found, db = target.found, target.settings.database
+    project = f"{found.project}-db-setup-{found.suffix}"
+    codebuild = found.client("codebuild")
+    if db.aurora:
+        assert project not in codebuild.list_projects()["projects"]
+        return
+    (described,) = codebuild.batch_get_projects(names=[project])["projects"]
+    private = {s["SubnetId"] for s in found.subnets_of("private")}
+    assert set(described["vpcConfig"]["subnets"]) == private
+    assert len(codebuild.list_builds_for_project(projectName=project)["ids"]) == 1

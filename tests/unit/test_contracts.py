@@ -19,10 +19,11 @@ from tapsim.policy_eval import Request, evaluate, statements
 from tapsim.runner import PROJECT_DIR
 from tests.conftest import STANDARD, synth
 
-# Every stack and runtime, the optional settings, and a region opened after August 2022
-# (no ELB account: its log bucket names the log-delivery service).
+# Every stack and runtime, the optional settings, plain RDS (whose app user a build makes),
+# and a region opened after August 2022 (no ELB account: its log bucket names the
+# log-delivery service).
 NEW_REGION = {"aws:region": "ap-southeast-5"}
-RUNS = [*STANDARD, "every-option", "new-region"]
+RUNS = [*STANDARD, "every-option", "asg-rds", "new-region"]
 
 
 @pytest.fixture(params=RUNS)
@@ -114,7 +115,7 @@ def without_support(stack: Stack, contract) -> Stack:
 
 @pytest.mark.parametrize("contract", CONTRACTS, ids=lambda c: c.name)
 def test_each_contract_fails_when_its_grant_is_removed(contract, synthesized) -> None:
-    candidates = [Stack(synthesized[n]) for n in ("every-option", "prod", "prod-asg")]
+    candidates = [Stack(synthesized[n]) for n in ("every-option", "prod", "prod-asg", "asg-rds")]
     stack = next(s for s in candidates if contract.applies(s))
     assert check(contract, stack) == []
     failures = check(contract, without_support(stack, contract))

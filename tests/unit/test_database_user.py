@@ -111,3 +111,54 @@ def test_a_paused_cluster_is_waited_for_while_it_resumes(monkeypatch) -> None:
         _execute(dict(PROPS), sleep=waits.append)
     stub.assert_no_pending_responses()
     assert waits == [10]
+
+
+def test_on_plain_rds_a_build_in_the_private_subnets_makes_the_user_once() -> None:
+    from tap_platform.db_user_build import UserBuild, UserBuildArgs
+    from tapsim.alone import CONTEXT, KEY_ARN, NAMER, build_alone
+
+    args = UserBuildArgs(
+        namer=NAMER, aws=CONTEXT, vpc_id="vpc-alone", subnet_ids=["subnet-a", "subnet-b"],
+        database_security_group_id="sg-db", host="demo-db.example.internal", port=5432,
+        engine="postgres", database="app", username="app",
+        secret_arn=PROPS["secretArn"], kms_key_arn=KEY_ARN,
+    )  # fmt: skip
+    run = build_alone(lambda: UserBuild("user-build", args))
+    project = run.one("aws:codebuild/project:Project").inputs
+    assert project["vpcConfig"]["subnets"] == ["subnet-a", "subnet-b"]
+    variables = {v["name"]: v["value"] for v in project["environment"]["environmentVariables"]}
+    assert json.loads(variables["STATEMENTS"]) == statements("postgres", "app", "app")
+    assert variables["SECRET_ARN"] == PROPS["secretArn"]
+    (trigger,) = run.of_type("pulumi-python:dynamic:Resource")
+    assert trigger.inputs["project"] == project["name"]
+    ingress = run.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").inputs
+    assert (ingress["securityGroupId"], ingress["fromPort"]) == ("sg-db", 5432)
+
+
+def test_the_build_is_waited_for_and_a_failed_one_fails_the_up(monkeypatch) -> None:
+    from tap_platform import db_user_build
+
+    class Builds:
+        def __init__(self, status: str) -> None:
+            self.status, self.polls = status, 0
+
+        def start_build(self, projectName: str) -> dict:  # noqa: N803 - boto3's name
+            return {"build": {"id": f"{projectName}:1"}}
+
+        def batch_get_builds(self, ids: list[str]) -> dict:
+            self.polls += 1
+            done = self.polls > 1
+            return {"builds": [{"id": ids[0], "buildComplete": done, "buildStatus": self.status}]}
+
+    import boto3
+
+    for status, fails in (("SUCCEEDED", False), ("FAILED", True)):
+        builds = Builds(status)
+        monkeypatch.setattr(boto3, "client", lambda *_a, builds=builds, **_k: builds)
+        props = {"project": "demo-db-setup", "region": "us-east-1"}
+        if fails:
+            with pytest.raises(RuntimeError, match="FAILED"):
+                db_user_build._run(props, sleep=lambda _s: None)
+        else:
+            assert db_user_build._run(props, sleep=lambda _s: None) == "demo-db-setup:1"
+        assert builds.polls == 2

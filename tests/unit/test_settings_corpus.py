@@ -34,6 +34,15 @@ BAD = [
     ({"tap:service": {"port": 80}}, "tap:service.port", "80"),
     ({"tap:service": {"environment": {"DB_HOST": "x"}}}, "tap:service.environment.DB_HOST", "'x'"),
     (
+        {
+            "tap:network": {"natStrategy": "none"},
+            "tap:database": {"engine": "postgres"},
+            "tap:service": {"image": "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1"},
+        },
+        "tap:database.engine",
+        "'postgres'",
+    ),
+    (
         {"tap:service": {"secrets": {"DB_USER": "ssm:/u"}}},
         "tap:service.secrets.DB_USER",
         "'ssm:/u'",

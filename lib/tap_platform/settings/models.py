@@ -240,6 +240,13 @@ class Settings(Section):
         if needs:
             why, remedy = needs
             raise FieldError("network.natStrategy", f"{why}; {remedy}, or 'single' or 'perAz'")
+        if self.database.enabled and not self.database.aurora:
+            raise FieldError(
+                "database.engine",
+                "is plain RDS, whose app user a build in the private subnets makes with "
+                "drivers from the internet; use an Aurora engine, or tap:network.natStrategy "
+                "'single' or 'perAz'",
+            )
         for name, secret in self.service.secrets.items():
             if secret.from_.startswith("ssm:") or ":ssm:" in secret.from_:
                 raise FieldError(
