@@ -20,6 +20,8 @@ from tapsim.runner import Registration, RunResult
 
 # Types whose every input forces a new resource (the random provider's resources).
 EVERY_INPUT = frozenset({"*"})
+# The inputs that hold a resource's physical name, for the types that take one.
+NAME_INPUTS = ("name", "bucket", "clusterIdentifier", "identifier", "replicationGroupId")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,10 @@ class Step:
 class Plan:
     steps: list[Step] = field(default_factory=list)
     protected: frozenset[str] = frozenset()
+    # Replacements whose new resource takes the old one's physical name while the old still
+    # exists: Pulumi creates the new one first unless deleteBeforeReplace, and AWS refuses
+    # a second resource of that name.
+    collisions: frozenset[str] = frozenset()
 
     def of(self, action: str) -> list[Step]:
         return [s for s in self.steps if s.action == action]
@@ -44,9 +50,13 @@ class Plan:
 
     @property
     def refused(self) -> list[Step]:
-        """Replacements and deletions of protected resources: `pulumi up` stops on them."""
+        """Replacements and deletions of protected resources, and replacements that would
+        collide with their own name: `pulumi up` stops on them."""
         return [
-            s for s in self.steps if s.action in ("replace", "delete") and s.urn in self.protected
+            s
+            for s in self.steps
+            if (s.action in ("replace", "delete") and s.urn in self.protected)
+            or (s.action == "replace" and s.urn in self.collisions)
         ]
 
     def summary(self) -> dict[str, int]:
@@ -108,9 +118,24 @@ def plan(deployed: RunResult, wanted: RunResult, force_new: Mapping[str, frozens
         steps[reg.urn] = Step(action, reg.urn, reg.type, changed)
     _propagate(news, steps, replaced, force_new)
     deleted = [Step("delete", urn, old.type) for urn, old in olds.items() if urn not in steps]
+    news_by_urn = {r.urn: r for r in news}
     return Plan(
         [*steps.values(), *deleted],
         frozenset(urn for urn, old in olds.items() if old.protect),
+        frozenset(
+            s.urn
+            for s in steps.values()
+            if s.action == "replace" and _collides(olds[s.urn], news_by_urn[s.urn])
+        ),
+    )
+
+
+def _collides(old: Registration, new: Registration) -> bool:
+    """The replacement keeps a fixed physical name and is made before the old one goes."""
+    if new.delete_before_replace:
+        return False
+    return any(
+        key in old.inputs and old.inputs.get(key) == new.inputs.get(key) for key in NAME_INPUTS
     )
 
 

@@ -91,3 +91,28 @@ def test_a_major_upgrade_makes_the_new_parameter_group_beside_the_old_one() -> N
     assert {"family", "name"} <= set(group.changed)
     (cluster,) = [s for s in planned.steps if s.type == "aws:rds/cluster:Cluster"]
     assert cluster.action == "update"
+
+
+def test_a_new_app_port_replaces_the_target_group_under_its_own_name_and_is_refused() -> None:
+    """ELB target groups replace on a new port (terraform-provider-aws, elbv2 target group
+    schema: `port` ForceNew). Pulumi makes the new group first, and ELB refuses a second group
+    of the same name: the plan says so instead of letting `pulumi up` fail half-way."""
+    planned = change("dev", {"tap:service": {"port": 9090}})
+    (group,) = [s for s in planned.of("replace") if s.type == "aws:lb/targetGroup:TargetGroup"]
+    assert "port" in group.changed
+    assert group in planned.refused
+    assert group.urn in planned.collisions
+
+
+def test_a_replacement_that_takes_a_new_name_or_goes_first_does_not_collide() -> None:
+    from tapsim.plan import _collides
+    from tapsim.runner import Registration
+
+    def reg(name: str, *, first: bool = False) -> Registration:
+        return Registration(urn="u", type="t", name="n", custom=True, parent="", provider="",
+                            protect=False, dependencies=(), inputs={"name": name},
+                            delete_before_replace=first)  # fmt: skip
+
+    assert _collides(reg("db-16"), reg("db-16"))
+    assert not _collides(reg("db-16"), reg("db-17"))
+    assert not _collides(reg("db-16"), reg("db-16", first=True))
