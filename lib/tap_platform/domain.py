@@ -48,6 +48,8 @@ class Domain(pulumi.ComponentResource):
             opts=child,
         )
         option = certificate.domain_validation_options[0]
+        # Never overwritten: the record of another stack's certificate for the same name would
+        # be taken over, and deleted with this stack, and that certificate would not renew.
         record = aws.route53.Record(
             f"{name}-validation",
             zone_id=args.zone_id,
@@ -55,7 +57,6 @@ class Domain(pulumi.ComponentResource):
             type=option.resource_record_type,
             records=[option.resource_record_value],
             ttl=60,
-            allow_overwrite=True,
             opts=child,
         )
         validation = aws.acm.CertificateValidation(

@@ -23,6 +23,7 @@ def test_prod_serves_its_domain_over_https_with_a_certificate_validated_by_dns(p
         option["resourceRecordName"],
         [option["resourceRecordValue"]],
     )
+    assert not check.get("allowOverwrite"), "another stack's validation record is never taken"
     validation = prod.one("aws:acm/certificateValidation:CertificateValidation").inputs
     assert validation["certificateArn"] == certificate.state["arn"]
     assert validation["validationRecordFqdns"] == [records["CNAME"].state["fqdn"]]
