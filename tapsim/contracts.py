@@ -34,6 +34,7 @@ from tapsim.policy_eval import (
     evaluate,
     glob_match,
     principal_match,
+    same_account,
     statements,
 )
 from tapsim.runner import Registration, RunResult
@@ -161,8 +162,14 @@ def refusal(stack: Stack, principal: str, request: Request) -> str | None:
         )
         checks.append((not named, "the resource policy does not grant it to this principal"))
     else:
+        # Within one account, a resource policy that names the role is enough on its own;
+        # a key policy is stricter, and is checked below.
+        naming = on_resource if request.resource != stack.key_arn else None
         checks += [
-            (not any(r.allowed for r in identity), "the role's IAM policies do not grant it"),
+            (
+                same_account(identity, naming) is not Decision.ALLOW,
+                "the role's IAM policies do not grant it",
+            ),
             (
                 request.resource == stack.key_arn and not granted_by_resource,
                 "the key policy neither names the role nor lets IAM decide",

@@ -9,23 +9,42 @@ this module implements the documented rules instead:
 - "IAM JSON policy elements": `Principal` (AWS account, role ARN, service), `Action` and
   `NotAction` (case-insensitive, `*` and `?` wildcards), `Resource` and `NotResource`
   (case-sensitive wildcards).
-- "IAM JSON policy elements: Condition operators": String, Arn, Bool, Numeric and Null
-  operators, the `IfExists` suffix and the `ForAnyValue:` / `ForAllValues:` set prefixes.
-  Conditions are ANDed across operators and keys and ORed across a key's values; a key the
-  request lacks fails a positive operator and satisfies a negated one.
+- The `Condition` element and policy variables: `tapsim.policy_conditions`.
+What is not evaluated (`NotPrincipal`, binary operators) raises `UnsupportedPolicy`.
 """
 
 from __future__ import annotations
 
 import enum
 import json
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
-Value = str | Sequence[str]
+from tapsim.policy_conditions import (
+    UnsupportedPolicy,
+    Value,
+    as_list,
+    condition,
+    glob_match,
+    substitute,
+)
+
+__all__ = [
+    "Decision",
+    "PrincipalMatch",
+    "Request",
+    "Result",
+    "UnsupportedPolicy",
+    "Value",
+    "applies",
+    "as_list",
+    "evaluate",
+    "glob_match",
+    "principal_match",
+    "same_account",
+    "statements",
+]
 
 
 class Decision(enum.Enum):
@@ -89,21 +108,6 @@ def evaluate(policy: str | Mapping[str, Any], request: Request, *, resource_poli
     return Result(Decision.ALLOW, allowed)
 
 
-def as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def glob_match(pattern: str, value: str, *, case_sensitive: bool) -> bool:
-    """IAM wildcards: `*` any run of characters, `?` one character; nothing else is special."""
-    return _wildcards(pattern, case_sensitive).fullmatch(value) is not None
-
-
-@cache
-def _wildcards(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(regex, (0 if case_sensitive else re.IGNORECASE) | re.DOTALL)
-
-
 def _account_of(arn: str) -> str:
     parts = arn.split(":")
     return parts[4] if len(parts) > 5 and parts[0] == "arn" else ""
@@ -111,7 +115,7 @@ def _account_of(arn: str) -> str:
 
 def principal_match(statement: Mapping[str, Any], caller: str) -> PrincipalMatch:
     if "NotPrincipal" in statement:
-        raise NotImplementedError("NotPrincipal is not evaluated; the stack never writes it")
+        raise UnsupportedPolicy("NotPrincipal is not evaluated; the stack never writes it")
     spec = statement.get("Principal")
     if spec == "*":
         return PrincipalMatch.DIRECT
@@ -133,76 +137,51 @@ def principal_match(statement: Mapping[str, Any], caller: str) -> PrincipalMatch
 def applies(statement: Mapping[str, Any], request: Request) -> bool:
     return (
         _element(statement, "Action", request.action, case_sensitive=False)
-        and _element(statement, "Resource", request.resource, case_sensitive=True)
+        and _element(
+            statement, "Resource", request.resource, case_sensitive=True, context=request.context
+        )
         and all(
-            _condition(operator, key, as_list(expected), request.context)
+            condition(operator, key, as_list(expected), request.context)
             for operator, keys in statement.get("Condition", {}).items()
             for key, expected in keys.items()
         )
     )
 
 
-def _element(statement: Mapping[str, Any], name: str, value: str, *, case_sensitive: bool) -> bool:
-    """`Action` / `NotAction`, `Resource` / `NotResource`; a trust policy has no resource."""
+def _element(
+    statement: Mapping[str, Any],
+    name: str,
+    value: str,
+    *,
+    case_sensitive: bool,
+    context: Mapping[str, Value] | None = None,
+) -> bool:
+    """`Action` / `NotAction`, `Resource` / `NotResource` (whose policy variables `context`
+    resolves; an unresolved one matches nothing); a trust policy has no resource."""
     if name in statement:
         patterns, negated = statement[name], False
     elif f"Not{name}" in statement:
         patterns, negated = statement[f"Not{name}"], True
     else:
         return name == "Resource"
+    if context is not None:
+        patterns = [p for p in (substitute(p, context) for p in as_list(patterns)) if p is not None]
     hit = any(glob_match(p, value, case_sensitive=case_sensitive) for p in as_list(patterns))
     return hit != negated
 
 
-def _compare(base: str, expected: str, actual: str) -> bool:
-    if base in ("StringEquals", "ArnEquals"):
-        return expected == actual
-    if base == "StringEqualsIgnoreCase":
-        return expected.lower() == actual.lower()
-    if base in ("StringLike", "ArnLike"):
-        return glob_match(expected, actual, case_sensitive=True)
-    if base == "Bool":
-        return expected.lower() == str(actual).lower()
-    if base.startswith("Numeric"):
-        a, e = float(actual), float(expected)
-        return {
-            "NumericEquals": a == e,
-            "NumericLessThan": a < e,
-            "NumericLessThanEquals": a <= e,
-            "NumericGreaterThan": a > e,
-            "NumericGreaterThanEquals": a >= e,
-        }[base]
-    raise NotImplementedError(f"condition operator {base} is not evaluated")
-
-
-_NEGATED = {
-    "StringNotEquals": "StringEquals",
-    "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
-    "StringNotLike": "StringLike",
-    "ArnNotEquals": "ArnEquals",
-    "ArnNotLike": "ArnLike",
-    "NumericNotEquals": "NumericEquals",
-}
-
-
-def _condition(operator: str, key: str, expected: list[Any], context: Mapping[str, Value]) -> bool:
-    quantifier, _, op = operator.rpartition(":")
-    if_exists = op.endswith("IfExists")
-    op = op.removesuffix("IfExists")
-    present = key in context
-    if op == "Null":
-        return any(str(e).lower() == ("false" if present else "true") for e in expected)
-    if not present:
-        return if_exists or op in _NEGATED
-    actual = [str(v) for v in as_list(context[key])]
-    base = _NEGATED.get(op, op)
-    expected_text = [str(e) for e in expected]
-
-    def hit(value: str) -> bool:
-        return any(_compare(base, e, value) for e in expected_text)
-
-    if quantifier == "ForAllValues":
-        matched = all(hit(v) for v in actual)
-    else:
-        matched = any(hit(v) for v in actual)
-    return not matched if op in _NEGATED else matched
+def same_account(identity: list[Result], resource: Result | None) -> Decision:
+    """One account's decision ("Policy evaluation for requests within a single account"):
+    a Deny in any policy refuses; otherwise an Allow from the identity-based policies *or*
+    from a resource policy naming the principal itself allows. A resource policy naming only
+    the account hands the decision to the identity-based policies. (KMS key policies and role
+    trust policies are stricter; their callers check those.)"""
+    results = [*identity, *([resource] if resource else [])]
+    if any(r.decision is Decision.DENY for r in results):
+        return Decision.DENY
+    by_resource = bool(
+        resource and resource.allowed and resource.principal is PrincipalMatch.DIRECT
+    )
+    if by_resource or any(r.allowed for r in identity):
+        return Decision.ALLOW
+    return Decision.IMPLICIT_DENY
