@@ -138,8 +138,25 @@ UNDELETABLE = {
 # Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
 # hashicorp/terraform-provider-aws.
 FORCE_NEW: dict[str, frozenset[str]] = {
-    # website/docs/r/elasticache_replication_group.html.markdown @ 00a35305dc1b
-    "aws:elasticache/replicationGroup:ReplicationGroup": frozenset({"snapshotName"}),
+    # internal/service/elasticache/replication_group.go @ 001b6364c1a3, every top-level
+    # `ForceNew: true`; its CustomizeDiff also replaces on an engine or version downgrade, a
+    # changed node group layout, and transit encryption below 7.0.5, which this table cannot
+    # say (the stack changes none of them)
+    "aws:elasticache/replicationGroup:ReplicationGroup": frozenset(
+        {
+            "atRestEncryptionEnabled",
+            "dataTieringEnabled",
+            "globalReplicationGroupId",
+            "kmsKeyId",
+            "networkType",
+            "port",
+            "replicationGroupId",
+            "securityGroupNames",
+            "snapshotArns",
+            "snapshotName",
+            "subnetGroupName",
+        }
+    ),
     # internal/service/elasticache/subnet_group.go @ 01c08000ddb1
     "aws:elasticache/subnetGroup:SubnetGroup": frozenset({"name"}),
 }

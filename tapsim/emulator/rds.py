@@ -301,8 +301,27 @@ REFRESH: dict[str, Refresher] = {
 # Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
 # hashicorp/terraform-provider-aws.
 FORCE_NEW: dict[str, frozenset[str]] = {
-    # website/docs/r/rds_cluster.html.markdown @ 000a04085419
-    "aws:rds/cluster:Cluster": frozenset({"clusterIdentifier", "clusterIdentifierPrefix"}),
+    # internal/service/rds/cluster.go @ 0168cf6844f3, every top-level `ForceNew: true` (its
+    # CustomizeDiff forces `storageType` too, for engines other than Aurora only)
+    "aws:rds/cluster:Cluster": frozenset(
+        {
+            "availabilityZones",
+            "clusterIdentifier",
+            "clusterIdentifierPrefix",
+            "clusterScalabilityType",
+            "databaseName",
+            "dbSubnetGroupName",
+            "dbSystemId",
+            "engine",
+            "engineMode",
+            "kmsKeyId",
+            "masterUsername",
+            "restoreToPointInTime",
+            "snapshotIdentifier",
+            "sourceRegion",
+            "storageEncrypted",
+        }
+    ),
     # website/docs/r/rds_cluster_instance.html.markdown @ 01606926a0c0
     "aws:rds/clusterInstance:ClusterInstance": frozenset(
         {

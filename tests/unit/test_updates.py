@@ -116,3 +116,19 @@ def test_a_replacement_that_takes_a_new_name_or_goes_first_does_not_collide() ->
     assert _collides(reg("db-16"), reg("db-16"))
     assert not _collides(reg("db-16"), reg("db-17"))
     assert not _collides(reg("db-16"), reg("db-16", first=True))
+
+
+@pytest.mark.parametrize(
+    "database",
+    [{"databaseName": "orders"}, {"masterUsername": "owner"}],
+    ids=["database name", "master user"],
+)
+def test_what_replaces_the_cluster_is_refused_in_prod(database) -> None:
+    """The cluster replaces on a new database name or master user (terraform-provider-aws,
+    internal/service/rds/cluster.go, `ForceNew`), which would lose its data: prod protects it,
+    so the plan stops, where a dev stack would be replaced."""
+    planned = change("prod", {"tap:database": database})
+    (cluster,) = [s for s in planned.of("replace") if s.type == "aws:rds/cluster:Cluster"]
+    assert cluster in planned.refused
+    dev = change("dev", {"tap:database": database})
+    assert [s for s in dev.of("replace") if s.type == "aws:rds/cluster:Cluster"]
