@@ -26,10 +26,10 @@ from pulumi.dynamic import CreateResult, ResourceProvider, UpdateResult
 
 from tap_platform.db_user import statements
 from tap_platform.logs import log_group
-from tap_platform.naming import Namer, Service
+from tap_platform.naming import Namer
 from tap_platform.policies import AwsContext, Grants, log_stream_writes, service_role
 from tap_platform.secrets import grant_secret_read
-from tap_platform.security import tcp_rule
+from tap_platform.security import named_group, tcp_rule
 
 # What CodeBuild needs to place a build in a VPC (CodeBuild User Guide, "Allow AWS CodeBuild
 # access to AWS services required to create a VPC network interface").
@@ -202,14 +202,10 @@ class UserBuild(pulumi.ComponentResource):
 
     def _group(self, name: str, args: UserBuildArgs) -> aws.ec2.SecurityGroup:
         """HTTPS out (CodeBuild, Secrets Manager, the drivers) and the database's port."""
-        group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            name=args.namer.name("db-setup", Service.SECURITY_GROUP),
+        group = named_group(
+            self, f"{name}-sg", namer=args.namer, role="db-setup", vpc_id=args.vpc_id,
             description="The build that makes the app's database user",
-            vpc_id=args.vpc_id,
-            tags={"Name": args.namer.name("db-setup")},
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        )  # fmt: skip
         tcp_rule(self, f"{name}-out-https", direction="egress", group_id=group.id, port=443,
                  description="AWS APIs and the drivers", cidr_ipv4="0.0.0.0/0")  # fmt: skip
         database = args.database_security_group_id

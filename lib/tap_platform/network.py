@@ -13,8 +13,9 @@ import pulumi
 import pulumi_aws as aws
 
 from tap_platform.logs import log_group
-from tap_platform.naming import Namer, Service
+from tap_platform.naming import Namer
 from tap_platform.policies import AwsContext, log_stream_writes, service_role
+from tap_platform.security import named_group, tcp_rule
 from tap_platform.settings import NatStrategy
 
 TIERS = ("public", "private", "isolated")
@@ -265,24 +266,14 @@ class Network(pulumi.ComponentResource):
         (its layers come through the S3 gateway), CloudWatch Logs, Secrets Manager. Source:
         ECS Developer Guide, "Amazon ECS interface VPC endpoints (AWS PrivateLink)"."""
         child = pulumi.ResourceOptions(parent=self)
-        group = aws.ec2.SecurityGroup(
-            f"{name}-endpoints-sg",
-            name=args.namer.name("endpoints", Service.SECURITY_GROUP),
-            description="HTTPS from the VPC to its interface endpoints",
-            vpc_id=self.vpc.id,
-            tags={"Name": args.namer.name("endpoints")},
-            opts=child,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-endpoints-https",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4=args.cidr,
-            description="HTTPS from inside the VPC",
-            opts=child,
-        )
+        group = named_group(
+            self, f"{name}-endpoints-sg", namer=args.namer, role="endpoints",
+            vpc_id=self.vpc.id, description="HTTPS from the VPC to its interface endpoints",
+        )  # fmt: skip
+        tcp_rule(
+            self, f"{name}-endpoints-https", direction="ingress", group_id=group.id, port=443,
+            description="HTTPS from inside the VPC", cidr_ipv4=args.cidr,
+        )  # fmt: skip
         for service in INTERFACE_ENDPOINTS:
             aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}-endpoint",

@@ -64,14 +64,10 @@ class SecurityGroups(pulumi.ComponentResource):
     def _alb(self, name: str, args: SecurityGroupsArgs) -> aws.ec2.SecurityGroup:
         """The load balancer's group: one ingress rule per listener port and CIDR, so each
         can be described and removed on its own."""
-        group = aws.ec2.SecurityGroup(
-            f"{name}-alb",
-            name=args.namer.name("alb", Service.SECURITY_GROUP),
+        group = named_group(
+            self, f"{name}-alb", namer=args.namer, role="alb", vpc_id=args.vpc_id,
             description="Load balancer: HTTP(S) from the allowed CIDRs",
-            vpc_id=args.vpc_id,
-            tags={"Name": args.namer.name("alb")},
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        )  # fmt: skip
         for listener_port in (80, 443) if args.https else (80,):
             for i, cidr in enumerate(args.ingress_cidrs):
                 tcp_rule(
@@ -90,14 +86,10 @@ class SecurityGroups(pulumi.ComponentResource):
     ) -> aws.ec2.SecurityGroup:
         """The app's group: its port from the load balancer only, matched by the load
         balancer's way out to it, and HTTPS out for AWS APIs and image pulls."""
-        app = aws.ec2.SecurityGroup(
-            f"{name}-app",
-            name=args.namer.name("app", Service.SECURITY_GROUP),
+        app = named_group(
+            self, f"{name}-app", namer=args.namer, role="app", vpc_id=args.vpc_id,
             description="App tasks: the app port from the load balancer only",
-            vpc_id=args.vpc_id,
-            tags={"Name": args.namer.name("app")},
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        )  # fmt: skip
         tcp_rule(
             self,
             f"{name}-alb-out-app",
@@ -126,6 +118,26 @@ class SecurityGroups(pulumi.ComponentResource):
             cidr_ipv4="0.0.0.0/0",
         )
         return app
+
+
+def named_group(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    namer: Namer,
+    role: str,
+    description: str,
+    vpc_id: pulumi.Input[str],
+) -> aws.ec2.SecurityGroup:
+    """A security group named for its role (`Service.SECURITY_GROUP`) and tagged with it."""
+    return aws.ec2.SecurityGroup(
+        name,
+        name=namer.name(role, Service.SECURITY_GROUP),
+        description=description,
+        vpc_id=vpc_id,
+        tags={"Name": namer.name(role)},
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
 
 
 def tcp_rule(
@@ -168,16 +180,12 @@ def reachable_from_app(
     what: str,
 ) -> aws.ec2.SecurityGroup:
     """A data-tier group that admits `port` from the app group, and the app's way out to it."""
-    group = aws.ec2.SecurityGroup(
-        f"{name}-sg",
-        name=namer.name(role, Service.SECURITY_GROUP),
-        # A group's description cannot change in place (it forces a new group, whose fixed
-        # name would collide), so the port lives in the rule, not here.
+    # A group's description cannot change in place (it forces a new group, whose fixed name
+    # would collide), so the port lives in the rule, not here.
+    group = named_group(
+        parent, f"{name}-sg", namer=namer, role=role, vpc_id=vpc_id,
         description=f"{what}: reachable from the app tasks only",
-        vpc_id=vpc_id,
-        tags={"Name": namer.name(role)},
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
+    )  # fmt: skip
     tcp_rule(
         parent,
         f"{name}-in-app",
