@@ -18,11 +18,10 @@ from tap_platform.settings.loading import (
     settings_from_pulumi,
 )
 from tap_platform.settings.messages import PATTERN_WORDS, SettingsError
-from tap_platform.settings.models import AlarmSettings, Settings
+from tap_platform.settings.models import AlarmSettings, InstanceSettings, Settings
 from tap_platform.settings.sections import (
     CacheSettings,
     DatabaseSettings,
-    InstanceSettings,
     NatStrategy,
     PipelineSettings,
 )

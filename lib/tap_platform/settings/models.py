@@ -29,7 +29,6 @@ from tap_platform.settings.sections import (
     CacheSettings,
     DatabaseSettings,
     DomainSettings,
-    InstanceSettings,
     LoadBalancerSettings,
     NetworkSettings,
     PipelineSettings,
@@ -43,6 +42,20 @@ Tier = Literal["dev", "staging", "prod"]
 # What one stack holds: everything (`all`), what services share (`environment`), or one
 # service on a shared environment (`service`).
 Role = Literal["all", "environment", "service"]
+
+
+class InstanceSettings(Section):
+    """EC2 instances when `tap:compute` is `asg`; counts and scaling come from
+    `tap:service`."""
+
+    instance_type: str = Field(
+        pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
+        description="offered in every chosen AZ; its architecture picks the AMI",
+    )
+    root_volume_gb: int = Field(ge=8, le=1024, description="encrypted gp3 root volume")
+    health_check_grace_seconds: int = Field(
+        ge=0, le=3600, description="seconds before a new instance's health counts"
+    )
 
 
 class AlarmSettings(Section):

@@ -361,20 +361,6 @@ class StorageSettings(Section):
         return days
 
 
-class InstanceSettings(Section):
-    """EC2 instances when `tap:compute` is `asg`; counts and scaling come from
-    `tap:service`."""
-
-    instance_type: str = Field(
-        pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
-        description="offered in every chosen AZ; its architecture picks the AMI",
-    )
-    root_volume_gb: int = Field(ge=8, le=1024, description="encrypted gp3 root volume")
-    health_check_grace_seconds: int = Field(
-        ge=0, le=3600, description="seconds before a new instance's health counts"
-    )
-
-
 class PipelineSettings(Section):
     """Delivery: source (S3 object, or a repository through a CodeStar connection), build,
     optional approval, deploy."""
