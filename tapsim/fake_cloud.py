@@ -25,6 +25,17 @@ from tapsim.runner import (
 )
 
 TEST_ACCOUNT_ID = "111122223333"
+# Types the program leaves unnamed, which Pulumi names `<logical name>-<7 hex characters>`
+# (Pulumi's auto-naming), so a replacement never takes the old resource's name.
+AUTONAMED = frozenset({"aws:lb/targetGroup:TargetGroup"})
+
+
+def _autonamed(args: MockResourceArgs, digest: str) -> dict[str, Any]:
+    """The inputs, with the name Pulumi gives a resource the program leaves unnamed."""
+    state = dict(args.inputs)
+    if args.typ in AUTONAMED and "name" not in state:
+        state["name"] = f"{args.name}-{digest[:7]}"
+    return state
 
 
 def partition_of(region: str) -> str:
@@ -182,7 +193,8 @@ class FakeCloud(Mocks):
             return stack_reference_state(self.stacks, args.inputs["name"])
         if not args.custom:
             return None, {}
-        state = dict(args.inputs)
+        digest = hashlib.sha1(f"{args.typ}/{args.name}".encode()).hexdigest()[:16]
+        state = _autonamed(args, digest)
         name = (
             state.get("name")
             or state.get("bucket")
@@ -191,7 +203,6 @@ class FakeCloud(Mocks):
             or state.get("replicationGroupId")
             or args.name
         )
-        digest = hashlib.sha1(f"{args.typ}/{args.name}".encode()).hexdigest()[:16]
         service = args.typ.split(":")[1].split("/")[0]
         resource_id = f"{args.name}-{digest[:8]}"
         state.setdefault("arn", self._arn(service, f"{args.typ.rsplit(':', 1)[-1].lower()}/{name}"))

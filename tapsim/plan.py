@@ -16,12 +16,31 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tapsim.replacement import conditional
 from tapsim.runner import Registration, RunResult
 
 # Types whose every input forces a new resource (the random provider's resources).
 EVERY_INPUT = frozenset({"*"})
 # The inputs that hold a resource's physical name, for the types that take one.
 NAME_INPUTS = ("name", "bucket", "clusterIdentifier", "identifier", "replicationGroupId")
+# Where a name only has to be unique within something else, a replacement into another one
+# does not collide: a security group's name within its VPC (EC2 API Reference,
+# CreateSecurityGroup), a service's within its cluster (ECS API Reference, CreateService), a
+# record's within its zone.
+NAME_SCOPES = {
+    "aws:ec2/securityGroup:SecurityGroup": "vpcId",
+    "aws:ecs/service:Service": "cluster",
+    "aws:route53/record:Record": "zoneId",
+    "aws:rds/clusterInstance:ClusterInstance": "clusterIdentifier",
+}
+
+
+def name_inputs(typ: str) -> tuple[str, ...]:
+    """The inputs that name `typ` itself: an S3 bucket's sub-resources take `bucket` to say
+    which bucket they configure, not as a name of their own."""
+    if typ.startswith("aws:s3/") and typ != "aws:s3/bucket:Bucket":
+        return ()
+    return NAME_INPUTS
 
 
 @dataclass(frozen=True)
@@ -40,6 +59,10 @@ class Plan:
     # exists: Pulumi creates the new one first unless deleteBeforeReplace, and AWS refuses
     # a second resource of that name.
     collisions: frozenset[str] = frozenset()
+    # Updates AWS defers to the maintenance window (the resource does not apply changes
+    # immediately): the provider reads the running value back, so every later `pulumi up`
+    # shows the same change until the window passes.
+    pending: frozenset[str] = frozenset()
 
     def of(self, action: str) -> list[Step]:
         return [s for s in self.steps if s.action == action]
@@ -50,14 +73,27 @@ class Plan:
 
     @property
     def refused(self) -> list[Step]:
-        """Replacements and deletions of protected resources, and replacements that would
-        collide with their own name: `pulumi up` stops on them."""
-        return [
-            s
-            for s in self.steps
-            if (s.action in ("replace", "delete") and s.urn in self.protected)
-            or (s.action == "replace" and s.urn in self.collisions)
-        ]
+        """Replacements and deletions of protected resources and replacements that would
+        collide with their own name, on which `pulumi up` stops, and updates left pending,
+        which it would show again on every run."""
+        return [s for s in self.steps if self.why(s)]
+
+    def why(self, step: Step) -> str:
+        """Why `step` is refused, in words, or "" when it is not."""
+        if step.action in ("replace", "delete") and step.urn in self.protected:
+            return f"{step.action}s a protected resource (its data): pulumi up stops"
+        if step.action == "replace" and step.urn in self.collisions:
+            return (
+                "replaces it under the same name while the old one exists, which AWS "
+                "refuses: give it no fixed name, or delete it before replacing it"
+            )
+        if step.urn in self.pending:
+            return (
+                f"changes {', '.join(step.changed)}, which AWS applies only in the maintenance "
+                "window, so every pulumi up shows it again until then: set the section's "
+                "applyImmediately to true to apply it now"
+            )
+        return ""
 
     def summary(self) -> dict[str, int]:
         counts = {a: 0 for a in ("create", "update", "replace", "delete", "keep")}
@@ -76,20 +112,35 @@ def changed_inputs(
 
 
 def forces_new(
-    changed: Iterable[str], force_new: frozenset[str], replace_on_changes: Iterable[str] = ()
+    changed: Iterable[str],
+    force_new: frozenset[str],
+    replace_on_changes: Iterable[str] = (),
+    *,
+    typ: str = "",
+    old: Mapping[str, Any] | None = None,
+    new: Mapping[str, Any] | None = None,
 ) -> bool:
+    """Whether the change replaces: a changed input in the type's table or the resource's
+    `replaceOnChanges`, or, given both sets of inputs, a nested attribute or a
+    `CustomizeDiff` condition of the provider (`tapsim.replacement`)."""
     changed = set(changed)
     if force_new == EVERY_INPUT:
         return bool(changed)
-    return bool(changed & (force_new | set(replace_on_changes)))
+    if changed & (force_new | set(replace_on_changes)):
+        return True
+    return old is not None and new is not None and bool(conditional(typ, old, new, changed))
 
 
 def _changed(old: Registration, new: Registration) -> tuple[str, ...]:
     return changed_inputs(old.inputs, new.inputs, new.ignore_changes)
 
 
-def _forces_new(reg: Registration, changed: tuple[str, ...], force_new: frozenset[str]) -> bool:
-    return forces_new(changed, force_new, reg.replace_on_changes)
+def _forces_new(
+    reg: Registration, old: Mapping[str, Any], changed: tuple[str, ...], force_new: frozenset[str]
+) -> bool:
+    return forces_new(
+        changed, force_new, reg.replace_on_changes, typ=reg.type, old=old, new=reg.inputs
+    )
 
 
 def _identities(reg: Registration) -> set[str]:
@@ -97,7 +148,14 @@ def _identities(reg: Registration) -> set[str]:
     return {v for v in (reg.id, reg.state.get("arn")) if isinstance(v, str) and len(v) > 8}
 
 
-def plan(deployed: RunResult, wanted: RunResult, force_new: Mapping[str, frozenset[str]]) -> Plan:
+def plan(
+    deployed: RunResult,
+    wanted: RunResult,
+    force_new: Mapping[str, frozenset[str]],
+    deferred: Mapping[str, frozenset[str]] | None = None,
+) -> Plan:
+    """The steps from `deployed` to `wanted`; `force_new` and `deferred` are the provider's
+    replace-forcing inputs and AWS's maintenance-window inputs per type."""
     olds = {r.urn: r for r in deployed.resources if r.custom}
     news = [r for r in wanted.resources if r.custom]
     steps: dict[str, Step] = {}
@@ -110,37 +168,48 @@ def plan(deployed: RunResult, wanted: RunResult, force_new: Mapping[str, frozens
         changed = _changed(old, reg)
         if not changed:
             action = "keep"
-        elif _forces_new(reg, changed, force_new.get(reg.type, frozenset())):
+        elif _forces_new(reg, old.inputs, changed, force_new.get(reg.type, frozenset())):
             action = "replace"
             replaced |= _identities(old)
         else:
             action = "update"
         steps[reg.urn] = Step(action, reg.urn, reg.type, changed)
-    _propagate(news, steps, replaced, force_new)
+    _propagate(news, olds, steps, replaced, force_new)
     deleted = [Step("delete", urn, old.type) for urn, old in olds.items() if urn not in steps]
     news_by_urn = {r.urn: r for r in news}
+    deferred = deferred or {}
     return Plan(
         [*steps.values(), *deleted],
         frozenset(urn for urn, old in olds.items() if old.protect),
         frozenset(
             s.urn
             for s in steps.values()
-            if s.action == "replace" and _collides(olds[s.urn], news_by_urn[s.urn])
+            if s.action == "replace" and _collides(olds[s.urn], news_by_urn[s.urn], s.changed)
+        ),
+        frozenset(
+            s.urn
+            for s in steps.values()
+            if s.action == "update"
+            and news_by_urn[s.urn].inputs.get("applyImmediately") is False
+            and set(s.changed) & deferred.get(s.type, frozenset())
         ),
     )
 
 
-def _collides(old: Registration, new: Registration) -> bool:
-    """The replacement keeps a fixed physical name and is made before the old one goes."""
-    if new.delete_before_replace:
+def _collides(old: Registration, new: Registration, changed: tuple[str, ...]) -> bool:
+    """The replacement keeps a fixed physical name, in the same scope, and is made before the
+    old one goes."""
+    if new.delete_before_replace or NAME_SCOPES.get(new.type) in changed:
         return False
     return any(
-        key in old.inputs and old.inputs.get(key) == new.inputs.get(key) for key in NAME_INPUTS
+        key in old.inputs and old.inputs.get(key) == new.inputs.get(key)
+        for key in name_inputs(new.type)
     )
 
 
 def _propagate(
     news: list[Registration],
+    olds: Mapping[str, Registration],
     steps: dict[str, Step],
     replaced: set[str],
     force_new: Mapping[str, frozenset[str]],
@@ -157,7 +226,8 @@ def _propagate(
         if not refers:
             continue
         changed = tuple(sorted({*step.changed, *refers}))
-        if _forces_new(reg, changed, force_new.get(reg.type, frozenset())):
+        old = olds[reg.urn].inputs
+        if _forces_new(reg, old, changed, force_new.get(reg.type, frozenset())):
             steps[reg.urn] = Step("replace", reg.urn, reg.type, changed)
             replaced |= _identities(reg)
         else:

@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from tap_platform.naming import Namer, Service
-from tapsim.discovery import Discovered
+from tapsim.discovery import Discovered, tags_of
 
 
 @cache
@@ -49,11 +48,24 @@ def route(rules: Sequence[dict[str, Any]], host: str, path: str) -> dict[str, An
     raise LookupError("the listener has no default rule")
 
 
-def own_target_group(found: Discovered, target_type: str = "ip") -> dict[str, Any]:
-    """A service's target group on a shared environment, by its name (`ip` or `ec2`)."""
-    role = {"ip": "ip", "instance": "ec2"}[target_type]
-    name = Namer(found.project, found.suffix).name(role, Service.TARGET_GROUP)
-    return found.client("elbv2").describe_target_groups(Names=[name])["TargetGroups"][0]
+def own_target_group(found: Discovered) -> dict[str, Any]:
+    """A service's target group on a shared environment, by its `EnvironmentSuffix` and
+    `Project` tags (Pulumi names it)."""
+    elbv2 = found.client("elbv2")
+    groups = {
+        g["TargetGroupArn"]: g
+        for page in elbv2.get_paginator("describe_target_groups").paginate()
+        for g in page["TargetGroups"]
+    }
+    arns = list(groups)
+    for start in range(0, len(arns), 20):
+        described = elbv2.describe_tags(ResourceArns=arns[start : start + 20])
+        for entry in described["TagDescriptions"]:
+            tags = tags_of(entry)
+            owner = (tags.get("EnvironmentSuffix"), tags.get("Project"))
+            if owner == (found.suffix, found.project):
+                return groups[entry["ResourceArn"]]
+    raise LookupError(f"no target group tagged EnvironmentSuffix={found.suffix}")
 
 
 def listener_rules(found: Discovered, listener_arn: str) -> list[dict[str, Any]]:

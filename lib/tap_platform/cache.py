@@ -58,8 +58,12 @@ class CacheArgs:
         log_retention_days: days the slow log is kept (default: 7).
         secret_recovery_window_days: days a deleted AUTH secret can still be restored; 0
             deletes it at once, so a re-created stack can take its name again (default: 0).
-        protect: keep the group and its secret on destroy, with a final snapshot, and apply
-            changes in the maintenance window rather than at once (default: False).
+        protect: keep the group and its secret on destroy, with a final snapshot, and
+            refuse its replacement; unprotected, a replacement deletes the old group first,
+            since the new one takes its identifier (default: False).
+        apply_immediately: apply a new node type or engine version when `pulumi up` runs;
+            false leaves it to the maintenance window, and the provider shows it as a change
+            until then (default: True).
     """
 
     namer: Namer
@@ -75,6 +79,7 @@ class CacheArgs:
     log_retention_days: int = 7
     secret_recovery_window_days: int = 0
     protect: bool = False
+    apply_immediately: bool = True
 
 
 class Cache(pulumi.ComponentResource):
@@ -186,7 +191,7 @@ class Cache(pulumi.ComponentResource):
                 self, name, identifier, keep=args.protect
             ),
             auto_minor_version_upgrade=True,
-            apply_immediately=not args.protect,
+            apply_immediately=args.apply_immediately,
             log_delivery_configurations=[
                 aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
                     destination=slow_log.name,
@@ -195,7 +200,11 @@ class Cache(pulumi.ComponentResource):
                     log_type="slow-log",
                 )
             ],
+            # Protected, or else deleted before its replacement takes the same identifier.
             opts=pulumi.ResourceOptions(
-                parent=self, protect=args.protect, ignore_changes=["authToken"]
+                parent=self,
+                protect=args.protect,
+                delete_before_replace=not args.protect,
+                ignore_changes=["authToken"],
             ),
         )

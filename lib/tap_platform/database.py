@@ -135,8 +135,19 @@ class Database(pulumi.ComponentResource):
             "final_snapshot_identifier": final_snapshot_name(
                 self, name, self.identifier, keep=args.protect
             ),
-            "apply_immediately": not args.protect,
+            "apply_immediately": args.apply_immediately,
         }
+
+    def _stateful(self, args: DatabaseArgs) -> pulumi.ResourceOptions:
+        """Protected, or else deleted before its replacement is made: the replacement takes
+        the same identifier, which RDS refuses while the old one exists. Made after its log
+        groups, so it is deleted before them."""
+        return pulumi.ResourceOptions(
+            parent=self,
+            depends_on=self.log_groups,
+            protect=args.protect,
+            delete_before_replace=not args.protect,
+        )
 
     def _rotation(self, name: str, args: DatabaseArgs) -> None:
         """Without this resource RDS rotates every 7 days; destroying it cancels rotation.
@@ -189,9 +200,7 @@ class Database(pulumi.ComponentResource):
                 if args.serverless
                 else None
             ),
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=self.log_groups, protect=args.protect
-            ),
+            opts=self._stateful(args),
             **common,
         )
         zones = pulumi.Output.from_input(args.availability_zones)
@@ -206,7 +215,9 @@ class Database(pulumi.ComponentResource):
                 availability_zone=zones.apply(functools.partial(_zone_of, i)),
                 **self._instance_options(args, monitoring),
                 apply_immediately=common["apply_immediately"],
-                opts=child,
+                # Stateless (the cluster holds the data), and its replacement takes the same
+                # identifier: deleted first, in every tier; a reader takes over meanwhile.
+                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
             )
             for i in range(1 + args.reader_count)
         ]
@@ -279,9 +290,7 @@ class Database(pulumi.ComponentResource):
             parameter_group_name=parameters.name,
             multi_az=args.multi_az,
             **self._instance_options(args, monitoring),
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=self.log_groups, protect=args.protect
-            ),
+            opts=self._stateful(args),
             **common,
         )
         self.secret_arn = instance.master_user_secrets[0].secret_arn

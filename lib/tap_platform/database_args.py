@@ -62,8 +62,12 @@ class DatabaseArgs:
         log_retention_days: days the exported engine logs are kept (default: 7).
         app_username: the app's own database user, which logs in with IAM tokens; on
             Aurora the stack makes it through the Data API (default: "app").
-        protect: refuse deletion, keep a final snapshot on destroy and apply changes in the
-            maintenance window rather than at once (default: False).
+        protect: refuse deletion and replacement, and keep a final snapshot on destroy;
+            unprotected, a replacement deletes the old database first, since the new one
+            takes its identifier (default: False).
+        apply_immediately: apply a new instance class or engine version when `pulumi up`
+            runs, as CloudFormation does; false leaves it to the maintenance window, and the
+            provider shows it as a change until then (default: True).
         setup_subnet_ids: on plain RDS, which has no Data API, private subnets with egress
             where a short build makes the app's user; without them no user is made, and an
             operator runs `db_user.statements` once (default: None).
@@ -94,6 +98,7 @@ class DatabaseArgs:
     rotation_days: int = 30
     log_retention_days: int = 7
     protect: bool = False
+    apply_immediately: bool = True
     app_username: str = "app"
     setup_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
 

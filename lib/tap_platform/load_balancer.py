@@ -14,10 +14,6 @@ import pulumi_aws as aws
 
 from tap_platform.naming import Namer, Service
 
-# Target group name roles per target type (32 characters at most with the longest suffix).
-# Short: a target group's name has 32 characters for the project, the role and a suffix of up
-# to 20 (ELB API Reference, CreateTargetGroup).
-TARGET_GROUP_ROLES = {"ip": "ip", "instance": "ec2"}
 # What a shared environment's listeners answer when no service's rule matches.
 NOT_FOUND = aws.lb.ListenerDefaultActionArgs(
     type="fixed-response",
@@ -51,13 +47,12 @@ class TargetArgs:
 
 
 def target_group(
-    parent: pulumi.Resource, name: str, namer: Namer, vpc_id: pulumi.Input[str], args: TargetArgs
+    parent: pulumi.Resource, name: str, vpc_id: pulumi.Input[str], args: TargetArgs
 ) -> aws.lb.TargetGroup:
     return aws.lb.TargetGroup(
         name,
-        # The target type cannot change in place: switching the runtime replaces the group,
-        # and the new one is made before the old goes, so its name names the type.
-        name=namer.name(TARGET_GROUP_ROLES[args.target_type], Service.TARGET_GROUP),
+        # No fixed name: a new port or target type replaces the group, and the new one must
+        # exist before the listener leaves the old one, so the two live side by side.
         port=args.port,
         protocol="HTTP",
         target_type=args.target_type,
@@ -127,9 +122,7 @@ class LoadBalancer(pulumi.ComponentResource):
         super().__init__("tap:edge:LoadBalancer", name, None, opts)
         self.alb = self._alb(name, args)
         self.target_group = (
-            target_group(self, f"{name}-tg", args.namer, args.vpc_id, args.target)
-            if args.target
-            else None
+            target_group(self, f"{name}-tg", args.vpc_id, args.target) if args.target else None
         )
         forward = (
             aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=self.target_group.arn)

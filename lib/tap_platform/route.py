@@ -22,7 +22,6 @@ import pulumi
 import pulumi_aws as aws
 
 from tap_platform.load_balancer import TargetArgs, target_group
-from tap_platform.naming import Namer
 
 WHOLE_HOST = "all"
 
@@ -61,7 +60,6 @@ class RouteArgs:
     where its claim on them is recorded.
 
     Attributes:
-        namer: names the service's target group.
         vpc_id: the environment's VPC, which the target group belongs to.
         listener_arn: the environment's listener that forwards (HTTPS when it has a
             certificate), which the rule is added to.
@@ -75,7 +73,6 @@ class RouteArgs:
             this one.
     """
 
-    namer: Namer
     vpc_id: pulumi.Input[str]
     listener_arn: pulumi.Input[str]
     target: TargetArgs
@@ -92,7 +89,7 @@ class ServiceRoute(pulumi.ComponentResource):
     def __init__(self, name: str, args: RouteArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("tap:edge:ServiceRoute", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.target_group = target_group(self, f"{name}-tg", args.namer, args.vpc_id, args.target)
+        self.target_group = target_group(self, f"{name}-tg", args.vpc_id, args.target)
         claimed: pulumi.Output[str] = pulumi.Output.all(args.host, args.claims_path).apply(
             lambda parts: self._check(args, str(parts[0]), str(parts[1]))
         )

@@ -208,7 +208,7 @@ class TapStack(pulumi.ComponentResource):
         )
         return ServiceRoute(
             "route",
-            RouteArgs(namer=namer, vpc_id=shared.vpc_id, listener_arn=shared.listener_arn or "",
+            RouteArgs(vpc_id=shared.vpc_id, listener_arn=shared.listener_arn or "",
                       target=target_of(settings), host=host, path=route.path,
                       claims_path=shared.route_claims_path or "",
                       owner=f"{settings.project}/{settings.stack}"),

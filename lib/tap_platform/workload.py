@@ -125,7 +125,7 @@ def _database(settings: Settings, at: Placement, child: pulumi.ResourceOptions) 
             monitoring_interval_seconds=db.monitoring_interval_seconds,
             rotation_days=db.rotation_days,
             log_retention_days=settings.service.log_retention_days,
-            protect=settings.deletion_protection,
+            protect=settings.deletion_protection, apply_immediately=db.apply_immediately,
         ),
         opts=child,
     )  # fmt: skip
@@ -143,6 +143,7 @@ def _cache(settings: Settings, at: Placement, child: pulumi.ResourceOptions) -> 
             log_retention_days=settings.cache.log_retention_days,
             secret_recovery_window_days=settings.storage.secret_recovery_window_days,
             protect=settings.deletion_protection,
+            apply_immediately=settings.cache.apply_immediately,
         ),
         opts=child,
     )  # fmt: skip

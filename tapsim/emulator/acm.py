@@ -48,24 +48,3 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     ),
 }
 UNTAGGED = {"aws:acm/certificateValidation:CertificateValidation"}
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/acm/certificate.go @ 01661ea3cbe6
-    "aws:acm/certificate:Certificate": frozenset(
-        {
-            "certificateAuthorityArn",
-            "domainName",
-            "keyAlgorithm",
-            "subjectAlternativeNames",
-            "validationMethod",
-            "validationOptions",
-        }
-    ),
-    # internal/service/acm/certificate_validation.go @ 004eea7f9b66
-    "aws:acm/certificateValidation:CertificateValidation": frozenset(
-        {"certificateArn", "validationRecordFqdns"}
-    ),
-}

@@ -51,17 +51,3 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     ),
 }
 UNTAGGED = {"aws:appautoscaling/policy:Policy"}
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/appautoscaling/policy.go @ 048320e88399
-    "aws:appautoscaling/policy:Policy": frozenset(
-        {"name", "resourceId", "scalableDimension", "serviceNamespace"}
-    ),
-    # internal/service/appautoscaling/target.go @ 0105d2191ae7
-    "aws:appautoscaling/target:Target": frozenset(
-        {"resourceId", "scalableDimension", "serviceNamespace"}
-    ),
-}

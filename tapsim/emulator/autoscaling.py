@@ -81,13 +81,3 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
 }
 # The provider's default tags skip Auto Scaling groups; they carry their own list.
 UNTAGGED = {"aws:autoscaling/group:Group", "aws:autoscaling/policy:Policy"}
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/autoscaling/group.go @ 00a919d1548e
-    "aws:autoscaling/group:Group": frozenset({"initialLifecycleHook", "name", "namePrefix"}),
-    # internal/service/autoscaling/policy.go @ 007ce0a8dd1d
-    "aws:autoscaling/policy:Policy": frozenset({"autoscalingGroupName", "name"}),
-}

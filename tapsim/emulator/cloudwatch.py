@@ -45,13 +45,3 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     ),
 }
 UNTAGGED = {"aws:cloudwatch/dashboard:Dashboard"}
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/cloudwatch/dashboard.go @ 0620f2a6a126
-    "aws:cloudwatch/dashboard:Dashboard": frozenset({"dashboardName"}),
-    # internal/service/cloudwatch/metric_alarm.go @ 055611a65473
-    "aws:cloudwatch/metricAlarm:MetricAlarm": frozenset({"alarmName"}),
-}

@@ -60,11 +60,3 @@ def _project(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     "aws:codebuild/project:Project": (_project, by("codebuild.delete_project", name="name")),
 }
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/codebuild/project.go @ a24b7f2d73fd
-    "aws:codebuild/project:Project": frozenset({"name"}),
-}

@@ -50,13 +50,3 @@ UNDELETABLE = {
         "moto does not implement delete_deployment_group"
     ),
 }
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/deploy/app.go @ fd91d1b7945c
-    "aws:codedeploy/application:Application": frozenset({"computePlatform"}),
-    # internal/service/deploy/deployment_group.go @ c09a282f565b
-    "aws:codedeploy/deploymentGroup:DeploymentGroup": frozenset(),
-}

@@ -52,11 +52,3 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
         by("codepipeline.delete_pipeline", name="id"),
     ),
 }
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/codepipeline/codepipeline.go @ 8a0b630aa00b
-    "aws:codepipeline/pipeline:Pipeline": frozenset({"name"}),
-}

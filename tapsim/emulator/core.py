@@ -3,11 +3,18 @@ and the small deleters most resource types share."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from tapsim.fake_cloud import partition_of
+
+
+def autoname(logical: str) -> str:
+    """What Pulumi names a resource the program leaves unnamed: its logical name and seven
+    random hex characters, new for each replacement."""
+    return f"{logical}-{secrets.token_hex(4)[:7]}"
 
 
 class EmulatorError(RuntimeError):

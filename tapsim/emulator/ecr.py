@@ -51,15 +51,3 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     ),
 }
 UNTAGGED = {"aws:ecr/lifecyclePolicy:LifecyclePolicy"}
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/ecr/repository.go @ af55dfb90500 (the newest copy read, without its
-    # commit, adds `force_delete` and `image_tag_mutability_exclusion_filter`, neither
-    # ForceNew, and keeps these two)
-    "aws:ecr/repository:Repository": frozenset({"encryptionConfigurations", "name"}),
-    # internal/service/ecr/lifecycle_policy.go @ cde80b25f752 (no update: both ForceNew)
-    "aws:ecr/lifecyclePolicy:LifecyclePolicy": frozenset({"policy", "repository"}),
-}

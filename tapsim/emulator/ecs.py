@@ -151,36 +151,3 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
 # In-place updates the emulator carries out (others change only its record of the resource).
 UPDATERS: dict[str, Updater] = {"aws:ecs/service:Service": _update_service}
 REFRESH: dict[str, Refresher] = {"aws:ecs/taskDefinition:TaskDefinition": _read_containers}
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/ecs/cluster.go @ 00a35305dc1b
-    "aws:ecs/cluster:Cluster": frozenset({"name"}),
-    # internal/service/ecs/service.go (newest stored copy, commit not recorded)
-    "aws:ecs/service:Service": frozenset(
-        {"cluster", "iamRole", "launchType", "name", "schedulingStrategy"}
-    ),
-    # internal/service/ecs/task_definition.go @ f1750b8668f2
-    "aws:ecs/taskDefinition:TaskDefinition": frozenset(
-        {
-            "containerDefinitions",
-            "cpu",
-            "ephemeralStorage",
-            "executionRoleArn",
-            "family",
-            "inferenceAccelerators",
-            "ipcMode",
-            "memory",
-            "networkMode",
-            "pidMode",
-            "placementConstraints",
-            "proxyConfiguration",
-            "requiresCompatibilities",
-            "runtimePlatform",
-            "taskRoleArn",
-            "volumes",
-        }
-    ),
-}

@@ -133,30 +133,9 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
 UNDELETABLE = {
     "aws:elasticache/subnetGroup:SubnetGroup": "moto does not implement delete_cache_subnet_group",
 }
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/elasticache/replication_group.go @ 001b6364c1a3, every top-level
-    # `ForceNew: true`; its CustomizeDiff also replaces on an engine or version downgrade, a
-    # changed node group layout, and transit encryption below 7.0.5, which this table cannot
-    # say (the stack changes none of them)
-    "aws:elasticache/replicationGroup:ReplicationGroup": frozenset(
-        {
-            "atRestEncryptionEnabled",
-            "dataTieringEnabled",
-            "globalReplicationGroupId",
-            "kmsKeyId",
-            "networkType",
-            "port",
-            "replicationGroupId",
-            "securityGroupNames",
-            "snapshotArns",
-            "snapshotName",
-            "subnetGroupName",
-        }
-    ),
-    # internal/service/elasticache/subnet_group.go @ 01c08000ddb1
-    "aws:elasticache/subnetGroup:SubnetGroup": frozenset({"name"}),
+# Inputs AWS changes only in the maintenance window unless the request applies immediately:
+# "changes to the nodes in the replication group are applied on the next maintenance reboot"
+# (ElastiCache API Reference, ModifyReplicationGroup, ApplyImmediately).
+PENDING: dict[str, frozenset[str]] = {
+    "aws:elasticache/replicationGroup:ReplicationGroup": frozenset({"nodeType", "engineVersion"}),
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tapsim.emulator.core import Context, Deleter, EmulatorError, Handler, Updater, by
+from tapsim.emulator.core import Context, Deleter, EmulatorError, Handler, Updater, autoname, by
 
 
 def _load_balancer(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -61,7 +61,7 @@ def _target_group(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]
     elbv2 = ctx.clients("elbv2")
     check = i.get("healthCheck") or {}
     group = elbv2.create_target_group(
-        Name=i["name"],
+        Name=i.get("name") or autoname(ctx.name),
         Protocol=i["protocol"],
         Port=int(i["port"]),
         VpcId=i["vpcId"],
@@ -187,30 +187,3 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
 }
 # In-place updates the emulator carries out (others change only its record of the resource).
 UPDATERS: dict[str, Updater] = {"aws:lb/listener:Listener": _update_listener}
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/elbv2/listener_rule.go @ 032c4f076a6c
-    "aws:lb/listenerRule:ListenerRule": frozenset({"listenerArn"}),
-    # website/docs/r/lb_listener.html.markdown @ 0028ca39f8a4
-    "aws:lb/listener:Listener": frozenset({"loadBalancerArn"}),
-    # internal/service/elbv2/load_balancer.go @ 00edc94be7a8
-    "aws:lb/loadBalancer:LoadBalancer": frozenset(
-        {"customerOwnedIpv4Pool", "internal", "loadBalancerType", "name", "namePrefix"}
-    ),
-    # website/docs/r/lb_target_group.html.markdown @ 00c7d114c4d2
-    "aws:lb/targetGroup:TargetGroup": frozenset(
-        {
-            "ipAddressType",
-            "name",
-            "namePrefix",
-            "port",
-            "protocol",
-            "protocolVersion",
-            "targetType",
-            "vpcId",
-        }
-    ),
-}

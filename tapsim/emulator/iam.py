@@ -70,19 +70,3 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     ),
 }
 UNTAGGED = {"aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"}
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # website/docs/r/iam_instance_profile.html.markdown @ 0dcb01e283b8
-    "aws:iam/instanceProfile:InstanceProfile": frozenset({"name", "namePrefix"}),
-    # website/docs/r/iam_role.html.markdown @ 02910eecbfa1
-    "aws:iam/role:Role": frozenset({"name", "namePrefix"}),
-    # internal/service/iam/role_policy.go @ 02f97af85f89
-    "aws:iam/rolePolicy:RolePolicy": frozenset({"name", "namePrefix", "role"}),
-    # internal/service/iam/role_policy_attachment.go @ 04c79849dbe7
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": frozenset({"policyArn", "role"}),
-    # website/docs/r/iam_service_linked_role.html.markdown @ 07e0d0b940f5
-    "aws:iam/serviceLinkedRole:ServiceLinkedRole": frozenset({"awsServiceName", "customSuffix"}),
-}

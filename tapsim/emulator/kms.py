@@ -35,15 +35,3 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     "aws:kms/alias:Alias": (_alias, by("kms.delete_alias", AliasName="id")),
 }
 UNTAGGED = {"aws:kms/alias:Alias"}
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/kms/alias.go @ 01c08000ddb1
-    "aws:kms/alias:Alias": frozenset({"name", "namePrefix"}),
-    # internal/service/kms/key.go @ 00a35305dc1b
-    "aws:kms/key:Key": frozenset(
-        {"customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId"}
-    ),
-}

@@ -23,12 +23,3 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
         by("logs.delete_log_group", logGroupName="id"),
     ),
 }
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/logs/group.go @ 0073593e7d69
-    # website/docs/r/cloudwatch_log_group.html.markdown @ 05389d465b6e
-    "aws:cloudwatch/logGroup:LogGroup": frozenset({"logGroupClass", "name", "namePrefix"}),
-}

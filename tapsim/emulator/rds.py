@@ -291,58 +291,17 @@ INVOKES: dict[str, Invoke] = {
         catalog.orderable_db_instance(args)
     ),
 }
+# Inputs AWS changes only in the maintenance window unless the request applies immediately
+# (RDS API Reference: ModifyDBCluster, EngineVersion, "applied during the next maintenance
+# window unless ApplyImmediately is enabled"; ModifyDBInstance, DBInstanceClass and
+# EngineVersion, likewise).
+PENDING: dict[str, frozenset[str]] = {
+    "aws:rds/cluster:Cluster": frozenset({"engineVersion"}),
+    "aws:rds/clusterInstance:ClusterInstance": frozenset({"instanceClass"}),
+    "aws:rds/instance:Instance": frozenset({"engineVersion", "instanceClass"}),
+}
 # What `pulumi refresh` reads back into the inputs the next diff compares with.
 REFRESH: dict[str, Refresher] = {
     "aws:rds/cluster:Cluster": _read_version("cluster", "DBClusterIdentifier", "clusterIdentifier"),
     "aws:rds/instance:Instance": _read_version("instance", "DBInstanceIdentifier", "identifier"),
-}
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/rds/cluster.go @ 0168cf6844f3, every top-level `ForceNew: true` (its
-    # CustomizeDiff forces `storageType` too, for engines other than Aurora only)
-    "aws:rds/cluster:Cluster": frozenset(
-        {
-            "availabilityZones",
-            "clusterIdentifier",
-            "clusterIdentifierPrefix",
-            "clusterScalabilityType",
-            "databaseName",
-            "dbSubnetGroupName",
-            "dbSystemId",
-            "engine",
-            "engineMode",
-            "kmsKeyId",
-            "masterUsername",
-            "restoreToPointInTime",
-            "snapshotIdentifier",
-            "sourceRegion",
-            "storageEncrypted",
-        }
-    ),
-    # website/docs/r/rds_cluster_instance.html.markdown @ 01606926a0c0
-    "aws:rds/clusterInstance:ClusterInstance": frozenset(
-        {
-            "availabilityZone",
-            "clusterIdentifier",
-            "dbSubnetGroupName",
-            "engine",
-            "identifier",
-            "identifierPrefix",
-        }
-    ),
-    # website/docs/r/rds_cluster_parameter_group.html.markdown @ 0413c661ec1b
-    "aws:rds/clusterParameterGroup:ClusterParameterGroup": frozenset({"name", "namePrefix"}),
-    # website/docs/r/db_instance.html.markdown @ 0130d51a0230
-    "aws:rds/instance:Instance": frozenset(
-        {"backupTarget", "ncharCharacterSetName", "restoreToPointInTime"}
-    ),
-    # website/docs/r/db_parameter_group.html.markdown @ 044fb3171c30
-    "aws:rds/parameterGroup:ParameterGroup": frozenset(
-        {"description", "family", "name", "namePrefix"}
-    ),
-    # website/docs/r/db_subnet_group.html.markdown @ 03ffdb07e03f
-    "aws:rds/subnetGroup:SubnetGroup": frozenset({"name", "namePrefix"}),
 }

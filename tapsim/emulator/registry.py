@@ -9,6 +9,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
+from tapsim import replacement
 from tapsim.emulator import (
     acm,
     appautoscaling,
@@ -93,8 +94,12 @@ TAGGABLE: frozenset[str] = frozenset(HANDLERS) - set().union(
 UPDATERS: dict[str, Updater] = _merged("UPDATERS")
 # Resource type -> what `pulumi refresh` reads back, where it differs from what was sent.
 REFRESH: dict[str, Refresher] = _merged("REFRESH")
-# Resource type -> the inputs whose change forces a new resource (the provider's schema).
-FORCE_NEW: dict[str, frozenset[str]] = _merged("FORCE_NEW")
+# Resource type -> the inputs whose change forces a new resource: the provider's schema
+# (`tapsim.replacement`), and the random provider's every input.
+FORCE_NEW: dict[str, frozenset[str]] = {**replacement.FORCE_NEW, **_merged("FORCE_NEW")}
+# Resource type -> the inputs AWS defers to the maintenance window when a change does not
+# apply immediately.
+PENDING: dict[str, frozenset[str]] = _merged("PENDING")
 # Invoke token -> answer.
 INVOKES: dict[str, Invoke] = _merged("INVOKES")
 # Values a provider computes locally (pulumi_random), with no AWS call.

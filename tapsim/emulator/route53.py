@@ -60,11 +60,3 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
 }
 UNTAGGED = {"aws:route53/record:Record"}
 INVOKES: dict[str, Invoke] = {"aws:route53/getZone:getZone": _zone}
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/route53/record.go @ 00655c1681ea
-    "aws:route53/record:Record": frozenset({"name", "zoneId"}),
-}

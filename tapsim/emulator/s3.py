@@ -150,27 +150,3 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
 }
 # Bucket sub-resources take no tags of their own.
 UNTAGGED = set(SETTINGS)
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # website/docs/r/s3_bucket.html.markdown @ 4c72bcc7dc2f
-    "aws:s3/bucket:Bucket": frozenset({"bucket", "bucketPrefix", "objectLockEnabled"}),
-    # internal/service/s3/bucket_lifecycle_configuration.go @ 01606926a0c0
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": frozenset(
-        {"bucket", "expectedBucketOwner"}
-    ),
-    # internal/service/s3/bucket_ownership_controls.go @ 01c08000ddb1
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": frozenset({"bucket"}),
-    # internal/service/s3/bucket_policy.go @ 0073593e7d69
-    "aws:s3/bucketPolicy:BucketPolicy": frozenset({"bucket"}),
-    # internal/service/s3/bucket_logging.go @ 01f431114674
-    "aws:s3/bucketLogging:BucketLogging": frozenset({"bucket", "expectedBucketOwner"}),
-    # internal/service/s3/bucket_public_access_block.go @ 01606926a0c0
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": frozenset({"bucket"}),
-    # website/docs/r/s3_bucket_server_side_encryption_configuration.html.markdown @ 0aa0d338dafe
-    ENCRYPTION: frozenset({"bucket", "expectedBucketOwner"}),
-    # website/docs/r/s3_bucket_versioning.html.markdown @ cf853ecebc6a
-    "aws:s3/bucketVersioning:BucketVersioning": frozenset({"bucket", "expectedBucketOwner"}),
-}

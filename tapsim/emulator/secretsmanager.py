@@ -66,17 +66,3 @@ UNTAGGED = {
     "aws:secretsmanager/secretVersion:SecretVersion",
     "aws:secretsmanager/secretRotation:SecretRotation",
 }
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/secretsmanager/secret.go @ 00c21cedec06
-    "aws:secretsmanager/secret:Secret": frozenset({"name", "namePrefix"}),
-    # internal/service/secretsmanager/secret_rotation.go @ 0413c661ec1b
-    "aws:secretsmanager/secretRotation:SecretRotation": frozenset({"secretId"}),
-    # internal/service/secretsmanager/secret_version.go @ 0042e8ea0de2
-    "aws:secretsmanager/secretVersion:SecretVersion": frozenset(
-        {"secretBinary", "secretId", "secretString", "secretStringWoVersion"}
-    ),
-}

@@ -30,13 +30,3 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     ),
 }
 UNTAGGED = {"aws:sns/topicSubscription:TopicSubscription"}
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/sns/topic.go @ 00a35305dc1b
-    "aws:sns/topic:Topic": frozenset({"fifoTopic", "name", "namePrefix"}),
-    # internal/service/sns/topic_subscription.go @ 04a2e6e5bc62
-    "aws:sns/topicSubscription:TopicSubscription": frozenset({"endpoint", "protocol", "topic"}),
-}

@@ -38,11 +38,3 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     "aws:ssm/parameter:Parameter": (_parameter, by("ssm.delete_parameter", Name="id")),
 }
 INVOKES: dict[str, Invoke] = {"aws:ssm/getParametersByPath:getParametersByPath": _by_path}
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/ssm/parameter.go @ 0073593e7d69
-    "aws:ssm/parameter:Parameter": frozenset({"dataType", "name"}),
-}

@@ -21,10 +21,18 @@ from pulumi.runtime import MockResourceArgs
 
 from tapsim.emulator.cloud import Deployment, MotoCloud
 from tapsim.emulator.core import Created, EmulatorError
-from tapsim.emulator.registry import FORCE_NEW, HANDLERS, LOCAL, REFRESH, UPDATERS
+from tapsim.emulator.registry import FORCE_NEW, HANDLERS, LOCAL, PENDING, REFRESH, UPDATERS
 from tapsim.monitor import unwrap_secrets
 from tapsim.plan import changed_inputs, forces_new
 from tapsim.runner import run_program
+
+
+def deferred(typ: str, changed: tuple[str, ...], inputs: dict[str, Any]) -> tuple[str, ...]:
+    """The changed inputs AWS leaves pending until the maintenance window: those it defers
+    when the resource does not apply changes immediately."""
+    if inputs.get("applyImmediately", True):
+        return ()
+    return tuple(k for k in changed if k in PENDING.get(typ, ()))
 
 
 class UpdateRefusedError(EmulatorError):
@@ -60,7 +68,8 @@ class UpdatingCloud(MotoCloud):
             self._step("keep", key)
             return self._carry(prior, prior.inputs, args)
         force_new = FORCE_NEW.get(args.typ, frozenset())
-        if forces_new(changed, force_new, getattr(options, "replace_on_changes", ())):
+        roc = getattr(options, "replace_on_changes", ())
+        if forces_new(changed, force_new, roc, typ=args.typ, old=prior.inputs, new=inputs):
             if prior.protect:
                 raise UpdateRefusedError(
                     f"{args.typ} {args.name} is protected; changing {', '.join(changed)} "
@@ -73,6 +82,11 @@ class UpdatingCloud(MotoCloud):
                 self._retired.append(prior)
             return super().new_resource(args)
         self._step("update", key)
+        waiting = deferred(args.typ, changed, inputs)
+        if waiting:
+            # AWS keeps the running values until the window, and the provider reads those
+            # back: the next `pulumi up` sees the same change again.
+            inputs = {**inputs, **{k: prior.inputs.get(k) for k in waiting}}
         if args.typ in UPDATERS:
             UPDATERS[args.typ](self.context(prior.region, args.name), prior.id, inputs)
         return self._carry(prior, inputs, args)

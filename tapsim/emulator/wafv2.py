@@ -71,17 +71,3 @@ UNTAGGED = {
     "aws:wafv2/webAclAssociation:WebAclAssociation",
     "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
 }
-
-# Inputs whose change forces a new resource: `ForceNew` (or `RequiresReplace`) in the
-# Terraform AWS provider's schema, which pulumi-aws is built on, per file and commit of
-# hashicorp/terraform-provider-aws.
-FORCE_NEW: dict[str, frozenset[str]] = {
-    # internal/service/wafv2/web_acl.go @ 0073593e7d69
-    "aws:wafv2/webAcl:WebAcl": frozenset({"name", "namePrefix", "scope"}),
-    # internal/service/wafv2/web_acl_association.go @ 011a8eed43ed
-    "aws:wafv2/webAclAssociation:WebAclAssociation": frozenset({"resourceArn", "webAclArn"}),
-    # internal/service/wafv2/web_acl_logging_configuration.go @ 012f18cf44ec
-    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": frozenset(
-        {"logDestinationConfigs", "resourceArn"}
-    ),
-}

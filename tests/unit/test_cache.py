@@ -152,7 +152,7 @@ def test_a_protected_replicated_valkey_cache_alone() -> None:
     group = run.one(GROUP).inputs
     assert {r.name for r in run.resources if r.protect} == {"cache-group", "cache-auth"}
     assert (group["engine"], group["numCacheClusters"]) == ("valkey", 3)
-    assert group["applyImmediately"] is False
+    assert group["applyImmediately"] is True
     assert group["automaticFailoverEnabled"] is group["multiAzEnabled"] is True
     assert group["finalSnapshotIdentifier"].startswith("demo-cache-alone-final-")
     assert cache.member_ids == [f"demo-cache-alone-00{n}" for n in (1, 2, 3)]

@@ -153,7 +153,7 @@ def test_asg_deploys_through_codedeploy_behind_the_target_group(asg_run) -> None
     group = asg_run.one("aws:codedeploy/deploymentGroup:DeploymentGroup").inputs
     assert group["autoscalingGroups"] == [asg_run.outputs["autoScalingGroupName"]]
     assert group["deploymentStyle"]["deploymentOption"] == "WITH_TRAFFIC_CONTROL"
-    tg = asg_run.one("aws:lb/targetGroup:TargetGroup").inputs["name"]
+    tg = asg_run.one("aws:lb/targetGroup:TargetGroup").state["name"]
     assert group["loadBalancerInfo"]["targetGroupInfos"] == [{"name": tg}]
     assert deploy["configuration"]["DeploymentGroupName"] == group["deploymentGroupName"]
 

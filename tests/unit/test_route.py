@@ -9,7 +9,7 @@ from pulumi import RunError
 import tapsim.alone
 from tap_platform.load_balancer import TargetArgs
 from tap_platform.route import RouteArgs, ServiceRoute, claim_key, conflicts, overlaps
-from tapsim.alone import NAMER, build_alone
+from tapsim.alone import build_alone
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import RunResult
 
@@ -27,7 +27,6 @@ TARGET = TargetArgs(
 
 def alone_route(path: str | None) -> RunResult:
     args = RouteArgs(
-        namer=NAMER,
         vpc_id="vpc-environment",
         listener_arn="arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/env/1/2",
         target=TARGET,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tapsim.emulator.registry import FORCE_NEW
+from tapsim.emulator.registry import FORCE_NEW, PENDING
 from tapsim.examples import load
 from tapsim.plan import plan
 from tests.conftest import synth
@@ -18,7 +18,10 @@ SERVICE = "aws:ecs/service:Service"
 
 def change(stack: str, config: dict, *, base: dict | None = None):
     return plan(
-        synth(stack, config=base), synth(stack, config={**(base or {}), **config}), FORCE_NEW
+        synth(stack, config=base),
+        synth(stack, config={**(base or {}), **config}),
+        FORCE_NEW,
+        PENDING,
     )
 
 
@@ -93,29 +96,34 @@ def test_a_major_upgrade_makes_the_new_parameter_group_beside_the_old_one() -> N
     assert cluster.action == "update"
 
 
-def test_a_new_app_port_replaces_the_target_group_under_its_own_name_and_is_refused() -> None:
+def test_a_new_app_port_replaces_the_target_group_beside_the_old_one() -> None:
     """ELB target groups replace on a new port (terraform-provider-aws, elbv2 target group
-    schema: `port` ForceNew). Pulumi makes the new group first, and ELB refuses a second group
-    of the same name: the plan says so instead of letting `pulumi up` fail half-way."""
+    schema: `port` ForceNew). Pulumi makes the new group first and ELB refuses a second group
+    of the same name, so the group has no fixed name: the new one is made, the listener moves
+    to it, the old one goes."""
     planned = change("dev", {"tap:service": {"port": 9090}})
     (group,) = [s for s in planned.of("replace") if s.type == "aws:lb/targetGroup:TargetGroup"]
     assert "port" in group.changed
-    assert group in planned.refused
-    assert group.urn in planned.collisions
+    assert planned.refused == []
 
 
-def test_a_replacement_that_takes_a_new_name_or_goes_first_does_not_collide() -> None:
+def test_a_replacement_that_takes_a_new_name_goes_first_or_moves_scope_does_not_collide() -> None:
     from tapsim.plan import _collides
     from tapsim.runner import Registration
 
-    def reg(name: str, *, first: bool = False) -> Registration:
-        return Registration(urn="u", type="t", name="n", custom=True, parent="", provider="",
+    def reg(name: str, *, first: bool = False, typ: str = "t") -> Registration:
+        return Registration(urn="u", type=typ, name="n", custom=True, parent="", provider="",
                             protect=False, dependencies=(), inputs={"name": name},
                             delete_before_replace=first)  # fmt: skip
 
-    assert _collides(reg("db-16"), reg("db-16"))
-    assert not _collides(reg("db-16"), reg("db-17"))
-    assert not _collides(reg("db-16"), reg("db-16", first=True))
+    assert _collides(reg("db-16"), reg("db-16"), ("x",))
+    assert not _collides(reg("db-16"), reg("db-17"), ("name",))
+    assert not _collides(reg("db-16"), reg("db-16", first=True), ("x",))
+    group = "aws:ec2/securityGroup:SecurityGroup"
+    assert not _collides(reg("app", typ=group), reg("app", typ=group), ("vpcId",))
+    assert _collides(reg("app", typ=group), reg("app", typ=group), ("description",))
+    versioning = "aws:s3/bucketVersioning:BucketVersioning"
+    assert not _collides(reg("b", typ=versioning), reg("b", typ=versioning), ("x",))
 
 
 @pytest.mark.parametrize(
@@ -132,3 +140,36 @@ def test_what_replaces_the_cluster_is_refused_in_prod(database) -> None:
     assert cluster in planned.refused
     dev = change("dev", {"tap:database": database})
     assert [s for s in dev.of("replace") if s.type == "aws:rds/cluster:Cluster"]
+
+
+GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+WINDOW = {"applyImmediately": False}
+
+
+def test_prod_applies_a_new_node_type_at_once_so_no_change_waits_for_the_window() -> None:
+    """With ApplyImmediately off, AWS changes the nodes "on the next maintenance reboot"
+    (ElastiCache API Reference, ModifyReplicationGroup) and the provider reads the running
+    type back, so every `pulumi up` would show the change again. The stack applies it when
+    `pulumi up` runs, as CloudFormation does."""
+    planned = change("prod", {"tap:cache": {"nodeType": "cache.t4g.medium"}})
+    (group,) = [s for s in planned.steps if s.type == GROUP]
+    assert (group.action, group.changed) == ("update", ("nodeType",))
+    assert planned.refused == []
+
+
+@pytest.mark.parametrize(
+    ("section", "change_", "typ"),
+    [
+        ("tap:cache", {"nodeType": "cache.t4g.medium"}, GROUP),
+        ("tap:database", {"engineVersion": "17"}, "aws:rds/cluster:Cluster"),
+    ],
+    ids=["cache node type", "database engine version"],
+)
+def test_a_change_left_to_the_maintenance_window_is_refused_saying_how_to_apply_it(
+    section, change_, typ
+) -> None:
+    planned = change("prod", {section: {**WINDOW, **change_}}, base={section: WINDOW})
+    (step,) = [s for s in planned.steps if s.type == typ]
+    assert step.action == "update"
+    assert step in planned.refused
+    assert "applyImmediately" in planned.why(step)

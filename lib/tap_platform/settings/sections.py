@@ -263,6 +263,10 @@ class DatabaseSettings(Section):
         description="Enhanced Monitoring interval; 0 is off"
     )
     rotation_days: int = Field(ge=1, le=365, description="how often RDS rotates the password")
+    apply_immediately: bool = Field(
+        description="a new instance class or engine version applies at the next `pulumi up`; "
+        "false waits for the maintenance window, and each `pulumi up` shows it until then"
+    )
 
     @property
     def aurora(self) -> bool:
@@ -330,6 +334,10 @@ class CacheSettings(Section):
     replicas: int = Field(ge=0, le=5, description="more than 0 adds failover and Multi-AZ")
     snapshot_retention_days: int = Field(ge=0, le=35, description="days of daily snapshots")
     log_retention_days: RetentionDays = Field(description=f"slow and engine logs: {RETENTION}")
+    apply_immediately: bool = Field(
+        description="a new node type or engine version applies at the next `pulumi up`; "
+        "false waits for the maintenance window, and each `pulumi up` shows it until then"
+    )
 
     @model_validator(mode="after")
     def _version(self) -> CacheSettings:
