@@ -11,7 +11,6 @@ make it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -159,7 +158,7 @@ def plan(
     olds = {r.urn: r for r in deployed.resources if r.custom}
     news = [r for r in wanted.resources if r.custom]
     steps: dict[str, Step] = {}
-    replaced: set[str] = set()
+    replaced: dict[str, set[str]] = {}
     for reg in news:
         old = olds.get(reg.urn)
         if old is None:
@@ -170,7 +169,7 @@ def plan(
             action = "keep"
         elif _forces_new(reg, old.inputs, changed, force_new.get(reg.type, frozenset())):
             action = "replace"
-            replaced |= _identities(old)
+            replaced[reg.urn] = _identities(old)
         else:
             action = "update"
         steps[reg.urn] = Step(action, reg.urn, reg.type, changed)
@@ -207,28 +206,48 @@ def _collides(old: Registration, new: Registration, changed: tuple[str, ...]) ->
     )
 
 
+def _leaves(value: Any) -> Iterable[str]:
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _leaves(item)
+    elif isinstance(value, str):
+        yield value
+
+
+def _refers(value: Any, replaced: set[str]) -> bool:
+    """Whether an input holds a replaced resource's id (the whole value) or ARN (also inside
+    a policy document): a name that merely contains an identifier is not a reference."""
+    arns = {i for i in replaced if i.startswith("arn:")}
+    return any(
+        leaf in replaced or any(arn in leaf for arn in arns) for leaf in _leaves(value)
+    )
+
+
 def _propagate(
     news: list[Registration],
     olds: Mapping[str, Registration],
     steps: dict[str, Step],
-    replaced: set[str],
+    replaced: dict[str, set[str]],
     force_new: Mapping[str, frozenset[str]],
 ) -> None:
-    """A resource that refers to a replaced one gets a new value for that input: an update,
-    or a replacement of its own when that input forces one (and so on, in order)."""
+    """A resource that depends on a replaced one and holds its id or ARN gets a new value for
+    that input: an update, or a replacement of its own when that input forces one (and so
+    on, in order)."""
     for reg in news:
         step = steps[reg.urn]
-        if step.action not in ("keep", "update") or not replaced:
+        if step.action not in ("keep", "update"):
             continue
-        refers = tuple(
-            sorted(k for k, v in reg.inputs.items() if any(i in json.dumps(v) for i in replaced))
-        )
+        ids = set().union(*(replaced[u] for u in reg.dependencies if u in replaced))
+        refers = tuple(sorted(k for k, v in reg.inputs.items() if ids and _refers(v, ids)))
         if not refers:
             continue
         changed = tuple(sorted({*step.changed, *refers}))
         old = olds[reg.urn].inputs
         if _forces_new(reg, old, changed, force_new.get(reg.type, frozenset())):
             steps[reg.urn] = Step("replace", reg.urn, reg.type, changed)
-            replaced |= _identities(reg)
+            replaced[reg.urn] = _identities(reg)
         else:
             steps[reg.urn] = Step("update", reg.urn, reg.type, changed)

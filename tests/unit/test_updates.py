@@ -173,3 +173,73 @@ def test_a_change_left_to_the_maintenance_window_is_refused_saying_how_to_apply_
     assert step.action == "update"
     assert step in planned.refused
     assert "applyImmediately" in planned.why(step)
+
+
+CLUSTER = "aws:rds/cluster:Cluster"
+TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+VALKEY = {"engine": "valkey", "engineVersion": "8.0"}
+PROD_NETWORK = {"cidr": "10.30.0.0/16"}
+
+# Changes on prod, each with what the provider plans for the resource that matters
+# (tapsim/data/force_new.json, from terraform-provider-aws's Go source) and whether
+# `pulumi up` stops.
+PROD_CHANGES = {
+    # cluster.go: database_name and master_username are ForceNew; prod protects its data.
+    "database name": ({"tap:database": {"databaseName": "orders"}}, None, CLUSTER, "replace", True),
+    "master user": ({"tap:database": {"masterUsername": "owner"}}, None, CLUSTER, "replace", True),
+    # port is not ForceNew: ModifyDBCluster changes it in place.
+    "database port": ({"tap:database": {"port": 5433}}, None, CLUSTER, "update", False),
+    # replication_group.go CustomizeDiff: an engine change replaces, except Redis to Valkey.
+    "cache engine to valkey": ({"tap:cache": VALKEY}, None, GROUP, "update", False),
+    "cache engine back to redis": (
+        {"tap:cache": {"engine": "redis", "engineVersion": "7.1"}},
+        {"tap:cache": VALKEY}, GROUP, "replace", True,
+    ),
+    # ... and an engine version that goes down replaces.
+    "cache version down": ({"tap:cache": {"engineVersion": "6.2"}}, None, GROUP, "replace", True),
+    # target_group.go: port is ForceNew; the group has no fixed name, so no collision.
+    "target port": ({"tap:service": {"port": 9090}}, None, TARGET_GROUP, "replace", False),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", PROD_CHANGES)
+def test_prod_changes_plan_as_the_provider_plans_them(case) -> None:
+    config, base, typ, action, stops = PROD_CHANGES[case]
+    planned = change("prod", config, base=base)
+    (step,) = [s for s in planned.steps if s.type == typ]
+    assert step.action == action
+    assert (step in planned.refused) is stops
+    unprotected = [s for s in planned.steps if s.urn not in planned.protected]
+    assert [s for s in unprotected if s.urn in planned.collisions] == []
+
+
+def test_another_az_on_prod_adds_subnets_and_replaces_nothing() -> None:
+    """Subnets are added beside the others, and the database, cache and load balancer take
+    them in place; the cluster does not list AZs (a ForceNew input) but takes a subnet
+    group."""
+    planned = change("prod", {"tap:network": {**PROD_NETWORK, "azCount": 4}})
+    assert planned.of("replace") == []
+    assert planned.refused == []
+    assert {s.type for s in planned.of("create")} >= {"aws:ec2/subnet:Subnet"}
+    assert {"aws:rds/subnetGroup:SubnetGroup", "aws:lb/loadBalancer:LoadBalancer"} <= {
+        s.type for s in planned.of("update")
+    }
+
+
+def test_a_new_database_name_in_dev_deletes_the_old_cluster_first() -> None:
+    """Unprotected, the cluster and its instances are deleted before their replacements,
+    which take the same identifiers: no collision, and nothing refused."""
+    planned = change("dev", {"tap:database": {"databaseName": "orders"}})
+    replaced = {s.type for s in planned.of("replace")}
+    assert {CLUSTER, "aws:rds/clusterInstance:ClusterInstance"} <= replaced
+    assert planned.refused == []
+
+
+def test_a_replacement_changes_only_what_holds_its_id_or_arn() -> None:
+    """The cluster's identifier is also the name of the database's security group and
+    subnet group; neither refers to the cluster, so neither changes with it."""
+    planned = change("prod", {"tap:database": {"masterUsername": "owner"}})
+    changed = {s.type for s in planned.changes}
+    assert "aws:ec2/securityGroup:SecurityGroup" not in changed
+    assert "aws:rds/subnetGroup:SubnetGroup" not in changed
+    assert "aws:rds/clusterInstance:ClusterInstance" in changed
