@@ -221,9 +221,7 @@ def _refers(value: Any, replaced: set[str]) -> bool:
     """Whether an input holds a replaced resource's id (the whole value) or ARN (also inside
     a policy document): a name that merely contains an identifier is not a reference."""
     arns = {i for i in replaced if i.startswith("arn:")}
-    return any(
-        leaf in replaced or any(arn in leaf for arn in arns) for leaf in _leaves(value)
-    )
+    return any(leaf in replaced or any(arn in leaf for arn in arns) for leaf in _leaves(value))
 
 
 def _propagate(

@@ -21,9 +21,7 @@ def test_a_changed_nested_attribute_is_named() -> None:
     typ = "aws:ec2/flowLog:FlowLog"
     old = {"destinationOptions": {"fileFormat": "plain-text", "perHourPartition": False}}
     new = {"destinationOptions": {"fileFormat": "parquet", "perHourPartition": False}}
-    assert conditional(typ, old, new, ["destinationOptions"]) == (
-        "destinationOptions.fileFormat",
-    )
+    assert conditional(typ, old, new, ["destinationOptions"]) == ("destinationOptions.fileFormat",)
 
 
 @pytest.mark.parametrize(
