@@ -220,6 +220,9 @@ class AsgService(pulumi.ComponentResource):
             service_linked_role_arn=args.service_linked_role_arn,
             health_check_grace_period=args.health_check_grace_seconds,
             target_group_arns=[args.target_group_arn],
+            # A new group is made once this many instances pass the load balancer's checks,
+            # so the rule that sends them requests (made after this) finds them serving.
+            min_elb_capacity=args.min_count,
             launch_template=aws.autoscaling.GroupLaunchTemplateArgs(
                 id=self.launch_template.id, version=self.launch_template.latest_version.apply(str)
             ),

@@ -146,7 +146,9 @@ class EcsService(pulumi.ComponentResource):
             enable_execute_command=False,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
-            wait_for_steady_state=False,
+            # `pulumi up` goes on once the tasks run steadily, so the rule that sends them
+            # requests (made after this) finds them serving.
+            wait_for_steady_state=True,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=list(args.listeners),

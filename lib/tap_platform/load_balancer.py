@@ -46,13 +46,23 @@ class TargetArgs:
     deregistration_delay_seconds: int
 
 
+# What a runtime's resources are keyed by: `ip` targets for ECS tasks, `instance` for EC2.
+RUNTIME_KEYS = {"ip": "ip", "instance": "instance"}
+# Every path: the pattern of the rule that sends a runtime all of the listener's requests.
+ALL_PATHS = aws.lb.ListenerRuleConditionArgs(
+    path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=["/*"])
+)
+
+
 def target_group(
     parent: pulumi.Resource, name: str, vpc_id: pulumi.Input[str], args: TargetArgs
 ) -> aws.lb.TargetGroup:
+    """The runtime's target group, one per target type: switching the runtime makes the new
+    runtime's group beside the old one, which goes only when the old runtime has gone. No
+    fixed name, so a new port replaces it beside the old one too. It answers to the name it
+    had before groups were keyed by runtime, so an existing stack keeps its group."""
     return aws.lb.TargetGroup(
-        name,
-        # No fixed name: a new port or target type replaces the group, and the new one must
-        # exist before the listener leaves the old one, so the two live side by side.
+        f"{name}-{RUNTIME_KEYS[args.target_type]}",
         port=args.port,
         protocol="HTTP",
         target_type=args.target_type,
@@ -68,7 +78,32 @@ def target_group(
             healthy_threshold=2,
             unhealthy_threshold=3,
         ),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, aliases=[pulumi.Alias(name=name)]),
+    )
+
+
+def open_to(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    listener_arn: pulumi.Input[str],
+    group: aws.lb.TargetGroup,
+    target_type: str,
+    conditions: Sequence[aws.lb.ListenerRuleConditionArgs],
+    ready: Sequence[pulumi.Resource],
+    aliases: Sequence[pulumi.Alias] = (),
+) -> aws.lb.ListenerRule:
+    """The rule that sends the runtime its requests, made once the runtime is `ready` (its
+    tasks steady, or its instances healthy behind the group). It takes no priority, so the
+    provider gives it the listener's highest plus one: while the previous runtime's rule
+    still exists, that rule wins. Pulumi deletes the previous rule before the previous
+    runtime, which depends on nothing of it, so requests move only to targets that serve."""
+    return aws.lb.ListenerRule(
+        f"{name}-{RUNTIME_KEYS[target_type]}",
+        listener_arn=listener_arn,
+        actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=group.arn)],
+        conditions=list(conditions),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(ready), aliases=list(aliases)),
     )
 
 
@@ -132,7 +167,24 @@ class LoadBalancer(pulumi.ComponentResource):
         self.listeners = self._listeners(name, args, forward)
         # Services add their rules to the listener that forwards: HTTPS when there is one.
         self.service_listener = self.listeners[0]
+        self._name, self._target = name, args.target
         self.register_outputs({"albArn": self.alb.arn, "albDnsName": self.alb.dns_name})
+
+    def open_to_app(self, ready: Sequence[pulumi.Resource]) -> aws.lb.ListenerRule:
+        """Every path to the app's target group once the app is `ready`. The default action
+        forwards there too, which lets the runtime register before its rule exists; the
+        rule is what keeps a previous runtime serving until the new one is ready."""
+        assert self.target_group is not None
+        assert self._target is not None
+        return open_to(
+            self,
+            f"{self._name}-app",
+            listener_arn=self.service_listener.arn,
+            group=self.target_group,
+            target_type=self._target.target_type,
+            conditions=[ALL_PATHS],
+            ready=ready,
+        )
 
     def _alb(self, name: str, args: LoadBalancerArgs) -> aws.lb.LoadBalancer:
         """The load balancer, dropping malformed headers and mitigating request desync; it

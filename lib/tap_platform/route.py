@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from tap_platform.load_balancer import TargetArgs, target_group
+from tap_platform.load_balancer import TargetArgs, open_to, target_group
 
 WHOLE_HOST = "all"
 
@@ -54,6 +54,16 @@ def conflicts(
     return found
 
 
+# A host no request carries: `.invalid` is reserved never to resolve (RFC 2606).
+WARM_UP_HOST = "warm-up.invalid"
+
+
+def _host(host: pulumi.Input[str]) -> aws.lb.ListenerRuleConditionArgs:
+    return aws.lb.ListenerRuleConditionArgs(
+        host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[host])
+    )
+
+
 @dataclass(frozen=True)
 class RouteArgs:
     """Which listener of the environment the service joins, for which host and path, and
@@ -83,8 +93,9 @@ class RouteArgs:
 
 
 class ServiceRoute(pulumi.ComponentResource):
-    """The target group, the listener rule that forwards this service's requests to it,
-    and the claim that keeps other services off them."""
+    """The target group, the claim that keeps other services off this service's requests,
+    a rule no request matches, which lets the runtime register, and (`open`) the rule that
+    forwards the requests once the runtime is ready."""
 
     def __init__(self, name: str, args: RouteArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("tap:edge:ServiceRoute", name, None, opts)
@@ -101,30 +112,45 @@ class ServiceRoute(pulumi.ComponentResource):
             description="Which service answers this host and path on the environment's ALB",
             opts=child,
         )
-        conditions = [
-            aws.lb.ListenerRuleConditionArgs(
-                host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[args.host])
-            )
-        ]
+        self._name, self._args = name, args
+        # ECS accepts a target group for a service only once a listener uses it, and ELB
+        # checks targets only then: this rule, which no request matches, lets the runtime
+        # register and become healthy before any request reaches it.
+        self.warm_up = open_to(
+            self,
+            f"{name}-warm-up",
+            listener_arn=args.listener_arn,
+            group=self.target_group,
+            target_type=args.target.target_type,
+            conditions=[_host(WARM_UP_HOST)],
+            ready=[self.claim],
+        )
+        self.host = pulumi.Output.from_input(args.host)
+        self.register_outputs({"host": self.host, "targetGroupArn": self.target_group.arn})
+
+    def open(self, ready: Sequence[pulumi.Resource]) -> aws.lb.ListenerRule:
+        """The service's host and path to its target group, once the runtime is `ready`
+        (`open_to`: a previous runtime keeps them until then). It answers to the rule's
+        name before rules were keyed by runtime, so an existing stack keeps its rule."""
+        args = self._args
+        conditions = [_host(args.host)]
         if args.path:
             conditions.append(
                 aws.lb.ListenerRuleConditionArgs(
                     path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=[args.path])
                 )
             )
-        self.rule = aws.lb.ListenerRule(
-            f"{name}-rule",
+        self.rule = open_to(
+            self,
+            f"{self._name}-rule",
             listener_arn=args.listener_arn,
-            actions=[
-                aws.lb.ListenerRuleActionArgs(
-                    type="forward", target_group_arn=self.target_group.arn
-                )
-            ],
+            group=self.target_group,
+            target_type=args.target.target_type,
             conditions=conditions,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.claim]),
+            ready=[self.claim, *ready],
+            aliases=[pulumi.Alias(name=f"{self._name}-rule")],
         )
-        self.host = pulumi.Output.from_input(args.host)
-        self.register_outputs({"host": self.host, "targetGroupArn": self.target_group.arn})
+        return self.rule
 
     def _check(self, args: RouteArgs, host: str, claims_path: str) -> pulumi.Output[str]:
         """The claim's parameter name, once no other service's claim on the host overlaps

@@ -184,7 +184,7 @@ class TapStack(pulumi.ComponentResource):
             args = buckets_args(settings, namer, env.aws, self.kms.key.arn)
             buckets = Buckets("storage", args, opts=child)
             route = self._route(settings, namer, shared)
-            target_group, routed_by = route.target_group, [route.rule]
+            target_group, routed_by = route.target_group, [route.warm_up]
         assert security.app is not None
         self.workload = build_workload(
             self,
@@ -197,6 +197,12 @@ class TapStack(pulumi.ComponentResource):
                 architecture=env.offers.architecture, buckets=buckets,
             ),
         )  # fmt: skip
+        ready = [self.workload.compute]
+        if route:
+            route.open(ready)
+        else:
+            assert self.edge is not None
+            self.edge.load_balancer.open_to_app(ready)
         return app_outputs(
             settings, self, shared=shared, buckets=buckets, target_group=target_group, route=route
         )

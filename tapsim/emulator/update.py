@@ -14,6 +14,7 @@ a replacement under a fixed name collides with the resource it replaces.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,8 @@ class UpdatingCloud(MotoCloud):
         default_factory=dict
     )
     steps: list[tuple[str, str, str]] = field(default_factory=list)
+    # Called with each resource the update is about to delete, to look at the cloud then.
+    before_delete: Callable[[Created], None] | None = None
     _retired: list[Created] = field(default_factory=list)
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -128,6 +131,8 @@ class UpdatingCloud(MotoCloud):
             self.steps.append((action, *key))
 
     def _delete(self, item: Created) -> None:
+        if self.before_delete:
+            self.before_delete(item)
         if item.protect:
             raise UpdateRefusedError(f"{item.type} {item.name} is protected; the update deletes it")
         if item.emulated:
@@ -144,7 +149,10 @@ class UpdatingCloud(MotoCloud):
 
 
 def update(
-    deployment: Deployment, *, config: dict[str, Any] | None = None
+    deployment: Deployment,
+    *,
+    config: dict[str, Any] | None = None,
+    before_delete: Callable[[Created], None] | None = None,
 ) -> tuple[list[tuple[str, str, str]], Deployment]:
     """Runs the deployment's program again with `config` and applies the difference; the
     steps are (action, type, logical name)."""
@@ -153,6 +161,7 @@ def update(
         endpoint=old.endpoint,
         prior={(c.type, c.name): c for c in old.created},
         prior_local=dict(old.local),
+        before_delete=before_delete,
     )
     started = time.perf_counter()
     run = run_program(deployment.stack, cloud, environment_suffix=deployment.suffix, config=config)

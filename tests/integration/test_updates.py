@@ -15,6 +15,7 @@ from tapsim.emulator.core import EmulatorError
 from tapsim.emulator.elasticache import AuthTokens
 from tapsim.emulator.registry import UPDATERS
 from tapsim.emulator.update import refresh, update
+from tapsim.routing import route
 from tests.integration.conftest import TARGET
 
 pytestmark = pytest.mark.skipif(TARGET != "emulator", reason="played in the emulator only")
@@ -24,6 +25,28 @@ TASK = "aws:ecs/taskDefinition:TaskDefinition"
 CLUSTER = "aws:rds/cluster:Cluster"
 PARAMETER = "aws:ssm/parameter:Parameter"
 DELIVERED = "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:42"
+SERVICE = "aws:ecs/service:Service"
+ASG_GROUP = "aws:autoscaling/group:Group"
+TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+RULE = "aws:lb/listenerRule:ListenerRule"
+ECS_RULE = RULE  # the rule the update deletes: ECS's
+
+
+def served(deployment) -> dict[str, str]:
+    """Which target type the load balancer sends a request for `/` to, as its rules route it
+    now, and whether an Auto Scaling group is attached to that target group."""
+    cloud, region = deployment.cloud, deployment.region
+    elbv2 = cloud.client("elbv2", region)
+    (alb,) = [c for c in cloud.created if c.type == "aws:lb/loadBalancer:LoadBalancer"]
+    listeners = elbv2.describe_listeners(LoadBalancerArn=alb.id)["Listeners"]
+    (forwarding,) = [x for x in listeners if x["DefaultActions"][0]["Type"] == "forward"]
+    rules = elbv2.describe_rules(ListenerArn=forwarding["ListenerArn"])["Rules"]
+    arn = route(rules, "app.example.com", "/")["TargetGroupArn"]
+    (group,) = elbv2.describe_target_groups(TargetGroupArns=[arn])["TargetGroups"]
+    scaling = cloud.client("autoscaling", region).describe_auto_scaling_groups()
+    attached = any(arn in g["TargetGroupARNs"] for g in scaling["AutoScalingGroups"])
+    found = {"type": group["TargetType"]}
+    return {**found, "group": "attached"} if attached else found
 
 
 def changes(steps) -> dict[str, set[str]]:
@@ -130,11 +153,23 @@ def test_later_ups_change_what_they_should_and_keep_the_rest(target) -> None:
     assert json.loads(task.inputs["containerDefinitions"])[0]["image"] == DELIVERED
     assert ssm.get_parameter(Name=parameter.id)["Parameter"]["Value"] == DELIVERED
 
-    steps, deployment = update(deployment, config={"tap:service": service, "tap:compute": "asg"})
+    served_when: dict[str, dict[str, str]] = {}
+
+    def before_delete(item) -> None:
+        if item.type in (SERVICE, ECS_RULE):
+            served_when[item.type] = served(deployment)
+
+    asg = {"tap:service": service, "tap:compute": "asg"}
+    steps, deployment = update(deployment, config=asg, before_delete=before_delete)
     switched = changes(steps)
-    assert "aws:lb/targetGroup:TargetGroup" in switched["replace"]
-    assert "aws:autoscaling/group:Group" in switched["create"]
-    assert "aws:ecs/service:Service" in switched["delete"]
+    assert {TARGET_GROUP, ASG_GROUP, RULE} <= switched["create"]
+    assert {TARGET_GROUP, SERVICE, RULE} <= switched["delete"]
+    # The new rule comes once the group is made (when its instances pass the checks), and
+    # the old runtime keeps every request until its rule goes, before the old runtime.
+    order = [(action, name) for action, _typ, name in steps]
+    assert order.index(("create", "app-group")) < order.index(("create", "edge-app-instance"))
+    assert served_when[ECS_RULE]["type"] == "ip", "ECS serves until its rule goes"
+    assert served_when[SERVICE] == {"type": "instance", "group": "attached"}
     kept = {typ for action, typ, name in steps if action == "keep" and name == "app-logs-group"}
     assert kept == {"aws:cloudwatch/logGroup:LogGroup"}
     assert Counter(a for a, _, _ in steps)["keep"] > 80

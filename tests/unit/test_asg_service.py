@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import subprocess
 
 import pytest
@@ -125,8 +126,9 @@ def test_switching_runtime_changes_only_the_runtime(synthesized) -> None:
         skip = ("aws:ecs/", "aws:appautoscaling/", "aws:autoscaling/", "aws:ec2/launchTemplate",
                 "aws:iam/", "aws:codedeploy/")  # fmt: skip
         insights = "app-insights-logs"
+        # The target group and its rule are keyed by runtime (`-ip`, `-instance`).
         return sorted(
-            (r.type, r.name)
+            (r.type, re.sub(r"-(ip|instance)$", "", r.name))
             for r in run.custom
             if not r.type.startswith(skip) and r.name not in {"observability-memory", insights}
         )

@@ -77,8 +77,12 @@ def test_an_ephemeral_stack_joins_the_dev_environment_by_default() -> None:
 
 def test_a_service_is_routed_by_its_own_rule_to_its_own_target_group() -> None:
     env, web = synth("dev-env"), synth("dev-web")
-    (rule,) = web.of_type(RULE)
+    rule = web.one(RULE, "route-rule-ip")
     assert rule.inputs["listenerArn"] == env.outputs["listenerArn"]
+    service = web.one("aws:ecs/service:Service")
+    assert service.urn in rule.dependencies, "requests come once the tasks run steadily"
+    warm_up = web.one(RULE, "route-warm-up-ip")
+    assert warm_up.urn in service.dependencies, "the tasks register before that"
     assert "priority" not in rule.inputs, "the provider takes the next free priority"
     (forward,) = rule.inputs["actions"]
     assert forward["targetGroupArn"] == web.outputs["targetGroupArn"]

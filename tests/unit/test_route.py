@@ -3,6 +3,8 @@ host (and path), and a claim that keeps every other service off the same request
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pulumi import RunError
 
@@ -35,7 +37,18 @@ def alone_route(path: str | None) -> RunResult:
         claims_path=CLAIMS,
         owner="demo/orders",
     )
-    return build_alone(lambda: ServiceRoute("route", args))
+
+    def build() -> None:
+        ServiceRoute("route", args).open([])
+
+    return build_alone(build)
+
+
+def rules(run: RunResult) -> dict[str, Any]:
+    """The route's rules by role: the warm-up rule and the one that forwards requests."""
+    found = {r.name.rsplit("-", 1)[0]: r for r in run.of_type(RULE)}
+    assert set(found) == {"route-warm-up", "route-rule"}
+    return found
 
 
 def test_claim_keys_name_the_whole_host_or_the_path() -> None:
@@ -69,19 +82,22 @@ def test_service_route_alone_claims_its_host_and_forwards_it_to_its_target_group
     claim = run.one(PARAMETER)
     assert claim.inputs["name"] == f"{CLAIMS}/shop.example.org/all"
     assert claim.inputs["insecureValue"] == "demo/orders"
-    rule = run.one(RULE)
+    rule, warm_up = rules(run)["route-rule"], rules(run)["route-warm-up"]
     assert rule.inputs["conditions"] == [{"hostHeader": {"values": ["shop.example.org"]}}]
     (action,) = rule.inputs["actions"]
     tg = run.one("aws:lb/targetGroup:TargetGroup")
     assert action == {"type": "forward", "targetGroupArn": tg.state["arn"]}
     assert claim.urn in rule.dependencies
+    assert warm_up.inputs["conditions"] == [{"hostHeader": {"values": ["warm-up.invalid"]}}]
+    assert warm_up.inputs["actions"] == [action]
+    assert "priority" not in rule.inputs, "the newest rule comes last: the provider's rule"
     assert (tg.inputs["port"], tg.inputs["vpcId"]) == (3000, "vpc-environment")
 
 
 def test_service_route_alone_with_a_path_matches_and_claims_only_that_path() -> None:
     run = alone_route("/orders/*")
     assert run.one(PARAMETER).inputs["name"] == f"{CLAIMS}/shop.example.org/path/orders"
-    conditions = run.one(RULE).inputs["conditions"]
+    conditions = rules(run)["route-rule"].inputs["conditions"]
     assert {"pathPattern": {"values": ["/orders/*"]}} in conditions
 
 
