@@ -70,7 +70,8 @@ def test_each_host_reaches_its_own_target_group(shared) -> None:
 def test_the_services_rules_have_distinct_priorities_the_provider_chose(shared) -> None:
     rules = listener_rules(shared.found("env"), shared.listener)
     priorities = [r["Priority"] for r in rules if r["Priority"] != "default"]
-    assert sorted(priorities) == ["1", "2"]
+    # Each service's warm-up rule and the rule that forwards its requests.
+    assert sorted(priorities) == ["1", "2", "3", "4"]
 
 
 def test_a_service_reaches_only_its_own_database_and_cache(shared) -> None:
