@@ -27,8 +27,10 @@ from typing import Any
 import pytest
 
 from tap_platform.settings import SettingsError
+from tapsim.emulator.dynamic import TYPE as DYNAMIC
 from tapsim.examples import Run, all_runs
 from tapsim.fake_cloud import FakeCloud
+from tapsim.monitor import Registration
 from tapsim.runner import (
     PROJECT_DIR,
     STACKS,
@@ -50,6 +52,13 @@ NAMED: dict[str, Run] = all_runs()
 STANDARD = [*STACKS, *(f"{name}-asg" for name in STACKS)]
 # Every run, for the rules that hold whatever the stack's role and settings.
 EVERY = list(NAMED)
+
+
+def log_groups(run: RunResult) -> list[Registration]:
+    """Every log group a run makes: the provider's, and those an AWS service writes to by a
+    name it fixes (`ServiceLogGroup`, a dynamic resource with the same inputs)."""
+    dynamic = [r for r in run.of_type(DYNAMIC) if "retentionInDays" in r.inputs]
+    return [*run.of_type("aws:cloudwatch/logGroup:LogGroup"), *dynamic]
 
 
 def synth(stack: str, *, config: dict | None = None, suffix: str | None = None) -> RunResult:

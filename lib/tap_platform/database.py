@@ -21,11 +21,11 @@ import pulumi_aws as aws
 from tap_platform.database_args import DatabaseArgs
 from tap_platform.db_user import DatabaseUser
 from tap_platform.db_user_build import UserBuild, UserBuildArgs
-from tap_platform.logs import log_group
 from tap_platform.naming import Service
 from tap_platform.policies import Grants, service_role
 from tap_platform.secrets import final_snapshot_name, grant_secret_read
 from tap_platform.security import reachable_from_app
+from tap_platform.service_logs import ServiceLogGroup
 
 LOG_EXPORTS = {"postgres": ["postgresql"], "mysql": ["error", "slowquery"]}
 MONITORING_POLICY = "policy/service-role/AmazonRDSEnhancedMonitoringRole"
@@ -94,18 +94,20 @@ class Database(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _log_groups(self, name: str, args: DatabaseArgs) -> list[aws.cloudwatch.LogGroup]:
+    def _log_groups(self, name: str, args: DatabaseArgs) -> list[ServiceLogGroup]:
         """RDS writes exported logs to `/aws/rds/{cluster|instance}/<id>/<log>` (RDS User
         Guide, "Publishing database logs to Amazon CloudWatch Logs"); made here first, they
-        are encrypted, expire and go with the stack instead of being left behind."""
+        are encrypted and expire, and one a late write makes again after a destroy is taken
+        by the next stack (`ServiceLogGroup`)."""
         kind = "cluster" if args.aurora else "instance"
         return [
-            log_group(
-                self,
+            ServiceLogGroup(
                 f"{name}-{log}-logs",
                 group_name=f"/aws/rds/{kind}/{self.identifier}/{log}",
                 retention_days=args.log_retention_days,
                 kms_key_arn=args.kms_key_arn,
+                aws=args.aws,
+                opts=pulumi.ResourceOptions(parent=self),
             )
             for log in _exports(args)
         ]

@@ -14,9 +14,9 @@ import pulumi
 import pulumi_aws as aws
 
 from tap_platform.app import CONTAINER_NAME, AppArgs
-from tap_platform.logs import log_group
 from tap_platform.naming import Service
 from tap_platform.policies import Grants, log_stream_writes, service_role
+from tap_platform.service_logs import ServiceLogGroup
 
 
 @dataclass(frozen=True)
@@ -99,13 +99,15 @@ class EcsService(pulumi.ComponentResource):
         """The cluster, with Container Insights, whose log group is the stack's own."""
         cluster_name = args.namer.name("cluster", Service.ECS)
         # Container Insights writes to this fixed group (ECS Developer Guide, "Amazon ECS
-        # Container Insights"); made first, it is encrypted, expires and goes with the stack.
-        insights = log_group(
-            self,
+        # Container Insights"); made first, it is encrypted and expires, and one a late write
+        # makes again after a destroy is taken by the next stack (`ServiceLogGroup`).
+        insights = ServiceLogGroup(
             f"{name}-insights-logs",
             group_name=f"/aws/ecs/containerinsights/{cluster_name}/performance",
             retention_days=args.log_retention_days,
             kms_key_arn=args.kms_key_arn,
+            aws=args.aws,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         return aws.ecs.Cluster(
             f"{name}-cluster",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -46,6 +46,8 @@ class AwsContext:
     region: str
     account_id: str
     partition: str
+    # The provider's default tags, for what the stack makes without the provider.
+    default_tags: Mapping[str, str] = field(default_factory=dict)
 
     def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
         region = self.region if regional else ""

@@ -82,7 +82,10 @@ def discover(settings: Settings, provider: aws.Provider) -> Environment:
             f"{len(zones.names)} available AZs ({', '.join(zones.names)})"
         )
     context = AwsContext(
-        region=region.region, account_id=identity.account_id, partition=partition.partition
+        region=region.region,
+        account_id=identity.account_id,
+        partition=partition.partition,
+        default_tags=settings.required_tags,
     )
     chosen = tuple(sorted(zones.names)[:wanted])
     return Environment(aws=context, zones=chosen, offers=check(settings, chosen, invoke))

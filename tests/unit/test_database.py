@@ -16,6 +16,7 @@ from tap_platform.policies import attach_grants
 from tap_platform.settings.tiers import tier_defaults
 from tapsim.alone import CONTEXT, NAMER, build_alone
 from tapsim.runner import RunResult
+from tests.conftest import log_groups
 from tests.unit.test_components import documented
 
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -196,7 +197,7 @@ def test_exported_logs_go_to_groups_the_stack_owns(synthesized, name) -> None:
     encrypted, expire and go with the stack instead of being left behind."""
     run = synthesized[name]
     cluster = run.one(CLUSTER)
-    groups = {g.inputs["name"]: g for g in run.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    groups = {g.inputs["name"]: g for g in log_groups(run)}
     for log in cluster.inputs["enabledCloudwatchLogsExports"]:
         group = groups[f"/aws/rds/cluster/{cluster.inputs['clusterIdentifier']}/{log}"]
         assert group.inputs["kmsKeyId"] == run.outputs["kmsKeyArn"]
@@ -270,7 +271,6 @@ def test_the_database_alone_applies_the_defaults_a_dev_tier_gives() -> None:
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
         "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
         "aws:rds/subnetGroup:SubnetGroup",
-        "aws:cloudwatch/logGroup:LogGroup",
         "aws:rds/clusterParameterGroup:ClusterParameterGroup",
         CLUSTER,
         INSTANCE,
@@ -295,7 +295,7 @@ def test_the_database_alone_applies_the_defaults_a_dev_tier_gives() -> None:
     assert instance.inputs["performanceInsightsEnabled"] is db["performanceInsights"]
     rotation = run.one(ROTATION).inputs["rotationRules"]
     assert rotation == {"automaticallyAfterDays": db["rotationDays"]}
-    logs = run.one("aws:cloudwatch/logGroup:LogGroup").inputs
+    (logs,) = [g.inputs for g in log_groups(run)]
     assert logs["retentionInDays"] == dev["service"]["logRetentionDays"]
     assert run.one("aws:rds/subnetGroup:SubnetGroup").inputs["subnetIds"] == SUBNETS
     rule = run.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").inputs
@@ -328,7 +328,7 @@ def test_a_protected_plain_mysql_instance_alone() -> None:
     assert instance.inputs["multiAz"] is True
     assert instance.inputs["finalSnapshotIdentifier"].startswith("demo-db-alone-final-")
     assert run.one("aws:rds/parameterGroup:ParameterGroup").inputs["family"] == "mysql8.0"
-    assert sorted(g.inputs["name"] for g in run.of_type("aws:cloudwatch/logGroup:LogGroup")) == [
+    assert sorted(g.inputs["name"] for g in log_groups(run)) == [
         "/aws/rds/instance/demo-db-alone/error",
         "/aws/rds/instance/demo-db-alone/slowquery",
     ]

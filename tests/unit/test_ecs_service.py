@@ -8,7 +8,7 @@ import pytest
 
 from tap_platform.settings import STACK_VARIABLES
 from tapsim.emulator.ecs import containers_equivalent
-from tests.conftest import suffix_of
+from tests.conftest import log_groups, suffix_of
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 SERVICE = "aws:ecs/service:Service"
@@ -213,9 +213,7 @@ def test_autoscaling_tracks_cpu_and_requests_per_target(run) -> None:
 def test_container_insights_writes_to_a_group_the_stack_owns(run) -> None:
     cluster = run.one("aws:ecs/cluster:Cluster")
     name = f"/aws/ecs/containerinsights/{cluster.inputs['name']}/performance"
-    (group,) = [
-        g for g in run.of_type("aws:cloudwatch/logGroup:LogGroup") if g.inputs["name"] == name
-    ]
+    (group,) = [g for g in log_groups(run) if g.inputs["name"] == name]
     assert group.inputs["kmsKeyId"] == run.outputs["kmsKeyArn"]
     assert group.urn in cluster.dependencies
 

@@ -243,3 +243,26 @@ def test_a_replacement_changes_only_what_holds_its_id_or_arn() -> None:
     assert "aws:ec2/securityGroup:SecurityGroup" not in changed
     assert "aws:rds/subnetGroup:SubnetGroup" not in changed
     assert "aws:rds/clusterInstance:ClusterInstance" in changed
+
+
+RULE = "aws:lb/listenerRule:ListenerRule"
+
+
+def test_switching_the_runtime_sends_requests_to_it_only_once_it_is_ready(synthesized) -> None:
+    """Each runtime has its own target group and rule. The new rule waits for the new
+    runtime (steady ECS tasks, or `minElbCapacity` healthy instances) and, made later, comes
+    after the old rule, which Pulumi deletes before the old runtime: the old runtime serves
+    until the new one does. Proven step by step in the emulator (integration suite)."""
+    ecs, asg = synthesized["prod"], synthesized["prod-asg"]
+    service, group = ecs.one(SERVICE), asg.one("aws:autoscaling/group:Group")
+    assert service.inputs["waitForSteadyState"] is True
+    assert group.inputs["minElbCapacity"] == group.inputs["minSize"]
+    for run, compute, key in ((ecs, service, "ip"), (asg, group, "instance")):
+        rule = run.one(RULE, f"edge-app-{key}")
+        assert compute.urn in rule.dependencies
+        assert rule.urn not in compute.dependencies
+        assert rule.inputs["conditions"] == [{"pathPattern": {"values": ["/*"]}}]
+    planned = plan(ecs, asg, FORCE_NEW, PENDING)
+    groups = [s.action for s in planned.steps if s.type == "aws:lb/targetGroup:TargetGroup"]
+    assert sorted(groups) == ["create", "delete"]
+    assert planned.refused == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from tests.conftest import log_groups
+
 SG = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
@@ -76,7 +78,7 @@ def test_no_role_reads_the_master_secret_and_the_app_reads_the_cache_secret_itse
 def test_one_key_encrypts_everything_at_rest(run) -> None:
     key = run.outputs["kmsKeyArn"]
     encrypted = (
-        [g.inputs["kmsKeyId"] for g in run.of_type("aws:cloudwatch/logGroup:LogGroup")]
+        [g.inputs["kmsKeyId"] for g in log_groups(run)]
         + [s.inputs["kmsKeyId"] for s in run.of_type("aws:secretsmanager/secret:Secret")]
         + [c.inputs["kmsKeyId"] for c in run.of_type("aws:rds/cluster:Cluster")]
         + [c.inputs["masterUserSecretKmsKeyId"] for c in run.of_type("aws:rds/cluster:Cluster")]
