@@ -9,14 +9,18 @@ then each service it puts on an environment.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections import Counter
 
 from tap_platform.settings import SettingsError
+from tapsim import vpc_quotas
 from tapsim.cost import estimate, render
 from tapsim.examples import ExampleError, Run, chosen
 from tapsim.fake_cloud import synthesize
 from tapsim.runner import (
+    SHARED_STACKS,
+    STACKS,
     ProgramError,
     Registration,
     RunResult,
@@ -69,7 +73,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.example:
         print(f"Example {run.name!r} (examples/{run.name}.yaml)\n")
     print("\n\n".join("\n".join(report(result)) for result in results))
+    print("\n" + "\n".join(quotas(results[0])))
     return 0
+
+
+def quotas(run: RunResult) -> list[str]:
+    """The previewed stack's Region against its VPC quotas, with every stack file of the
+    project that deploys there (the previewed run in place of its own file)."""
+    region, others = run.outputs["region"], {}
+    for name in (*STACKS, *SHARED_STACKS):
+        if name != run.stack and stack_config(name).get("aws:region") == region:
+            with contextlib.suppress(SettingsError, ProgramError):
+                others[name] = synthesize(name)
+    return vpc_quotas.summary({**others, run.stack: run}, region)
 
 
 def _synthesized(run: Run) -> RunResult:

@@ -3,4 +3,4 @@
 Services depend on a released version of this package (CHANGELOG.md says what each changes).
 """
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
