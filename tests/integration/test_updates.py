@@ -174,3 +174,21 @@ def test_later_ups_change_what_they_should_and_keep_the_rest(target) -> None:
     assert kept == {"aws:cloudwatch/logGroup:LogGroup"}
     assert Counter(a for a, _, _ in steps)["keep"] > 80
     target.deployment = deployment  # the switch back is planned in the unit suite
+
+
+def test_a_change_left_to_the_maintenance_window_shows_again_until_it_is_applied(target):
+    """With `applyImmediately` false, AWS keeps the running node type until the window
+    and the provider reads it back: the next `pulumi up` updates it again. With true (the
+    default), the next `pulumi up` has nothing left to do."""
+    deployment = target.deployment
+    group = "aws:elasticache/replicationGroup:ReplicationGroup"
+    waiting = {"tap:cache": {"nodeType": "cache.t4g.small", "applyImmediately": False}}
+    for _ in range(2):
+        steps, deployment = update(deployment, config=waiting)
+        assert group in changes(steps).get("update", set())
+    now = {"tap:cache": {"nodeType": "cache.t4g.small"}}
+    steps, deployment = update(deployment, config=now)
+    assert group in changes(steps)["update"]
+    steps, deployment = update(deployment, config=now)
+    assert group not in changes(steps).get("update", set())
+    target.deployment = deployment
