@@ -9,6 +9,8 @@ carry, come from `tapsim/data/rds.json`, a dated table whose sources it names.
 
 from __future__ import annotations
 
+import ast
+import gc
 import gzip
 import importlib.util
 import json
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.session
 
 RDS_TABLE = Path(__file__).parent / "data" / "rds.json"
 
@@ -143,3 +146,77 @@ ANSWERS = {
         orderable_db_instance(args)
     ),
 }
+
+
+@cache
+def region_zones(region: str) -> tuple[tuple[str, str], ...]:
+    """(name, zone id) of each AZ in `region`, as moto's EC2 reports them, so the fake cloud
+    and the emulator offer the same AZs; a region moto does not know has none.
+
+    moto's explicit zone table is read from its source, and the regions it fills in by rule
+    (three zones for every other region botocore knows) follow that rule; importing moto
+    instead costs every test process most of a second. A test compares both with what the
+    emulator answers."""
+    table = _moto_zone_table()
+    if region in table:
+        return table[region]
+    session = botocore.session.get_session()
+    known = {
+        name
+        for partition in session.get_available_partitions()
+        for name in session.get_available_regions("ec2", partition_name=partition)
+    }
+    if region not in known:
+        return ()
+    area = "usg" if region.startswith("us-gov") else region.split("-", maxsplit=1)[0]
+    cardinals = ("north", "south", "central", "east", "west")
+    shorthand = (
+        area + "".join(c[0] for c in cardinals if c in region) + region.rsplit("-", maxsplit=1)[-1]
+    )
+    return tuple((f"{region}{letter}", f"{shorthand}-az{n}") for n, letter in enumerate("abc", 1))
+
+
+@cache
+def _call(node: ast.expr) -> ast.Call:
+    """A zone of moto's table, written as a constructor call with keyword arguments."""
+    assert isinstance(node, ast.Call)
+    return node
+
+
+def _parsed(text: str) -> ast.Module:
+    """`ast.parse` with the garbage collector paused: a finalizer that runs mid-parse and
+    parses too (asyncio reporting an abandoned future, whose traceback formatting calls
+    `ast.parse`) trips CPython 3.11's AST recursion check with a SystemError
+    (python/cpython#106905)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return ast.parse(text)
+    finally:
+        if paused:
+            gc.enable()
+
+
+@cache
+def _moto_zone_table() -> dict[str, tuple[tuple[str, str], ...]]:
+    source = moto_source("ec2", "models", "availability_zones_and_regions.py")
+    backend = next(
+        node
+        for node in ast.walk(_parsed(source.read_text()))
+        if isinstance(node, ast.ClassDef) and node.name == "RegionsAndZonesBackend"
+    )
+    (table,) = (
+        node.value
+        for node in backend.body
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "zones"
+    )
+    assert isinstance(table, ast.Dict)
+    return {
+        ast.literal_eval(key): tuple(
+            (fields["name"], fields["zone_id"])
+            for zone in zones.elts
+            for fields in [{k.arg: ast.literal_eval(k.value) for k in _call(zone).keywords}]
+        )
+        for key, zones in zip(table.keys, table.values, strict=True)
+        if key is not None and isinstance(zones, ast.List)
+    }
