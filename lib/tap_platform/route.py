@@ -116,15 +116,7 @@ class ServiceRoute(pulumi.ComponentResource):
         # ECS accepts a target group for a service only once a listener uses it, and ELB
         # checks targets only then: this rule, which no request matches, lets the runtime
         # register and become healthy before any request reaches it.
-        self.warm_up = open_to(
-            self,
-            f"{name}-warm-up",
-            listener_arn=args.listener_arn,
-            group=self.target_group,
-            target_type=args.target.target_type,
-            conditions=[_host(WARM_UP_HOST)],
-            ready=[self.claim],
-        )
+        self.warm_up = self._rule("warm-up", [_host(WARM_UP_HOST)], ready=[self.claim])
         self.host = pulumi.Output.from_input(args.host)
         self.register_outputs({"host": self.host, "targetGroupArn": self.target_group.arn})
 
@@ -140,17 +132,29 @@ class ServiceRoute(pulumi.ComponentResource):
                     path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=[args.path])
                 )
             )
-        self.rule = open_to(
-            self,
-            f"{self._name}-rule",
-            listener_arn=args.listener_arn,
-            group=self.target_group,
-            target_type=args.target.target_type,
-            conditions=conditions,
-            ready=[self.claim, *ready],
-            aliases=[pulumi.Alias(name=f"{self._name}-rule")],
+        self.rule = self._rule(
+            "rule", conditions, ready=[self.claim, *ready], aliases=[f"{self._name}-rule"]
         )
         return self.rule
+
+    def _rule(
+        self,
+        role: str,
+        conditions: list[aws.lb.ListenerRuleConditionArgs],
+        *,
+        ready: Sequence[pulumi.Resource],
+        aliases: Sequence[str] = (),
+    ) -> aws.lb.ListenerRule:
+        return open_to(
+            self,
+            f"{self._name}-{role}",
+            listener_arn=self._args.listener_arn,
+            group=self.target_group,
+            target_type=self._args.target.target_type,
+            conditions=conditions,
+            ready=ready,
+            aliases=[pulumi.Alias(name=alias) for alias in aliases],
+        )
 
     def _check(self, args: RouteArgs, host: str, claims_path: str) -> pulumi.Output[str]:
         """The claim's parameter name, once no other service's claim on the host overlaps
