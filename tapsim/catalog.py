@@ -14,6 +14,7 @@ import gc
 import gzip
 import importlib.util
 import json
+import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -93,7 +94,11 @@ def rds_table() -> dict[str, Any]:
 
 
 def _key(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in version.replace("mysql_aurora.", "").split("."))
+    """A version's numbers in order, for comparing: `8.0.mysql_aurora.3.08.0` is (8, 0, 3, 8,
+    0), and a dated RDS release of a minor version, `8.0.46-rds.20260624`, sorts after 8.0.46
+    (RDS User Guide, "RDS version numbers in RDS for MySQL": Extended Support versions are
+    named `<minor>-RDS.<YYYYMMDD>`)."""
+    return tuple(int(part) for part in re.findall(r"\d+", version))
 
 
 def engine_version(args: Mapping[str, Any]) -> dict[str, Any]:

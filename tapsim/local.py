@@ -21,6 +21,7 @@ import yaml
 from botocore.exceptions import ClientError
 
 from tap_platform.settings import SUFFIX_ENV_VAR, SettingsError
+from tapsim.changes import describe
 from tapsim.discovery import Discovered
 from tapsim.emulator import (
     RECORDED_ONLY,
@@ -32,8 +33,11 @@ from tapsim.emulator import (
     Server,
     deploy,
 )
+from tapsim.emulator.registry import FORCE_NEW, PENDING
 from tapsim.emulator.update import update
 from tapsim.examples import ExampleError, chosen
+from tapsim.fake_cloud import synthesize
+from tapsim.plan import plan
 from tapsim.routing import listener_rules, route
 from tapsim.runner import (
     ProgramError,
@@ -165,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             chain = deploy_chain(stack, services, server.url, suffix, config or None)
             deployment = next(d for d in chain if d.stack == stack)
             if args.update:
-                chain[chain.index(deployment)] = apply_update(deployment, changed)
+                chain[chain.index(deployment)] = apply_update(deployment, config, changed)
             if args.keep:
                 return serve(server, deployment)
             for each in reversed(chain):
@@ -269,15 +273,21 @@ def with_updates(stack: str, config: dict, assignments: list[str]) -> dict:
     return changed
 
 
-def apply_update(deployment: Deployment, config: dict) -> Deployment:
-    """Prints what the change does to each resource, as `pulumi up` previews it, then the
-    resources that result."""
-    steps, updated = update(deployment, config=config)
+def apply_update(deployment: Deployment, before: dict, after: dict) -> Deployment:
+    """Prints the plan of the change, as `pulumi up` previews it (`tapsim.changes`: each
+    changed input, what is ignored by design and what is refused), then applies it in the
+    emulator, which enforces what AWS enforces, and prints the resources that result."""
+    old, new = (
+        synthesize(deployment.stack, config=c or None, suffix=deployment.suffix)
+        for c in (before, after)
+    )
+    print("\n" + "\n".join(describe(plan(old, new, FORCE_NEW, PENDING), old, new)))
+    try:
+        steps, updated = update(deployment, config=after)
+    except EmulatorError as err:
+        raise EmulatorError(f"the emulator refused the change planned above: {err}") from err
     counts = Counter(action for action, _, _ in steps)
-    print("\nUpdate: " + ", ".join(f"{counts[a]} to {a}" for a in ACTIONS if counts[a]))
-    for action, typ, name in steps:
-        if action != "keep":
-            print(f"  {action:<7}  {typ:<60} {name}")
+    print("\nApplied: " + ", ".join(f"{counts[a]} to {a}" for a in ACTIONS if counts[a]))
     print()
     print("\n".join(summary(updated)))
     return updated

@@ -36,6 +36,8 @@ class Registration:
     ignore_changes: tuple[str, ...] = ()
     replace_on_changes: tuple[str, ...] = ()
     delete_before_replace: bool = False
+    # The inputs that hold a Pulumi secret, anywhere in their value.
+    secrets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,9 +92,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 ignore_changes=options.ignore_changes,
                 replace_on_changes=options.replace_on_changes,
                 delete_before_replace=options.delete_before_replace,
+                secrets=tuple(k for k, v in inputs.items() if _holds_secret(v)),
             )
         )
         return response
+
+
+def _holds_secret(value: Any) -> bool:
+    if isinstance(value, dict):
+        return value.get(SECRET_SIG) is not None or any(map(_holds_secret, value.values()))
+    return isinstance(value, list) and any(map(_holds_secret, value))
 
 
 def unwrap_secrets(value: Any) -> Any:

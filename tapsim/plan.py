@@ -217,7 +217,7 @@ def _leaves(value: Any) -> Iterable[str]:
         yield value
 
 
-def _refers(value: Any, replaced: set[str]) -> bool:
+def refers(value: Any, replaced: set[str]) -> bool:
     """Whether an input holds a replaced resource's id (the whole value) or ARN (also inside
     a policy document): a name that merely contains an identifier is not a reference."""
     arns = {i for i in replaced if i.startswith("arn:")}
@@ -239,10 +239,10 @@ def _propagate(
         if step.action not in ("keep", "update"):
             continue
         ids = set().union(*(replaced[u] for u in reg.dependencies if u in replaced))
-        refers = tuple(sorted(k for k, v in reg.inputs.items() if ids and _refers(v, ids)))
-        if not refers:
+        referring = tuple(sorted(k for k, v in reg.inputs.items() if ids and refers(v, ids)))
+        if not referring:
             continue
-        changed = tuple(sorted({*step.changed, *refers}))
+        changed = tuple(sorted({*step.changed, *referring}))
         old = olds[reg.urn].inputs
         if _forces_new(reg, old, changed, force_new.get(reg.type, frozenset())):
             steps[reg.urn] = Step("replace", reg.urn, reg.type, changed)

@@ -10,6 +10,7 @@ from tapsim.emulator.core import (
     EmulatorError,
     Handler,
     Invoke,
+    Updater,
     as_bool,
     by,
     by_list,
@@ -208,6 +209,28 @@ def _rule(direction: str) -> tuple[Handler, Deleter]:
     return create, delete
 
 
+def _update_rule(ctx: Context, rule_id: str, i: dict[str, Any]) -> None:
+    """A rule's new ports, protocol, peer or description, in place, as the provider changes
+    it (EC2 API Reference, ModifySecurityGroupRules)."""
+    rule: dict[str, Any] = {
+        "IpProtocol": i["ipProtocol"],
+        "FromPort": int(i["fromPort"]),
+        "ToPort": int(i["toPort"]),
+        "Description": i.get("description", ""),
+    }
+    for key, field in (
+        ("cidrIpv4", "CidrIpv4"),
+        ("referencedSecurityGroupId", "ReferencedGroupId"),
+        ("prefixListId", "PrefixListId"),
+    ):
+        if key in i:
+            rule[field] = i[key]
+    ctx.clients("ec2").modify_security_group_rules(
+        GroupId=i["securityGroupId"],
+        SecurityGroupRules=[{"SecurityGroupRuleId": rule_id, "SecurityGroupRule": rule}],
+    )
+
+
 def _launch_template(ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     metadata = i["metadataOptions"]
     (nic,) = i["networkInterfaces"]
@@ -334,6 +357,10 @@ HANDLERS: dict[str, tuple[Handler, Deleter]] = {
     ),
 }
 UNTAGGED = {"aws:ec2/route:Route", "aws:ec2/routeTableAssociation:RouteTableAssociation"}
+UPDATERS: dict[str, Updater] = {
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _update_rule,
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _update_rule,
+}
 INVOKES: dict[str, Invoke] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _zones,
     "aws:index/getRegions:getRegions": _regions,

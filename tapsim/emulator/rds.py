@@ -189,8 +189,22 @@ def _unprotect(call: str, key: str, name: str) -> Deleter:
             else {"SkipFinalSnapshot": True}
         )
         getattr(rds, f"delete_db_{call}")(**{key: state[name]}, **final)
+        if call == "cluster":
+            _delete_automated_backups(rds, state[name])
 
     return delete
+
+
+def _delete_automated_backups(rds: Any, cluster: str) -> None:
+    """AWS removes a cluster's automated backups when it deletes the cluster (RDS API
+    Reference, DeleteDBCluster: DeleteAutomatedBackups, true by default); moto keeps them,
+    and a cluster made again under the same identifier within the minute collides with
+    their names."""
+    found = rds.describe_db_cluster_snapshots(DBClusterIdentifier=cluster, SnapshotType="automated")
+    for snapshot in found["DBClusterSnapshots"]:
+        rds.delete_db_cluster_snapshot(
+            DBClusterSnapshotIdentifier=snapshot["DBClusterSnapshotIdentifier"]
+        )
 
 
 def read_back_version(configured: str, actual: str) -> str:

@@ -24,7 +24,7 @@ from tapsim.emulator.cloud import Deployment, MotoCloud
 from tapsim.emulator.core import Created, EmulatorError
 from tapsim.emulator.registry import FORCE_NEW, HANDLERS, LOCAL, PENDING, REFRESH, UPDATERS
 from tapsim.monitor import unwrap_secrets
-from tapsim.plan import changed_inputs, forces_new
+from tapsim.plan import changed_inputs, forces_new, refers
 from tapsim.runner import run_program
 
 
@@ -52,6 +52,7 @@ class UpdatingCloud(MotoCloud):
     # Called with each resource the update is about to delete, to look at the cloud then.
     before_delete: Callable[[Created], None] | None = None
     _retired: list[Created] = field(default_factory=list)
+    _deleted_first: set[tuple[str, str]] = field(default_factory=set)
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         key = (args.typ, args.name)
@@ -64,7 +65,7 @@ class UpdatingCloud(MotoCloud):
             return self._local(args, inputs, ignored)
         prior = self.prior.pop(key, None)
         if prior is None:
-            self._step("create", key)
+            self._step("replace" if key in self._deleted_first else "create", key)
             return super().new_resource(args)
         changed = changed_inputs(prior.inputs, inputs, ignored)
         if not changed:
@@ -80,6 +81,7 @@ class UpdatingCloud(MotoCloud):
                 )
             self._step("replace", key)
             if getattr(options, "delete_before_replace", False):
+                self._delete_dependents(prior)
                 self._delete(prior)
             else:
                 self._retired.append(prior)
@@ -93,6 +95,19 @@ class UpdatingCloud(MotoCloud):
         if args.typ in UPDATERS:
             UPDATERS[args.typ](self.context(prior.region, args.name), prior.id, inputs)
         return self._carry(prior, inputs, args)
+
+    def _delete_dependents(self, item: Created) -> None:
+        """What Pulumi deletes before a delete-before-replace: the resources that would be
+        replaced with it, those whose replace-forcing inputs hold its id or ARN (a cluster's
+        instances). Each is made again when the program declares it."""
+        ids = {v for v in (item.id, item.state.get("arn")) if isinstance(v, str) and v}
+        for key, other in list(self.prior.items()):
+            forced = FORCE_NEW.get(other.type, frozenset())
+            if any(k in forced and refers(v, ids) for k, v in other.inputs.items()):
+                self.prior.pop(key, None)
+                self._delete_dependents(other)
+                self._delete(other)
+                self._deleted_first.add(key)
 
     def _local(
         self, args: MockResourceArgs, inputs: dict[str, Any], ignored: tuple[str, ...]

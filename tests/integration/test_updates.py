@@ -6,6 +6,7 @@ they leave."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -191,4 +192,24 @@ def test_a_change_left_to_the_maintenance_window_shows_again_until_it_is_applied
     assert group in changes(steps)["update"]
     steps, deployment = update(deployment, config=now)
     assert group not in changes(steps).get("update", set())
+    target.deployment = deployment
+
+
+def test_a_new_database_engine_in_dev_is_planned_then_made_beside_nothing(target, capsys):
+    """`make local UPDATE=tap:database.engine=aurora-mysql`: the plan first (each changed
+    input), then the emulator deletes the cluster's instances and the cluster before making
+    them again under the same identifiers, as Pulumi does for a delete-before-replace; AWS
+    removes the old cluster's automated backups with it."""
+    from tapsim.local import apply_update
+
+    deployment = target.deployment
+    mysql = {"tap:database": {"engine": "aurora-mysql"}}
+    deployment = apply_update(deployment, {}, mysql)
+    out = capsys.readouterr().out
+    assert "      engine: aurora-postgresql -> aurora-mysql" in out
+    assert re.search(r"^Applied: .*replace", out, re.MULTILINE)
+    rds = deployment.cloud.client("rds", deployment.region)
+    (cluster,) = [c for c in deployment.cloud.created if c.type == CLUSTER]
+    (found,) = rds.describe_db_clusters(DBClusterIdentifier=cluster.id)["DBClusters"]
+    assert found["Engine"] == "aurora-mysql"
     target.deployment = deployment

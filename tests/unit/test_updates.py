@@ -269,9 +269,9 @@ def test_switching_the_runtime_sends_requests_to_it_only_once_it_is_ready(synthe
 
 
 def test_a_reference_is_the_whole_id_or_an_arn_anywhere() -> None:
-    from tapsim.plan import _refers
+    from tapsim.plan import refers
 
     ids = {"tap-db-dev", "arn:aws:rds:us-east-1:111122223333:cluster:tap-db-dev"}
-    assert _refers({"clusterIdentifier": "tap-db-dev"}, ids)
-    assert _refers('{"Resource": "arn:aws:rds:us-east-1:111122223333:cluster:tap-db-dev"}', ids)
-    assert not _refers({"name": "/aws/rds/cluster/tap-db-dev/postgresql"}, ids)
+    assert refers({"clusterIdentifier": "tap-db-dev"}, ids)
+    assert refers('{"Resource": "arn:aws:rds:us-east-1:111122223333:cluster:tap-db-dev"}', ids)
+    assert not refers({"name": "/aws/rds/cluster/tap-db-dev/postgresql"}, ids)

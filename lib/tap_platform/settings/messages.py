@@ -3,11 +3,11 @@ with the key spelled as the stack file spells it and no validator's jargon."""
 
 from __future__ import annotations
 
+import difflib
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
-
-from pydantic import ValidationError
 
 from tap_platform.naming import SUFFIX_PATTERN
 from tap_platform.settings.limits import (
@@ -31,11 +31,29 @@ class SettingsError(ValueError):
 
 class FieldError(ValueError):
     """A check across fields whose fault lies with one of them: `field` is its dotted key
-    below the model, in the stack file's spelling."""
+    below the model, in the stack file's spelling; `needs` names the other keys (below the
+    same model) the check read, so that it is not reported when one of those was itself wrong
+    and stood in for by its default."""
 
-    def __init__(self, field: str | tuple[str, ...], message: str) -> None:
+    def __init__(
+        self, field: str | tuple[str, ...], message: str, *, needs: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.path = field if isinstance(field, tuple) else tuple(field.split("."))
+        self.needs = tuple(tuple(need.split(".")) for need in needs)
+
+
+class FieldErrors(ValueError):
+    """Every problem one check across fields found, raised together."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        super().__init__("; ".join(map(str, errors)))
+        self.errors = tuple(errors)
+
+
+def raise_all(errors: Sequence[FieldError]) -> None:
+    if errors:
+        raise FieldErrors(errors)
 
 
 def invalid(problems: Sequence[str]) -> SettingsError:
@@ -82,32 +100,105 @@ PATTERN_WORDS = {
 _ALSO_FROM = {"environmentSuffix": " (the suffix is this setting, else the stack name)"}
 
 
-def describe(err: ValidationError) -> SettingsError:
-    return invalid([line(p) for p in err.errors()])
+@dataclass(frozen=True)
+class Problem:
+    """One problem: where (the key below the settings, in the stack file's spelling), the
+    other keys its check read, and the line that says it."""
+
+    loc: tuple[str, ...]
+    needs: tuple[tuple[str, ...], ...]
+    text: str
 
 
-def line(problem: Mapping[str, Any]) -> str:
-    """`key = value: what is allowed`, with the key as the stack file spells it."""
-    loc = [str(p) for p in problem["loc"]]
-    shown = problem.get("input")
-    message = problem["msg"].removeprefix("Value error, ")
-    error = (problem.get("ctx") or {}).get("error")
-    if isinstance(error, FieldError):
-        loc += error.path
-        for part in error.path:
-            shown = shown.get(part) if isinstance(shown, Mapping) else None
-    elif problem["type"] == "string_pattern_mismatch":
-        message = f"must be {PATTERN_WORDS[problem['ctx']['pattern']]}"
-    elif problem["type"] == "string_type" and isinstance(shown, int | float):
-        message = f"is a number here; quote it in the stack file ('{shown}')"
-    path = ".".join(loc)
-    if path == "region":
+def problems(error: Mapping[str, Any], known: Sequence[str] = ()) -> list[Problem]:
+    """The lines of one validator error, `key = value: what is allowed`; `known` holds the
+    settings beside the key (for a misspelt one) or inside it (for a section given as a
+    value)."""
+    loc = tuple(str(p) for p in error["loc"])
+    found = (error.get("ctx") or {}).get("error")
+    if isinstance(found, FieldErrors | FieldError):
+        each = found.errors if isinstance(found, FieldErrors) else (found,)
+        return [_field_problem(loc, error.get("input"), e) for e in each]
+    text = _plain(error, known)
+    return [Problem(loc, (), _line(loc, error.get("input"), text + _ALSO_FROM.get(".".join(loc), "")))]
+
+
+def _field_problem(loc: tuple[str, ...], given: Any, error: FieldError) -> Problem:
+    shown = given
+    for part in error.path:
+        shown = shown.get(part) if isinstance(shown, Mapping) else None
+    needs = tuple(loc + need for need in error.needs)
+    return Problem(loc + error.path, needs, _line(loc + error.path, shown, str(error)))
+
+
+def _line(loc: tuple[str, ...], shown: Any, message: str) -> str:
+    if loc == ("region",):
         name = "aws:region"
-    elif loc[0] == "provider":
+    elif loc[:1] == ("provider",):
         name = "aws:" + ".".join(loc[1:])
     else:
-        name = f"tap:{path}"
-        message += _ALSO_FROM.get(path, "")
+        name = "tap:" + ".".join(loc)
     if isinstance(shown, Mapping):
         return f"{name}: {message}"
     return f"{name} = {shown!r}: {message}"
+
+
+def _plain(error: Mapping[str, Any], known: Sequence[str]) -> str:
+    """A validator's error in words: what the key must be, never the validator's jargon."""
+    kind, ctx, given = error["type"], error.get("ctx") or {}, error.get("input")
+    if kind == "extra_forbidden":
+        near = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
+        return "is not a setting" + (f"; did you mean {near[0]}?" if near else _known(known))
+    if kind in ("model_type", "model_attributes_type"):
+        return f"must be a mapping of its settings ({', '.join(known)})"
+    if kind == "string_type" and isinstance(given, int | float) and not isinstance(given, bool):
+        return f"is a number here; quote it in the stack file ('{given}')"
+    if kind == "string_pattern_mismatch":
+        return f"must be {PATTERN_WORDS[ctx['pattern']]}"
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    if kind == "literal_error":
+        return f"must be {ctx['expected']}"
+    if kind in _BOUNDS:
+        return _BOUNDS[kind].format(**ctx)
+    if kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1:
+        return "must not be empty"
+    if kind in _LENGTHS:
+        return _LENGTHS[kind].format(**ctx)
+    return _KINDS.get(kind, "is not a value this setting takes")
+
+
+def _known(known: Sequence[str]) -> str:
+    return f"; the settings here are {', '.join(known)}" if known else ""
+
+
+_BOUNDS = {
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "greater_than": "must be more than {gt}",
+    "less_than": "must be less than {lt}",
+    "multiple_of": "must be a multiple of {multiple_of}",
+}
+_LENGTHS = {
+    "string_too_short": "must be at least {min_length} characters long",
+    "string_too_long": "must be at most {max_length} characters long",
+    "too_short": "must hold at least {min_length} entries",
+    "too_long": "must hold at most {max_length} entries",
+}
+# Each kind of wrong value, by the validator's name for it.
+_KINDS = {
+    "missing": "is required",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "finite_number": "must be a finite number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "string_type": "must be text",
+    "tuple_type": "must be a list, such as [a, b]",
+    "list_type": "must be a list, such as [a, b]",
+    "dict_type": "must be a mapping of names to values, such as {NAME: value}",
+    "none_required": "must be left out",
+}

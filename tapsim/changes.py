@@ -1,0 +1,114 @@
+"""What a later `pulumi up` changes, in words, for `make local UPDATE=...`.
+
+The plan (`tapsim.plan`) of the change, from the program's run with the deployed settings
+and with the new ones: per resource its action and each changed input, old -> new, down to
+the field inside a JSON document or a list (Pulumi secrets shown as `[secret]`); what a
+resource's `ignoreChanges` leaves alone, and why; and what the plan refuses, with its reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from tapsim.plan import Plan
+from tapsim.runner import Registration, RunResult
+
+# Why an input is left alone after creation (the resource's `ignoreChanges`).
+IGNORED_WHY = {
+    "desiredCount": "the autoscaler owns the task count once the service runs",
+    "desiredCapacity": "the autoscaler owns the instance count once the group runs",
+    "authToken": "`make rotate-cache-token` changes it without losing a client",
+    "insecureValue": "the pipeline records the image it delivered here",
+}
+SHOWN = 60
+MOST = 8
+
+
+def shown(value: Any) -> str:
+    """A value on one line, cut at SHOWN characters; a whole number without its `.0` (Pulumi
+    carries every number as a float)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return text if len(text) <= SHOWN else text[: SHOWN - 3] + "..."
+
+
+def _document(value: Any) -> Any:
+    """A JSON document held as a string (a policy, container definitions) as its value, and
+    a list of named entries (`[{"name": ..., "value": ...}]`) as a map by name."""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, dict) and isinstance(v.get("name"), str) for v in value)
+    ):
+        return {v["name"]: {k: x for k, x in v.items() if k != "name"} for v in value}
+    return value
+
+
+def leaf_diffs(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
+    """Each differing leaf under `path`, through dicts, lists and JSON documents."""
+    old, new = _document(old), _document(new)
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(old.keys() | new.keys()):
+            yield from leaf_diffs(old.get(key), new.get(key), f"{path}.{key}")
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            yield from leaf_diffs(a, b, f"{path}[{i}]")
+    elif old != new:
+        yield path, old, new
+
+
+def input_lines(before: Registration, after: Registration, keys: tuple[str, ...]) -> list[str]:
+    """`key: old -> new` for each changed input, secrets masked."""
+    lines = []
+    for key in keys:
+        if key in before.secrets or key in after.secrets:
+            lines.append(f"      {key}: [secret] -> [secret]")
+            continue
+        diffs = list(leaf_diffs(before.inputs.get(key), after.inputs.get(key), key))
+        if not diffs:
+            lines.append(f"      {key}: takes the replaced resource's new id")
+        lines += [f"      {p}: {shown(a)} -> {shown(b)}" for p, a, b in diffs[:MOST]]
+        if len(diffs) > MOST:
+            lines.append(f"      ... and {len(diffs) - MOST} more in {key}")
+    return lines
+
+
+def ignored(before: RunResult, after: RunResult) -> list[str]:
+    """The changes `ignoreChanges` leaves alone: the setting changed, and by design
+    `pulumi up` does not apply it."""
+    olds = {r.urn: r for r in before.custom}
+    lines = []
+    for reg in after.custom:
+        old = olds.get(reg.urn)
+        for key in reg.ignore_changes if old else ():
+            if old is not None and old.inputs.get(key) != reg.inputs.get(key):
+                why = IGNORED_WHY.get(key, "the resource ignores it after creation")
+                lines.append(
+                    f"  ignored  {reg.name} {key}: {shown(old.inputs.get(key))} -> "
+                    f"{shown(reg.inputs.get(key))} ({why})"
+                )
+    return lines
+
+
+def describe(planned: Plan, before: RunResult, after: RunResult) -> list[str]:
+    """The plan as `make local UPDATE=...` prints it."""
+    olds = {r.urn: r for r in before.custom}
+    news = {r.urn: r for r in after.custom}
+    counts = planned.summary()
+    lines = ["Plan: " + ", ".join(f"{n} to {a}" for a, n in counts.items() if n)]
+    for step in planned.changes:
+        name = step.urn.rsplit("::", 1)[-1]
+        lines.append(f"  {step.action:<7}  {step.type}  {name}")
+        if step.action in ("update", "replace"):
+            lines += input_lines(olds[step.urn], news[step.urn], step.changed)
+        if planned.why(step):
+            lines.append(f"      refused: {planned.why(step)}")
+    return [*lines, *ignored(before, after)]

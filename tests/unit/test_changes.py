@@ -1,0 +1,56 @@
+"""What `make local UPDATE=...` prints before it applies a change (`tapsim.changes`): each
+changed input old -> new down to the field, secrets masked, what is ignored by design and
+why, and what is refused."""
+
+from __future__ import annotations
+
+from tapsim.changes import describe, input_lines, leaf_diffs, shown
+from tapsim.emulator.registry import FORCE_NEW, PENDING
+from tapsim.plan import plan
+from tapsim.runner import Registration
+from tests.conftest import synth
+
+
+def planned(stack: str, config: dict) -> list[str]:
+    before, after = synth(stack), synth(stack, config=config)
+    return describe(plan(before, after, FORCE_NEW, PENDING), before, after)
+
+
+def test_a_new_variable_is_named_inside_the_container_definitions() -> None:
+    lines = planned("dev", {"tap:service": {"environment": {"FEATURE": "on"}}})
+    assert lines[0].startswith("Plan: 1 to update, 1 to replace")
+    assert '      containerDefinitions.app.environment.FEATURE: null -> {"value": "on"}' in lines
+    assert "      taskDefinition: takes the replaced resource's new id" in lines
+
+
+def test_a_change_ignored_by_design_says_so_and_why() -> None:
+    lines = planned("dev", {"tap:service": {"desiredCount": 2}})
+    assert "update" not in lines[0]
+    assert "replace" not in lines[0]
+    (ignored,) = [line for line in lines if line.startswith("  ignored")]
+    assert "desiredCount: 1 -> 2 (the autoscaler owns the task count" in ignored
+
+
+def test_a_refused_change_says_why() -> None:
+    lines = planned("prod", {"tap:database": {"databaseName": "orders"}})
+    assert "      refused: replaces a protected resource (its data): pulumi up stops" in lines
+
+
+def test_secrets_are_masked_and_long_values_cut() -> None:
+    def reg(value: str) -> Registration:
+        return Registration(urn="u", type="t", name="n", custom=True, parent="", provider="",
+                            protect=False, dependencies=(), inputs={"secretString": value},
+                            secrets=("secretString",))  # fmt: skip
+
+    assert input_lines(reg("old"), reg("new"), ("secretString",)) == [
+        "      secretString: [secret] -> [secret]"
+    ]
+    assert shown("x" * 100).endswith("...")
+    assert len(shown("x" * 100)) == 60
+    assert shown(2.0) == "2"
+
+
+def test_lists_of_named_entries_are_compared_by_name() -> None:
+    old = [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]
+    new = [{"name": "B", "value": "3"}, {"name": "A", "value": "1"}]
+    assert list(leaf_diffs(old, new, "env")) == [("env.B.value", "2", "3")]
