@@ -15,7 +15,7 @@ from collections import Counter
 
 from tap_platform.settings import SettingsError
 from tapsim import vpc_quotas
-from tapsim.cost import estimate, render
+from tapsim.cost import estimate, present, render
 from tapsim.examples import ExampleError, Run, chosen
 from tapsim.fake_cloud import synthesize
 from tapsim.runner import (
@@ -81,7 +81,7 @@ def quotas(run: RunResult) -> list[str]:
     """The previewed stack's Region against its VPC quotas, with every stack file of the
     project that deploys there (the previewed run in place of its own file)."""
     region, others = run.outputs["region"], {}
-    for name in (*STACKS, *SHARED_STACKS):
+    for name in present((*STACKS, *SHARED_STACKS)):
         if name != run.stack and stack_config(name).get("aws:region") == region:
             with contextlib.suppress(SettingsError, ProgramError):
                 others[name] = synthesize(name)

@@ -23,7 +23,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.settings import ROOT, get_root_resource
 
-from tap_platform.settings import NAMESPACE, Settings, load_settings
+from tap_platform.settings import NAMESPACE, Settings, load_settings, read_stack_file
 from tapsim.monitor import (
     EngineLog,
     RecordingMonitor,
@@ -132,11 +132,9 @@ def read_project(project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
 
 
 def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
-    """The stack file's `config` block with values as written (objects stay objects)."""
-    path = project_dir / f"Pulumi.{stack}.yaml"
-    if not path.exists():
-        return {}
-    return dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
+    """The stack file's `config` block with values as written (objects stay objects); a
+    missing or malformed file raises `SettingsError`, said in words (`read_stack_file`)."""
+    return read_stack_file(project_dir / f"Pulumi.{stack}.yaml")
 
 
 def _stack_values(

@@ -98,8 +98,9 @@ def check_region(region: str, invoke: pulumi.InvokeOptions) -> None:
 def _instance_type(
     settings: Settings, zones: tuple[str, ...], invoke: pulumi.InvokeOptions, problems: list[str]
 ) -> str:
-    if settings.compute != "asg":
-        return ""
+    """Checked on either runtime, so that a switch to `asg` finds nothing new; on `asg` the
+    app runs on the type, so its architecture must be the app's (EC2 API Reference,
+    DescribeInstanceTypes: ProcessorInfo.SupportedArchitectures)."""
     wanted = settings.instances.instance_type
     key = f"tap:instances.instanceType = {wanted!r}"
     where = _offered_in(zones, [wanted], invoke)
@@ -112,7 +113,17 @@ def _instance_type(
             f"{', '.join(zones)}: {nearest(wanted, everywhere)}"
         )
         return ""
-    return aws.ec2.get_instance_type(instance_type=wanted, opts=invoke).supported_architectures[0]
+    reported = aws.ec2.get_instance_type(instance_type=wanted, opts=invoke).supported_architectures
+    chosen = settings.service.architecture
+    if settings.compute == "asg" and chosen.lower() not in reported:
+        fits = "ARM64" if "arm64" in reported else "X86_64"
+        problems.append(
+            f"tap:service.architecture = {chosen!r}: compute asg runs the app on "
+            f"tap:instances.instanceType {wanted}, which EC2 reports as {', '.join(reported)} "
+            f"(DescribeInstanceTypes); set tap:service.architecture: {fits}, or choose an "
+            f"{chosen.lower()} instance type"
+        )
+    return reported[0]
 
 
 def _offered_in(
@@ -138,7 +149,7 @@ def _engine_version(
     db: DatabaseSettings, invoke: pulumi.InvokeOptions, problems: list[str]
 ) -> str | None:
     key = f"tap:database.engineVersion = {db.engine_version!r}"
-    exact = db.engine_version.count(".") >= (2 if db.engine == "aurora-mysql" else 1)
+    exact = db.engine_version.count(".") >= (2 if db.engine.endswith("mysql") else 1)
     try:
         found = aws.rds.get_engine_version(
             engine=db.engine, version=db.engine_version, default_only=not exact, opts=invoke

@@ -49,7 +49,14 @@ def test_ami_is_resolved_by_ec2_from_the_public_ssm_parameter_for_the_architectu
 ) -> None:
     """Read at launch, not at `pulumi up`: an AMI release changes nothing in the stack."""
     x86 = synthesized["dev-asg"].one(TEMPLATE).inputs["imageId"]
-    arm = synth("dev", config={**ASG, "tap:instances": {"instanceType": "t4g.micro"}})
+    arm = synth(
+        "dev",
+        config={
+            **ASG,
+            "tap:instances": {"instanceType": "t4g.micro"},
+            "tap:service": {"architecture": "ARM64"},
+        },
+    )
     parameter = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-"
     assert x86 == f"{parameter}x86_64"
     assert arm.one(TEMPLATE).inputs["imageId"] == f"{parameter}arm64"

@@ -147,3 +147,39 @@ def test_every_pattern_a_setting_must_match_is_said_in_words() -> None:
     walk(Settings.model_json_schema())
     assert len(found) > 10
     assert found <= PATTERN_WORDS.keys(), sorted(found - PATTERN_WORDS.keys())
+
+
+def test_checks_across_settings_report_with_the_wrong_values_that_hid_them() -> None:
+    """A wrong port used to hide the Fargate size, and any wrong section the checks across
+    sections: one message now holds them all."""
+    with pytest.raises(SettingsError) as caught:
+        settings(
+            {
+                "environment": "prod",
+                "service": {"port": 80, "memory": 1536},
+                "network": {"azCount": 2},
+                "domain": DOMAIN,
+            },
+            stack="prod",
+        )
+    message = str(caught.value)
+    assert "tap:service.port = 80: must be at least 1024" in message
+    assert "tap:service.memory = 1536: does not fit cpu 1024" in message
+    assert "tap:network.azCount = 2: prod needs at least 3 AZs" in message
+
+
+def test_a_check_that_read_a_wrong_setting_is_not_reported() -> None:
+    """The tier's cpu stands in for a wrong one, so memory is not judged against it."""
+    with pytest.raises(SettingsError) as caught:
+        settings({"environment": "dev", "service": {"cpu": "big", "memory": 4096}})
+    message = str(caught.value)
+    assert "tap:service.cpu = 'big': must be a whole number" in message
+    assert "memory" not in message
+
+
+def test_a_missing_region_and_tier_are_reported_with_the_rest() -> None:
+    with pytest.raises(SettingsError) as caught:
+        settings({"environment": "qa", "network": {"azCount": 9}}, region=None)
+    message = str(caught.value)
+    for said in ("aws:region is not set", "tap:environment = 'qa'", "tap:network.azCount = 9"):
+        assert said in message

@@ -216,7 +216,41 @@ BAD = [
     ({"aws:region": "Mars"}, "aws:region", "'Mars'"),
     ({"tap:environment": "prod", "tap:network": {"azCount": 2}}, "tap:network.azCount", "2"),
     ({"tap:network": {"natStrategy": "none"}}, "tap:network.natStrategy", "'none'"),
+    # Accepted until AWS refused them, each now with its source in the message.
+    ({"tap:cache": {"engineVersion": "4.0.10"}}, "tap:cache.engineVersion", "'4.0.10'"),
+    ({"tap:service": {"image": "my app:1"}}, "tap:service.image", "'my app:1'"),
+    ({"tap:service": {"image": "ghcr.io/Acme/app:1"}}, "tap:service.image", "'ghcr.io/Acme/app:1'"),
+    ({"tap:pipeline": {"buildImage": "standard:7.0"}}, "tap:pipeline.buildImage", "'standard:7.0'"),
+    ({"tap:pipeline": {"computeType": "SMALL"}}, "tap:pipeline.computeType", "'SMALL'"),
+    ({"app:environment": "dev"}, "app:environment", ""),
+    ({"environment": "dev"}, "environment", ""),
+    ({"random:seed": "1"}, "random:seed", ""),
+    # The validator's own kinds of error, each in words.
+    ({"tap:service": {"cpu": "big"}}, "tap:service.cpu", "'big'"),
+    ({"tap:waf": {"enabled": "perhaps"}}, "tap:waf.enabled", "'perhaps'"),
+    ({"tap:alarms": {"responseTimeSeconds": "slow"}}, "tap:alarms.responseTimeSeconds", "'slow'"),
+    (
+        {"tap:loadBalancer": {"ingressCidrs": "10.0.0.0/8"}},
+        "tap:loadBalancer.ingressCidrs",
+        "'10.0.0.0/8'",
+    ),
+    ({"tap:service": {"environment": ["A=1"]}}, "tap:service.environment", "['A=1']"),
+    ({"tap:domain": "app.example.com"}, "tap:domain", "'app.example.com'"),
+    ({"tap:domain": {"name": "app.example.com"}}, "tap:domain.zone", ""),
+    ({"tap:service": {"command": "serve"}}, "tap:service.command", "'serve'"),
 ]
+# What the AWS source of each refusal above is, as its message names it.
+SOURCES = {
+    "tap:cache.engineVersion = '4.0.10'": "ElastiCache API Reference, CacheNode",
+    "tap:service.image = 'my app:1'": "ECS API Reference, ContainerDefinition",
+    "tap:pipeline.buildImage = 'standard:7.0'": "CodeBuild API Reference, ProjectEnvironment",
+}
+# A validator's own words, which no message may carry.
+JARGON = re.compile(
+    r"Input should|Extra inputs|valid tuple|valid dictionary|instance of|Field required|"
+    r"Value error|validation error|pydantic|type=|unicode string|Traceback",
+    re.I,
+)
 # Regular-expression syntax has no place in a message meant for a person.
 REGEX = re.compile(r"\^|\$'|\\[dws]|\[a-z|\(\?|\{\d")
 
@@ -239,13 +273,42 @@ def test_a_bad_setting_stops_the_program_with_one_clean_message(overrides, key, 
     message = str(error)
     assert f"{key} = {shown}" in message or f"{key}: " in message, message
     assert "tap::" not in message
-    assert "Traceback" not in message
+    assert not JARGON.search(message), message
     assert not REGEX.search(message), message
     assert not [
         r
         for r in error.registered
         if r.type.startswith("aws:") and r.custom and not r.type.startswith("pulumi:providers")
     ], "no AWS resource may be declared"
+
+
+@pytest.mark.parametrize(("given", "source"), SOURCES.items(), ids=list(SOURCES))
+def test_each_new_refusal_names_its_aws_source(given, source) -> None:
+    overrides = next(o for o, key, shown in BAD if f"{key} = {shown}" == given)
+    message = str(fail(overrides))
+    assert given in message
+    assert source in message
+
+
+def test_codebuild_names_are_asked_for_in_full() -> None:
+    """Both pipeline settings take what CodeBuild's API takes, and say its exact form."""
+    small = str(fail({"tap:pipeline": {"computeType": "SMALL"}}))
+    assert "write BUILD_GENERAL1_SMALL" in small
+    image = str(fail({"tap:pipeline": {"buildImage": "amazonlinux-x86_64-standard:5.0"}}))
+    assert "aws/codebuild/<name>:<tag>" in image
+
+
+def test_a_key_outside_tap_says_where_settings_live() -> None:
+    message = str(fail({"app:environment": "dev", "environment": "dev"}))
+    assert "app:environment: app: is not a namespace the platform reads" in message
+    assert "environment: has no namespace" in message
+    assert message.count("(write tap:environment)") == 2
+
+
+def test_a_misspelt_key_and_a_wrong_kind_say_so_in_words() -> None:
+    message = str(fail({"tap:network": {"cidrBlock": "10.1.0.0/16"}, "tap:service": {"cpu": "x"}}))
+    assert "tap:network.cidrBlock = '10.1.0.0/16': is not a setting; did you mean cidr?" in message
+    assert "tap:service.cpu = 'x': must be a whole number" in message
 
 
 def test_a_number_where_a_string_belongs_says_to_quote_it() -> None:
@@ -307,9 +370,11 @@ def test_the_valkey_default_is_a_valkey_version_and_the_port_reaches_the_command
 
 def test_the_region_reports_the_architecture_of_any_graviton_type() -> None:
     """`a1` has no `g` in its name; EC2 reports it as arm64, so the arm64 AMI is used."""
-    run = run_program(
-        "dev", FakeCloud("us-east-1"), config={**ASG, "tap:instances": {"instanceType": "a1.large"}}
-    )
+    graviton = {
+        "tap:instances": {"instanceType": "a1.large"},
+        "tap:service": {"architecture": "ARM64"},
+    }
+    run = run_program("dev", FakeCloud("us-east-1"), config={**ASG, **graviton})
     template = run.one("aws:ec2/launchTemplate:LaunchTemplate").inputs
     assert template["imageId"].endswith("arm64")
 

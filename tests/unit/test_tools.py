@@ -18,7 +18,7 @@ def test_preview_prints_the_component_tree_names_and_counts(prod) -> None:
 
 def test_preview_reports_bad_settings_as_one_line(capsys) -> None:
     assert preview.main(["--stack", "nosuchstack"]) == 1
-    assert "aws:region is not set in Pulumi.nosuchstack.yaml" in capsys.readouterr().err
+    assert "no stack file Pulumi.nosuchstack.yaml" in capsys.readouterr().err
 
 
 def test_local_reports_bad_settings_before_starting_anything(capsys) -> None:

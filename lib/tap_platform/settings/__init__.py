@@ -3,9 +3,10 @@
 Components never touch `pulumi.Config`: the stack maps these frozen objects onto the
 components' own arguments. A wrong value stops the program before any resource is registered,
 with one message that names the setting, the value and what is allowed. The package keeps its
-jobs apart: what AWS allows (`limits`), the sections and the whole (`sections`, `models`), each
-tier's defaults (`tiers`), loading (`loading`), the words of errors (`messages`) and the README's
-table (`table`).
+jobs apart: what AWS allows (`limits`), the sections and the whole (`sections`, `state`,
+`models`), each tier's defaults (`tiers`), reading a stack file (`stackfile`), loading and
+validating in one round (`loading`, `validation`), the words of errors (`messages`) and the
+README's table (`table`).
 """
 
 from tap_platform.settings.limits import STACK_VARIABLES
@@ -19,12 +20,9 @@ from tap_platform.settings.loading import (
 )
 from tap_platform.settings.messages import PATTERN_WORDS, SettingsError
 from tap_platform.settings.models import AlarmSettings, InstanceSettings, Settings
-from tap_platform.settings.sections import (
-    CacheSettings,
-    DatabaseSettings,
-    NatStrategy,
-    PipelineSettings,
-)
+from tap_platform.settings.sections import NatStrategy, PipelineSettings
+from tap_platform.settings.stackfile import read_stack_file
+from tap_platform.settings.state import CacheSettings, DatabaseSettings
 
 __all__ = [
     "KNOWN_KEYS",
@@ -42,5 +40,6 @@ __all__ = [
     "Settings",
     "SettingsError",
     "load_settings",
+    "read_stack_file",
     "settings_from_pulumi",
 ]

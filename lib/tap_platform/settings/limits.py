@@ -5,7 +5,9 @@ These are tables, not choices: the tier table (`tiers.py`) holds the choices.
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 LOG_RETENTION_DAYS = frozenset(
     {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557}
@@ -135,6 +137,33 @@ CACHE_VERSIONS = {
     "valkey": ("7.2", "8.0", "8.1", "8.2", "9.0", "9.1"),
 }
 CACHE_DEFAULTS = {"redis": "7.1", "valkey": "8.0"}
+# ElastiCache API Reference, CacheNode: Graviton node types (T4g, M6g, ...) are "available only
+# for Redis OSS engine version 5.0.6 onward"; Valkey runs on them from its first version.
+GRAVITON_CACHE_FROM = {"redis": "5.0.6"}
+# The node types each region offers, as `tap_platform.catalog` reads them (the file names its
+# source and date): checked with the other settings, so that it is reported with them.
+CACHE_NODE_TYPES: dict[str, list[str]] = json.loads(
+    (Path(__file__).parent.parent / "data" / "cache_node_types.json").read_text()
+)["regions"]
+
+# A container image as ECS passes it to Docker (ECS API Reference, ContainerDefinition, image):
+# `[registry/]repository[:tag]` or `...@sha256:<64 hex digits>`, at most 255 characters before
+# any digest; each part as Docker's reference grammar spells it (lower-case path components
+# separated by `.`, `_`, `__` or dashes; a tag of up to 128 word characters, `.` and `-`).
+_IMAGE_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_IMAGE_HOST_PART = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_IMAGE_REGISTRY = rf"{_IMAGE_HOST_PART}(?:\.{_IMAGE_HOST_PART})*(?::\d+)?"
+IMAGE_PATTERN = re.compile(
+    rf"^(?P<name>(?:{_IMAGE_REGISTRY}/)?{_IMAGE_COMPONENT}(?:/{_IMAGE_COMPONENT})*"
+    r"(?::[\w][\w.-]{0,127})?)(?:@sha256:[A-Fa-f0-9]{64})?$"
+)
+MAX_IMAGE_NAME = 255
+# The images CodeBuild manages, as its API names them (CodeBuild API Reference,
+# ProjectEnvironment, image: `<registry>/<repository>:<tag>`, such as
+# aws/codebuild/standard:4.0). The pipeline's projects pull with CODEBUILD credentials
+# (`pipeline.py`), which the same page's imagePullCredentialsType requires for curated images;
+# a private or cross-account image would need SERVICE_ROLE, so only curated ones are taken.
+CODEBUILD_IMAGE_PATTERN = r"^aws/codebuild/[a-z0-9][a-z0-9._-]*:[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 # The AWS-managed public registry has no VPC endpoint; only a private ECR image in the
 # stack's region can be pulled without internet egress.

@@ -1,29 +1,32 @@
 """Loading one stack's settings: its `tap:*` values over the tier's defaults, validated.
 
-Every problem found in one pass is reported together, so a stack file is fixed in one round.
+Every problem is reported together, keys outside `tap:` and the region's among them, so a
+stack file is fixed in one round.
 """
 
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 import os
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, get_args
 
 import pulumi
 from pulumi.runtime.config import CONFIG, get_config_env
-from pydantic import ValidationError
 
 from tap_platform import roles
 from tap_platform.settings.limits import CACHE_DEFAULTS, DEFAULT_COMMAND, ENGINE_DEFAULTS
-from tap_platform.settings.messages import SettingsError, describe, invalid
-from tap_platform.settings.models import PROVIDER_KEYS, Settings
+from tap_platform.settings.messages import invalid
+from tap_platform.settings.models import PROVIDER_KEYS, Role, Settings
 from tap_platform.settings.tiers import TIER_NAMES, tier_defaults
+from tap_platform.settings.validation import STAND_INS, validate
 
 SUFFIX_ENV_VAR = "ENVIRONMENT_SUFFIX"
 # The config namespace of every platform setting, in every project that uses the platform.
 NAMESPACE = "tap"
+ROLES = frozenset(get_args(Role))
 TIER_DEFAULTS: dict[str, dict[str, Any]] = {tier: tier_defaults(tier) for tier in TIER_NAMES}
 KNOWN_KEYS = frozenset(
     {"environment", "environmentSuffix", "certificateArn", "domain", "environmentStack", "route"}
@@ -39,70 +42,121 @@ def load_settings(
     region: str | None,
     env: Mapping[str, str],
     provider: Mapping[str, Any] | None = None,
+    others: Iterable[str] = (),
 ) -> Settings:
-    """Validates the `tap:*` values (namespace stripped) of one stack into `Settings`.
+    """Validates the `tap:*` values (namespace stripped) of one stack into `Settings`, or
+    raises one `SettingsError` with every problem; `others` are the stack's keys outside
+    `tap:` and `aws:`, which the platform would not read.
 
     The environment suffix is `tap:environmentSuffix`, else the stack name (`pr1234` for an
     ephemeral stack, a service on `dev-env` by default). Every physical name carries it, so
     another suffix replaces every resource: `ENVIRONMENT_SUFFIX`, when set, must agree."""
-    unknown = sorted(set(values) - KNOWN_KEYS)
-    if unknown:
-        known = ", ".join(sorted(KNOWN_KEYS))
-        raise invalid(
-            [f"tap:{k} = {values[k]!r}: unknown setting; known: {known}" for k in unknown]
-        )
+    problems = foreign(others, project) + _unknown(values)
+    values = {k: v for k, v in values.items() if k in KNOWN_KEYS}
+    wrong: list[tuple[str, ...]] = []
     if region is None:
-        raise SettingsError("aws:region is not set; add it to Pulumi.<stack>.yaml")
-    provider = _provider(provider or {})
+        problems.append(f"aws:region is not set; add it under config: in Pulumi.{stack}.yaml")
+        wrong.append(("region",))
+    provider, found = _provider(provider or {})
     tier = values.get("environment")
-    if tier not in TIER_DEFAULTS:
-        raise SettingsError(f"tap:environment = {tier!r}: must be one of {', '.join(TIER_NAMES)}")
-    suffix = _suffix(values.get("environmentSuffix") or stack, stack, env)
-    attach = roles.implied_role(values, suffix)
+    if not isinstance(tier, str) or tier not in TIER_DEFAULTS:
+        found.append(_tier(tier))
+        tier = "dev"
+        wrong.append(("environment",))
+    suffix = values.get("environmentSuffix") or stack
+    found += _suffix(suffix, stack, env)
+    attach = roles.implied_role(values, str(suffix))
     values = {**values, **attach}
     merged = _deep_merge(copy.deepcopy(TIER_DEFAULTS[tier]), dict(values))
     implied(merged, values)
     merged.update(
-        project=project, stack=stack, region=region, environmentSuffix=suffix, provider=provider
+        project=project,
+        stack=stack,
+        region=region or STAND_INS["region"],
+        environment=tier,
+        environmentSuffix=suffix,
+        provider=provider,
     )
-    problems = roles.misplaced(merged["role"], values, implied=bool(attach))
-    if problems := problems + roles.missing(merged["role"], merged.get("environmentStack")):
-        raise invalid(problems)
-    try:
-        settings = Settings.model_validate(merged)
-    except ValidationError as err:
-        raise describe(err) from None
-    if problems := _ignored_by_engine(settings, values):
+    if isinstance(merged["role"], str) and merged["role"] in ROLES:
+        found += roles.misplaced(merged["role"], values, implied=bool(attach))
+        found += roles.missing(merged["role"], merged.get("environmentStack"))
+    settings, invalid_values = validate(merged, TIER_DEFAULTS[tier], wrong)
+    problems += found + invalid_values + _ignored_by_engine(merged, values)
+    if problems or settings is None:
         raise invalid(problems)
     return settings
 
 
-def _provider(provider: Mapping[str, Any]) -> dict[str, Any]:
-    """The `aws:*` keys the explicit provider takes (the region is read on its own)."""
-    ignored = sorted(set(provider) - PROVIDER_KEYS)
-    if ignored:
-        taken = ", ".join(f"aws:{k}" for k in sorted(PROVIDER_KEYS))
-        raise invalid(
-            [
-                f"aws:{k} = {provider[k]!r}: the stack's explicit provider takes only {taken}"
-                for k in ignored
-            ]
-        )
-    return {k: v for k, v in provider.items() if k != "region"}
+def foreign(keys: Iterable[str], project: str) -> list[str]:
+    """A line for each key the platform would not read: settings live under `tap:`, the
+    provider's under `aws:`, and the engine's own under `pulumi:`."""
+    lines = []
+    for key in sorted(keys):
+        namespace, _, name = key.partition(":") if ":" in key else ("", "", key)
+        if namespace in (NAMESPACE, "aws", "pulumi"):
+            continue
+        hint = _write_instead(name)
+        if not namespace:
+            lines.append(f"{key}: has no namespace; the platform's settings live under tap:{hint}")
+        elif namespace == project:
+            lines.append(
+                f"{key}: the platform reads its settings under tap:, not the project's "
+                f"namespace{hint}"
+            )
+        else:
+            lines.append(
+                f"{key}: {namespace}: is not a namespace the platform reads; its settings live "
+                f"under tap:{hint}, the provider's under aws:"
+            )
+    return lines
 
 
-def _ignored_by_engine(settings: Settings, values: Mapping[str, Any]) -> list[str]:
+def _write_instead(name: str) -> str:
+    top = name.split(".", maxsplit=1)[0]
+    near = [top] if top in KNOWN_KEYS else difflib.get_close_matches(top, KNOWN_KEYS, n=1)
+    return f" (write tap:{near[0]})" if near else ""
+
+
+def _unknown(values: Mapping[str, Any]) -> list[str]:
+    lines = []
+    for key in sorted(set(values) - KNOWN_KEYS):
+        near = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+        hint = f"did you mean tap:{near[0]}?" if near else f"known: {', '.join(sorted(KNOWN_KEYS))}"
+        lines.append(f"tap:{key} = {values[key]!r}: is not a setting; {hint}")
+    return lines
+
+
+def _tier(tier: Any) -> str:
+    if tier is None:
+        return f"tap:environment is not set; give the tier, one of {', '.join(TIER_NAMES)}"
+    return f"tap:environment = {tier!r}: must be one of {', '.join(TIER_NAMES)}"
+
+
+def _provider(provider: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The `aws:*` keys the explicit provider takes (the region is read on its own), and a
+    line for each key it would ignore."""
+    taken = ", ".join(f"aws:{k}" for k in sorted(PROVIDER_KEYS))
+    lines = [
+        f"aws:{k} = {provider[k]!r}: the stack's explicit provider takes only {taken}"
+        for k in sorted(set(provider) - PROVIDER_KEYS)
+    ]
+    return {k: v for k, v in provider.items() if k in PROVIDER_KEYS - {"region"}}, lines
+
+
+def _ignored_by_engine(merged: Mapping[str, Any], values: Mapping[str, Any]) -> list[str]:
     """Settings the user gave that the chosen engine would silently ignore."""
-    chosen = values.get("database")
-    if not isinstance(chosen, Mapping):
+    chosen, database = values.get("database"), merged.get("database")
+    if not isinstance(chosen, Mapping) or not isinstance(database, Mapping):
         return []
-    db = settings.database
-    if "readerCount" in chosen and not db.aurora:
+    engine = database.get("engine")
+    if engine not in ENGINE_DEFAULTS:
+        return []
+    if "readerCount" in chosen and not engine.startswith("aurora-"):
         return [
             f"tap:database.readerCount = {chosen['readerCount']!r}: applies to Aurora only; "
-            f"{db.engine} has no readers (multiAz adds a standby)"
+            f"{engine} has no readers (multiAz adds a standby)"
         ]
-    if "multiAz" in chosen and db.aurora:
+    if "multiAz" in chosen and engine.startswith("aurora-"):
         return [
             f"tap:database.multiAz = {chosen['multiAz']!r}: applies to plain RDS only; Aurora "
             "spreads readers over the AZs (readerCount)"
@@ -110,15 +164,15 @@ def _ignored_by_engine(settings: Settings, values: Mapping[str, Any]) -> list[st
     return []
 
 
-def _suffix(suffix: str, stack: str, env: Mapping[str, str]) -> str:
+def _suffix(suffix: Any, stack: str, env: Mapping[str, str]) -> list[str]:
     stray = env.get(SUFFIX_ENV_VAR)
     if stray and stray != suffix:
-        raise SettingsError(
+        return [
             f"{SUFFIX_ENV_VAR}={stray!r} would rename, and so replace, every resource of stack "
             f"{stack!r}, whose suffix is {suffix!r}: unset it, or for a new copy create a stack "
             f"named {stray!r} (or set tap:environmentSuffix in its stack file)"
-        )
-    return suffix
+        ]
+    return []
 
 
 def settings_from_pulumi() -> Settings:
@@ -128,15 +182,6 @@ def settings_from_pulumi() -> Settings:
     prefix = f"{NAMESPACE}:"
     raw = {**get_config_env(), **CONFIG.get()}
     values = {k[len(prefix) :]: _parse(v) for k, v in raw.items() if k.startswith(prefix)}
-    stray = sorted(k for k in raw if project != NAMESPACE and k.startswith(f"{project}:"))
-    if stray:
-        raise invalid(
-            [
-                f"{k}: the platform reads its settings under {NAMESPACE}:, not the project's "
-                f"namespace; write {NAMESPACE}:{k.split(':', 1)[1]}"
-                for k in stray
-            ]
-        )
     provider = {k[len("aws:") :]: _parse(v) for k, v in raw.items() if k.startswith("aws:")}
     return load_settings(
         values,
@@ -145,6 +190,7 @@ def settings_from_pulumi() -> Settings:
         region=pulumi.Config("aws").get("region"),
         env=os.environ,
         provider=provider,
+        others=[k for k in raw if not k.startswith((prefix, "aws:"))],
     )
 
 

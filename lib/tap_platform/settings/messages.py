@@ -13,6 +13,7 @@ from tap_platform.naming import SUFFIX_PATTERN
 from tap_platform.settings.limits import (
     APP_SECRET_PATTERN,
     CERTIFICATE_PATTERN,
+    CODEBUILD_IMAGE_PATTERN,
     CONNECTION_ARN_PATTERN,
     HOSTNAME_PATTERN,
     KMS_KEY_ARN_PATTERN,
@@ -43,7 +44,7 @@ class FieldError(ValueError):
         self.needs = tuple(tuple(need.split(".")) for need in needs)
 
 
-class FieldErrors(ValueError):
+class CheckError(ValueError):
     """Every problem one check across fields found, raised together."""
 
     def __init__(self, errors: Sequence[FieldError]) -> None:
@@ -53,7 +54,7 @@ class FieldErrors(ValueError):
 
 def raise_all(errors: Sequence[FieldError]) -> None:
     if errors:
-        raise FieldErrors(errors)
+        raise CheckError(errors)
 
 
 def invalid(problems: Sequence[str]) -> SettingsError:
@@ -94,6 +95,9 @@ PATTERN_WORDS = {
     STACK_REFERENCE_PATTERN: "a stack as <org>/<project>/<stack>, or a stack of this project",
     APP_SECRET_PATTERN: "a Secrets Manager secret or SSM parameter: its ARN, or "
     "secretsmanager:<name> or ssm:<name> in the stack's region",
+    CODEBUILD_IMAGE_PATTERN: "a CodeBuild-managed image written in full, "
+    "aws/codebuild/<name>:<tag>, such as aws/codebuild/amazonlinux-x86_64-standard:5.0 "
+    "(CodeBuild API Reference, ProjectEnvironment: image)",
     KMS_KEY_ARN_PATTERN: "a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)",
 }
 # Where a value may come from besides its own key.
@@ -116,11 +120,11 @@ def problems(error: Mapping[str, Any], known: Sequence[str] = ()) -> list[Proble
     value)."""
     loc = tuple(str(p) for p in error["loc"])
     found = (error.get("ctx") or {}).get("error")
-    if isinstance(found, FieldErrors | FieldError):
-        each = found.errors if isinstance(found, FieldErrors) else (found,)
+    if isinstance(found, CheckError | FieldError):
+        each = found.errors if isinstance(found, CheckError) else (found,)
         return [_field_problem(loc, error.get("input"), e) for e in each]
-    text = _plain(error, known)
-    return [Problem(loc, (), _line(loc, error.get("input"), text + _ALSO_FROM.get(".".join(loc), "")))]
+    text = _plain(error, known) + _ALSO_FROM.get(".".join(loc), "")
+    return [Problem(loc, (), _line(loc, error.get("input"), text))]
 
 
 def _field_problem(loc: tuple[str, ...], given: Any, error: FieldError) -> Problem:
@@ -145,20 +149,9 @@ def _line(loc: tuple[str, ...], shown: Any, message: str) -> str:
 
 def _plain(error: Mapping[str, Any], known: Sequence[str]) -> str:
     """A validator's error in words: what the key must be, never the validator's jargon."""
-    kind, ctx, given = error["type"], error.get("ctx") or {}, error.get("input")
-    if kind == "extra_forbidden":
-        near = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
-        return "is not a setting" + (f"; did you mean {near[0]}?" if near else _known(known))
-    if kind in ("model_type", "model_attributes_type"):
-        return f"must be a mapping of its settings ({', '.join(known)})"
-    if kind == "string_type" and isinstance(given, int | float) and not isinstance(given, bool):
-        return f"is a number here; quote it in the stack file ('{given}')"
-    if kind == "string_pattern_mismatch":
-        return f"must be {PATTERN_WORDS[ctx['pattern']]}"
-    if kind == "value_error":
-        return str(error["msg"]).removeprefix("Value error, ")
-    if kind == "literal_error":
-        return f"must be {ctx['expected']}"
+    kind, ctx = error["type"], dict(error.get("ctx") or {})
+    if kind in _SAID:
+        return _SAID[kind](error, known)
     if kind in _BOUNDS:
         return _BOUNDS[kind].format(**ctx)
     if kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1:
@@ -166,6 +159,31 @@ def _plain(error: Mapping[str, Any], known: Sequence[str]) -> str:
     if kind in _LENGTHS:
         return _LENGTHS[kind].format(**ctx)
     return _KINDS.get(kind, "is not a value this setting takes")
+
+
+def _misspelt(error: Mapping[str, Any], known: Sequence[str]) -> str:
+    near = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
+    return "is not a setting" + (f"; did you mean {near[0]}?" if near else _known(known))
+
+
+def _text(error: Mapping[str, Any], _known: Sequence[str]) -> str:
+    given = error.get("input")
+    if isinstance(given, int | float) and not isinstance(given, bool):
+        return f"is a number here; quote it in the stack file ('{given}')"
+    return "must be text"
+
+
+_SAID = {
+    "extra_forbidden": _misspelt,
+    "string_type": _text,
+    "model_type": lambda _e, known: f"must be a mapping of its settings ({', '.join(known)})",
+    "model_attributes_type": lambda _e, known: (
+        f"must be a mapping of its settings ({', '.join(known)})"
+    ),
+    "string_pattern_mismatch": lambda e, _k: f"must be {PATTERN_WORDS[e['ctx']['pattern']]}",
+    "value_error": lambda e, _k: str(e["msg"]).removeprefix("Value error, "),
+    "literal_error": lambda e, _k: f"must be {e['ctx']['expected']}",
+}
 
 
 def _known(known: Sequence[str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
 from typing import Annotated, Literal
 
@@ -11,6 +12,7 @@ from pydantic.alias_generators import to_camel
 from tap_platform.naming import PROJECT_MAX_LENGTH, SUFFIX_MAX_LENGTH, SUFFIX_PATTERN
 from tap_platform.settings.limits import (
     ACM_ARN_PATTERN,
+    CACHE_NODE_TYPES,
     CERTIFICATE_PATTERN,
     ECR_IMAGE_PATTERN,
     HOSTNAME_PATTERN,
@@ -24,19 +26,17 @@ from tap_platform.settings.limits import (
     STACK_REFERENCE_PATTERN,
     TAG_PUNCTUATION,
 )
-from tap_platform.settings.messages import FieldError
+from tap_platform.settings.messages import FieldError, raise_all
 from tap_platform.settings.sections import (
-    CacheSettings,
-    DatabaseSettings,
     DomainSettings,
     LoadBalancerSettings,
     NetworkSettings,
     PipelineSettings,
     Section,
     ServiceSettings,
-    StorageSettings,
     WafSettings,
 )
+from tap_platform.settings.state import CacheSettings, DatabaseSettings, StorageSettings
 
 Tier = Literal["dev", "staging", "prod"]
 # What one stack holds: everything (`all`), what services share (`environment`), or one
@@ -124,6 +124,31 @@ class RouteSettings(Section):
 PROVIDER_KEYS = frozenset({"region", *(to_camel(name) for name in ProviderSettings.model_fields)})
 
 
+def _tag(key: str, value: str) -> str | None:
+    """What is wrong with one extra tag, if anything."""
+    if key.lower() in {k.lower() for k in RESERVED_TAGS}:
+        return f"is set by the stack itself ({', '.join(sorted(RESERVED_TAGS))})"
+    if key.lower().startswith("aws:"):
+        return "starts with aws:, which AWS reserves in any case"
+    if not 1 <= len(key) <= MAX_TAG_KEY or len(value) > MAX_TAG_VALUE:
+        return f"keys take 1 to {MAX_TAG_KEY} characters, values up to {MAX_TAG_VALUE}"
+    if not (_tag_text(key) and _tag_text(value)) or key != key.strip():
+        return "takes letters, digits, inner spaces and _ . : / = + - @ only"
+    return None
+
+
+def _not_offered(node_type: str, region: str) -> FieldError | None:
+    """The cache node type, when the region's table (`limits.CACHE_NODE_TYPES`) does not hold
+    it; a region the table does not know is left to AWS."""
+    offered = CACHE_NODE_TYPES.get(region)
+    if offered is None or node_type in offered:
+        return None
+    near = ", ".join(difflib.get_close_matches(node_type, sorted(offered), n=3, cutoff=0))
+    return FieldError(
+        "cache.nodeType", f"not offered in {region}; nearest: {near}", needs=("region",)
+    )
+
+
 def _tag_text(text: str) -> bool:
     return all(
         c.isalnum() or c in TAG_PUNCTUATION or unicodedata.category(c).startswith("Z") for c in text
@@ -201,73 +226,96 @@ class Settings(Section):
     @field_validator("tags")
     @classmethod
     def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
-        reserved = {k.lower() for k in RESERVED_TAGS}
         if len(tags) > MAX_TAGS - len(RESERVED_TAGS):
             raise ValueError(
                 f"has {len(tags)} tags; AWS allows {MAX_TAGS} per resource and the stack adds "
                 f"{len(RESERVED_TAGS)}"
             )
-        for key, value in tags.items():
-            if key.lower() in reserved:
-                raise FieldError(
-                    (key,), f"is set by the stack itself ({', '.join(sorted(RESERVED_TAGS))})"
-                )
-            if key.lower().startswith("aws:"):
-                raise FieldError((key,), "starts with aws:, which AWS reserves in any case")
-            if not 1 <= len(key) <= MAX_TAG_KEY or len(value) > MAX_TAG_VALUE:
-                raise FieldError(
-                    (key,), f"keys take 1 to {MAX_TAG_KEY} characters, values up to {MAX_TAG_VALUE}"
-                )
-            if not (_tag_text(key) and _tag_text(value)) or key != key.strip():
-                raise FieldError(
-                    (key,), "takes letters, digits, inner spaces and _ . : / = + - @ only"
-                )
+        errors = [
+            FieldError((key,), why) for key, value in tags.items() if (why := _tag(key, value))
+        ]
+        raise_all(errors)
         return tags
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Settings:
+        errors = []
         if self.environment == "prod" and self.network.az_count < 3:
-            raise FieldError("network.azCount", "prod needs at least 3 AZs")
-        if self.network.nat_strategy == "none" and self.role == "all":
-            self._check_no_egress()
-        if self.require_https and not self.https and self.role != "service":
-            raise FieldError(
-                "requireHttps",
-                "this tier serves HTTPS only (Security Hub ELB.1): add tap:domain (name and "
-                "zone, such as {name: app.example.com, zone: example.com}, a public hosted "
-                "zone in the account) or tap:certificateArn (a certificate in the region)",
+            errors.append(
+                FieldError("network.azCount", "prod needs at least 3 AZs", needs=("environment",))
             )
-        if self.certificate_arn and self.domain:
-            raise FieldError("domain", "give tap:domain or tap:certificateArn, not both")
-        if self.certificate_arn:
-            match = ACM_ARN_PATTERN.match(self.certificate_arn)
-            if match and match["region"] != self.region:
-                raise FieldError(
-                    "certificateArn",
-                    f"an ACM certificate for an ALB must be in the stack's region {self.region}",
+        if self.network.nat_strategy == "none" and self.role == "all":
+            errors += self._no_egress()
+        if self.require_https and not self.https and self.role != "service":
+            errors.append(
+                FieldError(
+                    "requireHttps",
+                    "this tier serves HTTPS only (Security Hub ELB.1): add tap:domain (name and "
+                    "zone, such as {name: app.example.com, zone: example.com}, a public hosted "
+                    "zone in the account) or tap:certificateArn (a certificate in the region)",
+                    needs=("domain", "certificateArn", "role"),
                 )
+            )
+        errors += self._certificate()
+        if offered := _not_offered(self.cache.node_type, self.region):
+            errors.append(offered)
+        raise_all(errors)
         return self
 
-    def _check_no_egress(self) -> None:
-        needs = self.needs_egress
-        if needs:
-            why, remedy = needs
-            raise FieldError("network.natStrategy", f"{why}; {remedy}, or 'single' or 'perAz'")
-        if self.database.enabled and not self.database.aurora:
-            raise FieldError(
-                "database.engine",
-                "is plain RDS, whose app user a build in the private subnets makes with "
-                "drivers from the internet; use an Aurora engine, or tap:network.natStrategy "
-                "'single' or 'perAz'",
-            )
-        for name, secret in self.service.secrets.items():
-            if secret.from_.startswith("ssm:") or ":ssm:" in secret.from_:
-                raise FieldError(
-                    ("service", "secrets", name),
-                    "is an SSM parameter, which the tasks cannot reach without internet egress "
-                    "(the network makes no SSM endpoint); use a Secrets Manager secret, or "
-                    "tap:network.natStrategy 'single' or 'perAz'",
+    def _certificate(self) -> list[FieldError]:
+        if self.certificate_arn and self.domain:
+            return [
+                FieldError(
+                    "domain",
+                    "give tap:domain or tap:certificateArn, not both",
+                    needs=("certificateArn",),
                 )
+            ]
+        match = ACM_ARN_PATTERN.match(self.certificate_arn or "")
+        if match and match["region"] != self.region:
+            return [
+                FieldError(
+                    "certificateArn",
+                    f"an ACM certificate for an ALB must be in the stack's region {self.region}",
+                    needs=("region",),
+                )
+            ]
+        return []
+
+    def _no_egress(self) -> list[FieldError]:
+        nat = "network.natStrategy"
+        if needs := self.needs_egress:
+            why, remedy = needs
+            return [
+                FieldError(
+                    nat,
+                    f"{why}; {remedy}, or 'single' or 'perAz'",
+                    needs=("compute", "service.image", "region", "role"),
+                )
+            ]
+        errors = []
+        if self.database.enabled and not self.database.aurora:
+            errors.append(
+                FieldError(
+                    "database.engine",
+                    "is plain RDS, whose app user a build in the private subnets makes with "
+                    "drivers from the internet; use an Aurora engine, or tap:network.natStrategy "
+                    "'single' or 'perAz'",
+                    needs=(nat, "database.enabled", "role"),
+                )
+            )
+        errors += [
+            FieldError(
+                ("service", "secrets", name),
+                "is an SSM parameter, which the tasks cannot reach without internet egress "
+                "(the network makes no SSM endpoint); use a Secrets Manager secret, or "
+                "tap:network.natStrategy 'single' or 'perAz'",
+                needs=(nat, "role"),
+            )
+            for name, secret in self.service.secrets.items()
+            if secret.from_.startswith("ssm:") or ":ssm:" in secret.from_
+        ]
+        return errors
 
     @property
     def needs_egress(self) -> tuple[str, str] | None:

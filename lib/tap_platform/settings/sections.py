@@ -9,33 +9,32 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from tap_platform.settings.limits import (
-    APP_DB_USER,
     APP_SECRET_PATTERN,
-    AURORA_MYSQL_MINOR,
-    CACHE_VERSIONS,
+    CODEBUILD_IMAGE_PATTERN,
     CONNECTION_ARN_PATTERN,
-    ENGINE_VERSION_PATTERNS,
-    ENGINE_VERSION_WORDS,
     FARGATE_SIZES,
     HOSTNAME_PATTERN,
+    IMAGE_PATTERN,
     KMS_KEY_ARN_PATTERN,
     LOG_RETENTION_DAYS,
+    MAX_IMAGE_NAME,
     MAX_VPC_PREFIX,
     MIN_VPC_PREFIX,
-    RESERVED_DB_USERS,
     STACK_VARIABLES,
     TLS13_POLICIES,
 )
-from tap_platform.settings.messages import FieldError, words
+from tap_platform.settings.messages import FieldError, raise_all, words
 
 NatStrategy = Literal["none", "single", "perAz"]
-DatabaseEngine = Literal["aurora-postgresql", "aurora-mysql", "postgres", "mysql"]
+# CodeBuild API Reference, ProjectEnvironment, computeType: the sizes of a Linux container
+# build the pipeline offers, by CodeBuild's names.
+ComputeType = Literal["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"]
 
 
 class Section(BaseModel):
@@ -135,7 +134,7 @@ class DomainSettings(Section):
     @model_validator(mode="after")
     def _in_zone(self) -> DomainSettings:
         if self.name != self.zone and not self.name.endswith(f".{self.zone}"):
-            raise FieldError("name", f"is not in the zone {self.zone}")
+            raise FieldError("name", f"is not in the zone {self.zone}", needs=("zone",))
         return self
 
 
@@ -177,8 +176,8 @@ class ServiceSettings(Section):
 
     image: str = Field(
         min_length=1,
-        max_length=1024,
-        description="the first image only: once the pipeline delivers, it owns the image",
+        description="the first image only: once the pipeline delivers, it owns the image; "
+        "`[registry/]repository[:tag]` or `...@sha256:<digest>`, as ECS takes it",
     )
     command: tuple[str, ...] | None = Field(
         description="the container's command, or null for the image's own; follows `port`"
@@ -204,169 +203,54 @@ class ServiceSettings(Section):
         "when a customer key encrypts it; granted exactly those and their keys"
     )
 
+    @field_validator("image")
+    @classmethod
+    def _image(cls, image: str) -> str:
+        found = IMAGE_PATTERN.match(image)
+        if not found or len(found["name"]) > MAX_IMAGE_NAME:
+            raise ValueError(
+                "is not an image reference ECS can pull: [registry/]repository[:tag] or "
+                "[registry/]repository@sha256:<64 hex digits>, with lower-case repository "
+                f"names, no spaces, and at most {MAX_IMAGE_NAME} characters before any digest "
+                "(ECS API Reference, ContainerDefinition: image)"
+            )
+        return image
+
     @model_validator(mode="after")
     def _consistent(self) -> ServiceSettings:
+        errors = []
         if self.cpu not in FARGATE_SIZES:
-            raise FieldError("cpu", f"is not a Fargate size; use one of {words(FARGATE_SIZES)}")
-        allowed = FARGATE_SIZES[self.cpu]
-        if self.memory not in allowed:
-            raise FieldError(
-                "memory", f"does not fit cpu {self.cpu}: Fargate allows {words(allowed)} MiB"
+            errors.append(
+                FieldError("cpu", f"is not a Fargate size; use one of {words(FARGATE_SIZES)}")
+            )
+        elif self.memory not in FARGATE_SIZES[self.cpu]:
+            allowed = words(FARGATE_SIZES[self.cpu])
+            errors.append(
+                FieldError(
+                    "memory",
+                    f"does not fit cpu {self.cpu}: Fargate allows {allowed} MiB",
+                    needs=("cpu",),
+                )
             )
         if not self.min_count <= self.desired_count <= self.max_count:
-            raise FieldError(
-                "desiredCount",
-                f"must lie between minCount {self.min_count} and maxCount {self.max_count}",
-            )
-        for part in ("environment", "secrets"):
-            taken = sorted(STACK_VARIABLES & getattr(self, part).keys())
-            if taken:
-                raise FieldError(
-                    (part, taken[0]), "is a variable the stack sets itself; use another name"
+            errors.append(
+                FieldError(
+                    "desiredCount",
+                    f"must lie between minCount {self.min_count} and maxCount {self.max_count}",
+                    needs=("minCount", "maxCount"),
                 )
-        both = sorted(self.environment.keys() & self.secrets.keys())
-        if both:
-            raise FieldError(("secrets", both[0]), "is also a plain variable in environment")
+            )
+        errors += [
+            FieldError((part, name), "is a variable the stack sets itself; use another name")
+            for part in ("environment", "secrets")
+            for name in sorted(STACK_VARIABLES & getattr(self, part).keys())
+        ]
+        errors += [
+            FieldError(("secrets", name), "is also a plain variable in environment")
+            for name in sorted(self.environment.keys() & self.secrets.keys())
+        ]
+        raise_all(errors)
         return self
-
-
-class DatabaseSettings(Section):
-    """Aurora (serverless v2 or provisioned) or a plain RDS instance."""
-
-    enabled: bool = Field(description="false leaves the database out")
-    engine: DatabaseEngine = Field(description="aurora-postgresql, aurora-mysql, postgres, mysql")
-    engine_version: str = Field(
-        description="a major version, kept current by AWS's minor upgrades, or an exact one, "
-        "which pins; resolved from the region; follows `engine`"
-    )
-    port: int = Field(ge=1150, le=65535, description="follows `engine` (5432, or 3306 for MySQL)")
-    master_username: str = Field(
-        pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,15}$",
-        description="not a name the engine reserves; its password is RDS-managed",
-    )
-    database_name: str = Field(
-        pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$", description="the database created at start"
-    )
-    serverless: bool = Field(description="Aurora Serverless v2; false uses `instanceClass`")
-    min_capacity: float = Field(ge=0, le=256, description="ACU, steps of 0.5; 0 lets it pause")
-    max_capacity: float = Field(ge=1, le=256, description="ACU, steps of 0.5")
-    instance_class: str = Field(
-        pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$",
-        description="provisioned Aurora and plain RDS; orderable in the region",
-    )
-    reader_count: int = Field(ge=0, le=15, description="Aurora readers over the AZs")
-    allocated_storage_gb: int = Field(ge=20, le=65536, description="plain RDS storage, GB")
-    multi_az: bool = Field(description="plain RDS standby in another AZ")
-    backup_retention_days: int = Field(ge=1, le=35, description="days of automated backups")
-    performance_insights: bool = Field(description="Performance Insights, KMS-encrypted")
-    monitoring_interval_seconds: Literal[0, 1, 5, 10, 15, 30, 60] = Field(
-        description="Enhanced Monitoring interval; 0 is off"
-    )
-    rotation_days: int = Field(ge=1, le=365, description="how often RDS rotates the password")
-    apply_immediately: bool = Field(
-        description="a new instance class or engine version applies at the next `pulumi up`; "
-        "false waits for the maintenance window, and each `pulumi up` shows it until then"
-    )
-
-    @property
-    def aurora(self) -> bool:
-        return self.engine.startswith("aurora-")
-
-    def _data_api(self) -> None:
-        """Aurora makes the app's user through the Data API, which runs on neither T classes
-        nor Aurora MySQL before 3.07 (Aurora User Guide, "Using the RDS Data API":
-        limitations, and Region and version availability)."""
-        if self.aurora and not self.serverless and self.instance_class.startswith("db.t"):
-            raise FieldError(
-                "instanceClass",
-                "is a T class, on which the Data API that makes the app's database user does "
-                "not run; use serverless, or an R or M class",
-            )
-        exact = AURORA_MYSQL_MINOR.match(self.engine_version)
-        if self.engine == "aurora-mysql" and exact and int(exact[1]) < 7:
-            raise FieldError(
-                "engineVersion",
-                "predates Aurora MySQL 3.07, the first with the Data API that makes the app's "
-                "database user",
-            )
-
-    @property
-    def family(self) -> str:
-        """Parameter group family, e.g. aurora-postgresql16 or mysql8.0."""
-        major = ENGINE_VERSION_PATTERNS[self.engine].match(self.engine_version)
-        assert major is not None
-        return f"{self.engine}{major[1]}"
-
-    @property
-    def postgres(self) -> bool:
-        return self.engine.endswith("postgres") or self.engine.endswith("postgresql")
-
-    @model_validator(mode="after")
-    def _consistent(self) -> DatabaseSettings:
-        if not ENGINE_VERSION_PATTERNS[self.engine].match(self.engine_version):
-            raise FieldError(
-                "engineVersion",
-                f"is not a {self.engine} version: give {ENGINE_VERSION_WORDS[self.engine]}",
-            )
-        if self.master_username.lower() in RESERVED_DB_USERS[self.engine]:
-            raise FieldError("masterUsername", f"is reserved by {self.engine}")
-        if self.master_username.lower() == APP_DB_USER:
-            raise FieldError("masterUsername", f"is the app's own user, {APP_DB_USER}")
-        self._data_api()
-        if self.min_capacity > self.max_capacity:
-            raise FieldError("minCapacity", f"exceeds maxCapacity {self.max_capacity}")
-        if (self.min_capacity * 2) % 1 or (self.max_capacity * 2) % 1:
-            raise FieldError("minCapacity", "goes in steps of 0.5 ACU, as maxCapacity does")
-        if self.serverless and not self.aurora:
-            raise FieldError("serverless", f"applies to Aurora only, not {self.engine}")
-        return self
-
-
-class CacheSettings(Section):
-    """The Redis or Valkey replication group."""
-
-    enabled: bool = Field(description="false leaves the cache out")
-    engine: Literal["redis", "valkey"] = Field(description="redis or valkey")
-    engine_version: str = Field(description="an offered version of the engine; follows `engine`")
-    node_type: str = Field(
-        pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$", description="offered in the region"
-    )
-    replicas: int = Field(ge=0, le=5, description="more than 0 adds failover and Multi-AZ")
-    snapshot_retention_days: int = Field(ge=0, le=35, description="days of daily snapshots")
-    log_retention_days: RetentionDays = Field(description=f"slow and engine logs: {RETENTION}")
-    apply_immediately: bool = Field(
-        description="a new node type or engine version applies at the next `pulumi up`; "
-        "false waits for the maintenance window, and each `pulumi up` shows it until then"
-    )
-
-    @model_validator(mode="after")
-    def _version(self) -> CacheSettings:
-        offered = CACHE_VERSIONS[self.engine]
-        if self.engine_version not in offered:
-            raise FieldError(
-                "engineVersion", f"is not a {self.engine} version; use {words(offered)}"
-            )
-        return self
-
-
-class StorageSettings(Section):
-    """Buckets, keys and secrets: how long deleted things linger."""
-
-    noncurrent_version_days: int = Field(
-        ge=1, le=3650, description="days an overwritten object version is kept"
-    )
-    log_expiration_days: int = Field(ge=1, le=3650, description="days access logs are kept")
-    kms_deletion_window_days: int = Field(
-        ge=7, le=30, description="days a deleted key waits before it is gone"
-    )
-    secret_recovery_window_days: int = Field(description="0 (delete at once) or 7-30")
-
-    @field_validator("secret_recovery_window_days")
-    @classmethod
-    def _window(cls, days: int) -> int:
-        if days != 0 and not 7 <= days <= 30:
-            raise ValueError("must be 0 (delete at once) or 7-30")
-        return days
 
 
 class PipelineSettings(Section):
@@ -384,16 +268,31 @@ class PipelineSettings(Section):
     )
     branch: str = Field(min_length=1, max_length=255, description="the branch built")
     require_approval: bool = Field(description="a manual approval before deploy")
-    build_image: str = Field(min_length=1, description="the CodeBuild image")
-    compute_type: Literal[
-        "BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"
-    ] = Field(description="the CodeBuild size")
+    build_image: str = Field(
+        pattern=CODEBUILD_IMAGE_PATTERN,
+        description="a CodeBuild-managed image, written in full: `aws/codebuild/<name>:<tag>`",
+    )
+    compute_type: ComputeType = Field(
+        description="the CodeBuild size, by CodeBuild's name: BUILD_GENERAL1_SMALL, "
+        "BUILD_GENERAL1_MEDIUM or BUILD_GENERAL1_LARGE"
+    )
     privileged: bool = Field(description="only when the build builds images")
     log_retention_days: RetentionDays = Field(description=f"build logs: {RETENTION}")
+
+    @field_validator("compute_type", mode="before")
+    @classmethod
+    def _full_name(cls, value: object) -> object:
+        full = f"BUILD_GENERAL1_{value}".upper() if isinstance(value, str) else ""
+        if full in get_args(ComputeType):
+            raise ValueError(f"write {full}, the name CodeBuild gives that size")
+        return value
 
     @model_validator(mode="after")
     def _source(self) -> PipelineSettings:
         if bool(self.connection_arn) != bool(self.repository):
             field = "repository" if self.repository else "connectionArn"
-            raise FieldError(field, "connectionArn and repository (owner/name) go together")
+            other = "connectionArn" if self.repository else "repository"
+            raise FieldError(
+                field, "connectionArn and repository (owner/name) go together", needs=(other,)
+            )
         return self

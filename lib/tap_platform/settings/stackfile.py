@@ -1,0 +1,175 @@
+"""Reading a stack file (`Pulumi.<stack>.yaml`) for the tools, every problem said in words.
+
+The Pulumi CLI reads the file for a deployment; the offline tools read it here, and refuse what
+the CLI would refuse or silently misread: a YAML mistake names the file, line and column (not
+a parser's trace); a key given twice is refused, since YAML keeps only the last; and a missing
+file, or settings outside the `config:` block, say exactly that.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tap_platform.settings.messages import SettingsError
+
+# What a stack file holds at its top (Pulumi docs, "Stack settings file reference").
+TOP_LEVEL = ("config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt")
+# PyYAML's problems, in words: (what the parser says, at which mark, what to say).
+_SYNTAX = (
+    ("found character '\\t'", "problem", "a tab, which YAML does not allow; indent with spaces"),
+    (
+        "could not find expected ':'",
+        "context",
+        "a key without its ':' (write `key: value`), or a line that runs on from the one above",
+    ),
+    ("while scanning a quoted scalar", "context", "a quote that is never closed"),
+    (
+        "mapping values are not allowed here",
+        "problem",
+        "a line indented deeper than the keys above it, or a value holding ': ' (quote such "
+        "a value)",
+    ),
+    (
+        "expected <block end>",
+        "problem",
+        "the indentation does not line up: keys of one block start in the same column",
+    ),
+    (
+        "did not find expected key",
+        "problem",
+        "the indentation does not line up: keys of one block start in the same column",
+    ),
+)
+
+
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """The file's `config` block with values as written (objects stay objects)."""
+    if not path.is_file():
+        raise SettingsError(_missing(path))
+    text = path.read_text()
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        twice = list(_duplicates(node, ())) if node is not None else []
+        document = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as err:
+        raise SettingsError(_syntax(path.name, err, text)) from None
+    if twice:
+        raise SettingsError("\n  ".join([f"{path.name}: keys given twice:", *twice]))
+    return _config(path.name, document)
+
+
+def _missing(path: Path) -> str:
+    stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+    found = sorted(
+        p.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        for p in path.parent.glob("Pulumi.*.yaml")
+    )
+    return (
+        f"no stack file {path.name} in {path.parent}: the stacks here are "
+        f"{', '.join(found) or 'none'}; make one with `pulumi stack init {stack}` and a "
+        "config: block, or name one of those"
+    )
+
+
+def _syntax(name: str, err: yaml.MarkedYAMLError, text: str) -> str:
+    """Where the file stops being YAML and what is wrong there, in two lines."""
+    said = f"{err.context or ''} {err.problem or ''}"
+    mark, words = err.problem_mark, (err.problem or "not YAML").rstrip(".")
+    for found, where, meaning in _SYNTAX:
+        if found in said:
+            mark = err.context_mark if where == "context" and err.context_mark else mark
+            words = meaning
+            break
+    if mark is None:
+        return f"{name}: {words}"
+    lines = text.splitlines()
+    row, column = mark.line, mark.column
+    if "mapping values" in said:
+        runs_on = 0 < row <= len(lines) and _lacks_colon(lines[row - 1])
+        row -= 1 if runs_on else 0
+        column = _indent(lines[row]) if row < len(lines) else 0
+        words = "a key without its ':' (write `key: value`)" if runs_on else words
+    shown = lines[row] if row < len(lines) else ""
+    return f"{name}, line {row + 1}, column {column + 1}: {words}\n  line {row + 1} reads {shown!r}"
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _lacks_colon(line: str) -> bool:
+    """A line with text but no `key:`: without its colon it runs on into the next line."""
+    content = line.split(" #", 1)[0].strip()
+    return (
+        bool(content)
+        and not content.startswith(("-", "#"))
+        and not (content.endswith(":") or ": " in content)
+    )
+
+
+def _duplicates(node: yaml.Node, path: tuple[str, ...]) -> Iterator[str]:
+    """A line for each key given twice in one mapping, anywhere in the file."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            name = str(key.value)
+            full = ".".join((*path, name))
+            if name in seen:
+                yield (
+                    f"{full} on line {key.start_mark.line + 1} (also on line {seen[name]}); YAML "
+                    "would keep only the last: give it once"
+                )
+            seen.setdefault(name, key.start_mark.line + 1)
+            yield from _duplicates(value, (*path, name))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _duplicates(item, (*path, str(index)))
+
+
+def _config(name: str, document: Any) -> dict[str, Any]:
+    """The `config` block, refusing settings written outside it and anything not a mapping."""
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise SettingsError(
+            f"{name}: holds {type(document).__name__} at its top; a stack file is a mapping "
+            "with its settings under config:"
+        )
+    stray = [str(k) for k in document if k not in TOP_LEVEL]
+    if stray:
+        raise SettingsError(_stray(name, stray, "config" in document))
+    config = document.get("config")
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise SettingsError(
+            f"{name}: config: holds {type(config).__name__}; it takes one `namespace:key: value` "
+            "per line, indented under it"
+        )
+    return {str(k): v for k, v in config.items()}
+
+
+def _stray(name: str, stray: list[str], wrapped: bool) -> str:
+    settings = [k for k in stray if ":" in k]
+    if settings and not wrapped:
+        return (
+            f"{name}: {', '.join(settings)} sit at the top of the file, with no config: "
+            "above them; put a line `config:` first and indent every setting under it"
+        )
+    lines = [f"{name}: {', '.join(stray)} at the top of the file:"]
+    for key in stray:
+        near = difflib.get_close_matches(key, TOP_LEVEL, n=1)
+        hint = (
+            f"did you mean {near[0]}?"
+            if near
+            else "settings go under config:"
+            if ":" in key
+            else f"a stack file takes {', '.join(TOP_LEVEL)}"
+        )
+        lines.append(f"{key}: is not a stack file entry; {hint}")
+    return "\n  ".join(lines)

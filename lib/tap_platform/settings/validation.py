@@ -1,0 +1,126 @@
+"""Validating a stack's merged settings so that every problem is found in one round.
+
+A check across settings runs only once the settings it reads are valid: a wrong `port` would
+otherwise hide a Fargate size that does not fit, and any wrong section would hide the checks
+across sections. So each wrong setting is stood in for by its tier default and the settings
+are validated again, until nothing new is found; a check that read a stand-in is not
+reported, since its answer would be about the default, not about the stack file.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping, Sequence
+from types import NoneType, UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from tap_platform.settings.messages import Problem, problems
+from tap_platform.settings.models import Settings
+
+Loc = tuple[str, ...]
+# More rounds than sections nest (field, section, whole): a guard, not a limit ever reached.
+MAX_ROUNDS = 6
+# Stand-ins for what no tier defaults, shaped as the settings are but no real region or
+# suffix: used only to let the other checks run, whose answers about them are not reported.
+STAND_INS: dict[str, Any] = {"region": "xx-stand-in-1", "environmentSuffix": "stand-in"}
+
+
+def validate(
+    merged: Mapping[str, Any], defaults: Mapping[str, Any], wrong: Iterable[Loc] = ()
+) -> tuple[Settings | None, list[str]]:
+    """The settings, or every problem in them; `wrong` holds keys already reported and
+    stood in for by the caller."""
+    data = copy.deepcopy(dict(merged))
+    stood_in: set[Loc] = set(wrong)
+    found: list[str] = []
+    for _ in range(MAX_ROUNDS):
+        try:
+            settings = Settings.model_validate(data)
+        except ValidationError as err:
+            new = [p for p in _problems(err) if not _reads(p, stood_in)]
+        else:
+            return (settings if not found else None), found
+        found += [p.text for p in new if p.text not in found]
+        fresh = {p.loc for p in new} - stood_in
+        if not fresh:
+            break
+        for loc in sorted(fresh, key=len):
+            _stand_in(data, loc, {**STAND_INS, **defaults})
+        stood_in |= fresh
+    return None, found
+
+
+def _problems(err: ValidationError) -> list[Problem]:
+    found = []
+    for error in err.errors():
+        loc = [str(p) for p in error["loc"]]
+        where = loc[:-1] if error["type"] == "extra_forbidden" else loc
+        found += problems(error, known=_fields_at(where))
+    return found
+
+
+def _reads(problem: Problem, stood_in: set[Loc]) -> bool:
+    """Whether the problem is about a stand-in, or its check read one."""
+    return any(_overlaps(key, loc) for key in (problem.loc, *problem.needs) for loc in stood_in)
+
+
+def _overlaps(a: Loc, b: Loc) -> bool:
+    shorter = min(len(a), len(b))
+    return a[:shorter] == b[:shorter]
+
+
+def _stand_in(data: dict[str, Any], loc: Loc, defaults: Mapping[str, Any]) -> None:
+    """Puts the default of the deepest key of `loc` that has one in place; a key with no
+    default (a misspelt setting, a variable's name, a tag) is removed instead."""
+    node: Any = data
+    known: Any = defaults
+    for depth, part in enumerate(loc):
+        if not isinstance(node, dict):
+            return
+        if not (isinstance(known, Mapping) and part in known):
+            node.pop(part, None)
+            return
+        deeper = depth < len(loc) - 1
+        nested = isinstance(known[part], Mapping) and isinstance(node.get(part), dict)
+        if not deeper or not nested:
+            node[part] = copy.deepcopy(known[part])
+            return
+        node, known = node[part], known[part]
+
+
+def _fields_at(loc: Sequence[str]) -> list[str]:
+    """The settings of the section at `loc`, as the stack file spells them."""
+    current: Any = Settings
+    for part in loc:
+        model = _model(current)
+        if model is not None:
+            field = next(
+                (f for name, f in model.model_fields.items() if part in (f.alias, name)), None
+            )
+            if field is None:
+                return []
+            current = field.annotation
+        elif get_origin(current) is dict:
+            current = get_args(current)[1]
+        elif get_origin(current) is tuple:
+            current = get_args(current)[0]
+        else:
+            return []
+    model = _model(current)
+    if model is None:
+        return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _model(annotation: Any) -> type[BaseModel] | None:
+    """The section an annotation holds, itself or optional."""
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, UnionType):
+        args = [a for a in get_args(annotation) if a is not NoneType]
+        annotation = args[0] if len(args) == 1 else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None

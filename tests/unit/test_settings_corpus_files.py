@@ -1,0 +1,92 @@
+"""The corpus's stack files (`data/settings/`): a YAML mistake, a missing file, settings
+outside `config:` and a key given twice each say exactly that, in words; and a file with five
+mistakes has all five named in one message (`test_settings_corpus.py` holds the wrong values)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tap_platform.settings import SettingsError
+from tapsim import preview
+from tapsim.fake_cloud import FakeCloud
+from tapsim.runner import PROJECT_DIR, ProgramError, run_program, stack_settings
+from tests.unit.test_settings_corpus import JARGON
+
+DATA = Path(__file__).parent / "data" / "settings"
+# (example file, where the message points, what it says there)
+SYNTAX = [
+    ("tab", "line 5, column 1", "a tab, which YAML does not allow"),
+    ("missing-colon", "line 3, column 3", "a key without its ':'"),
+    ("unclosed-quote", "line 3, column 15", "a quote that is never closed"),
+    ("bad-indent", "line 6, column 4", "the indentation does not line up"),
+    ("deeper-indent", "line 5, column 5", "a line indented deeper than the keys above it"),
+]
+
+
+def stack_file(tmp_path: Path, example: str) -> Path:
+    """A project holding the example as its stack file `Pulumi.<example>.yaml`."""
+    for name in ("Pulumi.yaml", "tap.py"):
+        shutil.copy(PROJECT_DIR / name, tmp_path / name)
+    return shutil.copy(DATA / f"{example}.yaml", tmp_path / f"Pulumi.{example}.yaml")
+
+
+def file_error(tmp_path: Path, example: str) -> str:
+    stack_file(tmp_path, example)
+    with pytest.raises(SettingsError) as caught:
+        stack_settings(example, project_dir=tmp_path)
+    message = str(caught.value)
+    assert not JARGON.search(message), message
+    return message
+
+
+@pytest.mark.parametrize(("example", "where", "says"), SYNTAX, ids=[s[0] for s in SYNTAX])
+def test_a_yaml_mistake_names_the_file_line_and_column(tmp_path, example, where, says) -> None:
+    message = file_error(tmp_path, example)
+    assert message.startswith(f"Pulumi.{example}.yaml, {where}: {says}"), message
+    assert len(message.splitlines()) <= 2, message
+
+
+def test_a_missing_stack_file_says_so(capsys) -> None:
+    with pytest.raises(SettingsError, match=r"^no stack file Pulumi\.nosuch\.yaml in "):
+        stack_settings("nosuch")
+    assert preview.main(["--stack", "nosuch"]) == 1
+    err = capsys.readouterr().err
+    assert "no stack file Pulumi.nosuch.yaml" in err
+    assert "aws:region" not in err
+
+
+def test_settings_outside_config_are_refused(tmp_path) -> None:
+    message = file_error(tmp_path, "no-config-wrapper")
+    assert message.startswith(
+        "Pulumi.no-config-wrapper.yaml: aws:region, tap:environment sit at the top of the file, "
+        "with no config: above them"
+    ), message
+
+
+def test_a_key_given_twice_is_refused_each_time(tmp_path) -> None:
+    message = file_error(tmp_path, "duplicate-keys")
+    assert "config.tap:network.cidr on line 7 (also on line 6)" in message
+    assert "config.tap:environment on line 8 (also on line 4)" in message
+
+
+def test_five_mistakes_in_one_file_are_all_named_in_one_message(tmp_path) -> None:
+    """The key outside `tap:`, the port, the Fargate size a wrong port used to hide, the node
+    type the region checks used to report only later, and CodeBuild's short name."""
+    stack_file(tmp_path, "five-mistakes")
+    with pytest.raises(ProgramError) as caught:
+        run_program("five-mistakes", FakeCloud("us-east-1"), project_dir=tmp_path)
+    message = str(caught.value)
+    for key in (
+        "app:owner",
+        "tap:service.port = 80",
+        "tap:service.cpu = 300",
+        "tap:cache.nodeType = 'cache.t4g.mirco'",
+        "tap:pipeline.computeType = 'SMALL'",
+    ):
+        assert key in message, message
+    assert message.startswith("invalid settings:")
+    assert len(message.splitlines()) == 6, message
+    assert not JARGON.search(message), message

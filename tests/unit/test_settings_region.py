@@ -1,0 +1,63 @@
+"""What the region answers, checked with the settings: plain MySQL's dated versions in the
+emulated region, and the instance type on either runtime, with its architecture on `asg`.
+
+The last three need `lib/tap_platform/catalog.py`, which asks the region and lies outside the
+settings package; until it changes they are expected to fail, and strictly so: the day they
+pass, the mark goes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tapsim import catalog
+from tapsim.examples import load
+from tapsim.fake_cloud import FakeCloud, synthesize
+from tapsim.runner import ProgramError, run_program
+
+ASG = load("asg").config
+
+
+def fail(config: dict) -> str:
+    with pytest.raises(ProgramError) as caught:
+        run_program("dev", FakeCloud("us-east-1"), config=config)
+    return str(caught.value)
+
+
+def test_the_emulated_region_resolves_a_mysql_major_to_its_dated_release() -> None:
+    """RDS names a dated release `<minor>-rds.<YYYYMMDD>`: it sorts after its minor."""
+    found = catalog.engine_version({"engine": "mysql", "version": "8.0", "defaultOnly": True})
+    assert found["version"] == "8.0.46-rds.20260624"
+    newest = catalog.engine_version({"engine": "mysql", "version": "8.0", "latest": True})
+    assert newest["version"] == "8.0.46-rds.20260624"
+    aurora = catalog.engine_version({"engine": "aurora-mysql", "version": "8.0", "latest": True})
+    assert aurora["version"].startswith("8.0.mysql_aurora.3.")
+
+
+def test_plain_mysql_previews() -> None:
+    run = synthesize("dev", config={"tap:database": {"engine": "mysql"}})
+    instance = run.one("aws:rds/instance:Instance").inputs
+    assert (instance["engine"], instance["engineVersion"]) == ("mysql", "8.0")
+
+
+def test_an_instance_type_that_does_not_exist_is_refused_on_ecs_too() -> None:
+    message = fail({"tap:instances": {"instanceType": "t3.mirco"}})
+    assert "tap:instances.instanceType = 't3.mirco'" in message
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "architecture", "fits"),
+    [("t3.small", "ARM64", "X86_64"), ("t4g.small", "X86_64", "ARM64")],
+)
+def test_the_apps_architecture_is_the_instance_types_on_asg(
+    instance_type, architecture, fits
+) -> None:
+    message = fail(
+        {
+            **ASG,
+            "tap:instances": {"instanceType": instance_type},
+            "tap:service": {"architecture": architecture},
+        }
+    )
+    assert f"tap:service.architecture = {architecture!r}" in message
+    assert f"set tap:service.architecture: {fits}" in message
