@@ -26,12 +26,12 @@ endif
 .PHONY: help install lock test coverage unit lint format local preview cost policy integration \
 	rotate-cache-token release new-service up destroy outputs pulumi-preview clean
 
-install: $(STAMP) ## Build .venv from requirements.lock (again when the lock or the project changes)
+install: $(STAMP) ## Build .venv from requirements.lock (again when it or the project changes)
 
-help: ## This list
-	echo "Usage: make TARGET [VARIABLE=value ...]   (STACK=dev unless given)"
-	sed -n 's/^\([a-zA-Z_-]*\):[^#]*## \(.*\)$$/  \1|\2/p' $(firstword $(MAKEFILE_LIST)) \
-		| awk -F'|' '{ printf "  %-20s %s\n", $$1, $$2 }'
+help: ## List the targets with what each does
+	echo "make TARGET [VARIABLE=value ...], STACK=dev unless given:"
+	awk -F ':[^#]*## ' '/^[a-z][a-z-]*:[^#]*## / { printf "  %-20s %s\n", $$1, $$2 }' \
+		$(firstword $(MAKEFILE_LIST))
 
 # The pinned, hashed packages first (a changed lock updates them in place), then the project
 # itself, editable: it has no hash, and its build backend, setuptools, is already in the lock.
@@ -46,7 +46,7 @@ $(STAMP): requirements.lock pyproject.toml setup.py
 # requirements.txt (and the app's pins it includes) resolved again into requirements.lock,
 # with the hashes of every file: existing pins are kept where they still fit, UPGRADE=1 takes
 # the newest versions allowed. The project's own `-e .` line is left out (it has no hash).
-lock: ## Resolve requirements.txt into requirements.lock, hashed (UPGRADE=1: newest allowed)
+lock: ## Resolve requirements.txt into the hashed requirements.lock (UPGRADE=1: newest)
 	echo "Resolving requirements.txt into requirements.lock with $(PIP_TOOLS) (about two minutes)..."
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	python3 -m venv "$$tmp/venv" && \
@@ -55,7 +55,8 @@ lock: ## Resolve requirements.txt into requirements.lock, hashed (UPGRADE=1: new
 	CUSTOM_COMPILE_COMMAND="make lock" "$$tmp/venv/bin/pip-compile" --quiet --generate-hashes \
 		--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
 		--no-emit-trusted-host $(if $(UPGRADE),--upgrade) -o "$$tmp/requirements.lock" \
-		requirements.txt 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; } && \
+		requirements.txt 2>"$$tmp/log" || { grep -v "neither a file nor a directory" "$$tmp/log"; \
+		exit 1; } && \
 	awk '/^# (WARNING: pip install will require|Consider using a hashable URL)/ { next } \
 		/^-e / { project = 1; next } project && /^    #/ { next } { project = 0; print }' \
 		"$$tmp/requirements.lock" > requirements.lock
@@ -106,13 +107,13 @@ pulumi-preview: install ## pulumi preview STACK against AWS
 
 # What `make local` and `make preview` run: STACK, or EXAMPLE=every-option, a scenario of
 # examples/ (a STACK given with it picks another of the scenario's stacks).
-RUN_ARGS = $(if $(EXAMPLE),--example $(EXAMPLE) $(if $(filter command line,$(origin STACK)),--stack $(STACK)),--stack $(STACK))
+RUN_ARGS = $(if $(EXAMPLE),--example $(EXAMPLE) $(STACK_GIVEN),--stack $(STACK))
 
 # Offline: deploy into the embedded emulator, print outputs and a summary, destroy (KEEP=1 serves
 # it; COMPUTE=asg|ecs overrides the stack's runtime; UPDATE='tap:service.image=...' then applies
 # a change as a later `pulumi up` would, plan first). A service stack deploys its environment
 # first; an environment stack takes SERVICES='dev-web dev-api' to deploy onto it.
-local: install ## Offline: deploy STACK or EXAMPLE= into the emulator, report, destroy (KEEP=1)
+local: install ## Offline: deploy STACK or EXAMPLE= in the emulator, report, destroy (KEEP=1)
 	$(PY) -m tapsim.local $(RUN_ARGS) $(if $(KEEP),--keep) $(if $(COMPUTE),--compute $(COMPUTE)) \
 		$(foreach u,$(UPDATE),--update '$(u)') $(foreach s,$(SERVICES),--service $(s))
 
@@ -136,7 +137,7 @@ define need_account
 endef
 
 # The integration suite against a real account, after `make up STACK=...`.
-integration: install ## The integration suite against a real account, after make up STACK=
+integration: install ## The integration suite on a real account, after make up STACK=
 	$(need_account)
 	INTEGRATION_TARGET=aws STACK=$(STACK) $(PY) -m pytest tests/integration --no-cov
 
