@@ -24,6 +24,7 @@ from tapsim.runner import (
     STACKS,
     RunResult,
     relax_garbage_collection,
+    stack_config,
 )
 
 PRICES = json.loads((Path(__file__).parent / "data" / "prices.json").read_text())
@@ -306,22 +307,41 @@ def _cell(estimate: Estimate, what: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="`make cost`: " + __doc__.split("\n")[0])
     parser.add_argument("--region", help="price every stack as if it ran there (a what-if)")
+    parser.add_argument("--stack", action="append", help="a stack file (repeatable); every one")
     args = parser.parse_args(argv)
     relax_garbage_collection()
-    for compute in ("ecs", "asg"):
-        estimates = []
-        for stack in present(STACKS):
-            run = synthesize(stack, config={f"{NAMESPACE}:compute": compute})
-            estimates.append(estimate(run, args.region))
-        print("\n".join(side_by_side(estimates, f"Monthly list price, runtime {compute}:")))
-        print()
-    shared = [estimate(synthesize(stack), args.region) for stack in present(SHARED_STACKS)]
-    if shared:
-        title = "Monthly list price of the shared dev environment and of each service on it:"
-        print("\n".join(side_by_side(shared, title)))
-        print()
+    chosen = args.stack or present((*STACKS, *SHARED_STACKS))
+    whole = [s for s in chosen if stack_config(s).get(f"{NAMESPACE}:role", "all") == "all"]
+    sections = [
+        (f"Monthly list price, runtime {compute}:",
+         [estimate(synthesize(s, config={f"{NAMESPACE}:compute": compute}), args.region)
+          for s in whole])
+        for compute in ("ecs", "asg")
+    ]  # fmt: skip
+    shared = [estimate(synthesize(s), args.region) for s in chosen if s not in whole]
+    title = "Monthly list price of the shared dev environment and of each service on it:"
+    sections.append((title, shared))
+    print("\n".join(unpriced_note([e for _, found in sections for e in found])))
+    for title, found in sections:
+        if found:
+            print("\n".join(side_by_side(found, title)) + "\n")
     print("\n".join(assumptions()))
     return 0
+
+
+def unpriced_note(estimates: list[Estimate]) -> list[str]:
+    """First, what has no recorded price: a total with unpriced lines is a lower bound, so
+    two runtimes of a region missing one of their prices do not compare."""
+    gaps = {(e.stack, e.region): len(e.unpriced) for e in estimates if e.unpriced}
+    if not gaps:
+        return ["Every line below has a recorded price."]
+    named = ", ".join(f"{stack} in {region} ({n} lines)" for (stack, region), n in gaps.items())
+    return [
+        f"Note: no recorded price for some lines of {named}: those totals are lower bounds and "
+        "do not compare across runtimes; REGION=us-east-1 prices every stack where every "
+        "line has a price.",
+        "",
+    ]
 
 
 def present(stacks: tuple[str, ...]) -> list[str]:

@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 
 from tap_platform.controls import CONTROLS, Resource, exceptions
-from tapsim.fake_cloud import FakeCloud
-from tapsim.runner import STACKS, RunResult, relax_garbage_collection, run_program, stack_config
+from tapsim.cost import present
+from tapsim.fake_cloud import synthesize
+from tapsim.runner import SHARED_STACKS, STACKS, RunResult, relax_garbage_collection, stack_config
 
 # The pack's tier exceptions: in the platform's checkout, or as the package ships them.
 _CHECKOUT_CONFIG = Path(__file__).resolve().parent.parent / "policy" / "config"
@@ -40,22 +41,32 @@ def evaluate(run: RunResult, tier: str) -> tuple[list[str], list[str]]:
     return failures, advisories
 
 
-def synthesize(stack: str, compute: str) -> RunResult:
-    region = stack_config(stack)["aws:region"]
-    return run_program(stack, FakeCloud(region), config={"tap:compute": compute})
+def runtimes(stack: str) -> tuple[str | None, ...]:
+    """Both runtimes for a stack that holds an app; an environment stack has none."""
+    role = stack_config(stack).get("tap:role", "all")
+    return (None,) if role == "environment" else ("ecs", "asg")
+
+
+def variant(stack: str, compute: str | None) -> RunResult:
+    """The stack file synthesized as `make preview` does (a service after its environment),
+    on `compute` where given."""
+    return synthesize(stack, config={"tap:compute": compute} if compute else None)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--stack", action="append", choices=STACKS)
+    parser.add_argument(
+        "--stack", action="append", help="a stack file of the project (repeatable); every one"
+    )
     args = parser.parse_args(argv)
     relax_garbage_collection()
     failed = False
-    for stack in args.stack or STACKS:
-        for compute in ("ecs", "asg"):
-            failures, advisories = evaluate(synthesize(stack, compute), stack)
-            print(f"{stack} ({compute}): {len(CONTROLS)} controls, {len(failures)} violated, "
-                  f"{len(advisories)} tier exceptions")  # fmt: skip
+    for stack in args.stack or present((*STACKS, *SHARED_STACKS)):
+        tier = stack_config(stack).get("tap:environment") or stack
+        for compute in runtimes(stack):
+            failures, advisories = evaluate(variant(stack, compute), tier)
+            print(f"{stack} ({compute or 'environment'}): {len(CONTROLS)} controls, "
+                  f"{len(failures)} violated, {len(advisories)} tier exceptions")  # fmt: skip
             for line in failures:
                 print(f"  FAIL {line}")
             for line in advisories:

@@ -116,9 +116,16 @@ def _values(resources: list[Resource], typ: str, prop: str) -> set[Any]:
 
 
 def _logged_buckets(resources: list[Resource]) -> list[str]:
+    """Every bucket logs its access, except a log bucket: the target of the others' access
+    logs, or of a load balancer's (a shared environment's only bucket)."""
     buckets = {r.props.get("bucket"): r.name for r in resources if r.type == S3_BUCKET}
     logged = _values(resources, "aws:s3/bucketLogging:BucketLogging", "bucket")
     targets = _values(resources, "aws:s3/bucketLogging:BucketLogging", "targetBucket")
+    targets |= {
+        (r.props.get("accessLogs") or {}).get("bucket")
+        for r in resources
+        if r.type == "aws:lb/loadBalancer:LoadBalancer"
+    }
     return [
         f"{name}: no server access logging"
         for bucket, name in buckets.items()

@@ -94,3 +94,28 @@ def test_make_preview_ends_with_the_estimate_and_make_cost_sets_tiers_side_by_si
     assert table[1].split() == ["dev", "us-east-1", "staging", "us-east-1", "prod", "us-west-2"]
     assert table[-1].split()[:2] == ["Total", "$90.64"]
     assert table[-1].split()[-2] == ">=", "prod's total is a lower bound"
+
+
+def test_make_cost_says_first_which_totals_lack_prices(synthesized) -> None:
+    from tapsim.cost import unpriced_note
+
+    prod = estimate(synthesized["prod"])
+    (note, _) = unpriced_note([estimate(synthesized["dev"]), prod])
+    assert note.startswith(f"Note: no recorded price for some lines of prod in {prod.region}")
+    assert "REGION=us-east-1" in note
+    assert unpriced_note([estimate(synthesized["dev"])]) == [
+        "Every line below has a recorded price."
+    ]
+
+
+def test_make_cost_takes_any_stack_file(synthesized, monkeypatch, capsys) -> None:
+    """A stack that holds a whole app is priced on both runtimes, a shared one once."""
+    import tapsim.cost as cost
+    from tests.conftest import synth
+
+    monkeypatch.setattr(cost, "synthesize", synth)
+    assert cost.main(["--stack", "dev", "--stack", "dev-web"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "Every line below has a recorded price."
+    assert out.count("dev us-east-1") == 2
+    assert "dev-web us-east-1" in out
