@@ -110,7 +110,7 @@ def test_make_cost_says_first_which_totals_lack_prices(synthesized) -> None:
 
 def test_make_cost_takes_any_stack_file(synthesized, monkeypatch, capsys) -> None:
     """A stack that holds a whole app is priced on both runtimes, a shared one once."""
-    import tapsim.cost as cost
+    from tapsim import cost
     from tests.conftest import synth
 
     monkeypatch.setattr(cost, "synthesize", synth)
