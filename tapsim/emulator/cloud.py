@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from tapsim.catalog import NotOfferedError
-from tapsim.emulator import dynamic
+from tapsim.emulator import calls, dynamic
 from tapsim.emulator.core import Context, Created, EmulatorError
 from tapsim.emulator.registry import HANDLERS, INVOKES, LOCAL, RECORDED_ONLY, TAGGABLE
 from tapsim.emulator.route53 import ensure_zone
@@ -65,7 +65,7 @@ class MotoCloud(Mocks):
         with self._lock:
             key = (service, region)
             if key not in self._clients:
-                self._clients[key] = boto3.client(
+                client = boto3.client(
                     service,
                     region_name=region,
                     endpoint_url=self.endpoint,
@@ -73,6 +73,8 @@ class MotoCloud(Mocks):
                     aws_secret_access_key="testing",
                     config=RETRIES,
                 )
+                # Its calls made for a deployment are recorded as IAM actions.
+                self._clients[key] = calls.attach(client)
             return self._clients[key]
 
     def context(self, region: str, name: str, tags: dict[str, str] | None = None) -> Context:

@@ -213,7 +213,7 @@ def test_the_linter_catches_an_action_that_does_not_exist() -> None:
 
 
 def test_the_readme_lists_every_contract() -> None:
-    readme = (PROJECT_DIR / "README.md").read_text()
+    readme = (PROJECT_DIR / "docs" / "security.md").read_text()
     rows = {line.split(" | ")[0].lstrip("| ") for line in readme.splitlines() if " -> " in line}
     for contract in CONTRACTS:
         assert any(row.startswith(contract.name) for row in rows), contract.name

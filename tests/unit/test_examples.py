@@ -16,7 +16,10 @@ from tapsim.runner import PROJECT_DIR
 from tests.conftest import EVERY, NAMED, synth
 
 EXAMPLES = names()
-README = (PROJECT_DIR / "README.md").read_text()
+# The README and the documentation under docs/, where the sections the examples name live.
+README = "\n".join(
+    p.read_text() for p in [PROJECT_DIR / "README.md", *sorted(PROJECT_DIR.glob("docs/*.md"))]
+)
 
 
 def test_the_scenarios_the_readme_describes_are_there() -> None:
