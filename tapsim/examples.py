@@ -1,5 +1,5 @@
 """The scenarios in `examples/`, one YAML file each, which the tests, `make local` and
-`make preview` all read: the stack combinations the README describes are files a reader can
+`make preview` all read: the stack combinations the README and docs/ describe are files a reader can
 open and run, not dictionaries inside test fixtures.
 
 A scenario names the stack file(s) it starts from and changes only what it must, spelled as a

@@ -1,8 +1,8 @@
 """The AWS service integrations the stack relies on, each with the AWS page that requires it.
 
-The README's contract table is this list; `tests/unit/test_contracts.py` evaluates each one
-against every synthesized stack and runtime, and plants each one's defect. What each asks of
-IAM is built in `tapsim.integration_requests`.
+The contract table of docs/security.md is this list; `tests/unit/test_contracts.py`
+evaluates each one against every synthesized stack and runtime, and plants each one's
+defect. What each asks of IAM is built in `tapsim.integration_requests`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ and the master secret is readable by no runtime role. Making the user needs SQL;
 (RDS User Guide, "Using the RDS Data API") runs it over HTTPS from the machine that runs
 `pulumi up`, with the master secret, so nothing long-lived runs in the account and no network
 path into the VPC is needed. It exists for Aurora only: on plain RDS the stack cannot make
-the user, and the README says how an operator does it once.
+the user, and docs/app.md says how an operator does it once.
 
 What runs where: this provider runs inside the Pulumi engine on the deploying machine, with
 that machine's AWS credentials (the default chain: environment, profile, SSO), which need

@@ -6,7 +6,7 @@ with one message that names the setting, the value and what is allowed. The pack
 jobs apart: what AWS allows (`limits`), the sections and the whole (`sections`, `state`,
 `models`), each tier's defaults (`tiers`), reading a stack file (`stackfile`), loading and
 validating in one round (`loading`, `validation`), the words of errors (`messages`) and the
-README's table (`table`).
+table in docs/settings.md (`table`).
 """
 
 from tap_platform.settings.limits import STACK_VARIABLES

@@ -1,8 +1,8 @@
 """The sections of a stack's settings (`tap:network`, `tap:service`, ...), one model each.
 
-Every field says what it means in its `description`: the README's settings table is generated
-from these and the tier table (`table.py`). The models hold no defaults of their own; the tier
-brings them (`tiers.py`), so a stack file states only what differs.
+Every field says what it means in its `description`: the settings table in docs/settings.md
+is generated from these and the tier table (`table.py`). The models hold no defaults of
+their own; the tier brings them (`tiers.py`), so a stack file states only what differs.
 """
 
 from __future__ import annotations

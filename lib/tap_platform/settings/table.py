@@ -1,6 +1,6 @@
-"""The README's settings table, generated from the models' descriptions and the tier table, so
-the two cannot drift apart: `python -m tap_platform.settings.table` prints it, and a test
-holds the README to it."""
+"""The settings table of docs/settings.md, generated from the models' descriptions and the tier
+table, so the two cannot drift apart: `python -m tap_platform.settings.table` prints it, and
+a test holds the file to it."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def markdown() -> str:
 
 
 def section(readme: str) -> str:
-    """The generated part of a README's text, between its two markers."""
+    """The generated part of a document's text, between its two markers."""
     found = re.search(f"{re.escape(START)}\n(.*?)\n{re.escape(END)}", readme, re.S)
     return found[1] if found else ""
 
