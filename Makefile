@@ -115,7 +115,7 @@ RUN_ARGS = $(if $(EXAMPLE),--example $(EXAMPLE) $(STACK_GIVEN),--stack $(STACK))
 # first; an environment stack takes SERVICES='dev-web dev-api' to deploy onto it.
 local: install ## Offline: deploy STACK or EXAMPLE= in the emulator, report, destroy (KEEP=1)
 	$(PY) -m tapsim.local $(RUN_ARGS) $(if $(KEEP),--keep) $(if $(COMPUTE),--compute $(COMPUTE)) \
-		$(foreach u,$(UPDATE),--update '$(u)') $(foreach s,$(SERVICES),--service $(s))
+		$(foreach u,$(UPDATE),--update "$(u)") $(foreach s,$(SERVICES),--service $(s))
 
 # Offline: the plan (components, resources, physical names, counts) without emulator or AWS.
 preview: install ## Offline: the plan of STACK or EXAMPLE=, without emulator or AWS

@@ -280,3 +280,10 @@ def test_cost_keeps_its_region() -> None:
     assert tool_args("cost", "REGION=us-east-1", "STACK=prod") == [
         "--region", "us-east-1", "--stack", "prod",
     ]  # fmt: skip
+
+
+def test_a_quoted_update_value_reaches_make_local_quoted() -> None:
+    """The settings' hint for a number where text belongs, `UPDATE= as key='16.4'`, can be
+    followed: the value keeps its quotes, so YAML reads text."""
+    done = make("-n", "-o", STAMP, "local", "UPDATE=tap:database.engineVersion='16.4'")
+    assert "--update \"tap:database.engineVersion='16.4'\"" in done.stdout

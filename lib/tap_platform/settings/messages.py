@@ -169,7 +169,10 @@ def _misspelt(error: Mapping[str, Any], known: Sequence[str]) -> str:
 def _text(error: Mapping[str, Any], _known: Sequence[str]) -> str:
     given = error.get("input")
     if isinstance(given, int | float) and not isinstance(given, bool):
-        return f"is a number here; quote it in the stack file ('{given}')"
+        return (
+            f"is a number here; quote it in the stack file ('{given}'), or in UPDATE= as "
+            f"key='{given}'"
+        )
     return "must be text"
 
 
