@@ -10,7 +10,6 @@ carry, come from `tapsim/data/rds.json`, a dated table whose sources it names.
 from __future__ import annotations
 
 import ast
-import gc
 import gzip
 import importlib.util
 import json
@@ -22,6 +21,8 @@ from typing import Any
 
 import boto3
 import botocore.session
+
+from tapsim.runner import parse_without_gc
 
 RDS_TABLE = Path(__file__).parent / "data" / "rds.json"
 
@@ -188,26 +189,12 @@ def _call(node: ast.expr) -> ast.Call:
     return node
 
 
-def _parsed(text: str) -> ast.Module:
-    """`ast.parse` with the garbage collector paused: a finalizer that runs mid-parse and
-    parses too (asyncio reporting an abandoned future, whose traceback formatting calls
-    `ast.parse`) trips CPython 3.11's AST recursion check with a SystemError
-    (python/cpython#106905)."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return ast.parse(text)
-    finally:
-        if paused:
-            gc.enable()
-
-
 @cache
 def _moto_zone_table() -> dict[str, tuple[tuple[str, str], ...]]:
     source = moto_source("ec2", "models", "availability_zones_and_regions.py")
     backend = next(
         node
-        for node in ast.walk(_parsed(source.read_text()))
+        for node in ast.walk(parse_without_gc(source.read_text()))
         if isinstance(node, ast.ClassDef) and node.name == "RegionsAndZonesBackend"
     )
     (table,) = (
