@@ -220,9 +220,14 @@ def read(source: str, names: dict[str, str]) -> Found:
     )
 
 
+# How an entry was read when not from one checkout: a release's copy, or a copy without its
+# commit. A regeneration reads everything at one commit, so these no longer hold.
+PROVENANCE = ("release", "read")
+
+
 def table_entry(typ: str, old: dict[str, Any], found: Found, commit: str) -> dict[str, Any]:
     return {
-        **old,
+        **{k: v for k, v in old.items() if k not in PROVENANCE},
         "commit": commit,
         "forceNew": sorted(pulumi_name(typ, p) for p in found.force_new),
         "nested": sorted(pulumi_name(typ, p) for p in found.nested),

@@ -142,11 +142,14 @@ def test_a_checkout_regenerates_the_same_tables(tmp_path: Path) -> None:
             ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t", *command],
             check=True,
         )
-    only = {**tables, "resources": {typ: entry}}
+    read_elsewhere = {**entry, "release": "v6.58.0", "read": "a copy without its commit"}
+    only = {**tables, "resources": {typ: read_elsewhere}}
     fresh = schema_tables.regenerate(tmp_path, only)
     assert fresh["resources"][typ]["forceNew"] == ["name", "shape"]
     assert fresh["resources"][typ]["nested"] == ["defaultActions.type"]
     assert fresh["resources"][typ]["file"] == entry["file"]
+    assert "release" not in fresh["resources"][typ]
+    assert "read" not in fresh["resources"][typ]
 
 
 @pytest.mark.parametrize(
