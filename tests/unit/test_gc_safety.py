@@ -9,7 +9,10 @@ import gc
 
 from tapsim import runner
 
-SOURCE = "\n".join(f"def f{i}(a):\n    return [a for _ in range({i})]" for i in range(2000))
+SOURCE = "\n".join(f"def f{i}(a):\n    return [a for _ in range({i})]" for i in range(300))
+# Enough parses, garbage and finalizer work to break a plain parse nearly every time, in a
+# fraction of a second.
+ROUNDS, GARBAGE = 5, 20
 
 
 class ParsesWhenCollected:
@@ -20,17 +23,17 @@ class ParsesWhenCollected:
         self.me = self
 
     def __del__(self) -> None:
-        ast.parse("x = (1 + (2 * (3 - 4)))\n" * 50)
+        ast.parse("x = (1 + (2 * (3 - 4)))\n" * 5)
 
 
 def parse_amid_garbage(parse) -> int:
-    """How many of 20 parses fail, with cyclic garbage waiting and the collector eager."""
+    """How many of the parses fail, with cyclic garbage waiting and the collector eager."""
     thresholds = gc.get_threshold()
     gc.set_threshold(50)
     failures = 0
     try:
-        for _ in range(20):
-            for _ in range(200):
+        for _ in range(ROUNDS):
+            for _ in range(GARBAGE):
                 ParsesWhenCollected()
             try:
                 parse(SOURCE)
