@@ -24,6 +24,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.settings import ROOT, get_root_resource
 
+from tap_platform.naming import Namer, Service
 from tap_platform.settings import NAMESPACE, Settings, load_settings, read_stack_file
 from tapsim.monitor import (
     EngineLog,
@@ -50,6 +51,9 @@ class RunResult:
     outputs: dict[str, Any]
     secret_outputs: frozenset[str]
     warnings: list[str]
+    # Every (role, service) the program asked `Namer.name` for: the names a run depends
+    # on, which tests check against each service's limits under other projects and suffixes.
+    names: frozenset[tuple[str, Service]] = frozenset()
 
     def of_type(self, typ: str) -> list[Registration]:
         return [r for r in self.resources if r.type == typ]
@@ -259,8 +263,10 @@ def run_program(
         runpy.run_path(str(project_dir / project["main"]), run_name="__main__")
         return pulumi.Output.from_input(asyncio.ensure_future(collect()))
 
+    asked: set[tuple[str, Service]] = set()
     try:
-        with environment_overrides({"ENVIRONMENT_SUFFIX": None}), no_stack_traces():
+        with environment_overrides({"ENVIRONMENT_SUFFIX": None}), no_stack_traces(), \
+                names_asked(asked):  # fmt: skip
             program()
     except pulumi.RunError as err:
         raise ProgramError(str(err), list(monitor.registrations)) from None
@@ -275,7 +281,24 @@ def run_program(
         outputs=exported,
         secret_outputs=frozenset(secret),
         warnings=engine_log.warnings,
+        names=frozenset(asked),
     )
+
+
+@contextmanager
+def names_asked(asked: set[tuple[str, Service]]) -> Iterator[None]:
+    """Records into `asked` each (role, service) `Namer.name` is called with meanwhile."""
+    original = Namer.name
+
+    def recording(self: Namer, role: str, service: Service = Service.TAG) -> str:
+        asked.add((role, service))
+        return original(self, role, service)
+
+    Namer.name = recording  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Namer.name = original  # type: ignore[method-assign]
 
 
 def _start(

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
+import re
 
 import botocore.session
 import pytest
 
 from tap_platform import naming
 from tap_platform.controls import exceptions
+from tap_platform.exports import expected_environment
 from tap_platform.naming import PROJECT_MAX_LENGTH, SUFFIX_MAX_LENGTH, Namer, Service
 from tap_platform.route import claim_key, overlaps
 from tap_platform.settings import SettingsError
-from tap_platform.shared import OUTPUTS
+from tap_platform.shared import OUTPUTS, problems
 from tapsim import policy as offline
 from tapsim.cost import estimate
 from tapsim.examples import load
@@ -119,15 +120,22 @@ def test_a_services_alarms_notify_the_environments_topic() -> None:
         assert alarm.inputs["metricName"] != "HTTPCode_ELB_5XX_Count"
 
 
-@pytest.mark.parametrize(
-    ("database", "cache", "pipeline"), list(itertools.product([True, False], repeat=3))
-)
-def test_every_combination_of_optional_parts_synthesizes_and_passes_the_pack(
+# Every part on, every part off, and each part off alone: every pair of parts is seen in
+# each of its four states (a covering set of the eight combinations, which synthesizes half
+# as many stacks).
+OPTIONAL_PARTS = [
+    (True, True, True), (False, True, True), (True, False, True), (True, True, False),
+    (False, False, False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("database", "cache", "pipeline"), OPTIONAL_PARTS)
+def test_each_optional_part_and_each_pair_of_them_synthesizes_and_passes_the_pack(
     database, cache, pipeline
 ) -> None:
-    config = {"tap:database": {"enabled": database}, "tap:cache": {"enabled": cache},
-              "tap:pipeline": {"enabled": pipeline}}  # fmt: skip
-    run = synth("dev-web", config=config)
+    parts = {"tap:database": database, "tap:cache": cache, "tap:pipeline": pipeline}
+    config = {key: {"enabled": False} for key, on in parts.items() if not on}
+    run = synth("dev-web", config=config or None)
     assert ("aws:rds/cluster:Cluster" in types(run)) is database
     assert ("aws:elasticache/replicationGroup:ReplicationGroup" in types(run)) is cache
     assert ("aws:codepipeline/pipeline:Pipeline" in types(run)) is pipeline
@@ -178,7 +186,15 @@ def service_cloud(outputs: dict) -> FakeCloud:
 )
 def test_a_wrong_environment_is_a_settings_error_naming_the_key(change, message) -> None:
     outputs = change(dict(synth("dev-env").outputs))
-    with pytest.raises(ProgramError, match=rf"tap:environmentStack = 'dev-env': {message}"):
+    found = problems(outputs, expected_environment(stack_settings("dev-web")))
+    assert any(re.match(rf"tap:environmentStack = 'dev-env': {message}", p) for p in found)
+
+
+def test_the_program_stops_on_a_wrong_environment_before_anything_is_made() -> None:
+    """The checks above run where the service reads the environment's outputs, and the
+    program fails with what they find."""
+    outputs = {**synth("dev-env").outputs, "region": "eu-west-1"}
+    with pytest.raises(ProgramError, match=r"tap:environmentStack = 'dev-env': its region"):
         run_program("dev-web", service_cloud(outputs))
 
 
@@ -214,26 +230,15 @@ def test_the_routing_evaluator_follows_priority_and_both_conditions() -> None:
 
 
 def test_a_16_character_project_fits_under_a_20_character_suffix_in_every_region(
-    monkeypatch,
+    synthesized,
 ) -> None:
-    """Every name the stacks ask for, under the longest project and suffix, in every
-    commercial region: names past a limit are shortened, never refused."""
-    asked: set[tuple[str, Service]] = set()
-    original = Namer.name
-
-    def recording(self, role, service=Service.TAG):
-        asked.add((role, service))
-        return original(self, role, service)
-
-    monkeypatch.setattr(Namer, "name", recording)
-    for name in ("prod", "dev-env", "dev-web"):
-        synth(name, config={"tap:environmentSuffix": "x" + name})
-        synth(name, config={"tap:environmentSuffix": "y" + name, "tap:compute": "asg"}) \
-            if name != "dev-env" else None  # fmt: skip
-    monkeypatch.undo()
+    """Every name a stack asks for (in any named run: each role, runtime and option), under
+    the longest project and suffix, in every commercial region: names past a limit are
+    shortened, never refused."""
+    asked: set[tuple[str, Service]] = set().union(*(run.names for run in synthesized.values()))
     regions = botocore.session.get_session().get_available_regions("ec2", "aws")
     namer = Namer("p" * PROJECT_MAX_LENGTH, "s" * SUFFIX_MAX_LENGTH)
-    assert len(asked) > 40
+    assert len(asked) > 70
     for region in regions:
         for role, service in asked:
             assert len(namer.name(role, service)) <= service.value.max_length
