@@ -8,8 +8,10 @@ how a team tries a component before composing it into a stack.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any
+import json
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any, cast
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
@@ -19,7 +21,7 @@ from pulumi.runtime.settings import ROOT
 from tap_platform.naming import Namer
 from tap_platform.policies import AwsContext
 from tapsim.fake_cloud import TEST_ACCOUNT_ID, FakeCloud
-from tapsim.runner import RecordingMonitor, RunResult
+from tapsim.runner import RecordingMonitor, RunResult, stack_settings
 
 PROJECT, STACK, REGION = "demo", "alone", "us-east-1"
 CONTEXT = AwsContext(region=REGION, account_id=TEST_ACCOUNT_ID, partition="aws")
@@ -81,3 +83,42 @@ def app_fields(log_group: Any) -> dict[str, Any]:
         "desired_count": 1, "min_count": 1, "max_count": 2, "cpu_target_percent": 60,
         "requests_per_target": 500, "log_retention_days": 7, "log_group": log_group,
     }  # fmt: skip
+
+
+def data_tier(stack: str, config: Mapping[str, Any] | None = None) -> RunResult:
+    """The stack's database and cache alone, mapped from its stack file (with `config` over
+    it) by the stack's own functions (`database_for`, `cache_for`), on stand-ins for the
+    network and key: a data-tier change planned at a tenth of the cost of the whole stack.
+    The same arguments give the same (shared, read-only) result within a process."""
+    return _data_tier(stack, json.dumps(config or {}, sort_keys=True))
+
+
+@cache
+def _data_tier(stack: str, config_json: str) -> RunResult:
+    from tap_platform.shared import SharedEnvironment
+    from tap_platform.workload import Placement, cache_for, database_for
+
+    settings = stack_settings(stack, config=json.loads(config_json) or None)
+    context = AwsContext(region=settings.region, account_id=TEST_ACCOUNT_ID, partition="aws")
+    subnets = [f"subnet-{n}" for n in range(settings.network.az_count)]
+    at = Placement(
+        namer=Namer(settings.project, settings.environment_suffix), context=context,
+        shared=SharedEnvironment(
+            vpc_id="vpc-alone", private_subnet_ids=subnets, isolated_subnet_ids=subnets,
+            availability_zones=[f"{settings.region}{z}" for z in "abcdef"[: len(subnets)]],
+            alb_security_group_id="sg-alb", alb_arn_suffix="app/alone/0", alb_dns_name="alone",
+            alarm_topic_arn=None,
+        ),
+        app_security_group_id="sg-app", target_group=cast(Any, None), routed_by=[],
+        key_arn=KEY_ARN, autoscaling_role_arn=None, architecture="arm64",
+        buckets=cast(Any, None),
+    )  # fmt: skip
+
+    def build() -> list[Any]:
+        child = pulumi.ResourceOptions()
+        return [
+            *([database_for(settings, at, child)] if settings.database.enabled else []),
+            *([cache_for(settings, at, child)] if settings.cache.enabled else []),
+        ]
+
+    return build_alone(build, region=settings.region)

@@ -60,8 +60,8 @@ class Workload:
 
 def build_workload(parent: pulumi.Resource, settings: Settings, at: Placement) -> Workload:
     child = pulumi.ResourceOptions(parent=parent)
-    database = _database(settings, at, child) if settings.database.enabled else None
-    cache = _cache(settings, at, child) if settings.cache.enabled else None
+    database = database_for(settings, at, child) if settings.database.enabled else None
+    cache = cache_for(settings, at, child) if settings.cache.enabled else None
     svc = settings.service
     logs = AppLogs(
         "app-logs",
@@ -105,7 +105,9 @@ def pulled_from(
     return [r for r in (repository.ref if repository else None, first) if r is not None]
 
 
-def _database(settings: Settings, at: Placement, child: pulumi.ResourceOptions) -> Database:
+def database_for(settings: Settings, at: Placement, child: pulumi.ResourceOptions) -> Database:
+    """The stack's database, from its settings: the one mapping of `tap:database`, also
+    what tests plan a data-tier change on without the rest of the stack."""
     db = settings.database
     return Database(
         "database",
@@ -131,7 +133,8 @@ def _database(settings: Settings, at: Placement, child: pulumi.ResourceOptions) 
     )  # fmt: skip
 
 
-def _cache(settings: Settings, at: Placement, child: pulumi.ResourceOptions) -> Cache:
+def cache_for(settings: Settings, at: Placement, child: pulumi.ResourceOptions) -> Cache:
+    """The stack's cache, from its settings: the one mapping of `tap:cache`."""
     return Cache(
         "cache",
         CacheArgs(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tapsim.alone import data_tier
 from tapsim.emulator.registry import FORCE_NEW, PENDING
 from tapsim.examples import load
 from tapsim.plan import plan
@@ -17,11 +18,21 @@ SERVICE = "aws:ecs/service:Service"
 
 
 def change(stack: str, config: dict, *, base: dict | None = None):
+    """The plan of `config` over the stack file (and `base`), for the whole stack."""
     return plan(
         synth(stack, config=base),
         synth(stack, config={**(base or {}), **config}),
         FORCE_NEW,
         PENDING,
+    )
+
+
+def change_data(stack: str, config: dict, *, base: dict | None = None):
+    """The same plan for a change that stays in the data tier, on the stack's database and
+    cache alone (`tapsim.alone.data_tier`): what the stack maps from its settings, without
+    the rest it would synthesize again unchanged."""
+    return plan(
+        data_tier(stack, base), data_tier(stack, {**(base or {}), **config}), FORCE_NEW, PENDING
     )
 
 
@@ -135,10 +146,10 @@ def test_what_replaces_the_cluster_is_refused_in_prod(database) -> None:
     """The cluster replaces on a new database name or master user (terraform-provider-aws,
     internal/service/rds/cluster.go, `ForceNew`), which would lose its data: prod protects it,
     so the plan stops, where a dev stack would be replaced."""
-    planned = change("prod", {"tap:database": database})
+    planned = change_data("prod", {"tap:database": database})
     (cluster,) = [s for s in planned.of("replace") if s.type == "aws:rds/cluster:Cluster"]
     assert cluster in planned.refused
-    dev = change("dev", {"tap:database": database})
+    dev = change_data("dev", {"tap:database": database})
     assert [s for s in dev.of("replace") if s.type == "aws:rds/cluster:Cluster"]
 
 
@@ -151,7 +162,7 @@ def test_prod_applies_a_new_node_type_at_once_so_no_change_waits_for_the_window(
     (ElastiCache API Reference, ModifyReplicationGroup) and the provider reads the running
     type back, so every `pulumi up` would show the change again. The stack applies it when
     `pulumi up` runs, as CloudFormation does."""
-    planned = change("prod", {"tap:cache": {"nodeType": "cache.t4g.medium"}})
+    planned = change_data("prod", {"tap:cache": {"nodeType": "cache.t4g.medium"}})
     (group,) = [s for s in planned.steps if s.type == GROUP]
     assert (group.action, group.changed) == ("update", ("nodeType",))
     assert planned.refused == []
@@ -168,7 +179,7 @@ def test_prod_applies_a_new_node_type_at_once_so_no_change_waits_for_the_window(
 def test_a_change_left_to_the_maintenance_window_is_refused_saying_how_to_apply_it(
     section, change_, typ
 ) -> None:
-    planned = change("prod", {section: {**WINDOW, **change_}}, base={section: WINDOW})
+    planned = change_data("prod", {section: {**WINDOW, **change_}}, base={section: WINDOW})
     (step,) = [s for s in planned.steps if s.type == typ]
     assert step.action == "update"
     assert step in planned.refused
@@ -182,35 +193,64 @@ PROD_NETWORK = {"cidr": "10.30.0.0/16"}
 
 # Changes on prod, each with what the provider plans for the resource that matters
 # (tapsim/data/force_new.json, from terraform-provider-aws's Go source) and whether
-# `pulumi up` stops.
+# `pulumi up` stops. A change that reaches past the data tier (a port the app is told, a
+# name another test plans too) is planned on the whole stack; the rest on its data tier.
+WHOLE, DATA = change, change_data
 PROD_CHANGES = {
     # cluster.go: database_name and master_username are ForceNew; prod protects its data.
-    "database name": ({"tap:database": {"databaseName": "orders"}}, None, CLUSTER, "replace", True),
-    "master user": ({"tap:database": {"masterUsername": "owner"}}, None, CLUSTER, "replace", True),
+    "database name": (WHOLE, {"tap:database": {"databaseName": "orders"}}, None, CLUSTER,
+                      "replace", True),
+    "master user": (DATA, {"tap:database": {"masterUsername": "owner"}}, None, CLUSTER,
+                    "replace", True),
     # port is not ForceNew: ModifyDBCluster changes it in place.
-    "database port": ({"tap:database": {"port": 5433}}, None, CLUSTER, "update", False),
+    "database port": (WHOLE, {"tap:database": {"port": 5433}}, None, CLUSTER, "update", False),
     # replication_group.go CustomizeDiff: an engine change replaces, except Redis to Valkey.
-    "cache engine to valkey": ({"tap:cache": VALKEY}, None, GROUP, "update", False),
+    "cache engine to valkey": (DATA, {"tap:cache": VALKEY}, None, GROUP, "update", False),
     "cache engine back to redis": (
-        {"tap:cache": {"engine": "redis", "engineVersion": "7.1"}},
+        DATA, {"tap:cache": {"engine": "redis", "engineVersion": "7.1"}},
         {"tap:cache": VALKEY}, GROUP, "replace", True,
     ),
     # ... and an engine version that goes down replaces.
-    "cache version down": ({"tap:cache": {"engineVersion": "6.2"}}, None, GROUP, "replace", True),
+    "cache version down": (DATA, {"tap:cache": {"engineVersion": "6.2"}}, None, GROUP,
+                           "replace", True),
     # target_group.go: port is ForceNew; the group has no fixed name, so no collision.
-    "target port": ({"tap:service": {"port": 9090}}, None, TARGET_GROUP, "replace", False),
+    "target port": (WHOLE, {"tap:service": {"port": 9090}}, None, TARGET_GROUP, "replace",
+                    False),
 }  # fmt: skip
 
 
 @pytest.mark.parametrize("case", PROD_CHANGES)
 def test_prod_changes_plan_as_the_provider_plans_them(case) -> None:
-    config, base, typ, action, stops = PROD_CHANGES[case]
-    planned = change("prod", config, base=base)
+    planner, config, base, typ, action, stops = PROD_CHANGES[case]
+    planned = planner("prod", config, base=base)
     (step,) = [s for s in planned.steps if s.type == typ]
     assert step.action == action
     assert (step in planned.refused) is stops
     unprotected = [s for s in planned.steps if s.urn not in planned.protected]
     assert [s for s in unprotected if s.urn in planned.collisions] == []
+
+
+@pytest.mark.parametrize(
+    "config",
+    [{"tap:database": {"databaseName": "orders"}}, SCENARIOS["settings of every tier"]],
+    ids=["database name", "settings of every tier"],
+)
+def test_a_data_tier_change_plans_alone_as_in_the_whole_stack(config) -> None:
+    """What the data tier alone plans for a change is what the whole stack plans for its
+    database and cache, refusals included: the shortcut the cases above take leaves nothing
+    out. (Both changes are planned on the whole stack by other tests too.)"""
+    whole, alone = change("prod", config), change_data("prod", config)
+
+    def data_steps(planned) -> set[tuple[str, str, str, tuple[str, ...], bool]]:
+        return {
+            (s.type, s.urn.rsplit("::", 1)[1], s.action, s.changed, s in planned.refused)
+            for s in planned.steps
+            if s.type.startswith(("aws:rds/", "aws:elasticache/"))
+        }
+
+    assert data_steps(alone) == data_steps(whole)
+    assert [s for s in alone.changes if s.type.startswith(("aws:rds/", "aws:elasticache/"))]
+    assert {s.type for s in alone.refused} == {s.type for s in whole.refused}
 
 
 def test_another_az_on_prod_adds_subnets_and_replaces_nothing() -> None:
@@ -229,7 +269,7 @@ def test_another_az_on_prod_adds_subnets_and_replaces_nothing() -> None:
 def test_a_new_database_name_in_dev_deletes_the_old_cluster_first() -> None:
     """Unprotected, the cluster and its instances are deleted before their replacements,
     which take the same identifiers: no collision, and nothing refused."""
-    planned = change("dev", {"tap:database": {"databaseName": "orders"}})
+    planned = change_data("dev", {"tap:database": {"databaseName": "orders"}})
     replaced = {s.type for s in planned.of("replace")}
     assert {CLUSTER, "aws:rds/clusterInstance:ClusterInstance"} <= replaced
     assert planned.refused == []
@@ -238,7 +278,7 @@ def test_a_new_database_name_in_dev_deletes_the_old_cluster_first() -> None:
 def test_a_replacement_changes_only_what_holds_its_id_or_arn() -> None:
     """The cluster's identifier is also the name of the database's security group and
     subnet group; neither refers to the cluster, so neither changes with it."""
-    planned = change("prod", {"tap:database": {"masterUsername": "owner"}})
+    planned = change_data("prod", {"tap:database": {"masterUsername": "owner"}})
     changed = {s.type for s in planned.changes}
     assert "aws:ec2/securityGroup:SecurityGroup" not in changed
     assert "aws:rds/subnetGroup:SubnetGroup" not in changed
