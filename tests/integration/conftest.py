@@ -25,11 +25,12 @@ from tapsim.examples import Run, all_runs
 from tapsim.runner import stack_config, stack_settings
 
 TARGET = os.environ.get("INTEGRATION_TARGET", "emulator")
-# The runs deployed into the emulator, by target name: dev and prod on ECS with Aurora, and
-# prod on EC2 with plain RDS PostgreSQL (examples/asg-rds.yaml), so that each runtime and
-# each database kind is deployed once.
+# The runs deployed into the emulator, by target name: dev on ECS with Aurora, and prod on
+# EC2 with plain RDS PostgreSQL (examples/asg-rds.yaml), so that each runtime, each database
+# kind and both a protecting and a disposable tier are deployed once (the shared environment
+# and its services are deployed by their own module).
 EMULATED: dict[str, Run] = {
-    name: run for name, run in all_runs().items() if name in ("dev", "prod", "asg-rds")
+    name: run for name, run in all_runs().items() if name in ("dev", "asg-rds")
 }
 
 
