@@ -91,7 +91,10 @@ def relax_garbage_collection() -> None:
     objects (outputs, futures, inputs), and Python's cyclic collector walks all that are
     alive again and again; measured, it was 40 % of the unit suite. Objects are still freed by
     reference counting; only cycles wait longer. Everything alive so far is frozen out of
-    the collector's view. `ast.parse` is made safe from the collector (`parse_without_gc`)."""
+    the collector's view. `ast.parse` is made safe from the collector (`parse_without_gc`).
+    Once per process: a later call would freeze the garbage of the runs made since."""
+    if ast.parse is parse_without_gc:
+        return
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
     ast.parse = parse_without_gc

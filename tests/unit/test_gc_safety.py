@@ -8,6 +8,7 @@ import ast
 import gc
 
 from tapsim import runner
+from tapsim.fake_cloud import synthesize
 
 SOURCE = "\n".join(f"def f{i}(a):\n    return [a for _ in range({i})]" for i in range(300))
 # Enough parses, garbage and finalizer work to break a plain parse nearly every time, in a
@@ -54,3 +55,17 @@ def test_the_plain_parser_fails_so_the_guard_is_needed() -> None:
     """On the Python the project runs (3.11); when this fails on a newer one, the guard can
     go."""
     assert parse_amid_garbage(runner._ast_parse) > 0
+
+
+def test_a_services_suite_synthesizes_with_the_collector_relaxed(monkeypatch) -> None:
+    """A service's own suite calls `synthesize` without the platform's conftest: the first
+    call relaxes the collector there too, which halves that suite's time."""
+    monkeypatch.setattr(ast, "parse", runner._ast_parse)
+    thresholds = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        synthesize("dev-env")
+        assert gc.get_threshold() == runner.GC_THRESHOLDS
+        assert ast.parse is runner.parse_without_gc
+    finally:
+        gc.set_threshold(*thresholds)
