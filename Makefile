@@ -70,7 +70,8 @@ format: install ## Fix what ruff can fix and format the code
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Every test: lint, the unit suite and the emulator-backed integration suite, with coverage.
+# Every test: lint, the unit suite, the release round trip (tests/e2e) and the emulator-backed
+# integration suite, with coverage.
 # The 95% gate (pyproject.toml) holds on every run; the table of missed lines shows when the
 # run fails, or with COVERAGE=1.
 test: lint ## Lint, then every test with the 95% coverage gate (COVERAGE=1 shows the table)

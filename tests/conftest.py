@@ -205,10 +205,11 @@ def _emulated() -> bool:
 
 
 def _needs_emulator(config: pytest.Config) -> bool:
-    """Whether any selected path lies outside tests/unit, whose tests never use it."""
-    unit = PROJECT_DIR / "tests" / "unit"
+    """Whether any selected path lies outside tests/unit and tests/e2e, whose tests never
+    use it."""
+    offline = [PROJECT_DIR / "tests" / name for name in ("unit", "e2e")]
     paths = [Path(arg.split("::")[0]).resolve() for arg in config.args] or [PROJECT_DIR]
-    return any(unit != path and unit not in path.parents for path in paths)
+    return any(all(d != path and d not in path.parents for d in offline) for path in paths)
 
 
 # The variable through which the coordinator hands its emulator to the workers (the emulator
