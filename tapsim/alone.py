@@ -20,6 +20,8 @@ from pulumi.runtime.settings import ROOT
 
 from tap_platform.naming import Namer
 from tap_platform.policies import AwsContext
+from tap_platform.shared import SharedEnvironment
+from tap_platform.workload import Placement, cache_for, database_for
 from tapsim.fake_cloud import TEST_ACCOUNT_ID, FakeCloud
 from tapsim.runner import RecordingMonitor, RunResult, stack_settings
 
@@ -95,9 +97,6 @@ def data_tier(stack: str, config: Mapping[str, Any] | None = None) -> RunResult:
 
 @cache
 def _data_tier(stack: str, config_json: str) -> RunResult:
-    from tap_platform.shared import SharedEnvironment
-    from tap_platform.workload import Placement, cache_for, database_for
-
     settings = stack_settings(stack, config=json.loads(config_json) or None)
     context = AwsContext(region=settings.region, account_id=TEST_ACCOUNT_ID, partition="aws")
     subnets = [f"subnet-{n}" for n in range(settings.network.az_count)]

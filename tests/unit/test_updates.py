@@ -17,23 +17,17 @@ TASK = "aws:ecs/taskDefinition:TaskDefinition"
 SERVICE = "aws:ecs/service:Service"
 
 
-def change(stack: str, config: dict, *, base: dict | None = None):
+def change(stack: str, config: dict, *, base: dict | None = None, build=synth):
     """The plan of `config` over the stack file (and `base`), for the whole stack."""
-    return plan(
-        synth(stack, config=base),
-        synth(stack, config={**(base or {}), **config}),
-        FORCE_NEW,
-        PENDING,
-    )
+    new = {**(base or {}), **config}
+    return plan(build(stack, config=base), build(stack, config=new), FORCE_NEW, PENDING)
 
 
 def change_data(stack: str, config: dict, *, base: dict | None = None):
     """The same plan for a change that stays in the data tier, on the stack's database and
     cache alone (`tapsim.alone.data_tier`): what the stack maps from its settings, without
     the rest it would synthesize again unchanged."""
-    return plan(
-        data_tier(stack, base), data_tier(stack, {**(base or {}), **config}), FORCE_NEW, PENDING
-    )
+    return change(stack, config, base=base, build=data_tier)
 
 
 @pytest.mark.parametrize("name", ["dev", "prod", "dev-asg", "prod-asg"])
