@@ -151,9 +151,9 @@ def plan(
     deployed: RunResult,
     wanted: RunResult,
     force_new: Mapping[str, frozenset[str]],
-    deferred: Mapping[str, frozenset[str]] | None = None,
+    window: Mapping[str, frozenset[str]] | None = None,
 ) -> Plan:
-    """The steps from `deployed` to `wanted`; `force_new` and `deferred` are the provider's
+    """The steps from `deployed` to `wanted`; `force_new` and `window` are the provider's
     replace-forcing inputs and AWS's maintenance-window inputs per type."""
     olds = {r.urn: r for r in deployed.resources if r.custom}
     news = [r for r in wanted.resources if r.custom]
@@ -176,7 +176,7 @@ def plan(
     _propagate(news, olds, steps, replaced, force_new)
     deleted = [Step("delete", urn, old.type) for urn, old in olds.items() if urn not in steps]
     news_by_urn = {r.urn: r for r in news}
-    deferred = deferred or {}
+    window = window or {}
     return Plan(
         [*steps.values(), *deleted],
         frozenset(urn for urn, old in olds.items() if old.protect),
@@ -189,10 +189,22 @@ def plan(
             s.urn
             for s in steps.values()
             if s.action == "update"
-            and news_by_urn[s.urn].inputs.get("applyImmediately") is False
-            and set(s.changed) & deferred.get(s.type, frozenset())
+            and deferred(s.type, s.changed, news_by_urn[s.urn].inputs, window)
         ),
     )
+
+
+def deferred(
+    typ: str,
+    changed: Iterable[str],
+    inputs: Mapping[str, Any],
+    window: Mapping[str, frozenset[str]],
+) -> tuple[str, ...]:
+    """The changed inputs AWS leaves pending until the maintenance window (`window`, per
+    type): those it defers when the resource does not apply changes immediately."""
+    if inputs.get("applyImmediately") is not False:
+        return ()
+    return tuple(k for k in changed if k in window.get(typ, frozenset()))
 
 
 def _collides(old: Registration, new: Registration, changed: tuple[str, ...]) -> bool:

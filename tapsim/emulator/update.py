@@ -24,16 +24,8 @@ from tapsim.emulator.cloud import Deployment, MotoCloud
 from tapsim.emulator.core import Created, EmulatorError
 from tapsim.emulator.registry import FORCE_NEW, HANDLERS, LOCAL, PENDING, REFRESH, UPDATERS
 from tapsim.monitor import unwrap_secrets
-from tapsim.plan import changed_inputs, forces_new, refers
+from tapsim.plan import changed_inputs, deferred, forces_new, refers
 from tapsim.runner import run_program
-
-
-def deferred(typ: str, changed: tuple[str, ...], inputs: dict[str, Any]) -> tuple[str, ...]:
-    """The changed inputs AWS leaves pending until the maintenance window: those it defers
-    when the resource does not apply changes immediately."""
-    if inputs.get("applyImmediately", True):
-        return ()
-    return tuple(k for k in changed if k in PENDING.get(typ, ()))
 
 
 class UpdateRefusedError(EmulatorError):
@@ -87,7 +79,7 @@ class UpdatingCloud(MotoCloud):
                 self._retired.append(prior)
             return super().new_resource(args)
         self._step("update", key)
-        waiting = deferred(args.typ, changed, inputs)
+        waiting = deferred(args.typ, changed, inputs, PENDING)
         if waiting:
             # AWS keeps the running values until the window, and the provider reads those
             # back: the next `pulumi up` sees the same change again.
