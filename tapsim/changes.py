@@ -88,8 +88,10 @@ def ignored(before: RunResult, after: RunResult) -> list[str]:
     lines = []
     for reg in after.custom:
         old = olds.get(reg.urn)
-        for key in reg.ignore_changes if old else ():
-            if old is not None and old.inputs.get(key) != reg.inputs.get(key):
+        if old is None:
+            continue
+        for key in reg.ignore_changes:
+            if old.inputs.get(key) != reg.inputs.get(key):
                 why = IGNORED_WHY.get(key, "the resource ignores it after creation")
                 lines.append(
                     f"  ignored  {reg.name} {key}: {shown(old.inputs.get(key))} -> "
@@ -109,6 +111,7 @@ def describe(planned: Plan, before: RunResult, after: RunResult) -> list[str]:
         lines.append(f"  {step.action:<7}  {step.type}  {name}")
         if step.action in ("update", "replace"):
             lines += input_lines(olds[step.urn], news[step.urn], step.changed)
-        if planned.why(step):
-            lines.append(f"      refused: {planned.why(step)}")
+        why = planned.why(step)
+        if why:
+            lines.append(f"      refused: {why}")
     return [*lines, *ignored(before, after)]
