@@ -46,8 +46,6 @@ class TargetArgs:
     deregistration_delay_seconds: int
 
 
-# What a runtime's resources are keyed by: `ip` targets for ECS tasks, `instance` for EC2.
-RUNTIME_KEYS = {"ip": "ip", "instance": "instance"}
 # Every path: the pattern of the rule that sends a runtime all of the listener's requests.
 ALL_PATHS = aws.lb.ListenerRuleConditionArgs(
     path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=["/*"])
@@ -62,7 +60,7 @@ def target_group(
     fixed name, so a new port replaces it beside the old one too. It answers to the name it
     had before groups were keyed by runtime, so an existing stack keeps its group."""
     return aws.lb.TargetGroup(
-        f"{name}-{RUNTIME_KEYS[args.target_type]}",
+        f"{name}-{args.target_type}",
         port=args.port,
         protocol="HTTP",
         target_type=args.target_type,
@@ -99,7 +97,7 @@ def open_to(
     still exists, that rule wins. Pulumi deletes the previous rule before the previous
     runtime, which depends on nothing of it, so requests move only to targets that serve."""
     return aws.lb.ListenerRule(
-        f"{name}-{RUNTIME_KEYS[target_type]}",
+        f"{name}-{target_type}",
         listener_arn=listener_arn,
         actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=group.arn)],
         conditions=list(conditions),
