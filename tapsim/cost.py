@@ -23,6 +23,7 @@ from tapsim.runner import (
     SHARED_STACKS,
     STACKS,
     RunResult,
+    on_runtime,
     relax_garbage_collection,
     stack_config,
 )
@@ -314,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     whole = [s for s in chosen if stack_config(s).get(f"{NAMESPACE}:role", "all") == "all"]
     sections = [
         (f"Monthly list price, runtime {compute}:",
-         [estimate(synthesize(s, config={f"{NAMESPACE}:compute": compute}), args.region)
+         [estimate(synthesize(s, config=on_runtime(s, compute)), args.region)
           for s in whole])
         for compute in ("ecs", "asg")
     ]  # fmt: skip

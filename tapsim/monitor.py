@@ -144,7 +144,7 @@ class EngineLog(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.warnings: list[str] = []
-        self.logger = logging.Logger("tap.engine")
+        self.logger = logging.Logger("tap.engine", logging.WARNING)
         self.logger.addHandler(self)
 
     def emit(self, record: logging.LogRecord) -> None:

@@ -15,7 +15,14 @@ from pathlib import Path
 from tap_platform.controls import CONTROLS, Resource, exceptions
 from tapsim.cost import present
 from tapsim.fake_cloud import synthesize
-from tapsim.runner import SHARED_STACKS, STACKS, RunResult, relax_garbage_collection, stack_config
+from tapsim.runner import (
+    SHARED_STACKS,
+    STACKS,
+    RunResult,
+    on_runtime,
+    relax_garbage_collection,
+    stack_config,
+)
 
 # The pack's tier exceptions: in the platform's checkout, or as the package ships them.
 _CHECKOUT_CONFIG = Path(__file__).resolve().parent.parent / "policy" / "config"
@@ -50,7 +57,7 @@ def runtimes(stack: str) -> tuple[str | None, ...]:
 def variant(stack: str, compute: str | None) -> RunResult:
     """The stack file synthesized as `make preview` does (a service after its environment),
     on `compute` where given."""
-    return synthesize(stack, config={"tap:compute": compute} if compute else None)
+    return synthesize(stack, config=on_runtime(stack, compute))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import copy
 import gc
 import json
 import os
@@ -15,6 +16,7 @@ import runpy
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,13 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.settings import ROOT, get_root_resource
 
 from tap_platform.naming import Namer, Service
-from tap_platform.settings import NAMESPACE, Settings, load_settings, read_stack_file
+from tap_platform.settings import (
+    NAMESPACE,
+    Settings,
+    SettingsError,
+    load_settings,
+    read_stack_file,
+)
 from tapsim.monitor import (
     EngineLog,
     RecordingMonitor,
@@ -157,7 +165,12 @@ def referenced_stack(reference: str, project_dir: Path = PROJECT_DIR) -> str | N
 
 
 def read_project(project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
-    return yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    return copy.deepcopy(_project((project_dir / "Pulumi.yaml").read_text()))
+
+
+@lru_cache(maxsize=8)
+def _project(text: str) -> dict[str, Any]:
+    return yaml.safe_load(text)
 
 
 def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
@@ -175,6 +188,16 @@ def _stack_values(
     if suffix:
         values[f"{NAMESPACE}:environmentSuffix"] = suffix
     return values
+
+
+def on_runtime(stack: str, compute: str | None) -> dict[str, str] | None:
+    """The config override that puts `stack` on `compute`: none where its settings already
+    run it there, so that run is the stack file's own (one synthesis, shared)."""
+    try:
+        current = stack_settings(stack).compute if compute else None
+    except SettingsError:
+        current = None
+    return None if compute in (None, current) else {f"{NAMESPACE}:compute": compute}
 
 
 def stack_settings(

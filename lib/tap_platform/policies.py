@@ -28,15 +28,16 @@ def allow(
     resources: Sequence[pulumi.Input[str]],
     condition: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> pulumi.Output[str]:
-    """One-statement identity policy; resources may be unresolved ARNs."""
-    statement: dict[str, Any] = {
-        "Effect": "Allow",
-        "Action": sorted(actions),
-        "Resource": list(resources),
-    }
-    if condition:
-        statement["Condition"] = condition
-    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [statement]})
+    """One-statement identity policy; resources (and condition values) may be unresolved.
+    Only those parts are resolved as outputs: the actions are plain strings."""
+    actions = sorted(actions)
+
+    def document(parts: list[Any]) -> str:
+        statement = {"Effect": "Allow", "Action": actions, "Resource": parts[0]}
+        statement.update({"Condition": parts[1]} if condition else {})
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+    return pulumi.Output.all(list(resources), condition or {}).apply(document)
 
 
 @dataclass(frozen=True)

@@ -113,8 +113,12 @@ def test_make_cost_takes_any_stack_file(synthesized, monkeypatch, capsys) -> Non
     from tapsim import cost
     from tests.conftest import synth
 
-    monkeypatch.setattr(cost, "synthesize", synth)
+    asked = []
+    monkeypatch.setattr(
+        cost, "synthesize", lambda s, config=None: asked.append(config) or synth(s, config=config)
+    )
     assert cost.main(["--stack", "dev", "--stack", "dev-web"]) == 0
+    assert asked[:2] == [None, {"tap:compute": "asg"}], "dev on ECS is the stack file's own run"
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "Every line below has a recorded price."
     assert out.count("dev us-east-1") == 2

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tap_platform.settings import SettingsError
+from tap_platform.settings import SettingsError, read_stack_file
 from tapsim import preview
 from tapsim.fake_cloud import FakeCloud
 from tapsim.runner import PROJECT_DIR, ProgramError, run_program, stack_settings
@@ -90,3 +90,15 @@ def test_five_mistakes_in_one_file_are_all_named_in_one_message(tmp_path) -> Non
     assert message.startswith("invalid settings:")
     assert len(message.splitlines()) == 6, message
     assert not JARGON.search(message), message
+
+
+def test_a_stack_file_read_again_is_read_as_it_is_now_and_as_a_copy(tmp_path) -> None:
+    """The tools read each file many times, so a parse is kept per file contents: an edited
+    file is read afresh, and what one caller changes the next does not see."""
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text("config:\n  aws:region: us-east-1\n  tap:network:\n    azCount: 2\n")
+    first = read_stack_file(path)
+    first["tap:network"]["azCount"] = 9
+    assert read_stack_file(path)["tap:network"] == {"azCount": 2}
+    path.write_text("config:\n  aws:region: us-east-1\n  tap:network:\n    azCount: 3\n")
+    assert read_stack_file(path)["tap:network"] == {"azCount": 3}

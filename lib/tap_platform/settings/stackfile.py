@@ -8,8 +8,10 @@ file, or settings outside the `config:` block, say exactly that.
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -51,16 +53,24 @@ def read_stack_file(path: Path) -> dict[str, Any]:
     """The file's `config` block with values as written (objects stay objects)."""
     if not path.is_file():
         raise SettingsError(_missing(path))
-    text = path.read_text()
+    return copy.deepcopy(_parsed(path.name, path.read_text()))
+
+
+@lru_cache(maxsize=64)
+def _parsed(name: str, text: str) -> dict[str, Any]:
+    """One parse per file contents: the tools and tests read the same few files many times."""
+    loader = yaml.SafeLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
         twice = list(_duplicates(node, ())) if node is not None else []
-        document = yaml.safe_load(text)
+        document = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as err:
-        raise SettingsError(_syntax(path.name, err, text)) from None
+        raise SettingsError(_syntax(name, err, text)) from None
+    finally:
+        loader.dispose()
     if twice:
-        raise SettingsError("\n  ".join([f"{path.name}: keys given twice:", *twice]))
-    return _config(path.name, document)
+        raise SettingsError("\n  ".join([f"{name}: keys given twice:", *twice]))
+    return _config(name, document)
 
 
 def _missing(path: Path) -> str:
