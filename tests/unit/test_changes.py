@@ -4,6 +4,7 @@ why, and what is refused."""
 
 from __future__ import annotations
 
+from tapsim.alone import data_tier
 from tapsim.changes import describe, input_lines, leaf_diffs, shown
 from tapsim.emulator.registry import FORCE_NEW, PENDING
 from tapsim.plan import plan
@@ -11,8 +12,10 @@ from tapsim.runner import Registration
 from tests.conftest import synth
 
 
-def planned(stack: str, config: dict) -> list[str]:
-    before, after = synth(stack), synth(stack, config=config)
+def planned(stack: str, config: dict, build=synth) -> list[str]:
+    """The plan text of `config` over the stack file, on the whole stack or (`build`) on a
+    part of it, such as the data tier alone."""
+    before, after = build(stack, config=None), build(stack, config=config)
     return describe(plan(before, after, FORCE_NEW, PENDING), before, after)
 
 
@@ -32,7 +35,7 @@ def test_a_change_ignored_by_design_says_so_and_why() -> None:
 
 
 def test_a_refused_change_says_why() -> None:
-    lines = planned("prod", {"tap:database": {"databaseName": "orders"}})
+    lines = planned("prod", {"tap:database": {"databaseName": "orders"}}, build=data_tier)
     assert "      refused: replaces a protected resource (its data): pulumi up stops" in lines
 
 
