@@ -25,12 +25,12 @@ CREDENTIALS = {
 
 
 # moto's server, with the cyclic garbage collector relaxed as in the test processes (the
-# emulated account holds many long-lived objects that each collection walks again), without
-# its per-request overhead, and taught the calls it lacks.
+# emulated account holds many long-lived objects that each collection walks again), served
+# with connections kept alive (`moto_process`), and taught the calls it lacks.
 _MOTO = (
     f"import gc, sys; gc.freeze(); gc.set_threshold{GC_THRESHOLDS}; "
-    "import tapsim.emulator.moto_quiet, tapsim.emulator.moto_logs; "
-    "from moto.server import main; main(sys.argv[1:])"
+    "import tapsim.emulator.moto_logs; "
+    "from tapsim.emulator.moto_process import main; main(sys.argv[1:])"
 )
 
 

@@ -1,33 +1,64 @@
-"""What moto's server process loads before it serves (`tapsim.emulator.server`): the same
-answers, without work that every request repeated for nothing."""
+"""What moto's server process serves (`tapsim.emulator.moto_process`): moto's own answers,
+over connections kept alive, without work that every request repeated for nothing."""
 
 from __future__ import annotations
 
-import logging
 import os
+import socket
+import threading
 
 from moto import backends
-from werkzeug._internal import _log
 
-from tapsim.emulator import moto_quiet, server
+from tapsim.emulator import moto_process, server
 
 
-def test_the_server_process_loads_the_quieting_before_moto_starts() -> None:
-    assert server._MOTO.index("tapsim.emulator.moto_quiet") < server._MOTO.index("main(")
+def test_the_server_process_serves_motos_application_through_the_module() -> None:
+    assert "from tapsim.emulator.moto_process import main" in server._MOTO
 
 
 def test_motos_modules_are_listed_once_and_as_moto_lists_them(monkeypatch) -> None:
     calls = []
     listdir = os.listdir
     monkeypatch.setattr(backends.os, "listdir", lambda p: calls.append(p) or listdir(p))
-    moto_quiet._modules.cache_clear()
+    moto_process._modules.cache_clear()
     found = [backends.list_of_moto_modules() for _ in range(3)]
     assert len(calls) == 1
-    assert found[0] == set(moto_quiet._listed()) >= {"ec2", "ecs", "rds", "sts"}
+    assert found[0] == set(moto_process._listed()) >= {"ec2", "ecs", "rds", "sts"}
 
 
-def test_requests_are_not_logged_line_by_line(capsys) -> None:
-    """werkzeug turns its logger on at INFO at its first line, unless a level is set."""
-    _log("info", "%s", "GET / 200")
-    assert not logging.getLogger("werkzeug").isEnabledFor(logging.INFO)
-    assert "GET / 200" not in capsys.readouterr().err
+def test_moto_sees_the_raw_request_target_as_under_werkzeug(monkeypatch) -> None:
+    """moto matches S3 keys against the target as sent (an encoded slash stays encoded)."""
+    seen = {}
+
+    def moto(environ, start_response):
+        seen.update(environ)
+        return []
+
+    monkeypatch.setattr(moto_process, "DomainDispatcherApplication", lambda _: moto)
+    app = moto_process.application()
+    app({"REQUEST_URI": "/bucket/a%2Fb", "PATH_INFO": "/bucket/a/b"}, None)
+    assert seen["RAW_URI"] == "/bucket/a%2Fb"
+
+
+def test_hundreds_of_clients_holding_connections_open_are_all_answered() -> None:
+    """Each boto3 client keeps its connections; a session holds about 280 at once."""
+    served = moto_process.server("127.0.0.1", 0)
+    threading.Thread(target=served.run, daemon=True).start()
+    port = served.socket.getsockname()[1]
+    request = (
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 43\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nAuthorization: AWS4-HMAC-SHA256 "
+        b"Credential=testing/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, "
+        b"Signature=x\r\n\r\nAction=GetCallerIdentity&Version=2011-06-15"
+    )
+    held = []
+    try:
+        for _ in range(300):
+            connection = socket.create_connection(("127.0.0.1", port), timeout=10)
+            held.append(connection)
+            connection.sendall(request)
+            assert connection.recv(64).startswith(b"HTTP/1.1 200"), len(held)
+    finally:
+        for connection in held:
+            connection.close()
+        served.close()
