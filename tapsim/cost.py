@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", action="append", help="a stack file (repeatable); every one")
     args = parser.parse_args(argv)
     relax_garbage_collection()
-    chosen = args.stack or present((*STACKS, *SHARED_STACKS))
+    chosen = args.stack or present()
     whole = [s for s in chosen if stack_config(s).get(f"{NAMESPACE}:role", "all") == "all"]
     sections = [
         (f"Monthly list price, runtime {compute}:",
@@ -345,8 +345,9 @@ def unpriced_note(estimates: list[Estimate]) -> list[str]:
     ]
 
 
-def present(stacks: tuple[str, ...]) -> list[str]:
-    """The stacks of the project that runs the tool (a service holds no shared ones)."""
+def present(stacks: tuple[str, ...] = (*STACKS, *SHARED_STACKS)) -> list[str]:
+    """The stacks (by default, every named stack) of the project that runs the tool (a
+    service holds no shared ones)."""
     return [s for s in stacks if (PROJECT_DIR / f"Pulumi.{s}.yaml").is_file()]
 
 

@@ -19,8 +19,6 @@ from tapsim.cost import estimate, present, render
 from tapsim.examples import ExampleError, Run, chosen
 from tapsim.fake_cloud import synthesize
 from tapsim.runner import (
-    SHARED_STACKS,
-    STACKS,
     ProgramError,
     Registration,
     RunResult,
@@ -81,7 +79,7 @@ def quotas(run: RunResult) -> list[str]:
     """The previewed stack's Region against its VPC quotas, with every stack file of the
     project that deploys there (the previewed run in place of its own file)."""
     region, others = run.outputs["region"], {}
-    for name in present((*STACKS, *SHARED_STACKS)):
+    for name in present():
         if name != run.stack and stack_config(name).get("aws:region") == region:
             with contextlib.suppress(SettingsError, ProgramError):
                 others[name] = synthesize(name)
