@@ -62,3 +62,10 @@ def test_hundreds_of_clients_holding_connections_open_are_all_answered() -> None
         for connection in held:
             connection.close()
         served.close()
+
+
+def test_one_model_loader_serves_the_process() -> None:
+    """Each new loader scanned botocore's service directories again."""
+    from moto.core import utils
+
+    assert utils.create_loader() is utils.create_loader()
