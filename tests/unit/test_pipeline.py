@@ -183,6 +183,26 @@ def test_pipeline_role_uses_only_its_bucket_key_build_and_deploy_target(run) -> 
     assert {a.split(":")[0] for a in found} == {"s3", "kms", "codebuild", "ecs", "iam"}
 
 
+def test_the_pipeline_passes_the_task_roles_only_to_ecs_and_tags_only_what_it_registers(run):
+    """A grant's condition reaches the role's policy with it (`policies.allow`)."""
+    role = next(r for r in run.of_type("aws:iam/role:Role")
+                if r.inputs["name"].startswith("tap-pipeline-"))  # fmt: skip
+    found = {
+        action: statement.get("Condition")
+        for policy in run.of_type("aws:iam/rolePolicy:RolePolicy")
+        if policy.inputs["role"] == role.id
+        for statement in json.loads(policy.inputs["policy"])["Statement"]
+        for action in statement["Action"]
+    }
+    assert found["iam:PassRole"] == {
+        "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+    }
+    assert found["ecs:TagResource"] == {
+        "StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}
+    }
+    assert found["ecs:UpdateService"] is None
+
+
 DIGEST = "sha256:" + "ab" * 32
 # Stand-ins for the tools the build calls: each records its arguments; `docker inspect`
 # answers with the digest the registry gave the pushed image.

@@ -11,8 +11,8 @@ import pytest
 from tap_platform.buckets import ELB_LOG_ACCOUNTS
 from tap_platform.naming import Namer, NamingError, Service
 from tapsim.examples import load
-from tapsim.fake_cloud import TEST_ACCOUNT_ID
-from tapsim.runner import ProgramError
+from tapsim.fake_cloud import TEST_ACCOUNT_ID, FakeCloud
+from tapsim.runner import ProgramError, run_program
 from tests.conftest import suffix_of, synth
 
 COMPONENTS = {
@@ -107,6 +107,18 @@ def test_no_deprecated_resource_or_argument_is_used(every_run) -> None:
     run = every_run
     assert [w for w in run.warnings if "deprecated" in w.lower()] == []
     assert not [r.type for r in run.resources if re.search(r"V2$", r.type)]
+
+
+def test_a_deprecated_resource_the_program_uses_reaches_the_runs_warnings(tmp_path) -> None:
+    """What makes the check above able to fail: the provider SDK's deprecation notice, as
+    `pulumi up` prints it, is kept on the run."""
+    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\nmain: main.py\n")
+    (tmp_path / "Pulumi.demo.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (tmp_path / "main.py").write_text("import pulumi_aws as aws\naws.s3.BucketV2('logs')\n")
+    run = run_program("demo", FakeCloud("us-east-1"), project_dir=tmp_path)
+    assert [w for w in run.warnings if "deprecated" in w] == [
+        "BucketV2 is deprecated: s3.BucketV2 has been deprecated in favor of s3.Bucket"
+    ]
 
 
 def test_no_resource_is_protected_outside_prod(synthesized) -> None:
