@@ -113,18 +113,25 @@ def test_no_deprecated_resource_or_argument_is_used(every_run) -> None:
 
 def test_what_makes_that_check_fail_is_seen(tmp_path) -> None:
     """A deprecated resource: the provider SDK's notice, as `pulumi up` prints it, is kept on
-    the run. A deprecated argument given as a keyword, of which the SDK says nothing: read
-    from the type's Args class (`tapsim.deprecations`)."""
+    the run. A deprecated argument given as a keyword or in a plain dict, of which the SDK
+    says nothing: read from the Args classes (`tapsim.deprecations`)."""
     (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\nmain: main.py\n")
     (tmp_path / "Pulumi.demo.yaml").write_text("config:\n  aws:region: us-east-1\n")
     (tmp_path / "main.py").write_text(
-        "import pulumi_aws as aws\naws.s3.BucketV2('logs')\naws.s3.Bucket('site', acl='private')\n"
+        "import pulumi_aws as aws\n"
+        "aws.s3.BucketV2('logs')\n"
+        "aws.s3.Bucket('site', acl='private')\n"
+        "aws.s3.BucketLifecycleConfiguration('expiry', bucket='site', rules=[\n"
+        "    {'id': 'old', 'status': 'Enabled', 'prefix': 'logs/'}])\n"
     )
     run = run_program("demo", FakeCloud("us-east-1"), project_dir=tmp_path)
     assert [w for w in run.warnings if "deprecated" in w] == [
         "BucketV2 is deprecated: s3.BucketV2 has been deprecated in favor of s3.Bucket"
     ]
-    assert deprecated_inputs(run.resources) == ["aws:s3/bucket:Bucket site: acl"]
+    assert deprecated_inputs(run.resources) == [
+        "aws:s3/bucket:Bucket site: acl",
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration expiry: rules[0].prefix",
+    ]
 
 
 def test_no_resource_is_protected_outside_prod(synthesized) -> None:
