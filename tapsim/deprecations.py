@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import keyword
 import re
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -23,8 +25,9 @@ from tapsim.monitor import Registration
 
 # In an Args class's constructor: `if acl is not None:` then `warnings.warn("""acl is ...`.
 _WARNED = re.compile(r"if (\w+) is not None:\n\s+warnings\.warn\(")
-# In a property's annotation: `pulumi.Input['BucketLifecycleConfigurationRuleArgs']`.
-_HOLDS = re.compile(r"'(\w+Args)'")
+# In a property's annotation: `pulumi.Input['BucketLifecycleConfigurationRuleArgs']`, or an
+# Args class of another module (`'_iam.PolicyStatementArgs'`).
+_HOLDS = re.compile(r"(Mapping\[str, )?[^']*'(?:(\w+)\.)?(\w+Args)'")
 
 
 def _camel(name: str) -> str:
@@ -33,27 +36,46 @@ def _camel(name: str) -> str:
 
 
 def args_class(token: str) -> type:
-    """The Args class of a pulumi-aws type (`aws:s3/bucket:Bucket` -> `BucketArgs`)."""
+    """The Args class of a pulumi-aws type (`aws:s3/bucket:Bucket` -> `BucketArgs`). Where an
+    input type already has that name, the SDK calls the resource's own `...InitArgs`
+    (`BucketVersioningArgs` is a bucket's `versioning` block); a package whose name is a
+    Python keyword ends in `_` (`lambda_`)."""
     package, rest = token.removeprefix("aws:").split("/", 1)
-    return getattr(
-        getattr(importlib.import_module("pulumi_aws"), package), rest.split(":")[1] + "Args"
-    )
+    name = rest.split(":")[1]
+    sdk = importlib.import_module("pulumi_aws")
+    resource = getattr(getattr(sdk, package + "_" if keyword.iskeyword(package) else package), name)
+    module = sys.modules[resource.__module__]
+    return getattr(module, f"{name}InitArgs", None) or getattr(module, f"{name}Args")
+
+
+@dataclass(frozen=True)
+class Schema:
+    """An Args class's deprecated arguments, and the Args class each object argument holds
+    (`mapped`: the argument maps names to such objects), by the names a registration's
+    inputs use (`accelerationStatus`)."""
+
+    deprecated: frozenset[str]
+    nested: dict[str, tuple[type, bool]]
 
 
 @cache
-def schema(args: type) -> tuple[frozenset[str], dict[str, type]]:
-    """An Args class's deprecated arguments, and the Args class each object argument holds,
-    by the names a registration's inputs use (`accelerationStatus`)."""
-    constructor = inspect.getsource(vars(args)["__init__"])
-    deprecated = frozenset(_camel(n) for n in _WARNED.findall(constructor))
+def schema(args: type) -> Schema:
     module = sys.modules[args.__module__]
-    nested: dict[str, type] = {}
+    names: dict[str, str] = {}
+    nested: dict[str, tuple[type, bool]] = {}
     for name, member in vars(args).items():
-        if isinstance(member, property) and member.fget is not None:
-            held = _HOLDS.search(str(inspect.signature(member.fget).return_annotation))
-            if held and hasattr(module, held.group(1)):
-                nested[_camel(name)] = getattr(module, held.group(1))
-    return deprecated, nested
+        if not (isinstance(member, property) and member.fget is not None):
+            continue
+        names[name] = getattr(member.fget, "_pulumi_name", None) or _camel(name)
+        held = _HOLDS.search(str(inspect.signature(member.fget).return_annotation))
+        if held:
+            mapped, alias, class_name = held.groups()
+            home = getattr(module, alias) if alias else module
+            if hasattr(home, class_name):
+                nested[names[name]] = (getattr(home, class_name), bool(mapped))
+    constructor = inspect.getsource(vars(args)["__init__"])
+    deprecated = frozenset(names.get(n, _camel(n)) for n in _WARNED.findall(constructor))
+    return Schema(deprecated, nested)
 
 
 def _found(args: type, value: Any, path: str) -> Iterator[str]:
@@ -61,12 +83,18 @@ def _found(args: type, value: Any, path: str) -> Iterator[str]:
         for index, item in enumerate(value):
             yield from _found(args, item, f"{path}[{index}]")
     elif isinstance(value, dict):
-        deprecated, nested = schema(args)
+        known = schema(args)
         for key in sorted(k for k, v in value.items() if v is not None):
-            if key in deprecated:
+            if key in known.deprecated:
                 yield f"{path}.{key}".lstrip(".")
-            if key in nested:
-                yield from _found(nested[key], value[key], f"{path}.{key}")
+            if key in known.nested:
+                held, mapped = known.nested[key]
+                items = value[key].items() if mapped and isinstance(value[key], dict) else None
+                if items is None:
+                    yield from _found(held, value[key], f"{path}.{key}")
+                else:
+                    for name, item in items:
+                        yield from _found(held, item, f"{path}.{key}.{name}")
 
 
 def deprecated_inputs(resources: list[Registration]) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 
 from tap_platform.buckets import ELB_LOG_ACCOUNTS
 from tap_platform.naming import Namer, NamingError, Service
-from tapsim.deprecations import deprecated_inputs
+from tapsim.deprecations import args_class, deprecated_inputs
 from tapsim.examples import load
 from tapsim.fake_cloud import TEST_ACCOUNT_ID, FakeCloud
 from tapsim.runner import ProgramError, run_program
@@ -123,6 +123,8 @@ def test_what_makes_that_check_fail_is_seen(tmp_path) -> None:
         "aws.s3.Bucket('site', acl='private')\n"
         "aws.s3.BucketLifecycleConfiguration('expiry', bucket='site', rules=[\n"
         "    {'id': 'old', 'status': 'Enabled', 'prefix': 'logs/'}])\n"
+        "aws.s3.BucketVersioning('versions', bucket='site', expected_bucket_owner='1',\n"
+        "    versioning_configuration={'status': 'Enabled'})\n"
     )
     run = run_program("demo", FakeCloud("us-east-1"), project_dir=tmp_path)
     assert [w for w in run.warnings if "deprecated" in w] == [
@@ -131,7 +133,12 @@ def test_what_makes_that_check_fail_is_seen(tmp_path) -> None:
     assert deprecated_inputs(run.resources) == [
         "aws:s3/bucket:Bucket site: acl",
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration expiry: rules[0].prefix",
+        "aws:s3/bucketVersioning:BucketVersioning versions: expectedBucketOwner",
     ]
+    # A resource whose Args name an input type took is read from its `...InitArgs`; a
+    # package named by a Python keyword ends in `_`.
+    assert args_class("aws:s3/bucketVersioning:BucketVersioning").__name__.endswith("InitArgs")
+    assert args_class("aws:lambda/function:Function").__module__.startswith("pulumi_aws.lambda_")
 
 
 def test_no_resource_is_protected_outside_prod(synthesized) -> None:
