@@ -12,10 +12,11 @@ the integration suite, moto's dispatcher listed its own package directory (a `li
 and each service's first request scanned botocore's data directories again: neither changes
 while the server runs, so each is done once.
 
-What moto answers is unchanged: the application is moto's, given the raw request target
-under the name werkzeug gives it (`RAW_URI`, which moto matches S3 keys against). Like
-werkzeug's server, waitress drops request headers spelt with an underscore; moto's own
-server puts those back for S3 object metadata, which the stacks do not write.
+The application is moto's, given the raw request target under the name werkzeug gives it
+(`RAW_URI`, which moto matches S3 keys against). Two differences remain, both in S3 object
+metadata, which the stacks do not write: waitress drops request headers spelt with an
+underscore (moto's own server puts those back), and it capitalises response header names, so
+`head_object` returns `Other-Key` where AWS and moto's server return `other-key`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import resource
 from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
@@ -39,6 +41,8 @@ THREADS = 8
 CONNECTIONS = 1000
 # Idle connections close after this many seconds; a client that reuses one reconnects.
 IDLE = 30
+# File descriptors the process needs beside its connections (modules, the listening socket).
+SPARE_FILES = 64
 
 # Its notes on queue depth are noise here; its errors still go to stderr.
 logging.getLogger("waitress").setLevel(logging.ERROR)
@@ -74,6 +78,17 @@ def application() -> Callable[..., Any]:
     return app
 
 
+def allow_connections(wanted: int = CONNECTIONS) -> int:
+    """How many connections this process can hold open: each is a file descriptor, so the soft
+    limit (1024 on most Linux machines, 256 on macOS) is raised to fit, up to the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = wanted + SPARE_FILES
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        soft = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return wanted if soft == resource.RLIM_INFINITY else min(wanted, soft - SPARE_FILES)
+
+
 def server(host: str, port: int) -> Any:
     """The server, bound and not yet serving (`.run()` serves until the process ends)."""
     return waitress.create_server(
@@ -81,7 +96,7 @@ def server(host: str, port: int) -> Any:
         host=host,
         port=port,
         threads=THREADS,
-        connection_limit=CONNECTIONS,
+        connection_limit=allow_connections(),
         asyncore_use_poll=True,
         channel_timeout=IDLE,
     )

@@ -4,6 +4,7 @@ over connections kept alive, without work that every request repeated for nothin
 from __future__ import annotations
 
 import os
+import resource
 import socket
 import threading
 
@@ -40,8 +41,13 @@ def test_moto_sees_the_raw_request_target_as_under_werkzeug(monkeypatch) -> None
     assert seen["RAW_URI"] == "/bucket/a%2Fb"
 
 
+HELD = 150
+
+
 def test_hundreds_of_clients_holding_connections_open_are_all_answered() -> None:
-    """Each boto3 client keeps its connections; a session holds about 280 at once."""
+    """Each boto3 client keeps its connections; a session holds about 280 at once, beyond
+    waitress's default limit of 100. Both ends are in this process: two descriptors each."""
+    moto_process.allow_connections(2 * HELD)
     served = moto_process.server("127.0.0.1", 0)
     threading.Thread(target=served.run, daemon=True).start()
     port = served.socket.getsockname()[1]
@@ -53,7 +59,7 @@ def test_hundreds_of_clients_holding_connections_open_are_all_answered() -> None
     )
     held = []
     try:
-        for _ in range(300):
+        for _ in range(HELD):
             connection = socket.create_connection(("127.0.0.1", port), timeout=10)
             held.append(connection)
             connection.sendall(request)
@@ -69,3 +75,14 @@ def test_one_model_loader_serves_the_process() -> None:
     from moto.core import utils
 
     assert utils.create_loader() is utils.create_loader()
+
+
+def test_the_server_raises_its_open_file_limit_to_hold_its_connections() -> None:
+    """macOS starts processes at 256 open files, most Linux machines at 1024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+    try:
+        assert moto_process.allow_connections(1000) == 1000
+        assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] >= 1000
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
