@@ -25,7 +25,7 @@ import argparse
 import logging
 import os
 import resource
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -51,13 +51,9 @@ _listed = backends.list_of_moto_modules
 
 
 @cache
-def _modules() -> frozenset[str]:
-    return frozenset(_listed())
-
-
-def list_of_moto_modules() -> Iterable[str]:
+def list_of_moto_modules() -> frozenset[str]:
     """moto's service modules, listed once (a set: its one caller tests membership)."""
-    return _modules()
+    return frozenset(_listed())
 
 
 if getattr(backends.list_of_moto_modules, "__module__", None) != __name__:

@@ -21,7 +21,7 @@ def test_motos_modules_are_listed_once_and_as_moto_lists_them(monkeypatch) -> No
     calls = []
     listdir = os.listdir
     monkeypatch.setattr(backends.os, "listdir", lambda p: calls.append(p) or listdir(p))
-    moto_process._modules.cache_clear()
+    moto_process.list_of_moto_modules.cache_clear()
     found = [backends.list_of_moto_modules() for _ in range(3)]
     assert len(calls) == 1
     assert found[0] == set(moto_process._listed()) >= {"ec2", "ecs", "rds", "sts"}
