@@ -24,7 +24,6 @@ from tapsim.runner import (
     STACKS,
     RunResult,
     on_runtime,
-    relax_garbage_collection,
     stack_config,
 )
 
@@ -310,7 +309,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", help="price every stack as if it ran there (a what-if)")
     parser.add_argument("--stack", action="append", help="a stack file (repeatable); every one")
     args = parser.parse_args(argv)
-    relax_garbage_collection()
     chosen = args.stack or present()
     whole = [s for s in chosen if stack_config(s).get(f"{NAMESPACE}:role", "all") == "all"]
     sections = [

@@ -15,7 +15,7 @@ from pathlib import Path
 from tap_platform.controls import CONTROLS, Resource, exceptions
 from tapsim.cost import present
 from tapsim.fake_cloud import synthesize
-from tapsim.runner import RunResult, on_runtime, relax_garbage_collection, stack_config
+from tapsim.runner import RunResult, on_runtime, stack_config
 
 # The pack's tier exceptions: in the platform's checkout, or as the package ships them.
 _CHECKOUT_CONFIG = Path(__file__).resolve().parent.parent / "policy" / "config"
@@ -59,7 +59,6 @@ def main(argv: list[str] | None = None) -> int:
         "--stack", action="append", help="a stack file of the project (repeatable); every one"
     )
     args = parser.parse_args(argv)
-    relax_garbage_collection()
     failed = False
     for stack in args.stack or present():
         tier = stack_config(stack).get("tap:environment") or stack

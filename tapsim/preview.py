@@ -22,7 +22,6 @@ from tapsim.runner import (
     ProgramError,
     Registration,
     RunResult,
-    relax_garbage_collection,
     stack_config,
 )
 
@@ -61,7 +60,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--example", help="a scenario of examples/, by name (asg-rds)")
     parser.add_argument("--suffix", default=None)
     args = parser.parse_args(argv)
-    relax_garbage_collection()
     try:
         run, services = chosen(args.example, args.stack, args.suffix)
         results = [_synthesized(run), *(_synthesized(Run(s, s)) for s in services)]
