@@ -5,6 +5,13 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
+# The interpreter .venv is built with: the newest CPython from 3.13 down to 3.11 that runs,
+# found on PATH or through pyenv (PYTHON=... picks one). From 3.12 on, coverage measures
+# through sys.monitoring, which leaves code outside the project at full speed: `make test`
+# takes about a third less time there than on 3.11.
+PYTHON ?= $(shell for v in 3.13 3.12 3.11; do for p in python$$v \
+	"$$(pyenv prefix $$v 2>/dev/null)/bin/python$$v"; do "$$p" -c "" 2>/dev/null && \
+	{ echo "$$p"; exit; }; done; done; echo python3)
 # Every test process imports the same project modules: let Python cache their bytecode even
 # where the environment says not to.
 unexport PYTHONDONTWRITEBYTECODE
@@ -38,7 +45,7 @@ help: ## List the targets with what each does
 $(STAMP): requirements.lock pyproject.toml setup.py
 	if test -x $(PY); then echo "Updating $(VENV) from requirements.lock..."; \
 	else echo "Building $(VENV) from requirements.lock (the first run takes about two minutes)..."; \
-		python3 -m venv $(VENV); fi
+		$(PYTHON) -m venv $(VENV); fi
 	$(PIP) --require-hashes -r requirements.lock
 	$(PIP) --no-deps --no-build-isolation -e .
 	touch $(STAMP)
@@ -49,7 +56,7 @@ $(STAMP): requirements.lock pyproject.toml setup.py
 lock: ## Resolve requirements.txt into the hashed requirements.lock (UPGRADE=1: newest)
 	echo "Resolving requirements.txt into requirements.lock with $(PIP_TOOLS) (about two minutes)..."
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	python3 -m venv "$$tmp/venv" && \
+	$(PYTHON) -m venv "$$tmp/venv" && \
 	"$$tmp/venv/bin/python" -m pip install -qq --disable-pip-version-check $(PIP_TOOLS) && \
 	{ test ! -f requirements.lock || cp requirements.lock "$$tmp/requirements.lock"; } && \
 	CUSTOM_COMPILE_COMMAND="make lock" "$$tmp/venv/bin/pip-compile" --quiet --generate-hashes \
