@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import atexit
 import copy
 import gc
 import json
@@ -100,12 +101,15 @@ def relax_garbage_collection() -> None:
     alive again and again; measured, it was 40 % of the unit suite. Objects are still freed by
     reference counting; only cycles wait longer. Everything alive so far is frozen out of
     the collector's view. `ast.parse` is made safe from the collector (`parse_without_gc`).
+    At exit, what the process holds then is frozen too: the interpreter's last collections
+    would walk the runs once more (measured, most of a second after a service's suite).
     Once per process: a later call would freeze the garbage of the runs made since."""
     if ast.parse is parse_without_gc:
         return
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
     ast.parse = parse_without_gc
+    atexit.register(gc.freeze)
 
 
 # The parser itself, taken before `relax_garbage_collection` wraps it.

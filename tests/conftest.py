@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import gc
 import hashlib
 import json
 import os
@@ -239,15 +238,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Clears what the coordinator made; then every process freezes what it holds, so the
-    interpreter's last collection at exit does not walk the session's runs again (1.5 s a
-    worker, for which the coordinator waits)."""
+    """Clears what the coordinator made. (Every process freezes what it holds at exit:
+    `relax_garbage_collection`.)"""
     if not hasattr(config, "workerinput") and SYNTH_CACHE_ENV_VAR in os.environ:
         shutil.rmtree(os.environ.pop(SYNTH_CACHE_ENV_VAR), ignore_errors=True)
     while _SERVER:
         os.environ.pop(URL_ENV_VAR, None)
         _SERVER.pop().stop()
-    gc.freeze()
 
 
 def _stack_names() -> list[str]:

@@ -6,12 +6,11 @@ on every Python the project supports, since pausing costs nothing."""
 from __future__ import annotations
 
 import ast
+import atexit
 import gc
 import sys
-from types import SimpleNamespace
 
 from tapsim import fake_cloud, runner
-from tests import conftest
 
 SOURCE = "\n".join(f"def f{i}(a):\n    return [a for _ in range({i})]" for i in range(300))
 # Enough parses, garbage and finalizer work to break a plain parse nearly every time, in a
@@ -46,7 +45,7 @@ def parse_amid_garbage(parse) -> int:
                 failures += 1
     finally:
         gc.set_threshold(*thresholds)
-        gc.collect(1)
+        gc.collect(0)
     return failures
 
 
@@ -62,23 +61,18 @@ def test_the_plain_parser_fails_on_311_so_the_guard_is_needed_there() -> None:
 
 def test_a_services_suite_synthesizes_with_the_collector_relaxed(monkeypatch) -> None:
     """A service's own suite calls `synthesize` without the platform's conftest: the first
-    call relaxes the collector there too, which halves that suite's time."""
+    call relaxes the collector there too, which halves that suite's time, and freezes what
+    the process holds when it exits, so the interpreter's last collections skip it."""
+    at_exit: list[object] = []
     monkeypatch.setattr(ast, "parse", runner._ast_parse)
     monkeypatch.setattr(fake_cloud, "run_program", lambda *args, **kwargs: None)
+    monkeypatch.setattr(atexit, "register", at_exit.append)
     thresholds = gc.get_threshold()
     gc.set_threshold(700, 10, 10)
     try:
         fake_cloud.synthesize("dev-env")
         assert gc.get_threshold() == runner.GC_THRESHOLDS
         assert ast.parse is runner.parse_without_gc
+        assert at_exit == [gc.freeze]
     finally:
         gc.set_threshold(*thresholds)
-
-
-def test_each_test_process_freezes_what_it_holds_before_it_exits(monkeypatch) -> None:
-    """The interpreter collects once more at exit; with the session's runs frozen out of
-    its view, a worker exits in a tenth of the time, and the run ends sooner."""
-    frozen: list[bool] = []
-    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
-    conftest.pytest_unconfigure(SimpleNamespace(workerinput={}))  # type: ignore[arg-type]
-    assert frozen == [True]
