@@ -9,8 +9,10 @@ import ast
 import atexit
 import gc
 import sys
+from types import SimpleNamespace
 
 from tapsim import fake_cloud, runner
+from tests import conftest
 
 SOURCE = "\n".join(f"def f{i}(a):\n    return [a for _ in range({i})]" for i in range(300))
 # Enough parses, garbage and finalizer work to break a plain parse nearly every time, in a
@@ -76,3 +78,19 @@ def test_a_services_suite_synthesizes_with_the_collector_relaxed(monkeypatch) ->
         assert at_exit == [gc.freeze]
     finally:
         gc.set_threshold(*thresholds)
+
+
+def test_each_test_process_freezes_what_it_holds_before_pytests_last_collection(
+    monkeypatch, request
+) -> None:
+    """pytest collects garbage once more at the end, to report unraisable exceptions: with
+    the session's runs frozen out of its view first, a worker ends in a fraction of the
+    time, and the run ends sooner."""
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    conftest.pytest_unconfigure(SimpleNamespace(workerinput={}))  # type: ignore[arg-type]
+    assert frozen == [True]
+    # pluggy calls the implementations last to first.
+    order = [i.plugin_name for i in request.config.hook.pytest_unconfigure.get_hookimpls()]
+    (ours,) = [n for n in order if n.endswith("tests/conftest.py")]
+    assert order.index(ours) > order.index("unraisableexception")
