@@ -9,9 +9,10 @@ STACK  ?= dev
 # found on PATH or through pyenv (PYTHON=... picks one). From 3.12 on, coverage measures
 # through sys.monitoring, which leaves code outside the project at full speed: `make test`
 # takes about a third less time there than on 3.11.
-PYTHON ?= $(shell for v in 3.13 3.12 3.11; do for p in python$$v \
-	"$$(pyenv prefix $$v 2>/dev/null)/bin/python$$v"; do "$$p" -c "" 2>/dev/null && \
-	{ echo "$$p"; exit; }; done; done; echo python3)
+PYTHON ?= $(shell for v in 3.13 3.12 3.11; do \
+	for p in python$$v "$$(pyenv prefix $$v 2>/dev/null)"; do \
+	case "$$p" in (/*) p="$$p/bin/python$$v";; esac; \
+	"$$p" -c "" 2>/dev/null && { echo "$$p"; exit; }; done; done; echo python3)
 # Every test process imports the same project modules: let Python cache their bytecode even
 # where the environment says not to.
 unexport PYTHONDONTWRITEBYTECODE

@@ -254,6 +254,52 @@ def test_install_takes_the_hashed_lock_then_the_project_alone_and_says_so_once()
     assert "requirements.lock" in said[0]
 
 
+def chosen_python(bin_dir: Path, runs: set[str], pyenv_has: set[str]) -> str:
+    """The interpreter make builds `.venv` with, where of the commands `python3.X` only
+    those in `runs` start, and pyenv (found first on PATH) knows the versions `pyenv_has`."""
+    bin_dir.mkdir()
+    for version in ("3.13", "3.12", "3.11"):
+        command = bin_dir / f"python{version}"
+        command.write_text(f"#!/bin/sh\nexit {0 if version in runs else 1}\n")
+        command.chmod(0o755)
+        installed = bin_dir.parent / "pyenv" / version / "bin" / f"python{version}"
+        installed.parent.mkdir(parents=True)
+        installed.write_text("#!/bin/sh\nexit 0\n")
+        installed.chmod(0o755)
+    pyenv = bin_dir / "pyenv"
+    pyenv.write_text(
+        f'#!/bin/sh\ncase " {" ".join(pyenv_has)} " in (*" $2 "*) '
+        f'echo "{bin_dir.parent}/pyenv/$2";; (*) exit 1;; esac\n'
+    )
+    pyenv.chmod(0o755)
+    path = f"{bin_dir}:{os.environ['PATH']}"
+    done = make("--eval", "print-python: ; @echo $(PYTHON)", "print-python", env={"PATH": path})
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("runs", "pyenv_has", "chosen"),
+    [
+        ({"3.13", "3.12", "3.11"}, set(), "python3.13"),
+        ({"3.12", "3.11"}, set(), "python3.12"),
+        ({"3.11"}, {"3.12"}, "{pyenv}/3.12/bin/python3.12"),
+        (set(), set(), "python3"),
+    ],
+    ids=["newest-on-path", "next-on-path", "pyenv-before-an-older-one-on-path", "none"],
+)
+def test_the_environment_is_built_with_the_newest_python_that_runs(
+    tmp_path: Path, runs: set[str], pyenv_has: set[str], chosen: str
+) -> None:
+    """On 3.12 and later coverage measures through sys.monitoring, a third faster: a pyenv
+    shim that names a version it cannot run is passed over."""
+    found = chosen_python(tmp_path / "bin", runs, pyenv_has)
+    assert found == chosen.format(pyenv=tmp_path / "pyenv")
+    assert f"{found} -m venv" in " ".join(
+        make("-n", "-B", "install", env={"PYTHON": found}).stdout.split()
+    )
+
+
 def test_make_lock_resolves_requirements_txt_with_hashes() -> None:
     (compile_,) = [c for c in dry_run("lock") if "pip-compile" in c]
     assert "--generate-hashes" in compile_
