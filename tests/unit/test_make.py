@@ -295,9 +295,13 @@ def test_the_environment_is_built_with_the_newest_python_that_runs(
     shim that names a version it cannot run is passed over."""
     found = chosen_python(tmp_path / "bin", runs, pyenv_has)
     assert found == chosen.format(pyenv=tmp_path / "pyenv")
-    assert f"{found} -m venv" in " ".join(
-        make("-n", "-B", "install", env={"PYTHON": found}).stdout.split()
-    )
+
+
+def test_the_environment_and_the_lock_are_made_with_that_python() -> None:
+    chosen = {"PYTHON": "/opt/python3.12"}
+    for target in ("install", "lock"):
+        commands = make("-n", "-B", target, env=chosen).stdout.split()
+        assert "/opt/python3.12 -m venv" in " ".join(commands), target
 
 
 def test_make_lock_resolves_requirements_txt_with_hashes() -> None:
