@@ -80,6 +80,8 @@ class Server:
 
 class Postgres(Server):
     def admin(self) -> pg8000.native.Connection:
+        """A connection straight to the plaintext server. pg8000 otherwise asks for TLS
+        first, with a context that loads the machine's CA store for each connection."""
         return pg8000.native.Connection(
             ADMIN,
             host=HOST,
@@ -87,6 +89,7 @@ class Postgres(Server):
             password=self.admin_password,
             timeout=5,
             database="postgres",
+            ssl_context=False,
         )
 
     def run(self, sql: str) -> None:
