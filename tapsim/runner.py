@@ -104,12 +104,17 @@ def relax_garbage_collection() -> None:
     At exit, what the process holds then is frozen too: the interpreter's last collections
     would walk the runs once more (measured, most of a second after a service's suite).
     Once per process: a later call would freeze the garbage of the runs made since."""
-    if ast.parse is parse_without_gc:
+    if relaxed():
         return
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
     ast.parse = parse_without_gc
     atexit.register(gc.freeze)
+
+
+def relaxed() -> bool:
+    """Whether this process relaxed its garbage collection (it synthesized or deployed)."""
+    return ast.parse is parse_without_gc
 
 
 # The parser itself, taken before `relax_garbage_collection` wraps it.

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import gc
 import hashlib
 import json
 import os
@@ -238,18 +237,14 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ[URL_ENV_VAR] = server.url
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Clears what the coordinator made, then freezes what the process holds, before pytest
-    collects garbage one last time to report unraisable exceptions: that full collection
-    would otherwise walk every run the session kept (half a second to a second a worker,
-    for which the coordinator waits). Garbage left then is not collected."""
+    """Clears what the coordinator made. (tapsim's pytest plugin freezes what each process
+    holds before pytest's last garbage collection: `tapsim/pytest_plugin.py`.)"""
     if not hasattr(config, "workerinput") and SYNTH_CACHE_ENV_VAR in os.environ:
         shutil.rmtree(os.environ.pop(SYNTH_CACHE_ENV_VAR), ignore_errors=True)
     while _SERVER:
         os.environ.pop(URL_ENV_VAR, None)
         _SERVER.pop().stop()
-    gc.freeze()
 
 
 def _stack_names() -> list[str]:

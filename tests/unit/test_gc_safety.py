@@ -9,10 +9,12 @@ import ast
 import atexit
 import gc
 import sys
+from importlib.metadata import entry_points
 from types import SimpleNamespace
 
-from tapsim import fake_cloud, runner
-from tests import conftest
+import pytest
+
+from tapsim import fake_cloud, pytest_plugin, runner
 
 SOURCE = "\n".join(f"def f{i}(a):\n    return [a for _ in range({i})]" for i in range(300))
 # Enough parses, garbage and finalizer work to break a plain parse nearly every time, in a
@@ -80,17 +82,26 @@ def test_a_services_suite_synthesizes_with_the_collector_relaxed(monkeypatch) ->
         gc.set_threshold(*thresholds)
 
 
-def test_each_test_process_freezes_what_it_holds_before_pytests_last_collection(
-    monkeypatch, request
+@pytest.mark.parametrize("synthesized", [True, False], ids=["synthesized", "did-not"])
+def test_a_suite_that_synthesized_freezes_what_it_holds_before_pytests_last_collection(
+    monkeypatch, synthesized: bool
 ) -> None:
     """pytest collects garbage once more at the end, to report unraisable exceptions: with
-    the session's runs frozen out of its view first, a worker ends in a fraction of the
-    time, and the run ends sooner."""
+    the runs frozen out of its view first, a worker or a service's suite ends most of a
+    second sooner. A suite that never synthesized is left as it is."""
     frozen: list[bool] = []
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
-    conftest.pytest_unconfigure(SimpleNamespace(workerinput={}))  # type: ignore[arg-type]
-    assert frozen == [True]
-    # pluggy calls the implementations last to first.
+    monkeypatch.setattr(runner, "relaxed", lambda: synthesized)
+    pytest_plugin.pytest_unconfigure(SimpleNamespace())  # type: ignore[arg-type]
+    assert frozen == ([True] if synthesized else [])
+
+
+def test_pytest_loads_the_plugin_wherever_the_platform_is_installed(request) -> None:
+    """Through the package's `pytest11` entry point, so a service's suite has it too, and
+    its hook runs before pytest's last collection (pluggy calls implementations last to
+    first)."""
+    (entry,) = [e for e in entry_points(group="pytest11") if e.name == "tapsim"]
+    assert entry.load() is pytest_plugin
+    assert request.config.pluginmanager.get_plugin("tapsim") is pytest_plugin
     order = [i.plugin_name for i in request.config.hook.pytest_unconfigure.get_hookimpls()]
-    (ours,) = [n for n in order if n.endswith("tests/conftest.py")]
-    assert order.index(ours) > order.index("unraisableexception")
+    assert order.index("tapsim") > order.index("unraisableexception")
