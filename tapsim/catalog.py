@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import botocore.session
 
 from tapsim.runner import parse_without_gc
 
@@ -166,13 +165,7 @@ def region_zones(region: str) -> tuple[tuple[str, str], ...]:
     table = _moto_zone_table()
     if region in table:
         return table[region]
-    session = botocore.session.get_session()
-    known = {
-        name
-        for partition in session.get_available_partitions()
-        for name in session.get_available_regions("ec2", partition_name=partition)
-    }
-    if region not in known:
+    if region not in regions():
         return ()
     area = "usg" if region.startswith("us-gov") else region.split("-", maxsplit=1)[0]
     cardinals = ("north", "south", "central", "east", "west")

@@ -8,6 +8,7 @@ pass, the mark goes.
 
 from __future__ import annotations
 
+import botocore.session
 import pytest
 
 from tapsim import catalog
@@ -61,3 +62,25 @@ def test_the_apps_architecture_is_the_instance_types_on_asg(
     )
     assert f"tap:service.architecture = {architecture!r}" in message
     assert f"set tap:service.architecture: {fits}" in message
+
+
+def test_the_zones_of_regions_moto_fills_by_rule_read_the_endpoint_table_once(
+    monkeypatch,
+) -> None:
+    """Every stack file and scenario asks for its region's zones: botocore's endpoint table
+    is read once a process, not once a region (a tenth of a second each)."""
+    sessions: list[object] = []
+    made = botocore.session.get_session
+    monkeypatch.setattr(
+        botocore.session, "get_session", lambda *a, **k: sessions.append(1) or made(*a, **k)
+    )
+    catalog.regions.cache_clear()
+    catalog.region_zones.cache_clear()
+    try:
+        zones = [catalog.region_zones(r) for r in ("ap-southeast-5", "ap-east-2", "mars-1")]
+    finally:
+        catalog.regions.cache_clear()
+        catalog.region_zones.cache_clear()
+    assert zones[0][0] == ("ap-southeast-5a", "apse5-az1")
+    assert [len(z) for z in zones] == [3, 3, 0]
+    assert len(sessions) == 1
