@@ -17,13 +17,10 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
 
 from tapsim.runner import PROJECT_DIR
 
 MAKEFILE = PROJECT_DIR / "Makefile"
-LOCK = PROJECT_DIR / "requirements.lock"
 # The environment's stamp: named with -o, a dry run never plans to build the environment.
 STAMP = ".venv/.installed"
 
@@ -176,62 +173,7 @@ def test_make_coverage_reports_the_last_run() -> None:
     assert any(c.endswith("bin/coverage report --skip-covered") for c in dry_run("coverage"))
 
 
-# The lock
-
-
-def lock_entries() -> dict[str, tuple[str, list[str]]]:
-    """name -> (pinned version, hashes) of every requirement in requirements.lock."""
-    entries: dict[str, tuple[str, list[str]]] = {}
-    text = LOCK.read_text().replace("\\\n", " ")
-    for line in text.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        requirement, *options = line.split()
-        match = re.fullmatch(r"([A-Za-z0-9._-]+)==([^\s;]+)", requirement)
-        assert match, f"not a pinned requirement: {line}"
-        hashes = [o.removeprefix("--hash=") for o in options]
-        assert all(h.startswith("sha256:") for h in hashes), line
-        entries[canonicalize_name(match[1])] = (match[2], hashes)
-    return entries
-
-
-def requirements(path: Path) -> list[Requirement]:
-    """Every requirement of a requirements file and the files it includes (-r), the
-    project's own editable line aside."""
-    found = []
-    for raw in path.read_text().splitlines():
-        line = raw.split(" #")[0].strip()
-        if not line or line.startswith("#") or line.startswith("-e "):
-            continue
-        if line.startswith("-r "):
-            found += requirements(path.parent / line.removeprefix("-r ").strip())
-            continue
-        assert not line.startswith("-"), f"{path.name}: an option the lock would not keep: {line}"
-        found.append(Requirement(line))
-    return found
-
-
-def test_lock_pins_every_package_with_its_hashes() -> None:
-    entries = lock_entries()
-    assert len(entries) > 50
-    assert all(hashes for _, hashes in entries.values())
-    text = LOCK.read_text()
-    assert not re.search(r"^-e |file://|/work/|/tmp/|--index-url|--find-links", text, re.M)
-    assert re.search(r"^#\s+make lock$", text, re.M), "the lock names the command that makes it"
-
-
-def test_lock_holds_a_version_of_every_requirement_that_fits_it() -> None:
-    """A requirement edited without `make lock` fails here, not on someone's next install."""
-    entries = lock_entries()
-    wanted = requirements(PROJECT_DIR / "requirements.txt")
-    assert {"boto3", "pg8000", "redis"} <= {canonicalize_name(r.name) for r in wanted}
-    for requirement in wanted:
-        name = canonicalize_name(requirement.name)
-        assert name in entries, f"{name} is not in requirements.lock: run `make lock`"
-        version = entries[name][0]
-        assert requirement.specifier.contains(version, prereleases=True), (
-            f"requirements.lock pins {name}=={version}, outside {requirement}: run `make lock`"
-        )
+# Installing from the lock (what the lock holds: tests/unit/test_lock.py)
 
 
 def test_install_rebuilds_when_the_lock_changes() -> None:
