@@ -7,9 +7,10 @@ file is ever read.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 import boto3
@@ -20,6 +21,16 @@ from tap_platform.naming import region_code
 from tapsim.runner import read_project
 
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 10})
+
+
+@cache
+def shared_client(service: str, region: str, endpoint: str | None, key_id: str | None) -> Any:
+    """One client per service and region for every lookup in this process: making a boto3
+    client costs about ten milliseconds of CPU, and a test session looks up many stacks. The
+    endpoint and the access key that boto3 reads from the environment are part of the key, so
+    a client made for one account or emulator never answers for another."""
+    del endpoint, key_id
+    return boto3.client(service, region_name=region, config=RETRIES)
 
 
 @dataclass
@@ -33,7 +44,12 @@ class Discovered:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = boto3.client(service, region_name=self.region, config=RETRIES)
+            self._clients[service] = shared_client(
+                service,
+                self.region,
+                os.environ.get("AWS_ENDPOINT_URL"),
+                os.environ.get("AWS_ACCESS_KEY_ID"),
+            )
         return self._clients[service]
 
     def name(self, role: str) -> str:

@@ -9,6 +9,7 @@ import json
 import re
 from collections import Counter
 
+import botocore.session
 import pytest
 
 from tap_platform.ops.cache_token import Targets, rotate
@@ -131,6 +132,22 @@ def test_the_cache_token_rotates_with_no_client_refused_and_a_later_up_keeps_it(
     versions = store.list_secret_version_ids(SecretId=targets.secret_id)["Versions"]
     assert not [v for v in versions if "AWSPENDING" in v["VersionStages"]]
     target.deployment = deployment
+
+
+def test_a_later_up_calls_aws_through_the_clients_the_deployment_made(target, monkeypatch):
+    """Making a boto3 client costs about ten milliseconds of CPU; each later `pulumi up` of
+    a deployment reuses the clients of the one before it."""
+    made: list[str] = []
+    create = botocore.session.Session.create_client
+
+    def counted(self, service_name, *args, **kwargs):
+        made.append(service_name)
+        return create(self, service_name, *args, **kwargs)
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", counted)
+    steps, target.deployment = update(target.deployment)
+    assert changes(steps) == {}
+    assert made == []
 
 
 def test_later_ups_change_what_they_should_and_keep_the_rest(target) -> None:
