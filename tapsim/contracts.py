@@ -40,12 +40,16 @@ from tapsim.policy_eval import (
 from tapsim.runner import Registration, RunResult
 
 
-@cache
 def managed_policy(arn: str) -> dict[str, Any]:
     """An AWS-managed policy's document, from the copy moto ships (read, not imported)."""
+    return _managed_policies()[arn.rsplit("/", 1)[-1]]["Document"]
+
+
+@cache
+def _managed_policies() -> dict[str, Any]:
+    """Every AWS-managed policy by name: five megabytes of JSON, read once per process."""
     text = moto_source("iam", "aws_managed_policies.py").read_text()
-    data = json.loads(text[text.index('"""') + 3 : text.rindex('"""')])
-    return data[arn.rsplit("/", 1)[-1]]["Document"]
+    return json.loads(text[text.index('"""') + 3 : text.rindex('"""')])
 
 
 @dataclass

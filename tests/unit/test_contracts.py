@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
 
-from tapsim.contracts import Stack, check, redundant_statements, refusal, unneeded_grants
+from tapsim import contracts
+from tapsim.contracts import (
+    Stack,
+    check,
+    managed_policy,
+    redundant_statements,
+    refusal,
+    unneeded_grants,
+)
 from tapsim.integrations import CONTRACTS
 from tapsim.policy_eval import Request, evaluate, statements
 from tapsim.runner import PROJECT_DIR
@@ -217,3 +226,19 @@ def test_the_readme_lists_every_contract() -> None:
     rows = {line.split(" | ")[0].lstrip("| ") for line in readme.splitlines() if " -> " in line}
     for contract in CONTRACTS:
         assert any(row.startswith(contract.name) for row in rows), contract.name
+
+
+def test_the_managed_policies_are_read_once_however_many_a_stack_attaches(monkeypatch) -> None:
+    """moto's copy of them is five megabytes of JSON: read once per process, not per policy."""
+    contracts._managed_policies.cache_clear()
+    reads: list[str] = []
+    read_text = Path.read_text
+
+    def counted(self: Path, *args, **kwargs) -> str:
+        reads.append(self.name)
+        return read_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counted)
+    for name in ("service-role/AmazonECSTaskExecutionRolePolicy", "AmazonSSMManagedInstanceCore"):
+        assert managed_policy(f"arn:aws:iam::aws:policy/{name}")["Statement"]
+    assert reads.count("aws_managed_policies.py") == 1
