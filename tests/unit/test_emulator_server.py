@@ -8,6 +8,7 @@ import resource
 import socket
 import threading
 
+import botocore.session
 from moto import backends
 
 from tapsim.emulator import moto_process, server
@@ -25,6 +26,13 @@ def test_motos_modules_are_listed_once_and_as_moto_lists_them(monkeypatch) -> No
     found = [backends.list_of_moto_modules() for _ in range(3)]
     assert len(calls) == 1
     assert found[0] == set(moto_process._listed()) >= {"ec2", "ecs", "rds", "sts"}
+
+
+def test_every_botocore_session_of_the_server_shares_one_model_loader() -> None:
+    """moto makes botocore sessions of its own (the Regions of each backend, EC2's zones):
+    each new loader read the endpoint table and EC2's model again."""
+    loaders = {id(botocore.session.Session().get_component("data_loader")) for _ in range(3)}
+    assert len(loaders) == 1
 
 
 def test_moto_sees_the_raw_request_target_as_under_werkzeug(monkeypatch) -> None:
