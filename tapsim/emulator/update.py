@@ -169,7 +169,6 @@ def update(
         prior={(c.type, c.name): c for c in old.created},
         prior_local=dict(old.local),
         before_delete=before_delete,
-        _clients=old._clients,  # a deployment's clients serve its later ups
         _account=old._account,
     )
     started = time.perf_counter()

@@ -1,11 +1,14 @@
-"""How the integration tests find a deployed stack (`tapsim.discovery`): by its suffix, with
-boto3 clients that every lookup in a process shares."""
+"""The boto3 clients the test tooling makes: the lookups of the integration tests
+(`tapsim.discovery`) and the emulator's deployments (`tapsim.emulator.cloud`) each share one
+per service, Region, endpoint and account in a process, since making one costs about ten
+milliseconds of CPU."""
 
 from __future__ import annotations
 
 import pytest
 
 from tapsim.discovery import Discovered
+from tapsim.emulator.cloud import MotoCloud
 
 
 @pytest.fixture
@@ -17,8 +20,6 @@ def endpoint(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 
 def test_lookups_share_one_client_per_service_and_region(endpoint) -> None:
-    """Making a boto3 client costs about ten milliseconds of CPU, and a session looks up
-    many stacks."""
     first = Discovered("aaa", "us-east-1").client("ec2")
     assert Discovered("bbb", "us-east-1").client("ec2") is first
     assert Discovered("aaa", "eu-west-1").client("ec2") is not first
@@ -33,3 +34,12 @@ def test_another_endpoint_or_account_gets_its_own_client(endpoint) -> None:
     assert moved.meta.endpoint_url == "http://127.0.0.1:10"
     endpoint.setenv("AWS_ACCESS_KEY_ID", "other")
     assert Discovered("aaa", "us-east-1").client("ec2") is not moved
+
+
+def test_deployments_to_one_emulator_share_its_clients() -> None:
+    first = MotoCloud(endpoint="http://127.0.0.1:9").client("ec2", "us-east-1")
+    assert MotoCloud(endpoint="http://127.0.0.1:9").client("ec2", "us-east-1") is first
+    assert MotoCloud(endpoint="http://127.0.0.1:9").client("ec2", "eu-west-1") is not first
+    other = MotoCloud(endpoint="http://127.0.0.1:10").client("ec2", "us-east-1")
+    assert other is not first
+    assert other.meta.endpoint_url == "http://127.0.0.1:10"
