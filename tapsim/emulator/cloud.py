@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import boto3
@@ -38,28 +39,21 @@ PROVIDER_TYPE = "pulumi:providers:aws"
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
 
 
-_CLIENTS: dict[tuple[str, str, str], Any] = {}
-_CLIENTS_LOCK = threading.Lock()
-
-
+@cache
 def emulator_client(service: str, region: str, endpoint: str) -> Any:
     """The client every deployment to the emulator at `endpoint` in this process calls
     `service` in `region` through: making one costs about ten milliseconds of CPU. Its calls
     made for a deployment are recorded as IAM actions (`calls`); a test that hooks its own
     handlers onto a client makes that client itself."""
-    with _CLIENTS_LOCK:
-        key = (service, region, endpoint)
-        if key not in _CLIENTS:
-            client = boto3.client(
-                service,
-                region_name=region,
-                endpoint_url=endpoint,
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
-                config=RETRIES,
-            )
-            _CLIENTS[key] = calls.attach(client)
-        return _CLIENTS[key]
+    client = boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=RETRIES,
+    )
+    return calls.attach(client)
 
 
 @dataclass

@@ -169,7 +169,6 @@ def update(
         prior={(c.type, c.name): c for c in old.created},
         prior_local=dict(old.local),
         before_delete=before_delete,
-        _account=old._account,
     )
     started = time.perf_counter()
     run = run_program(deployment.stack, cloud, environment_suffix=deployment.suffix, config=config)
