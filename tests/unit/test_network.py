@@ -186,14 +186,17 @@ def test_outputs_list_subnets_per_tier(run) -> None:
     assert run.outputs["vpcId"] == run.one(VPC).id
 
 
-def test_subnets_never_land_in_a_local_zone() -> None:
-    """In an account opted into Local Zones they are "available" too, and `us-west-2-lax-1a`
-    sorts before `us-west-2a`; only zones of type availability-zone may hold subnets."""
-    cloud = FakeCloud("us-west-2")
-    cloud.local_zones = (("us-west-2-lax-1a", "usw2-lax1-az1"),)
-    run = run_program("prod", cloud)
-    zones = {s.inputs["availabilityZone"] for s in run.of_type("aws:ec2/subnet:Subnet")}
-    assert zones == {"us-west-2a", "us-west-2b", "us-west-2c"}
+def test_subnets_never_land_in_a_local_zone(dev) -> None:
+    """In an account opted into Local Zones they are "available" too, and `us-east-1-bos-1a`
+    sorts before `us-east-1a`; only zones of type availability-zone may hold subnets."""
+    cloud = FakeCloud("us-east-1")
+    cloud.local_zones = (("us-east-1-bos-1a", "use1-bos1-az1"),)
+    run = run_program("dev", cloud)
+
+    def zones(run: RunResult) -> set[str]:
+        return {s.inputs["availabilityZone"] for s in run.of_type("aws:ec2/subnet:Subnet")}
+
+    assert zones(run) == zones(dev) == {"us-east-1a", "us-east-1b"}
 
 
 def alone_network(nat_strategy: NatStrategy) -> RunResult:

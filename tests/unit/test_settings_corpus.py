@@ -367,17 +367,6 @@ def test_the_valkey_default_is_a_valkey_version_and_the_port_reaches_the_command
     assert service.command[-1] == "9090"
 
 
-def test_the_region_reports_the_architecture_of_any_graviton_type() -> None:
-    """`a1` has no `g` in its name; EC2 reports it as arm64, so the arm64 AMI is used."""
-    graviton = {
-        "tap:instances": {"instanceType": "a1.large"},
-        "tap:service": {"architecture": "ARM64"},
-    }
-    run = run_program("dev", FakeCloud("us-east-1"), config={**ASG, **graviton})
-    template = run.one("aws:ec2/launchTemplate:LaunchTemplate").inputs
-    assert template["imageId"].endswith("arm64")
-
-
 def test_a_class_refused_with_nothing_similar_offered_still_ends_cleanly(monkeypatch) -> None:
     """Where the region offers none of the classes near the one asked for, the suggestion
     lookup fails too; the message says where to look instead of the program crashing."""

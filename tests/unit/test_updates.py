@@ -105,8 +105,8 @@ def test_a_new_app_port_replaces_the_target_group_beside_the_old_one() -> None:
     """ELB target groups replace on a new port (terraform-provider-aws, elbv2 target group
     schema: `port` ForceNew). Pulumi makes the new group first and ELB refuses a second group
     of the same name, so the group has no fixed name: the new one is made, the listener moves
-    to it, the old one goes."""
-    planned = change("dev", {"tap:service": {"port": 9090}})
+    to it, the old one goes. (The same change as the "target port" case below.)"""
+    planned = change("prod", {"tap:service": {"port": 9090}})
     (group,) = [s for s in planned.of("replace") if s.type == "aws:lb/targetGroup:TargetGroup"]
     assert "port" in group.changed
     assert planned.refused == []
@@ -187,8 +187,10 @@ PROD_NETWORK = {"cidr": "10.30.0.0/16"}
 
 # Changes on prod, each with what the provider plans for the resource that matters
 # (tapsim/data/force_new.json, from terraform-provider-aws's Go source) and whether
-# `pulumi up` stops. A change that reaches past the data tier (a port the app is told, a
-# name another test plans too) is planned on the whole stack; the rest on its data tier.
+# `pulumi up` stops. A change that reaches past the data tier (the app's port), or that
+# another test plans on the whole stack too (the database name), is planned on the whole
+# stack; the rest on its data tier. (The database port reaches the app as well: the whole
+# stack plans it in the "settings of every tier" scenario above, refusing nothing.)
 WHOLE, DATA = change, change_data
 PROD_CHANGES = {
     # cluster.go: database_name and master_username are ForceNew; prod protects its data.
@@ -197,7 +199,7 @@ PROD_CHANGES = {
     "master user": (DATA, {"tap:database": {"masterUsername": "owner"}}, None, CLUSTER,
                     "replace", True),
     # port is not ForceNew: ModifyDBCluster changes it in place.
-    "database port": (WHOLE, {"tap:database": {"port": 5433}}, None, CLUSTER, "update", False),
+    "database port": (DATA, {"tap:database": {"port": 5433}}, None, CLUSTER, "update", False),
     # replication_group.go CustomizeDiff: an engine change replaces, except Redis to Valkey.
     "cache engine to valkey": (DATA, {"tap:cache": VALKEY}, None, GROUP, "update", False),
     "cache engine back to redis": (
