@@ -25,12 +25,8 @@ from tests.conftest import synth
 
 REPOSITORY = "aws:ecr/repository:Repository"
 LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
-# dev-web without a pipeline: the same run test_roles.py synthesizes.
-NO_PIPELINE = {
-    "tap:database": {"enabled": True},
-    "tap:cache": {"enabled": True},
-    "tap:pipeline": {"enabled": False},
-}
+# dev-web without a pipeline: the same run (the same config) test_roles.py synthesizes.
+NO_PIPELINE = {"tap:pipeline": {"enabled": False}}
 
 
 def alone(**overrides):
