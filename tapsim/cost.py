@@ -18,14 +18,8 @@ from typing import Any
 
 from tap_platform.settings import NAMESPACE
 from tapsim.fake_cloud import synthesize
-from tapsim.runner import (
-    PROJECT_DIR,
-    SHARED_STACKS,
-    STACKS,
-    RunResult,
-    on_runtime,
-    stack_config,
-)
+from tapsim.project import PROJECT_DIR, SHARED_STACKS, STACKS
+from tapsim.runner import RunResult, on_runtime, stack_config
 
 PRICES = json.loads((Path(__file__).parent / "data" / "prices.json").read_text())
 HOURS = 730

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from tapsim.runner import PROJECT_DIR
+from tapsim.project import PROJECT_DIR
 
 KEYS = ("stack", "suffix", "config", "services")
 

@@ -42,11 +42,7 @@ from tapsim.monitor import (
     no_stack_traces,
     quiet_run_errors,
 )
-
-# The platform's checkout when tapsim runs from one; installed in a service's environment,
-# the directory the tool runs in, which holds the service's Pulumi.yaml.
-_CHECKOUT = Path(__file__).resolve().parent.parent
-PROJECT_DIR = _CHECKOUT if (_CHECKOUT / "Pulumi.yaml").is_file() else Path.cwd()
+from tapsim.project import PROJECT_DIR
 
 
 @dataclass
@@ -137,9 +133,6 @@ def parse_without_gc(*args: Any, **kwargs: Any) -> Any:
             gc.enable()
 
 
-STACKS = ("dev", "staging", "prod")
-# The shared dev environment and the services on it.
-SHARED_STACKS = ("dev-env", "dev-web", "dev-api")
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 
 

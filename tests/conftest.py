@@ -18,31 +18,22 @@ import json
 import os
 import pickle
 import shutil
+import socket
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tap_platform.settings import SettingsError
-from tapsim.emulator.dynamic import TYPE as DYNAMIC
 from tapsim.examples import Run, all_runs
-from tapsim.fake_cloud import FakeCloud
-from tapsim.monitor import Registration
-from tapsim.runner import (
-    PROJECT_DIR,
-    STACKS,
-    RunResult,
-    references,
-    relax_garbage_collection,
-    run_program,
-    stack_config,
-    stack_settings,
-)
+from tapsim.project import PROJECT_DIR, STACKS, stack_names
 
-relax_garbage_collection()
+if TYPE_CHECKING:
+    from tapsim.monitor import Registration
+    from tapsim.runner import RunResult
 
 # Every run the tests read, by name: the runs of the scenarios in examples/ (each tier as
 # committed and on the Auto Scaling runtime, the shared environment and its services, an
@@ -57,6 +48,8 @@ EVERY = list(NAMED)
 def log_groups(run: RunResult) -> list[Registration]:
     """Every log group a run makes: the provider's, and those an AWS service writes to by a
     name it fixes (`ServiceLogGroup`, a dynamic resource with the same inputs)."""
+    from tapsim.emulator.dynamic import TYPE as DYNAMIC
+
     dynamic = [r for r in run.of_type(DYNAMIC) if "retentionInDays" in r.inputs]
     return [*run.of_type("aws:cloudwatch/logGroup:LogGroup"), *dynamic]
 
@@ -88,6 +81,10 @@ def _synth(stack: str, config_json: str, suffix: str | None) -> RunResult:
 
 
 def _run(stack: str, config_json: str, suffix: str | None) -> RunResult:
+    from tap_platform.settings import SettingsError
+    from tapsim.fake_cloud import FakeCloud
+    from tapsim.runner import references, run_program, stack_config, stack_settings
+
     config = json.loads(config_json) if config_json else None
     region = {**stack_config(stack), **(config or {})}["aws:region"]
     cloud = FakeCloud(region)
@@ -97,7 +94,7 @@ def _run(stack: str, config_json: str, suffix: str | None) -> RunResult:
     return run_program(stack, cloud, config=config, environment_suffix=suffix)
 
 
-class Synthesized(Mapping[str, RunResult]):
+class Synthesized(Mapping[str, "RunResult"]):
     """The named runs, each synthesized when first read."""
 
     def __getitem__(self, name: str) -> RunResult:
@@ -216,25 +213,43 @@ def _needs_emulator(config: pytest.Config) -> bool:
 # package, and boto3 with it, is imported only by processes that use it).
 URL_ENV_VAR = "TAPSIM_EMULATOR_URL"
 _SERVER: list[Any] = []
+_STARTING: list[threading.Thread] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """The coordinating process of a parallel run creates the shared synthesis cache, and
     starts the emulator and warms it while the workers start; the workers find both through
-    environment variables."""
+    environment variables. Before the workers start it only picks the emulator's port: the
+    emulator (and the SDK and settings its package imports) starts in a thread meanwhile.
+    Every other process relaxes its garbage collector for the runs it will hold."""
     coordinator = bool(config.getoption("numprocesses", None)) and not hasattr(
         config, "workerinput"
     )
     if not coordinator:
+        from tapsim.runner import relax_garbage_collection
+
+        relax_garbage_collection()
         return
     os.environ[SYNTH_CACHE_ENV_VAR] = tempfile.mkdtemp(prefix="tap-synth-")
     if _emulated() and _needs_emulator(config) and URL_ENV_VAR not in os.environ:
-        from tapsim.emulator import Server
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        os.environ[URL_ENV_VAR] = f"http://127.0.0.1:{port}"
+        starting = threading.Thread(target=_start_emulator, args=(port,), daemon=True)
+        starting.start()
+        _STARTING.append(starting)
 
-        server = Server(wait=False)
-        server.warm_up(sorted({stack_config(s)["aws:region"] for s in _stack_names()}))
-        _SERVER.append(server)
-        os.environ[URL_ENV_VAR] = server.url
+
+def _start_emulator(port: int) -> None:
+    """The coordinator's emulator, warmed for each stack file's region (workers wait until it
+    accepts connections)."""
+    from tapsim.emulator import Server
+    from tapsim.runner import stack_config
+
+    server = Server(port, wait=False)
+    _SERVER.append(server)
+    server.warm_up(sorted({stack_config(stack)["aws:region"] for stack in stack_names()}))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -242,13 +257,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     holds before pytest's last garbage collection: `tapsim/pytest_plugin.py`.)"""
     if not hasattr(config, "workerinput") and SYNTH_CACHE_ENV_VAR in os.environ:
         shutil.rmtree(os.environ.pop(SYNTH_CACHE_ENV_VAR), ignore_errors=True)
+    while _STARTING:
+        _STARTING.pop().join()
     while _SERVER:
         os.environ.pop(URL_ENV_VAR, None)
         _SERVER.pop().stop()
-
-
-def _stack_names() -> list[str]:
-    return sorted(p.name.split(".")[1] for p in PROJECT_DIR.glob("Pulumi.*.yaml"))
 
 
 @pytest.fixture(scope="session")

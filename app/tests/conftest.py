@@ -3,7 +3,9 @@ them: a database role and a cache token of its own, the stack's variables pointi
 fronts, and the secrets the app reads, in a stand-in for Secrets Manager.
 
 The servers start once per session and are shared; a rotation in one test reaches no other.
-The tests that use them are in the `app` xdist group, so a single worker starts them.
+The tests that use them are in the `app` xdist group, so a single worker starts them. What
+they are made with is imported when first used: a test session's coordinating process
+imports this file too, before it starts the workers.
 """
 
 from __future__ import annotations
@@ -14,21 +16,22 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import pytest
 
-from app.sample_app.credentials import Login
+if TYPE_CHECKING:
+    from app.sample_app.credentials import Login
 
-from .certs import HOST, Authority, make_authority
-from .fakes import FakeSecrets
-from .servers import Postgres, Redis, Server, TlsFront, start_postgres, start_redis
+    from .certs import Authority
+    from .fakes import FakeSecrets
+    from .servers import Postgres, Redis, Server, TlsFront
 
 DB_SECRET = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app-db-AbCdEf"
 CACHE_SECRET = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app-cache-AbCdEf"
 REGION = "eu-west-1"
 
-S = TypeVar("S", bound=Server)
+S = TypeVar("S", bound="Server")
 
 
 @dataclass(frozen=True)
@@ -47,17 +50,23 @@ def workdir() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def authority(workdir: Path) -> Authority:
+    from .certs import make_authority
+
     return make_authority(workdir / "ca", "tap sample app test CA")
 
 
 @pytest.fixture(scope="session")
 def other_authority(workdir: Path) -> Authority:
     """A CA that signed nothing the servers present."""
+    from .certs import make_authority
+
     return make_authority(workdir / "other-ca", "another CA")
 
 
 def _served(server: S, authority: Authority, *, postgres: bool) -> Iterator[Served[S]]:
     """A real server behind a TLS front with the session's CA, stopped after the session."""
+    from .servers import TlsFront
+
     front = TlsFront(server.port, authority.server_context(), postgres=postgres)
     yield Served(server, front)
     front.stop()
@@ -66,12 +75,16 @@ def _served(server: S, authority: Authority, *, postgres: bool) -> Iterator[Serv
 
 @pytest.fixture(scope="session")
 def postgres(workdir: Path, authority: Authority) -> Iterator[Served[Postgres]]:
+    from .servers import start_postgres
+
     server = start_postgres(workdir / "postgres", secrets.token_hex(16))
     yield from _served(server, authority, postgres=True)
 
 
 @pytest.fixture(scope="session")
 def cache(workdir: Path, authority: Authority) -> Iterator[Served[Redis]]:
+    from .servers import start_redis
+
     server = start_redis(workdir / "redis", secrets.token_hex(16))
     yield from _served(server, authority, postgres=False)
 
@@ -79,6 +92,8 @@ def cache(workdir: Path, authority: Authority) -> Iterator[Served[Redis]]:
 @pytest.fixture
 def db_login(postgres: Served[Postgres]) -> Login:
     """A login role of this test's own, as the app's database user."""
+    from app.sample_app.credentials import Login
+
     login = Login(f"app_{secrets.token_hex(4)}", secrets.token_hex(16))
     postgres.server.run(f"CREATE ROLE {login.user} LOGIN PASSWORD '{login.password}'")
     return login
@@ -93,6 +108,8 @@ def cache_token(cache: Served[Redis]) -> str:
 
 @pytest.fixture
 def aws_secrets(db_login: Login, cache_token: str) -> FakeSecrets:
+    from .fakes import FakeSecrets
+
     fake = FakeSecrets()
     fake.put(DB_SECRET, {"username": db_login.user, "password": db_login.password})
     fake.put(CACHE_SECRET, {"token": cache_token})
@@ -104,6 +121,8 @@ def stack_env(
     postgres: Served[Postgres], cache: Served[Redis], authority: Authority
 ) -> dict[str, str]:
     """What the stack sets in the app's environment, pointing at the session's servers."""
+    from .certs import HOST
+
     return {
         "DB_HOST": HOST,
         "DB_READER_HOST": HOST,

@@ -29,7 +29,7 @@ import pytest
 from tap_platform import __version__
 from tap_platform.ops import releases
 from tap_platform.ops.releases import ReleaseError, release, version_of
-from tapsim.runner import PROJECT_DIR
+from tapsim.project import PROJECT_DIR
 from tests.unit.test_new_service import NAME, run
 
 # The fix release after this version: its patch number plus one.

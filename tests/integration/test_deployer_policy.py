@@ -32,7 +32,7 @@ import pytest
 
 from tapsim.emulator import calls
 from tapsim.policy_eval import Request, evaluate, statements
-from tapsim.runner import PROJECT_DIR
+from tapsim.project import PROJECT_DIR
 from tests.integration.conftest import EMULATED, TARGET
 
 pytestmark = pytest.mark.skipif(TARGET != "emulator", reason="the emulator records the calls")

@@ -13,7 +13,7 @@ import pulumi
 import pytest
 
 import tap_platform
-from tapsim.runner import PROJECT_DIR
+from tapsim.project import PROJECT_DIR
 
 
 def _modules() -> list:

@@ -25,7 +25,7 @@ from tapsim.contracts import (
 )
 from tapsim.integrations import CONTRACTS
 from tapsim.policy_eval import Request, evaluate, statements
-from tapsim.runner import PROJECT_DIR
+from tapsim.project import PROJECT_DIR
 from tests.conftest import STANDARD, synth
 
 # Every stack and runtime, the optional settings, plain RDS (whose app user a build makes),

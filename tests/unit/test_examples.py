@@ -12,7 +12,7 @@ import pytest
 from tap_platform.naming import SUFFIX_MAX_LENGTH
 from tapsim import local, preview
 from tapsim.examples import ExampleError, Run, all_runs, chosen, load, names
-from tapsim.runner import PROJECT_DIR
+from tapsim.project import PROJECT_DIR
 from tests.conftest import EVERY, NAMED, synth
 
 EXAMPLES = names()

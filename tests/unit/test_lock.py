@@ -13,7 +13,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tapsim.runner import PROJECT_DIR
+from tapsim.project import PROJECT_DIR
 
 LOCK = PROJECT_DIR / "requirements.lock"
 

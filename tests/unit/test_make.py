@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tapsim.runner import PROJECT_DIR
+from tapsim.project import PROJECT_DIR
 
 MAKEFILE = PROJECT_DIR / "Makefile"
 # The environment's stamp: named with -o, a dry run never plans to build the environment.

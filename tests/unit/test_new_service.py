@@ -17,7 +17,7 @@ from tap_platform import __version__
 from tap_platform.naming import PROJECT_MAX_LENGTH
 from tap_platform.ops import new_service, releases
 from tap_platform.ops.new_service import NewServiceError, create
-from tapsim.runner import PROJECT_DIR
+from tapsim.project import PROJECT_DIR
 
 NAME = "billing"
 

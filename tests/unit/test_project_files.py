@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from tap_platform.settings import KNOWN_KEYS
-from tapsim.runner import PROJECT_DIR
+from tapsim.project import PROJECT_DIR
 from tests.conftest import STACKS
 
 PROJECT = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())

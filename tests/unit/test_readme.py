@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tap_platform.workload import app_settings
-from tapsim.runner import PROJECT_DIR
+from tapsim.project import PROJECT_DIR
 
 README = PROJECT_DIR / "README.md"
 DOCS = sorted((PROJECT_DIR / "docs").glob("*.md"))

@@ -12,7 +12,8 @@ import pytest
 from tap_platform.settings import SettingsError, read_stack_file
 from tapsim import preview
 from tapsim.fake_cloud import FakeCloud
-from tapsim.runner import PROJECT_DIR, ProgramError, run_program, stack_settings
+from tapsim.project import PROJECT_DIR
+from tapsim.runner import ProgramError, run_program, stack_settings
 from tests.unit.test_settings_corpus import JARGON
 
 DATA = Path(__file__).parent / "data" / "settings"

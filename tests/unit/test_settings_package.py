@@ -6,7 +6,7 @@ from __future__ import annotations
 from tap_platform.settings import KNOWN_KEYS, TIER_DEFAULTS
 from tap_platform.settings.table import markdown, section, settings
 from tap_platform.settings.tiers import TIER_NAMES, TIERS, tier_defaults
-from tapsim.runner import PROJECT_DIR
+from tapsim.project import PROJECT_DIR
 
 SETTINGS = dict(settings())
 
