@@ -42,7 +42,7 @@ from tapsim.monitor import (
     no_stack_traces,
     quiet_run_errors,
 )
-from tapsim.project import PROJECT_DIR
+from tapsim.project import PROJECT_DIR, SHARED_STACKS, STACKS  # noqa: F401  (re-exported)
 
 
 @dataclass
