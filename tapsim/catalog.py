@@ -21,7 +21,7 @@ from typing import Any
 
 import boto3
 
-from tapsim.runner import parse_without_gc
+from tapsim.process import parse_without_gc
 
 RDS_TABLE = Path(__file__).parent / "data" / "rds.json"
 

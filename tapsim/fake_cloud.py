@@ -10,11 +10,11 @@ from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from tapsim import catalog
 from tapsim.catalog import region_zones
+from tapsim.process import relax_garbage_collection
 from tapsim.runner import (
     STACK_REFERENCE_TYPE,
     RunResult,
     references,
-    relax_garbage_collection,
     run_program,
     stack_config,
     stack_reference_state,

@@ -38,12 +38,12 @@ from tapsim.emulator.update import update
 from tapsim.examples import ExampleError, chosen
 from tapsim.fake_cloud import synthesize
 from tapsim.plan import plan
+from tapsim.process import relax_garbage_collection
 from tapsim.routing import listener_rules, route
 from tapsim.runner import (
     ProgramError,
     RunResult,
     referenced_stack,
-    relax_garbage_collection,
     stack_config,
     stack_settings,
 )

@@ -6,13 +6,9 @@ unit tests, the preview printer and the emulator all read the same thing.
 
 from __future__ import annotations
 
-import ast
 import asyncio
-import atexit
 import copy
-import gc
 import json
-import os
 import runpy
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -41,6 +37,13 @@ from tapsim.monitor import (
     Registration,
     no_stack_traces,
     quiet_run_errors,
+)
+from tapsim.process import (  # noqa: F401  (re-exported)
+    GC_THRESHOLDS,
+    environment_overrides,
+    parse_without_gc,
+    relax_garbage_collection,
+    relaxed,
 )
 from tapsim.project import PROJECT_DIR, SHARED_STACKS, STACKS  # noqa: F401  (re-exported)
 
@@ -86,51 +89,6 @@ class RunResult:
         values such as passwords."""
         made = ("aws:", "pulumi-python:dynamic:")
         return [r for r in self.resources if r.custom and r.type.startswith(made)]
-
-
-GC_THRESHOLDS = (100_000, 50, 50)
-
-
-def relax_garbage_collection() -> None:
-    """For processes that synthesize or deploy: a run holds hundreds of thousands of small
-    objects (outputs, futures, inputs), and Python's cyclic collector walks all that are
-    alive again and again; measured, it was 40 % of the unit suite. Objects are still freed by
-    reference counting; only cycles wait longer. Everything alive so far is frozen out of
-    the collector's view. `ast.parse` is made safe from the collector (`parse_without_gc`).
-    At exit, what the process holds then is frozen too: the interpreter's last collections
-    would walk the runs once more (measured, most of a second after a service's suite).
-    Once per process: a later call would freeze the garbage of the runs made since."""
-    if relaxed():
-        return
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
-    ast.parse = parse_without_gc
-    atexit.register(gc.freeze)
-
-
-def relaxed() -> bool:
-    """Whether this process relaxed its garbage collection (it synthesized or deployed)."""
-    return ast.parse is parse_without_gc
-
-
-# The parser itself, taken before `relax_garbage_collection` wraps it.
-_ast_parse = ast.parse
-
-
-def parse_without_gc(*args: Any, **kwargs: Any) -> Any:
-    """`ast.parse` with the cyclic collector paused. In CPython 3.11 a collection that runs
-    mid-parse can call a finalizer that parses too (an abandoned asyncio future whose
-    traceback is printed: 3.11's traceback formatting parses each source line for its
-    carets), and the outer parse then fails with "SystemError: AST constructor recursion
-    depth mismatch" (python/cpython#106905). pytest parses when it reports a failure, so a
-    failing test of a busy run could end the worker instead."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return _ast_parse(*args, **kwargs)
-    finally:
-        if paused:
-            gc.enable()
 
 
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
@@ -235,25 +193,6 @@ def as_engine_config(values: Mapping[str, Any]) -> dict[str, str]:
         else:
             out[key] = str(value)
     return out
-
-
-@contextmanager
-def environment_overrides(overrides: Mapping[str, str | None]) -> Iterator[None]:
-    """Sets (or, for None, removes) environment variables, restoring them afterwards."""
-    saved = {k: os.environ.get(k) for k in overrides}
-    try:
-        for key, value in overrides.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def run_program(

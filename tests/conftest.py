@@ -18,9 +18,7 @@ import json
 import os
 import pickle
 import shutil
-import socket
 import tempfile
-import threading
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -213,43 +211,36 @@ def _needs_emulator(config: pytest.Config) -> bool:
 # package, and boto3 with it, is imported only by processes that use it).
 URL_ENV_VAR = "TAPSIM_EMULATOR_URL"
 _SERVER: list[Any] = []
-_STARTING: list[threading.Thread] = []
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """The coordinating process of a parallel run creates the shared synthesis cache, and
-    starts the emulator and warms it while the workers start; the workers find both through
-    environment variables. Before the workers start it only picks the emulator's port: the
-    emulator (and the SDK and settings its package imports) starts in a thread meanwhile.
-    Every other process relaxes its garbage collector for the runs it will hold."""
-    coordinator = bool(config.getoption("numprocesses", None)) and not hasattr(
-        config, "workerinput"
-    )
-    if not coordinator:
-        from tapsim.runner import relax_garbage_collection
+    """The coordinating process of a parallel run (the one that runs pytest-xdist's
+    distributed session) creates the shared synthesis cache, and starts the emulator and
+    warms it while the workers start; the workers find both through environment variables.
+    It imports neither the Pulumi SDK, the settings models nor boto3 before it starts them:
+    the warm-up's thread does. Every other process relaxes its garbage collector for the
+    runs it will hold."""
+    if not config.pluginmanager.has_plugin("dsession"):
+        from tapsim.process import relax_garbage_collection
 
         relax_garbage_collection()
         return
     os.environ[SYNTH_CACHE_ENV_VAR] = tempfile.mkdtemp(prefix="tap-synth-")
     if _emulated() and _needs_emulator(config) and URL_ENV_VAR not in os.environ:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        os.environ[URL_ENV_VAR] = f"http://127.0.0.1:{port}"
-        starting = threading.Thread(target=_start_emulator, args=(port,), daemon=True)
-        starting.start()
-        _STARTING.append(starting)
+        from tapsim.emulator.server import Server
+
+        server = Server(wait=False)
+        server.warm_up(_regions())
+        _SERVER.append(server)
+        os.environ[URL_ENV_VAR] = server.url
 
 
-def _start_emulator(port: int) -> None:
-    """The coordinator's emulator, warmed for each stack file's region (workers wait until it
-    accepts connections)."""
-    from tapsim.emulator import Server
+def _regions() -> Iterator[str]:
+    """Each stack file's region once, read when first asked for (in the warm-up's thread)."""
     from tapsim.runner import stack_config
 
-    server = Server(port, wait=False)
-    _SERVER.append(server)
-    server.warm_up(sorted({stack_config(stack)["aws:region"] for stack in stack_names()}))
+    yield from sorted({stack_config(stack)["aws:region"] for stack in stack_names()})
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -257,8 +248,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     holds before pytest's last garbage collection: `tapsim/pytest_plugin.py`.)"""
     if not hasattr(config, "workerinput") and SYNTH_CACHE_ENV_VAR in os.environ:
         shutil.rmtree(os.environ.pop(SYNTH_CACHE_ENV_VAR), ignore_errors=True)
-    while _STARTING:
-        _STARTING.pop().join()
     while _SERVER:
         os.environ.pop(URL_ENV_VAR, None)
         _SERVER.pop().stop()
@@ -268,7 +257,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def emulator() -> Iterator[Any]:
     """The session's emulator (the coordinator's, or one of this process's own), with boto3
     in this process pointed at it."""
-    from tapsim.emulator import Endpoint, Server
+    from tapsim.emulator.server import Endpoint, Server
 
     url = os.environ.get(URL_ENV_VAR)
     server = Endpoint(url).wait_until_ready() if url else Server()

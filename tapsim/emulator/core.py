@@ -8,8 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tapsim.fake_cloud import partition_of
-
 
 def autoname(logical: str) -> str:
     """What Pulumi names a resource the program leaves unnamed: its logical name and seven
@@ -62,6 +60,8 @@ class Context:
 
     @property
     def partition(self) -> str:
+        from tapsim.fake_cloud import partition_of  # the SDK, kept out of the server's start
+
         return partition_of(self.region)
 
     def arn(self, service: str, resource: str) -> str:

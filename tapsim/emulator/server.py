@@ -11,11 +11,8 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError
-
 from tapsim.emulator.core import EmulatorError
-from tapsim.runner import GC_THRESHOLDS, environment_overrides
+from tapsim.process import GC_THRESHOLDS, environment_overrides
 
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -103,9 +100,13 @@ class Server(Endpoint):
 
     def warm_up(self, regions: Iterable[str]) -> threading.Thread:
         """Touches each service once per region so moto builds its backends ahead of use;
-        best effort, so a server stopped before it finishes simply ends it."""
+        best effort, so a server stopped before it finishes simply ends it. The thread
+        imports boto3 and reads `regions` once the server listens."""
 
         def touch() -> None:
+            import boto3
+            from botocore.exceptions import BotoCoreError, ClientError
+
             try:
                 self.wait_until_ready()
                 for region in regions:

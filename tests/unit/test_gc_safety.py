@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tapsim import fake_cloud, pytest_plugin, runner
+from tapsim import fake_cloud, process, pytest_plugin
 
 SOURCE = "\n".join(f"def f{i}(a):\n    return [a for _ in range({i})]" for i in range(300))
 # Enough parses, garbage and finalizer work to break a plain parse nearly every time, in a
@@ -54,13 +54,13 @@ def parse_amid_garbage(parse) -> int:
 
 
 def test_the_processes_parse_with_the_collector_paused() -> None:
-    assert ast.parse is runner.parse_without_gc
+    assert ast.parse is process.parse_without_gc
     assert parse_amid_garbage(ast.parse) == 0
 
 
 def test_the_plain_parser_fails_on_311_so_the_guard_is_needed_there() -> None:
     """3.12 and 3.13 parse safely; when no supported Python fails, the guard can go."""
-    assert (parse_amid_garbage(runner._ast_parse) > 0) == (sys.version_info < (3, 12))
+    assert (parse_amid_garbage(process._ast_parse) > 0) == (sys.version_info < (3, 12))
 
 
 def test_a_services_suite_synthesizes_with_the_collector_relaxed(monkeypatch) -> None:
@@ -68,15 +68,15 @@ def test_a_services_suite_synthesizes_with_the_collector_relaxed(monkeypatch) ->
     call relaxes the collector there too, which halves that suite's time, and freezes what
     the process holds when it exits, so the interpreter's last collections skip it."""
     at_exit: list[object] = []
-    monkeypatch.setattr(ast, "parse", runner._ast_parse)
+    monkeypatch.setattr(ast, "parse", process._ast_parse)
     monkeypatch.setattr(fake_cloud, "run_program", lambda *args, **kwargs: None)
     monkeypatch.setattr(atexit, "register", at_exit.append)
     thresholds = gc.get_threshold()
     gc.set_threshold(700, 10, 10)
     try:
         fake_cloud.synthesize("dev-env")
-        assert gc.get_threshold() == runner.GC_THRESHOLDS
-        assert ast.parse is runner.parse_without_gc
+        assert gc.get_threshold() == process.GC_THRESHOLDS
+        assert ast.parse is process.parse_without_gc
         assert at_exit == [gc.freeze]
     finally:
         gc.set_threshold(*thresholds)
@@ -91,7 +91,7 @@ def test_a_suite_that_synthesized_freezes_what_it_holds_before_pytests_last_coll
     second sooner. A suite that never synthesized is left as it is."""
     frozen: list[bool] = []
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
-    monkeypatch.setattr(runner, "relaxed", lambda: synthesized)
+    monkeypatch.setattr(process, "relaxed", lambda: synthesized)
     pytest_plugin.pytest_unconfigure(SimpleNamespace())  # type: ignore[arg-type]
     assert frozen == ([True] if synthesized else [])
 
