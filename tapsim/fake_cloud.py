@@ -10,6 +10,7 @@ from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from tapsim import catalog
 from tapsim.catalog import region_zones
+from tapsim.emulator.core import partition_of
 from tapsim.process import relax_garbage_collection
 from tapsim.runner import (
     STACK_REFERENCE_TYPE,
@@ -33,14 +34,6 @@ def _autonamed(args: MockResourceArgs, digest: str) -> dict[str, Any]:
     if args.typ in AUTONAMED and "name" not in state:
         state["name"] = f"{args.name}-{digest[:7]}"
     return state
-
-
-def partition_of(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 class FakeCloud(Mocks):

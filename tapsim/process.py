@@ -63,15 +63,15 @@ def environment_overrides(overrides: Mapping[str, str | None]) -> Iterator[None]
     """Sets (or, for None, removes) environment variables, restoring them afterwards."""
     saved = {k: os.environ.get(k) for k in overrides}
     try:
-        for key, value in overrides.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _set_environment(overrides)
         yield
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _set_environment(saved)
+
+
+def _set_environment(values: Mapping[str, str | None]) -> None:
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

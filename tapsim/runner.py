@@ -38,13 +38,7 @@ from tapsim.monitor import (
     no_stack_traces,
     quiet_run_errors,
 )
-from tapsim.process import (  # noqa: F401  (re-exported)
-    GC_THRESHOLDS,
-    environment_overrides,
-    parse_without_gc,
-    relax_garbage_collection,
-    relaxed,
-)
+from tapsim.process import environment_overrides
 from tapsim.project import PROJECT_DIR, SHARED_STACKS, STACKS  # noqa: F401  (re-exported)
 
 

@@ -9,6 +9,17 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def partition_of(region: str) -> str:
+    """The partition an ARN names for `region`: aws, aws-cn for the China Regions, aws-us-gov
+    for GovCloud (IAM User Guide, "Identify AWS resources with Amazon Resource Names"). The
+    unit tests' fake cloud uses it too."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
 def autoname(logical: str) -> str:
     """What Pulumi names a resource the program leaves unnamed: its logical name and seven
     random hex characters, new for each replacement."""
@@ -60,8 +71,6 @@ class Context:
 
     @property
     def partition(self) -> str:
-        from tapsim.fake_cloud import partition_of  # the SDK, kept out of the server's start
-
         return partition_of(self.region)
 
     def arn(self, service: str, resource: str) -> str:

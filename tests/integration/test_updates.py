@@ -93,14 +93,9 @@ def test_the_cache_token_rotates_with_no_client_refused_and_a_later_up_keeps_it(
     tokens.seed(targets.group_id, seed)
 
     def clients(service: str):
-        """The operator's own clients, as `make rotate-cache-token` makes them."""
-        client = boto3.client(
-            service,
-            region_name=deployment.region,
-            endpoint_url=deployment.cloud.endpoint,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        """The operator's own clients, as `make rotate-cache-token` makes them: from the
+        environment, which the session's emulator fixture points at the emulator."""
+        client = boto3.client(service, region_name=deployment.region)
         if service == "elasticache":
             tokens.attach(client)
 
