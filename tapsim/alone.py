@@ -7,23 +7,19 @@ how a team tries a component before composing it into a stack.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, cast
 
 import pulumi
-from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime.config import set_all_config
-from pulumi.runtime.settings import ROOT
 
 from tap_platform.naming import Namer
 from tap_platform.policies import AwsContext
 from tap_platform.shared import SharedEnvironment
 from tap_platform.workload import Placement, cache_for, database_for
 from tapsim.fake_cloud import TEST_ACCOUNT_ID, FakeCloud
-from tapsim.runner import RecordingMonitor, RunResult, stack_settings
+from tapsim.runner import RunResult, mocked_engine, stack_settings
 
 PROJECT, STACK, REGION = "demo", "alone", "us-east-1"
 CONTEXT = AwsContext(region=REGION, account_id=TEST_ACCOUNT_ID, partition="aws")
@@ -33,33 +29,24 @@ NAMER = Namer(project=PROJECT, suffix="alone")
 def build_alone(build: Callable[[], Any], *, region: str = REGION) -> RunResult:
     """Runs `build` as the whole program (no stack file, no settings) and returns what it
     declared; `build` returns the component, whose registered outputs are exported."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    ROOT.set(None)
-    set_all_config({"aws:region": region})
-    mocks = FakeCloud(region)
-    monitor = RecordingMonitor(mocks)
-    pulumi_mocks.set_mocks(mocks, project=PROJECT, stack=STACK, monitor=monitor)
     built: list[Any] = []
 
-    @pulumi.runtime.test
     def program() -> Any:
         built.append(build())
         return pulumi.Output.from_input(True)
 
-    try:
-        program()
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
+    config = {"aws:region": region}
+    engine = mocked_engine(FakeCloud(region), project=PROJECT, stack=STACK, config=config)
+    with engine as (run, monitor, engine_log):
+        run(program)
     return RunResult(
         project=PROJECT,
         stack=STACK,
-        config={"aws:region": region},
+        config=config,
         resources=list(monitor.registrations),
         outputs={},
         secret_outputs=frozenset(),
-        warnings=[],
+        warnings=engine_log.warnings,
     )
 
 

@@ -205,35 +205,30 @@ def run_program(
     values = _stack_values(stack, config, environment_suffix, project_dir)
     engine_config = as_engine_config(values)
 
-    loop, monitor, engine_log = _start(
-        mocks, project=project["name"], stack=stack, config=engine_config, preview=preview
-    )
-    root = get_root_resource()
     exported: dict[str, Any] = {}
     secret: set[str] = set()
 
     async def collect() -> None:
-        for key, value in root.outputs.items():  # type: ignore[union-attr]
+        for key, value in get_root_resource().outputs.items():  # type: ignore[union-attr]
             out = pulumi.Output.from_input(value)
             exported[key] = await out.future()
             if await out.is_secret():
                 secret.add(key)
 
-    @pulumi.runtime.test
     def program() -> Any:
         runpy.run_path(str(project_dir / project["main"]), run_name="__main__")
         return pulumi.Output.from_input(asyncio.ensure_future(collect()))
 
     asked: set[tuple[str, Service]] = set()
-    try:
-        with environment_overrides({"ENVIRONMENT_SUFFIX": None}), no_stack_traces(), \
-                names_asked(asked):  # fmt: skip
-            program()
-    except pulumi.RunError as err:
-        raise ProgramError(str(err), list(monitor.registrations)) from None
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
+    engine = mocked_engine(
+        mocks, project=project["name"], stack=stack, config=engine_config, preview=preview
+    )
+    with engine as (run, monitor, engine_log), names_asked(asked), \
+            environment_overrides({"ENVIRONMENT_SUFFIX": None}):  # fmt: skip
+        try:
+            run(program)
+        except pulumi.RunError as err:
+            raise ProgramError(str(err), list(monitor.registrations)) from None
     return RunResult(
         project=project["name"],
         stack=stack,
@@ -262,26 +257,49 @@ def names_asked(asked: set[tuple[str, Service]]) -> Iterator[None]:
         Namer.name = original  # type: ignore[method-assign]
 
 
-def _start(
-    mocks: pulumi_mocks.Mocks, *, project: str, stack: str, config: dict[str, str], preview: bool
-) -> tuple[asyncio.AbstractEventLoop, RecordingMonitor, EngineLog]:
-    """A fresh event loop, engine config and mock monitor: each run starts from nothing."""
+@contextmanager
+def mocked_engine(
+    mocks: pulumi_mocks.Mocks,
+    *,
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    preview: bool = False,
+) -> Iterator[tuple[Callable[[Callable[[], Any]], None], RecordingMonitor, EngineLog]]:
+    """A fresh event loop, engine config and mock monitor: each run starts from nothing.
+    Yields the function that runs a program (one returning an output) on them, the monitor
+    that records its registrations and the engine's log. The SDK's stack walk is off
+    throughout, the root stack's registration included (`no_stack_traces`)."""
+    with no_stack_traces(), _event_loop():
+        ROOT.set(None)
+        set_all_config(config)
+        monitor = RecordingMonitor(mocks)
+        engine_log = EngineLog()
+        pulumi_mocks.set_mocks(
+            mocks,
+            project=project,
+            stack=stack,
+            preview=preview,
+            monitor=monitor,
+            logger=engine_log.logger,
+        )
+
+        def run(program: Callable[[], Any]) -> None:
+            pulumi.runtime.test(program)()
+
+        yield run, monitor, engine_log
+
+
+@contextmanager
+def _event_loop() -> Iterator[None]:
     loop = asyncio.new_event_loop()
     loop.set_exception_handler(quiet_run_errors)
     asyncio.set_event_loop(loop)
-    ROOT.set(None)
-    set_all_config(config)
-    monitor = RecordingMonitor(mocks)
-    engine_log = EngineLog()
-    pulumi_mocks.set_mocks(
-        mocks,
-        project=project,
-        stack=stack,
-        preview=preview,
-        monitor=monitor,
-        logger=engine_log.logger,
-    )
-    return loop, monitor, engine_log
+    try:
+        yield
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
 
 
 class ProgramError(pulumi.RunError):
