@@ -31,14 +31,15 @@ def build_alone(build: Callable[[], Any], *, region: str = REGION) -> RunResult:
     declared; `build` returns the component, whose registered outputs are exported."""
     built: list[Any] = []
 
+    @pulumi.runtime.test
     def program() -> Any:
         built.append(build())
         return pulumi.Output.from_input(True)
 
     config = {"aws:region": region}
     engine = mocked_engine(FakeCloud(region), project=PROJECT, stack=STACK, config=config)
-    with engine as (run, monitor, engine_log):
-        run(program)
+    with engine as (monitor, engine_log):
+        program()
     return RunResult(
         project=PROJECT,
         stack=STACK,

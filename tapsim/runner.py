@@ -215,6 +215,7 @@ def run_program(
             if await out.is_secret():
                 secret.add(key)
 
+    @pulumi.runtime.test
     def program() -> Any:
         runpy.run_path(str(project_dir / project["main"]), run_name="__main__")
         return pulumi.Output.from_input(asyncio.ensure_future(collect()))
@@ -223,10 +224,10 @@ def run_program(
     engine = mocked_engine(
         mocks, project=project["name"], stack=stack, config=engine_config, preview=preview
     )
-    with engine as (run, monitor, engine_log), names_asked(asked), \
+    with engine as (monitor, engine_log), names_asked(asked), \
             environment_overrides({"ENVIRONMENT_SUFFIX": None}):  # fmt: skip
         try:
-            run(program)
+            program()
         except pulumi.RunError as err:
             raise ProgramError(str(err), list(monitor.registrations)) from None
     return RunResult(
@@ -265,11 +266,11 @@ def mocked_engine(
     stack: str,
     config: dict[str, str],
     preview: bool = False,
-) -> Iterator[tuple[Callable[[Callable[[], Any]], None], RecordingMonitor, EngineLog]]:
+) -> Iterator[tuple[RecordingMonitor, EngineLog]]:
     """A fresh event loop, engine config and mock monitor: each run starts from nothing.
-    Yields the function that runs a program (one returning an output) on them, the monitor
-    that records its registrations and the engine's log. The SDK's stack walk is off
-    throughout, the root stack's registration included (`no_stack_traces`)."""
+    Yields the monitor that records the registrations of the program run meanwhile (under
+    `pulumi.runtime.test`) and the engine's log. The SDK's stack walk is off throughout, the
+    root stack's registration included (`no_stack_traces`)."""
     with no_stack_traces(), _event_loop():
         ROOT.set(None)
         set_all_config(config)
@@ -283,11 +284,7 @@ def mocked_engine(
             monitor=monitor,
             logger=engine_log.logger,
         )
-
-        def run(program: Callable[[], Any]) -> None:
-            pulumi.runtime.test(program)()
-
-        yield run, monitor, engine_log
+        yield monitor, engine_log
 
 
 @contextmanager

@@ -3,7 +3,7 @@ stack (`run_program`) and a component alone (`tapsim.alone.build_alone`) share.
 
 At each registration the SDK walks the Python stack to tell the engine where the resource was
 declared. Mocks never read that, and under pytest's deep stack the walk took about a tenth of
-the unit suite's time, most of it in the components built alone. Both runs leave it out, and
+the unit suite's CPU time, most of it in the components built alone. Both runs leave it out, and
 put the SDK back as it was when they end."""
 
 from __future__ import annotations
