@@ -10,15 +10,13 @@ invoke can answer comes from a dated table below, with its source.
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 
-from tap_platform.settings import DatabaseSettings, Settings, SettingsError
+from tap_platform.settings import NO_STAND_INS, DatabaseSettings, Settings, StandIns, invalid
 
 # Aurora User Guide, "Scaling to zero ACUs with automatic pause and resume for Aurora
 # Serverless v2" (read 2026-11-23): the first version of each major that takes a minimum of
@@ -35,10 +33,14 @@ NO_PERFORMANCE_INSIGHTS = {
     "aurora-mysql": {"db.t4g.micro", "db.t4g.small"},
 }  # fmt: skip
 NO_PERFORMANCE_INSIGHTS_FAMILIES = {"aurora-mysql": ("db.t2.", "db.t3.")}
-# ElastiCache has no API that lists node types: per region, from the AWS Price List (the
-# file names its source and date).
-CACHE_NODE_TYPES = json.loads(
-    (Path(__file__).parent / "data" / "cache_node_types.json").read_text()
+# The settings the engine version's check reads (the class's reads these and its own).
+ENGINE_KEYS = (
+    "database.enabled",
+    "database.engine",
+    "database.engineVersion",
+    "database.serverless",
+    "database.minCapacity",
+    "database.performanceInsights",
 )
 
 
@@ -57,17 +59,26 @@ def nearest(value: str, offered: Iterable[str], n: int = 3) -> str:
     return ", ".join(found) or "nothing"
 
 
-def check(settings: Settings, zones: tuple[str, ...], invoke: pulumi.InvokeOptions) -> Offers:
-    """Raises one `SettingsError` listing every setting the region would refuse."""
+def check(
+    settings: Settings,
+    zones: tuple[str, ...],
+    invoke: pulumi.InvokeOptions,
+    stand_ins: StandIns = NO_STAND_INS,
+) -> Offers:
+    """Raises one `SettingsError` listing every setting the region would refuse. With the
+    stand-ins of settings already found wrong, a check that would read one is left out: its
+    answer would be about the tier's default, not the stack file."""
     problems: list[str] = []
-    architecture = _instance_type(settings, zones, invoke, problems)
-    version = _engine_version(settings.database, invoke, problems)
-    if version:
-        _database_class(settings.database, version, invoke, problems)
-    _cache_node_type(settings, problems)
-    zone_id = _zone(settings, invoke, problems)
+    architecture = ""
+    if not stand_ins.read("instances.instanceType", "network.azCount"):
+        architecture = _instance_type(settings, zones, invoke, problems, stand_ins)
+    if not stand_ins.read(*ENGINE_KEYS):
+        version = _engine_version(settings.database, invoke, problems)
+        if version and not stand_ins.read("database.instanceClass"):
+            _database_class(settings.database, version, invoke, problems)
+    zone_id = None if stand_ins.read("domain") else _zone(settings, invoke, problems)
     if problems:
-        raise SettingsError("invalid settings:\n  " + "\n  ".join(problems))
+        raise invalid(problems)
     return Offers(architecture=architecture, zone_id=zone_id)
 
 
@@ -89,14 +100,17 @@ def check_region(region: str, invoke: pulumi.InvokeOptions) -> None:
     """A region name that looks real but is not one; nothing else can be asked of it."""
     names = aws.get_regions(all_regions=True, opts=invoke).names
     if region not in names:
-        raise SettingsError(
-            f"invalid settings:\n  aws:region = {region!r}: AWS has no such region; nearest: "
-            f"{nearest(region, names)}"
+        raise invalid(
+            [f"aws:region = {region!r}: AWS has no such region; nearest: {nearest(region, names)}"]
         )
 
 
 def _instance_type(
-    settings: Settings, zones: tuple[str, ...], invoke: pulumi.InvokeOptions, problems: list[str]
+    settings: Settings,
+    zones: tuple[str, ...],
+    invoke: pulumi.InvokeOptions,
+    problems: list[str],
+    stand_ins: StandIns,
 ) -> str:
     """Checked on either runtime, so that a switch to `asg` finds nothing new; on `asg` the
     app runs on the type, so its architecture must be the app's (EC2 API Reference,
@@ -115,7 +129,8 @@ def _instance_type(
         return ""
     reported = aws.ec2.get_instance_type(instance_type=wanted, opts=invoke).supported_architectures
     chosen = settings.service.architecture
-    if settings.compute == "asg" and chosen.lower() not in reported:
+    read = stand_ins.read("compute", "service.architecture")
+    if settings.compute == "asg" and chosen.lower() not in reported and not read:
         fits = "ARM64" if "arm64" in reported else "X86_64"
         problems.append(
             f"tap:service.architecture = {chosen!r}: compute asg runs the app on "
@@ -226,16 +241,6 @@ def _instead(db: DatabaseSettings, version: str, invoke: pulumi.InvokeOptions) -
     except Exception:  # none of the similar classes either
         return "; list the offered classes with `aws rds describe-orderable-db-instance-options`"
     return f"; for example {offered}"
-
-
-def _cache_node_type(settings: Settings, problems: list[str]) -> None:
-    offered = CACHE_NODE_TYPES["regions"].get(settings.region)
-    wanted = settings.cache.node_type
-    if offered is not None and wanted not in offered:
-        problems.append(
-            f"tap:cache.nodeType = {wanted!r}: not offered in {settings.region}; nearest: "
-            f"{nearest(wanted, offered)}"
-        )
 
 
 def _similar(cls: str) -> list[str]:

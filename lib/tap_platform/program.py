@@ -11,7 +11,7 @@ import pulumi
 
 from tap_platform.naming import NamingError
 from tap_platform.settings import SettingsError, settings_from_pulumi
-from tap_platform.stack import TapStack, build
+from tap_platform.stack import TapStack, build, with_the_regions_problems
 
 
 def run() -> TapStack:
@@ -19,7 +19,9 @@ def run() -> TapStack:
     a service's program adds its own resources to what this returns."""
     try:
         stack = build(settings_from_pulumi())
-    except (SettingsError, NamingError) as err:
+    except SettingsError as err:
+        raise pulumi.RunError(str(with_the_regions_problems(err))) from None
+    except NamingError as err:
         raise pulumi.RunError(str(err)) from None
     for key, value in stack.outputs.items():
         pulumi.export(key, value)

@@ -21,7 +21,7 @@ from tap_platform.observability import Observability, ObservabilityArgs
 from tap_platform.policies import AwsContext
 from tap_platform.route import RouteArgs, ServiceRoute
 from tap_platform.security import SecurityGroups, SecurityGroupsArgs
-from tap_platform.settings import Settings, SettingsError
+from tap_platform.settings import NO_STAND_INS, Settings, SettingsError, StandIns, invalid
 from tap_platform.shared import SharedEnvironment, read_environment
 from tap_platform.workload import Placement, Workload, build_workload, thresholds
 
@@ -58,11 +58,13 @@ class Environment:
     offers: Offers
 
 
-def discover(settings: Settings, provider: aws.Provider) -> Environment:
+def discover(
+    settings: Settings, provider: aws.Provider, stand_ins: StandIns = NO_STAND_INS
+) -> Environment:
     """Account, partition, AZs and what the region offers for the settings (`lib.catalog`);
     fails before any AWS resource is declared. Only zones of type `availability-zone` count:
     in an account opted into Local Zones, those zones are "available" too, and sort before
-    the region's own."""
+    the region's own. `stand_ins`: as for `catalog.check`."""
     invoke = pulumi.InvokeOptions(provider=provider)
     check_region(settings.region, invoke)
     identity = aws.get_caller_identity(opts=invoke)
@@ -76,10 +78,12 @@ def discover(settings: Settings, provider: aws.Provider) -> Environment:
         opts=invoke,
     )
     wanted = settings.network.az_count
-    if len(zones.names) < wanted:
-        raise SettingsError(
-            f"tap:network.azCount = {wanted}: region {settings.region} offers only "
-            f"{len(zones.names)} available AZs ({', '.join(zones.names)})"
+    if len(zones.names) < wanted and not stand_ins.read("network.azCount"):
+        raise invalid(
+            [
+                f"tap:network.azCount = {wanted}: region {settings.region} offers only "
+                f"{len(zones.names)} available AZs ({', '.join(zones.names)})"
+            ]
         )
     context = AwsContext(
         region=region.region,
@@ -88,7 +92,8 @@ def discover(settings: Settings, provider: aws.Provider) -> Environment:
         default_tags=settings.required_tags,
     )
     chosen = tuple(sorted(zones.names)[:wanted])
-    return Environment(aws=context, zones=chosen, offers=check(settings, chosen, invoke))
+    offers = check(settings, chosen, invoke, stand_ins)
+    return Environment(aws=context, zones=chosen, offers=offers)
 
 
 class TapStack(pulumi.ComponentResource):
@@ -223,6 +228,25 @@ class TapStack(pulumi.ComponentResource):
                       owner=f"{settings.project}/{settings.stack}"),
             opts=pulumi.ResourceOptions(parent=self),
         )  # fmt: skip
+
+
+def with_the_regions_problems(err: SettingsError) -> SettingsError:
+    """The stack file's problems and the region's together, so that one round finds them
+    all: the region is asked about the settings the error found valid (`err.partial`), with
+    the wrong ones stood in for and left unasked. Only the provider is declared for that, as
+    for a valid stack. Without a valid region and provider there is no one to ask, and when
+    the region cannot be asked (no credentials yet, say), the error is returned as it was:
+    the stack file's problems come first either way."""
+    partial, stand_ins = err.partial, err.stand_ins or NO_STAND_INS
+    if partial is None or stand_ins.read("region", "provider"):
+        return err
+    try:
+        discover(partial, create_provider(partial), stand_ins)
+    except SettingsError as found:
+        return invalid([*err.problems, *found.problems])
+    except Exception:  # the invoke failed: a valid stack's run reports that itself
+        return err
+    return err
 
 
 def build(settings: Settings) -> TapStack:

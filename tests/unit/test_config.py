@@ -97,11 +97,12 @@ class CountingCloud(FakeCloud):
         return super().new_resource(args)
 
 
-def test_bad_stack_config_fails_before_any_resource_is_registered() -> None:
+def test_bad_stack_config_fails_before_any_aws_resource_is_registered() -> None:
+    """Only the provider, through which the region is asked about the other settings."""
     cloud = CountingCloud("us-east-1")
     with pytest.raises(ProgramError, match=r"tap:network\.cidr"):
         run_program("dev", cloud, config={"tap:network": {"cidr": "10.0.0.0/8"}})
-    assert cloud.created == []
+    assert cloud.created == ["pulumi:providers:aws"]
 
 
 def test_az_count_above_what_the_region_offers_fails_before_aws_resources() -> None:

@@ -93,6 +93,22 @@ def test_five_mistakes_in_one_file_are_all_named_in_one_message(tmp_path) -> Non
     assert not JARGON.search(message), message
 
 
+def test_the_regions_problems_come_in_the_same_round_as_the_rest(tmp_path) -> None:
+    """The instance type and the engine version, which only the region can answer, used to be
+    asked only once every other setting was right: a second round."""
+    stack_file(tmp_path, "shape-and-region")
+    with pytest.raises(ProgramError) as caught:
+        run_program("shape-and-region", FakeCloud("us-east-1"), project_dir=tmp_path)
+    lines = str(caught.value).splitlines()
+    assert lines[0] == "invalid settings:"
+    named = ("tap:alarms.emial", "tap:service.port = 80", "tap:instances.instanceType = 't9.huge'",
+             "tap:database.engineVersion = '16.99'")  # fmt: skip
+    assert [n for n in named for line in lines if line.strip().startswith(n)] == list(named)
+    assert len(lines) == 1 + len(named), lines
+    # Nothing is declared but the provider the region is asked through, as for a valid stack.
+    assert [r.type for r in caught.value.registered] == ["pulumi:providers:aws"]
+
+
 def test_a_stack_file_read_again_is_read_as_it_is_now_and_as_a_copy(tmp_path) -> None:
     """The tools read each file many times, so a parse is kept per file contents: an edited
     file is read afresh, and what one caller changes the next does not see."""

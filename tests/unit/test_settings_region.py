@@ -1,9 +1,7 @@
 """What the region answers, checked with the settings: plain MySQL's dated versions in the
-emulated region, and the instance type on either runtime, with its architecture on `asg`.
-
-The last three need `lib/tap_platform/catalog.py`, which asks the region and lies outside the
-settings package; until it changes they are expected to fail, and strictly so: the day they
-pass, the mark goes.
+emulated region, and the instance type on either runtime, with its architecture on `asg`. The
+region is asked in the same round as the settings' own checks, and never about a default that
+stands in for a wrong value.
 """
 
 from __future__ import annotations
@@ -84,3 +82,62 @@ def test_the_zones_of_regions_moto_fills_by_rule_read_the_endpoint_table_once(
     assert zones[0][0] == ("ap-southeast-5a", "apse5-az1")
     assert [len(z) for z in zones] == [3, 3, 0]
     assert len(sessions) == 1
+
+
+@pytest.mark.parametrize(
+    ("config", "named"),
+    [
+        (
+            {**ASG, "tap:instances": {"instanceType": "t4g.small"},
+             "tap:service": {"architecture": "ARM"}},
+            "tap:service.architecture = 'ARM'",
+        ),
+    ],
+    ids=["architecture"],
+)  # fmt: skip
+def test_the_region_is_not_asked_about_a_default_that_stands_in_for_a_wrong_value(
+    config, named
+) -> None:
+    """A wrong setting is stood in for by its default, so that the others are still checked;
+    the region's check that would read it is left out, or it would answer about the default
+    (an x86 default architecture on an arm64 instance type, say) instead of the stack file."""
+    lines = fail(config).splitlines()[1:]
+    assert len(lines) == 1, lines
+    assert lines[0].strip().startswith(named), lines
+
+
+def test_a_region_that_does_not_exist_is_named_with_the_other_problems() -> None:
+    lines = fail({"aws:region": "us-east-7", "tap:service": {"port": 80}}).splitlines()[1:]
+    assert [line.strip().split(" = ")[0] for line in lines] == ["tap:service.port", "aws:region"]
+
+
+def test_the_region_is_asked_even_when_a_check_read_a_stand_in() -> None:
+    """The version check reads the engine, which is wrong here and stood in for: the version
+    is then stood in for too, unreported, so that the rest validates and the region is asked
+    about the instance type."""
+    lines = fail(
+        {
+            "tap:database": {"engine": "mysqll", "engineVersion": "8.0.36"},
+            "tap:instances": {"instanceType": "t9.huge"},
+        }
+    ).splitlines()[1:]
+    assert [line.strip().split(" = ")[0] for line in lines] == [
+        "tap:database.engine",
+        "tap:instances.instanceType",
+    ]
+
+
+class NoAnswer(FakeCloud):
+    """A region that cannot be asked: every invoke fails, as without credentials (the
+    engine answers the failure, and the SDK raises it where the program invoked)."""
+
+    def call(self, args):
+        return {}, [("", "no valid credential sources found")]
+
+
+def test_the_stack_files_problems_still_come_alone_when_the_region_cannot_be_asked() -> None:
+    with pytest.raises(ProgramError) as caught:
+        run_program("dev", NoAnswer("us-east-1"), config={"tap:service": {"port": 80}})
+    lines = str(caught.value).splitlines()
+    assert lines[0] == "invalid settings:"
+    assert [line.strip().split(" = ")[0] for line in lines[1:]] == ["tap:service.port"]

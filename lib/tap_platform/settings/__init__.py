@@ -1,7 +1,7 @@
 """Every setting the platform reads, loaded once, validated and typed.
 
 Components never touch `pulumi.Config`: the stack maps these frozen objects onto the
-components' own arguments. A wrong value stops the program before any resource is registered,
+components' own arguments. A wrong value stops the program before any AWS resource is registered,
 with one message that names the setting, the value and what is allowed. The package keeps its
 jobs apart: what AWS allows (`limits`), the sections and the whole (`sections`, `state`,
 `models`), each tier's defaults (`tiers`), reading a stack file (`stackfile`), loading and
@@ -18,15 +18,17 @@ from tap_platform.settings.loading import (
     load_settings,
     settings_from_pulumi,
 )
-from tap_platform.settings.messages import PATTERN_WORDS, SettingsError
+from tap_platform.settings.messages import PATTERN_WORDS, SettingsError, invalid
 from tap_platform.settings.models import AlarmSettings, InstanceSettings, Settings
 from tap_platform.settings.sections import NatStrategy, PipelineSettings
 from tap_platform.settings.stackfile import read_stack_file
 from tap_platform.settings.state import CacheSettings, DatabaseSettings
+from tap_platform.settings.validation import NO_STAND_INS, StandIns
 
 __all__ = [
     "KNOWN_KEYS",
     "NAMESPACE",
+    "NO_STAND_INS",
     "PATTERN_WORDS",
     "STACK_VARIABLES",
     "SUFFIX_ENV_VAR",
@@ -39,6 +41,8 @@ __all__ = [
     "PipelineSettings",
     "Settings",
     "SettingsError",
+    "StandIns",
+    "invalid",
     "load_settings",
     "read_stack_file",
     "settings_from_pulumi",

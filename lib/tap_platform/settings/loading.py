@@ -18,7 +18,7 @@ from pulumi.runtime.config import CONFIG, get_config_env
 
 from tap_platform import roles
 from tap_platform.settings.limits import CACHE_DEFAULTS, DEFAULT_COMMAND, ENGINE_DEFAULTS
-from tap_platform.settings.messages import invalid
+from tap_platform.settings.messages import invalid, said
 from tap_platform.settings.models import PROVIDER_KEYS, Role, Settings
 from tap_platform.settings.tiers import TIER_NAMES, tier_defaults
 from tap_platform.settings.validation import STAND_INS, validate
@@ -80,11 +80,11 @@ def load_settings(
     if isinstance(merged["role"], str) and merged["role"] in ROLES:
         found += roles.misplaced(merged["role"], values, implied=bool(attach))
         found += roles.missing(merged["role"], merged.get("environmentStack"))
-    settings, invalid_values = validate(merged, TIER_DEFAULTS[tier], wrong)
-    problems += found + invalid_values + _ignored_by_engine(merged, values)
-    if problems or settings is None:
-        raise invalid(problems)
-    return settings
+    checked = validate(merged, TIER_DEFAULTS[tier], wrong)
+    problems += found + checked.problems + _ignored_by_engine(merged, values)
+    if problems or checked.settings is None:
+        raise invalid(problems, checked.settings or checked.partial, checked.stand_ins)
+    return checked.settings
 
 
 def foreign(keys: Iterable[str], project: str) -> list[str]:
@@ -122,7 +122,7 @@ def _unknown(values: Mapping[str, Any]) -> list[str]:
     for key in sorted(set(values) - KNOWN_KEYS):
         near = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
         hint = f"did you mean tap:{near[0]}?" if near else f"known: {', '.join(sorted(KNOWN_KEYS))}"
-        lines.append(f"tap:{key} = {values[key]!r}: is not a setting; {hint}")
+        lines.append(f"tap:{key} = {said(values[key])}: is not a setting; {hint}")
     return lines
 
 
@@ -137,7 +137,7 @@ def _provider(provider: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     line for each key it would ignore."""
     taken = ", ".join(f"aws:{k}" for k in sorted(PROVIDER_KEYS))
     lines = [
-        f"aws:{k} = {provider[k]!r}: the stack's explicit provider takes only {taken}"
+        f"aws:{k} = {said(provider[k])}: the stack's explicit provider takes only {taken}"
         for k in sorted(set(provider) - PROVIDER_KEYS)
     ]
     return {k: v for k, v in provider.items() if k in PROVIDER_KEYS - {"region"}}, lines
@@ -153,12 +153,12 @@ def _ignored_by_engine(merged: Mapping[str, Any], values: Mapping[str, Any]) -> 
         return []
     if "readerCount" in chosen and not engine.startswith("aurora-"):
         return [
-            f"tap:database.readerCount = {chosen['readerCount']!r}: applies to Aurora only; "
+            f"tap:database.readerCount = {said(chosen['readerCount'])}: applies to Aurora only; "
             f"{engine} has no readers (multiAz adds a standby)"
         ]
     if "multiAz" in chosen and engine.startswith("aurora-"):
         return [
-            f"tap:database.multiAz = {chosen['multiAz']!r}: applies to plain RDS only; Aurora "
+            f"tap:database.multiAz = {said(chosen['multiAz'])}: applies to plain RDS only; Aurora "
             "spreads readers over the AZs (readerCount)"
         ]
     return []

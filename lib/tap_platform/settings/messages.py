@@ -7,7 +7,7 @@ import difflib
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tap_platform.naming import SUFFIX_PATTERN
 from tap_platform.settings.limits import (
@@ -23,11 +23,30 @@ from tap_platform.settings.limits import (
     STACK_REFERENCE_PATTERN,
 )
 
+if TYPE_CHECKING:
+    from tap_platform.settings.models import Settings
+    from tap_platform.settings.validation import StandIns
+
 HEADING = "invalid settings:"
 
 
 class SettingsError(ValueError):
-    """A setting that cannot produce a working stack."""
+    """A setting that cannot produce a working stack. An error of `invalid` keeps its
+    problems, one per line, and may carry what it found valid (`partial`, with `stand_ins`
+    for the wrong keys), so that the region can be asked about the rest before it is raised."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        problems: Sequence[str] = (),
+        partial: Settings | None = None,
+        stand_ins: StandIns | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems) or (message,)
+        self.partial = partial
+        self.stand_ins = stand_ins
 
 
 class FieldError(ValueError):
@@ -57,9 +76,16 @@ def raise_all(errors: Sequence[FieldError]) -> None:
         raise CheckError(errors)
 
 
-def invalid(problems: Sequence[str]) -> SettingsError:
+def invalid(
+    problems: Sequence[str], partial: Settings | None = None, stand_ins: StandIns | None = None
+) -> SettingsError:
     """One error that lists every problem found, each on its own line."""
-    return SettingsError("\n  ".join([HEADING, *problems]))
+    return SettingsError(
+        "\n  ".join([HEADING, *problems]),
+        problems=problems,
+        partial=partial,
+        stand_ins=stand_ins,
+    )
 
 
 def words(values: Iterable[int] | Iterable[str]) -> str:
@@ -144,7 +170,13 @@ def _line(loc: tuple[str, ...], shown: Any, message: str) -> str:
         name = "tap:" + ".".join(loc)
     if isinstance(shown, Mapping):
         return f"{name}: {message}"
-    return f"{name} = {shown!r}: {message}"
+    return f"{name} = {said(shown)}: {message}"
+
+
+def said(value: Any) -> str:
+    """A value as a message shows it: as Python writes it, but for a boolean, written as
+    YAML writes it (`true`, which the file may have spelt `on` or `yes`)."""
+    return str(value).lower() if isinstance(value, bool) else repr(value)
 
 
 def _plain(error: Mapping[str, Any], known: Sequence[str]) -> str:
@@ -172,6 +204,16 @@ def _text(error: Mapping[str, Any], _known: Sequence[str]) -> str:
         return (
             f"is a number here; quote it in the stack file ('{given}'), or in UPDATE= as "
             f"key='{given}'"
+        )
+    if isinstance(given, Mapping) and set(given) == {"secure"}:
+        return (
+            "is a Pulumi secret (secure:), which only the pulumi CLI decrypts: the offline "
+            "tools need a plain value here"
+        )
+    if isinstance(given, bool):
+        return (
+            "is true or false here: YAML reads on, off, yes, no, true and false unquoted as "
+            "booleans; quote the word in the stack file ('on'), or in UPDATE= as key='on'"
         )
     return "must be text"
 

@@ -4,13 +4,16 @@ A check across settings runs only once the settings it reads are valid: a wrong 
 otherwise hide a Fargate size that does not fit, and any wrong section would hide the checks
 across sections. So each wrong setting is stood in for by its tier default and the settings
 are validated again, until nothing new is found; a check that read a stand-in is not
-reported, since its answer would be about the default, not about the stack file.
+reported, since its answer would be about the default, not about the stack file. The settings
+with their stand-ins are kept, so that the region's checks (`tap_platform.catalog`) can still
+be asked about the rest in the same round.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from types import NoneType, UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -27,9 +30,35 @@ MAX_ROUNDS = 6
 STAND_INS: dict[str, Any] = {"region": "xx-stand-in-1", "environmentSuffix": "stand-in"}
 
 
+@dataclass(frozen=True)
+class StandIns:
+    """The keys (as the stack file spells them) that were wrong and stood in for."""
+
+    keys: frozenset[Loc] = frozenset()
+
+    def read(self, *dotted: str) -> bool:
+        """Whether a check reading these keys (`database.engine`) would read a stand-in: one
+        of them, a section around it or a key within it was wrong."""
+        return any(_overlaps(tuple(d.split(".")), loc) for d in dotted for loc in self.keys)
+
+
+NO_STAND_INS = StandIns()
+
+
+@dataclass(frozen=True)
+class Validated:
+    """What validating found: the settings when nothing was wrong; else every problem, and
+    the settings with the wrong keys stood in for when that much validates (`partial`)."""
+
+    settings: Settings | None
+    problems: list[str]
+    partial: Settings | None = None
+    stand_ins: StandIns = NO_STAND_INS
+
+
 def validate(
     merged: Mapping[str, Any], defaults: Mapping[str, Any], wrong: Iterable[Loc] = ()
-) -> tuple[Settings | None, list[str]]:
+) -> Validated:
     """The settings, or every problem in them; `wrong` holds keys already reported and
     stood in for by the caller."""
     data = copy.deepcopy(dict(merged))
@@ -39,26 +68,49 @@ def validate(
         try:
             settings = Settings.model_validate(data)
         except ValidationError as err:
-            new = [p for p in _problems(err) if not _reads(p, stood_in)]
+            every = _problems(err)
+            new = [p for p in every if not _reads(p, stood_in)]
         else:
-            return (settings if not found else None), found
+            if found or stood_in:
+                return Validated(None, found, settings, StandIns(frozenset(stood_in)))
+            return Validated(settings, found)
         found += [p.text for p in new if p.text not in found]
-        fresh = {p.loc for p in new} - stood_in
+        # A check that read a stand-in is not reported, but its key is stood in for as well,
+        # so that the rest still validates (and the region can be asked about it).
+        fresh = {p.loc for p in every} - stood_in
         if not fresh:
             break
         for loc in sorted(fresh, key=len):
             _stand_in(data, loc, {**STAND_INS, **defaults})
         stood_in |= fresh
-    return None, found
+    return Validated(None, found)
 
 
 def _problems(err: ValidationError) -> list[Problem]:
     found = []
     for error in err.errors():
         loc = [str(p) for p in error["loc"]]
-        where = loc[:-1] if error["type"] == "extra_forbidden" else loc
-        found += problems(error, known=_fields_at(where))
+        extra = error["type"] == "extra_forbidden"
+        known = _fields_at(loc[:-1] if extra else loc)
+        found += [_elsewhere(p, known) if extra else p for p in problems(error, known=known)]
     return found
+
+
+def _elsewhere(problem: Problem, known: list[str]) -> Problem:
+    """A setting of one section written in another: named where it belongs, instead of the
+    list of the section's own settings."""
+    if len(problem.loc) != 2 or problem.loc[1] in known:
+        return problem
+    key = problem.loc[1]
+    held = [f"tap:{section}.{key}" for section in _fields_at([]) if key in _fields_at([section])]
+    if not held:
+        return problem
+    start = problem.text.split(": is not", 1)[0]
+    return Problem(
+        problem.loc,
+        problem.needs,
+        f"{start}: is not a setting here; did you mean {' or '.join(held)}?",
+    )
 
 
 def _reads(problem: Problem, stood_in: set[Loc]) -> bool:

@@ -1,0 +1,46 @@
+"""How a wrong setting is said: where settings live, a misspelt key, a key in the wrong
+section, a wrong kind of value, and the values YAML reads otherwise than a person meant (a
+number, a boolean, an encrypted value), each with what to write instead."""
+
+from __future__ import annotations
+
+from tests.unit.test_settings_corpus import fail
+
+
+def test_a_key_outside_tap_says_where_settings_live() -> None:
+    message = str(fail({"app:environment": "dev", "environment": "dev"}))
+    assert "app:environment: app: is not a namespace the platform reads" in message
+    assert "environment: has no namespace" in message
+    assert message.count("(write tap:environment)") == 2
+
+
+def test_a_misspelt_key_and_a_wrong_kind_say_so_in_words() -> None:
+    message = str(fail({"tap:network": {"cidrBlock": "10.1.0.0/16"}, "tap:service": {"cpu": "x"}}))
+    assert "tap:network.cidrBlock = '10.1.0.0/16': is not a setting; did you mean cidr?" in message
+    assert "tap:service.cpu = 'x': must be a whole number" in message
+
+
+def test_a_number_where_a_string_belongs_says_to_quote_it() -> None:
+    message = str(fail({"tap:database": {"engineVersion": 16.4}}))
+    assert "quote it in the stack file ('16.4'), or in UPDATE= as key='16.4'" in message
+
+
+def test_a_setting_in_the_wrong_section_says_where_it_belongs() -> None:
+    message = str(fail({"tap:service": {"instanceType": "t3.small"}}))
+    assert (
+        "tap:service.instanceType = 't3.small': is not a setting here; did you mean "
+        "tap:instances.instanceType?"
+    ) in message
+
+
+def test_an_encrypted_value_says_the_offline_tools_cannot_read_it() -> None:
+    message = str(fail({"tap:alarms": {"email": {"secure": "v1:c2VjcmV0"}}}))
+    assert "tap:alarms.email: is a Pulumi secret (secure:), which only the pulumi CLI" in message
+    assert "v1:c2VjcmV0" not in message
+
+
+def test_a_yaml_boolean_where_text_belongs_says_to_quote_the_word() -> None:
+    """`FEATURE: on` is a boolean to YAML: said as YAML writes it, with how to keep the word."""
+    message = str(fail({"tap:service": {"environment": {"FEATURE": True}}}))
+    assert "tap:service.environment.FEATURE = true: is true or false here" in message
+    assert "quote the word in the stack file ('on')" in message
