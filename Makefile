@@ -119,12 +119,13 @@ pulumi-preview: install ## pulumi preview STACK against AWS
 RUN_ARGS = $(if $(EXAMPLE),--example $(EXAMPLE) $(STACK_GIVEN),--stack $(STACK))
 
 # Offline: deploy into the embedded emulator, print outputs and a summary, destroy (KEEP=1 serves
-# it; COMPUTE=asg|ecs overrides the stack's runtime; UPDATE='tap:service.image=...' then applies
+# it; COMPUTE=asg|ecs overrides the stack's runtime; UPDATE='tap:service.cpu=512' then applies
 # a change as a later `pulumi up` would, plan first). A service stack deploys its environment
-# first; an environment stack takes SERVICES='dev-web dev-api' to deploy onto it.
-local: install ## Offline: deploy STACK or EXAMPLE= in the emulator, report, destroy (KEEP=1)
+# first; an environment stack takes SERVICES='dev-web dev-api' to deploy onto it. UPDATE reaches
+# the tool from the environment, as typed: make would split it at spaces and undo its quotes.
+local: install ## Offline: deploy STACK or EXAMPLE= in the emulator and destroy it (KEEP=1 COMPUTE= UPDATE= SERVICES=)
 	$(PY) -m tapsim.local $(RUN_ARGS) $(if $(KEEP),--keep) $(if $(COMPUTE),--compute $(COMPUTE)) \
-		$(foreach u,$(UPDATE),--update "$(u)") $(foreach s,$(SERVICES),--service $(s))
+		$(if $(UPDATE),--update "$$UPDATE") $(foreach s,$(SERVICES),--service $(s))
 
 # Offline: the plan (components, resources, physical names, counts) without emulator or AWS.
 preview: install ## Offline: the plan of STACK or EXAMPLE=, without emulator or AWS

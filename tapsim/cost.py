@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from tap_platform.settings import NAMESPACE
-from tapsim.fake_cloud import synthesize
-from tapsim.project import PROJECT_DIR, SHARED_STACKS, STACKS
-from tapsim.runner import RunResult, on_runtime, stack_config
+from tapsim.fake_cloud import Attempts, synthesize
+from tapsim.project import present
+from tapsim.runner import RunResult, on_runtime
 
 PRICES = json.loads((Path(__file__).parent / "data" / "prices.json").read_text())
 HOURS = 730
@@ -303,23 +303,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", help="price every stack as if it ran there (a what-if)")
     parser.add_argument("--stack", action="append", help="a stack file (repeatable); every one")
     args = parser.parse_args(argv)
-    chosen = args.stack or present()
-    whole = [s for s in chosen if stack_config(s).get(f"{NAMESPACE}:role", "all") == "all"]
-    sections = [
-        (f"Monthly list price, runtime {compute}:",
-         [estimate(synthesize(s, config=on_runtime(s, compute)), args.region)
-          for s in whole])
-        for compute in ("ecs", "asg")
-    ]  # fmt: skip
-    shared = [estimate(synthesize(s), args.region) for s in chosen if s not in whole]
+    tried = Attempts(synthesize)
+    roles = {s: c.get(f"{NAMESPACE}:role", "all") for s in args.stack or present()
+             if (c := tried.config(s)) is not None}  # fmt: skip
+    whole = [s for s, role in roles.items() if role == "all"]
+
+    def priced(stacks: list[str], compute: str | None = None) -> list[Estimate]:
+        runs = [tried.run(s, on_runtime(s, compute) if compute else None) for s in stacks]
+        return [estimate(run, args.region) for run in runs if run is not None]
+
+    sections = [(f"Monthly list price, runtime {c}:", priced(whole, c)) for c in ("ecs", "asg")]
     title = "Monthly list price of the shared dev environment and of each service on it:"
-    sections.append((title, shared))
+    sections.append((title, priced([s for s in roles if s not in whole])))
     print("\n".join(unpriced_note([e for _, found in sections for e in found])))
     for title, found in sections:
         if found:
             print("\n".join(side_by_side(found, title)) + "\n")
     print("\n".join(assumptions()))
-    return 0
+    return tried.report()
 
 
 def unpriced_note(estimates: list[Estimate]) -> list[str]:
@@ -335,12 +336,6 @@ def unpriced_note(estimates: list[Estimate]) -> list[str]:
         "line has a price.",
         "",
     ]
-
-
-def present(stacks: tuple[str, ...] = (*STACKS, *SHARED_STACKS)) -> list[str]:
-    """The stacks (by default, every named stack) of the project that runs the tool (a
-    service holds no shared ones)."""
-    return [s for s in stacks if (PROJECT_DIR / f"Pulumi.{s}.yaml").is_file()]
 
 
 if __name__ == "__main__":

@@ -4,16 +4,20 @@ built from the stack's own region and a test account, never from fixed values.""
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
+from tap_platform.settings import SettingsError
 from tapsim import catalog
 from tapsim.catalog import region_zones
 from tapsim.emulator.core import partition_of
 from tapsim.process import relax_garbage_collection
 from tapsim.runner import (
     STACK_REFERENCE_TYPE,
+    ProgramError,
     RunResult,
     references,
     run_program,
@@ -22,6 +26,7 @@ from tapsim.runner import (
     stack_settings,
 )
 
+T = TypeVar("T")
 TEST_ACCOUNT_ID = "111122223333"
 # Types the program leaves unnamed, which Pulumi names `<logical name>-<7 hex characters>`
 # (Pulumi's auto-naming), so a replacement never takes the old resource's name.
@@ -309,16 +314,54 @@ _COMPUTED = {
 
 
 def synthesize(
-    stack: str, *, config: dict[str, Any] | None = None, suffix: str | None = None
+    stack: str,
+    *,
+    config: dict[str, Any] | None = None,
+    suffix: str | None = None,
+    parameters: dict[str, str] | None = None,
 ) -> RunResult:
-    """The program run for `stack` under the fake cloud of its region; a service's
-    environment stack is synthesized first, so its reference resolves. The calling process is
-    a test process, so the collector is relaxed as in the platform's own (a service's suite
-    runs in about half the time)."""
+    """The program run for `stack` under the fake cloud of its region, holding the SSM
+    `parameters` given (what a deployed stack's program reads back, such as the image the
+    pipeline last delivered); a service's environment stack is synthesized first, so its
+    reference resolves. The calling process is a test process, so the collector is relaxed
+    as in the platform's own (a service's suite runs in about half the time)."""
     relax_garbage_collection()
     region = {**stack_config(stack), **(config or {})}["aws:region"]
     cloud = FakeCloud(region)
+    cloud.parameters.update(parameters or {})
     cloud.stacks = references(
         stack_settings(stack, config=config, suffix=suffix), lambda name: synthesize(name).outputs
     )
     return run_program(stack, cloud, config=config, environment_suffix=suffix)
+
+
+class Attempts:
+    """Stacks synthesized by a tool that reads every stack file: a file that fails (a YAML
+    mistake, a setting refused) is kept with its message, and the tool goes on with the rest
+    and reports it at the end, instead of stopping at the first with a traceback. The tool
+    passes its way to synthesize (`synthesize`, or a test's shared runs)."""
+
+    def __init__(self, synthesizing: Callable[..., RunResult]) -> None:
+        self.synthesizing = synthesizing
+        self.failed: dict[str, str] = {}
+
+    def config(self, stack: str) -> dict[str, Any] | None:
+        return self._try(stack, lambda: stack_config(stack))
+
+    def run(self, stack: str, config: dict[str, Any] | None = None) -> RunResult | None:
+        return self._try(stack, lambda: self.synthesizing(stack, config=config))
+
+    def _try(self, stack: str, work: Callable[[], T]) -> T | None:
+        if stack in self.failed:
+            return None
+        try:
+            return work()
+        except (SettingsError, ProgramError) as err:
+            self.failed[stack] = str(err)
+            return None
+
+    def report(self) -> int:
+        """Prints each failed stack's message to stderr; the tool's exit status."""
+        for stack, message in self.failed.items():
+            print(f"error: stack {stack}: {message}", file=sys.stderr)
+        return 1 if self.failed else 0

@@ -11,6 +11,7 @@ import argparse
 import copy
 import json
 import os
+import re
 import secrets
 import sys
 import time
@@ -140,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="after deploying, change a setting (tap:service.image=...) and apply it "
+        help="after deploying, change a setting (tap:service.cpu=512) and apply it "
         "as a later `pulumi up` would, showing the plan first; repeatable",
     )
     return parser
@@ -253,16 +254,33 @@ def _deployed(stack: str, url: str, suffix: str, config: dict | None, stacks: di
     return deployment
 
 
-def with_updates(stack: str, config: dict, assignments: list[str]) -> dict:
+# Where the next assignment of an UPDATE text starts: spaces, then `namespace:key=`.
+_NEXT_ASSIGNMENT = re.compile(r"\s+(?=[A-Za-z][\w-]*:[\w.-]+=)")
+
+
+def assignments(texts: list[str]) -> list[str]:
+    """Each `namespace:key=value` of the texts: one may hold several, and a value may hold
+    spaces itself (`tap:service.command=[python3, -m, app] tap:service.port=9090`)."""
+    return [a for text in texts for a in _NEXT_ASSIGNMENT.split(text.strip()) if a]
+
+
+def with_updates(stack: str, config: dict, texts: list[str]) -> dict:
     """`tap:service.image=x` as config: the stack file's value for `tap:service`, with
     `image` set (values are YAML, as in a stack file)."""
     changed = copy.deepcopy(config)
-    for assignment in assignments:
+    for assignment in assignments(texts):
         path, sep, text = assignment.partition("=")
         if not sep or ":" not in path:
             raise ValueError(f"--update {assignment!r}: expected namespace:key[.key...]=value")
         top, *rest = path.split(".")
-        value = yaml.safe_load(text)
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            problem = getattr(err, "problem", None) or "not YAML"
+            raise ValueError(
+                f"--update {assignment!r}: the value is not YAML ({problem}); write it as in "
+                "a stack file: text in quotes, a list as [a, b], an object as {key: value}"
+            ) from None
         if not rest:
             changed[top] = value
             continue
@@ -277,8 +295,9 @@ def apply_update(deployment: Deployment, before: dict, after: dict) -> Deploymen
     """Prints the plan of the change, as `pulumi up` previews it (`tapsim.changes`: each
     changed input, what is ignored by design and what is refused), then applies it in the
     emulator, which enforces what AWS enforces, and prints the resources that result."""
+    held = parameters(deployment.region)
     old, new = (
-        synthesize(deployment.stack, config=c or None, suffix=deployment.suffix)
+        synthesize(deployment.stack, config=c or None, suffix=deployment.suffix, parameters=held)
         for c in (before, after)
     )
     print("\n" + "\n".join(describe(plan(old, new, FORCE_NEW, PENDING), old, new)))
@@ -291,6 +310,17 @@ def apply_update(deployment: Deployment, before: dict, after: dict) -> Deploymen
     print()
     print("\n".join(summary(updated)))
     return updated
+
+
+def parameters(region: str) -> dict[str, str]:
+    """Every SSM parameter the emulator holds in `region`: the plan's runs read them back as
+    the update's run does (the image parameter keeps the image that runs)."""
+    pages = boto3.client("ssm", region_name=region).get_paginator("get_parameters_by_path")
+    return {
+        p["Name"]: p["Value"]
+        for page in pages.paginate(Path="/", Recursive=True)
+        for p in page["Parameters"]
+    }
 
 
 def show(deployment: Deployment) -> None:

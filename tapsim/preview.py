@@ -15,9 +15,10 @@ from collections import Counter
 
 from tap_platform.settings import SettingsError
 from tapsim import vpc_quotas
-from tapsim.cost import estimate, present, render
+from tapsim.cost import estimate, render
 from tapsim.examples import ExampleError, Run, chosen
 from tapsim.fake_cloud import synthesize
+from tapsim.project import present
 from tapsim.runner import (
     ProgramError,
     Registration,

@@ -19,3 +19,12 @@ SHARED_STACKS = ("dev-env", "dev-web", "dev-api")
 def stack_names(project_dir: Path = PROJECT_DIR) -> list[str]:
     """Every stack file's stack, sorted."""
     return sorted(p.name.split(".")[1] for p in project_dir.glob("Pulumi.*.yaml"))
+
+
+def present(project_dir: Path = PROJECT_DIR) -> list[str]:
+    """Every stack file of the project that runs the tool (a service's, or the platform's):
+    the committed stacks first in their own order, then any other, a file someone just added
+    among them, by name."""
+    found = stack_names(project_dir)
+    known = [s for s in (*STACKS, *SHARED_STACKS) if s in found]
+    return known + [s for s in found if s not in known]

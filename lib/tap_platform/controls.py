@@ -83,9 +83,12 @@ def _false(key: str) -> Callable[[Props], str | None]:
 
 
 def _at_least(key: str, minimum: int) -> Callable[[Props], str | None]:
+    """Numbers reach a policy as the engine's JSON numbers, floats: said as written (7, not
+    7.0)."""
+
     def check(props: Props) -> str | None:
         value = props.get(key) or 0
-        return f"{key} is {value}, below {minimum}" if value < minimum else None
+        return f"{key} is {value:g}, below {minimum}" if value < minimum else None
 
     return check
 

@@ -40,6 +40,9 @@ class UpdatingCloud(MotoCloud):
     prior_local: dict[tuple[str, str], tuple[str, dict[str, Any], dict[str, Any]]] = field(
         default_factory=dict
     )
+    # The inputs of the deployment's providers, which hold nothing in the account but are
+    # steps of the update as of its plan (`tapsim.plan`).
+    prior_providers: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     steps: list[tuple[str, str, str]] = field(default_factory=list)
     # Called with each resource the update is about to delete, to look at the cloud then.
     before_delete: Callable[[Created], None] | None = None
@@ -48,9 +51,11 @@ class UpdatingCloud(MotoCloud):
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         key = (args.typ, args.name)
+        inputs = unwrap_secrets(dict(args.inputs))
+        if args.typ.startswith("pulumi:providers:"):
+            self._provider_step(key, inputs)
         if not args.custom or args.typ.startswith("pulumi:providers:"):
             return super().new_resource(args)
-        inputs = unwrap_secrets(dict(args.inputs))
         options = self.options.get(key)
         ignored = getattr(options, "ignore_changes", ())
         if args.typ in LOCAL:
@@ -133,6 +138,11 @@ class UpdatingCloud(MotoCloud):
         computed = {k: v for k, v in prior.state.items() if k not in prior.inputs}
         return prior.id, {**dict(args.inputs), **computed}
 
+    def _provider_step(self, key: tuple[str, str], inputs: dict[str, Any]) -> None:
+        before = self.prior_providers.get(key)
+        changed = before is not None and changed_inputs(before, inputs, ())
+        self._step("create" if before is None else "update" if changed else "keep", key)
+
     def _step(self, action: str, key: tuple[str, str]) -> None:
         with self._lock:
             self.steps.append((action, *key))
@@ -168,6 +178,11 @@ def update(
         endpoint=old.endpoint,
         prior={(c.type, c.name): c for c in old.created},
         prior_local=dict(old.local),
+        prior_providers={
+            (r.type, r.name): r.inputs
+            for r in deployment.run.resources
+            if r.type.startswith("pulumi:providers:")
+        },
         before_delete=before_delete,
     )
     started = time.perf_counter()

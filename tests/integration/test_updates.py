@@ -62,6 +62,24 @@ def changes(steps) -> dict[str, set[str]]:
     return found
 
 
+def test_a_new_first_image_is_planned_as_the_update_applies_it_ignored(target, capsys):
+    """`make local UPDATE=tap:service.image=...` on a deployed stack: the plan reads the
+    image parameter back as the update does, so it shows the new image ignored by design and
+    nothing replaced; and it counts the steps the update then takes."""
+    from tapsim.local import apply_update
+
+    new = {"tap:service": {"image": "public.ecr.aws/nginx/nginx:1.27"}}
+    target.deployment = apply_update(target.deployment, {}, new)
+    out = capsys.readouterr().out
+    planned = re.search(r"^Plan: (.*)$", out, re.MULTILINE)
+    applied = re.search(r"^Applied: (.*)$", out, re.MULTILINE)
+    assert planned, out
+    assert applied, out
+    assert re.fullmatch(r"\d+ to keep", planned[1]), planned[1]
+    assert applied[1] == planned[1]
+    assert re.search(r"^  ignored  release-image insecureValue: .* -> .*nginx:1\.27", out, re.M)
+
+
 def test_automatic_minor_upgrades_leave_nothing_to_change(target) -> None:
     """AWS moves the cluster to a newer minor version in a maintenance window. The stack
     gives a major version, so a refresh reads back no change; a pinned older minor version

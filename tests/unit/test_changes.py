@@ -21,8 +21,8 @@ def planned(stack: str, config: dict, build=synth) -> list[str]:
 
 
 def test_a_new_variable_is_named_inside_the_container_definitions() -> None:
-    """With a new image and size beside it: the change test_updates.py plans on prod."""
-    lines = planned("prod", SCENARIOS["new image, variable and size"])
+    """With a new size beside it: the change test_updates.py plans on prod."""
+    lines = planned("prod", SCENARIOS["new variable and size"])
     assert lines[0].startswith("Plan: 1 to update, 1 to replace")
     assert '      containerDefinitions.app.environment.FEATURE: null -> {"value": "on"}' in lines
     assert "      taskDefinition: takes the replaced resource's new id" in lines

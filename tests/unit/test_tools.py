@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
-from tapsim import local, preview
+import pytest
+
+from tapsim import cost, local, policy, preview
+from tapsim.runner import RunResult
 
 
 def test_preview_prints_the_component_tree_names_and_counts(prod) -> None:
@@ -24,3 +27,58 @@ def test_preview_reports_bad_settings_as_one_line(capsys) -> None:
 def test_local_reports_bad_settings_before_starting_anything(capsys) -> None:
     assert local.main(["--stack", "dev", "--suffix", "Bad_Suffix"]) == 1
     assert "tap:environmentSuffix = 'Bad_Suffix'" in capsys.readouterr().err
+
+
+def test_the_tools_read_every_stack_file_a_new_one_among_them(tmp_path) -> None:
+    """`make cost`, `make policy` and the quota count of `make preview` go through every
+    stack file, not only the committed ones: a file someone adds is priced, checked and
+    counted too."""
+    from tapsim.project import present
+
+    for name in ("prod", "dev", "mine", "dev-web", "a-test"):
+        (tmp_path / f"Pulumi.{name}.yaml").write_text("config: {}\n")
+    (tmp_path / "Pulumi.yaml").write_text("name: x\n")
+    assert present(tmp_path) == ["dev", "prod", "dev-web", "a-test", "mine"]
+
+
+@pytest.mark.parametrize("tool", [cost, policy], ids=["cost", "policy"])
+def test_a_stack_file_that_fails_is_reported_and_the_rest_still_run(
+    tool, monkeypatch, capsys
+) -> None:
+    """A stack file with a mistake no longer stops `make cost` or `make policy` at the first
+    with a traceback: the other stacks are reported, then the failure in words, and the tool
+    exits 1."""
+    from tests.conftest import synth
+
+    tried = []
+
+    def shared(stack: str, config: dict | None = None) -> RunResult:
+        tried.append(stack)
+        return synth(stack, config=config)
+
+    monkeypatch.setattr(tool, "synthesize", shared)
+    assert tool.main(["--stack", "nosuch", "--stack", "dev-env"]) == 1
+    out, err = capsys.readouterr()
+    assert "dev-env" in out
+    assert tried == ["dev-env"]
+    assert err.startswith("error: stack nosuch: no stack file Pulumi.nosuch.yaml"), err
+    assert "Traceback" not in err
+
+
+def test_an_update_text_holds_several_assignments_and_values_with_spaces() -> None:
+    found = local.with_updates(
+        "dev",
+        {},
+        ["tap:service.command=[python3, -m, http.server, '8080'] tap:tags={Team: web}",
+         "tap:service.desiredCount=2"],
+    )  # fmt: skip
+    assert found["tap:service"]["command"] == ["python3", "-m", "http.server", "8080"]
+    assert found["tap:service"]["desiredCount"] == 2
+    assert found["tap:tags"] == {"Team": "web"}
+
+
+def test_an_update_that_is_not_yaml_is_said_in_words(capsys) -> None:
+    assert local.main(["--stack", "dev", "--update", "tap:service.port=[1"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: --update 'tap:service.port=[1': the value is not YAML"), err
+    assert "Traceback" not in err
