@@ -175,3 +175,21 @@ def test_a_version_not_in_the_releases_is_refused(tmp_path, capsys) -> None:
         in capsys.readouterr().err
     )
     assert not (tmp_path / "x").exists()
+
+
+def test_the_next_steps_say_when_the_releases_are_only_on_this_machine(tmp_path) -> None:
+    """A directory of releases is written into the service's requirements.txt as a path
+    that CI and the rest of the team cannot read; an index URL can be."""
+    local = new_service.next_steps(NAME, tmp_path / NAME, str(tmp_path / "dist"))
+    assert local[1].endswith(f"git commit -m 'Start {NAME}'")
+    assert f"finds the platform in {tmp_path / 'dist'}, a directory on this machine" in local[-3]
+    assert "package index" in local[-1]
+    shared = new_service.next_steps(NAME, tmp_path / NAME, "https://packages.example.com/simple")
+    assert not [line for line in shared if "this machine" in line]
+
+
+def test_the_services_makefile_is_quiet_as_the_platforms() -> None:
+    """Recipes not echoed unless V=1, and pip without its notices."""
+    makefile = (new_service.TEMPLATE_DIR / "Makefile.tmpl").read_text()
+    assert re.search(r"^ifndef V\n\.SILENT:\nendif$", makefile, re.M)
+    assert "pip install -qq" in makefile

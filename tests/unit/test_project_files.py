@@ -123,3 +123,29 @@ def test_no_region_account_or_partition_written_in_the_program() -> None:
         assert not region.search(text), path
         assert not re.search(r"\b\d{12}\b", text), path
         assert "arn:aws:" not in text, path
+
+
+def test_what_an_app_in_another_language_removes_is_where_the_steps_say() -> None:
+    """docs/app.md lists the sample's Python hooks for an app in another language to remove:
+    with a Python app (its `app/requirements.txt`) each is in the file the steps name, and
+    once the steps are followed none is, so the steps stay true and the suite passes both ways."""
+    python_app = (PROJECT_DIR / "app" / "requirements.txt").is_file()
+    steps = (PROJECT_DIR / "docs" / "app.md").read_text().split("## Another language", 1)[1]
+    lines = (PROJECT_DIR / "requirements.txt").read_text().splitlines()
+    assert "`-r app/requirements.txt`" in steps
+    assert ("-r app/requirements.txt" in lines) is python_app
+    packages = re.search(r"the (\w+) packages\s+its\s+tests\s+use\s+\(([^)]*)\)", steps)
+    assert packages
+    named = re.findall(r"`([\w-]+)`", packages[2])
+    assert packages[1] == "four"
+    assert len(named) == 4
+    for name in named:
+        assert any(line.startswith(f"{name}>=") for line in lines) is python_app, name
+    tool = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["tool"]
+    for entry, values in [
+        ("app", tool["mypy"]["files"]),
+        ("app/tests", tool["pytest"]["ini_options"]["testpaths"]),
+        ("app/sample_app/*", tool["coverage"]["run"]["include"]),
+    ]:
+        assert f'`"{entry}"`' in steps
+        assert (entry in values) is python_app, entry

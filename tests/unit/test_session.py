@@ -31,9 +31,13 @@ def python(code: str) -> str:
 
 
 def test_the_coordinating_process_imports_no_sdk_settings_or_boto3_before_the_workers() -> None:
-    """What it imports: the conftests, and the emulator's server, which it starts."""
+    """What it imports: the conftests (the sample app's when the app is the sample, in
+    Python), and the emulator's server, which it starts."""
+    conftests = ["tests.conftest"]
+    if (PROJECT_DIR / "app" / "tests" / "conftest.py").is_file():
+        conftests.append("app.tests.conftest")
     loaded = python(
-        "import sys, tests.conftest, app.tests.conftest, tapsim.emulator.server\n"
+        f"import sys, {', '.join(conftests)}, tapsim.emulator.server\n"
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     )
     assert loaded == "[]"

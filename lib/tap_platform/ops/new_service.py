@@ -126,11 +126,26 @@ def main(argv: list[str] | None = None) -> int:
     except NewServiceError as err:
         print(err, file=sys.stderr)
         return 1
-    print(f"{args.name} is ready in {dest}, on tap-platform {__version__}. Next:")
-    print(f"  cd {dest} && git init && git add -A && git commit -m 'Start {args.name}'")
-    print("  make test    # lint and the service's own tests, in its own .venv")
-    print("  make local   # its dev stack in the embedded emulator")
+    print("\n".join(next_steps(args.name, dest, releases_location(args.releases))))
     return 0
+
+
+def next_steps(name: str, dest: Path, releases: str) -> list[str]:
+    """What to do next; a directory of releases is a path on this machine, which another
+    machine (CI, a teammate) cannot read from the service's requirements.txt."""
+    lines = [
+        f"{name} is ready in {dest}, on tap-platform {__version__}. Next:",
+        f"  cd {dest} && git init && git add -A && git commit -m 'Start {name}'",
+        "  make test    # lint and the service's own tests, in its own .venv",
+        "  make local   # its dev stack in the embedded emulator",
+    ]
+    if "://" not in releases:
+        lines += [
+            f"requirements.txt finds the platform in {releases}, a directory on this machine:",
+            "before CI or anyone else installs the service, publish the wheels to your team's",
+            "package index and put its URL on the --find-links line.",
+        ]
+    return lines
 
 
 if __name__ == "__main__":
