@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tap_platform.settings import NAMESPACE
 from tapsim.fake_cloud import Attempts, synthesize
 from tapsim.project import present
 from tapsim.runner import RunResult, on_runtime
@@ -304,8 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", action="append", help="a stack file (repeatable); every one")
     args = parser.parse_args(argv)
     tried = Attempts(synthesize)
-    roles = {s: c.get(f"{NAMESPACE}:role", "all") for s in args.stack or present()
-             if (c := tried.config(s)) is not None}  # fmt: skip
+    roles = {s: role for s in args.stack or present() if (role := tried.role(s)) is not None}
     whole = [s for s, role in roles.items() if role == "all"]
 
     def priced(stacks: list[str], compute: str | None = None) -> list[Estimate]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
@@ -15,6 +16,7 @@ from tapsim import catalog
 from tapsim.catalog import region_zones
 from tapsim.emulator.core import partition_of
 from tapsim.process import relax_garbage_collection
+from tapsim.project import PROJECT_DIR
 from tapsim.runner import (
     STACK_REFERENCE_TYPE,
     ProgramError,
@@ -341,12 +343,20 @@ class Attempts:
     and reports it at the end, instead of stopping at the first with a traceback. The tool
     passes its way to synthesize (`synthesize`, or a test's shared runs)."""
 
-    def __init__(self, synthesizing: Callable[..., RunResult]) -> None:
+    def __init__(
+        self, synthesizing: Callable[..., RunResult], project_dir: Path = PROJECT_DIR
+    ) -> None:
         self.synthesizing = synthesizing
+        self.project_dir = project_dir
         self.failed: dict[str, str] = {}
 
     def config(self, stack: str) -> dict[str, Any] | None:
-        return self._try(stack, lambda: stack_config(stack))
+        return self._try(stack, lambda: stack_config(stack, self.project_dir))
+
+    def role(self, stack: str) -> str | None:
+        """The stack's role as the program loads it: an ephemeral stack (`pr7`) that names
+        none is a service."""
+        return self._try(stack, lambda: stack_settings(stack, project_dir=self.project_dir).role)
 
     def run(self, stack: str, config: dict[str, Any] | None = None) -> RunResult | None:
         return self._try(stack, lambda: self.synthesizing(stack, config=config))

@@ -47,12 +47,6 @@ def runtimes(stack: str) -> tuple[str | None, ...]:
     return (None,) if role == "environment" else ("ecs", "asg")
 
 
-def variant(stack: str, compute: str | None) -> RunResult:
-    """The stack file synthesized as `make preview` does (a service after its environment),
-    on `compute` where given."""
-    return synthesize(stack, config=on_runtime(stack, compute))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(

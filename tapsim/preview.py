@@ -79,8 +79,8 @@ def quotas(run: RunResult) -> list[str]:
     project that deploys there (the previewed run in place of its own file)."""
     region, others = run.outputs["region"], {}
     for name in present():
-        if name != run.stack and stack_config(name).get("aws:region") == region:
-            with contextlib.suppress(SettingsError, ProgramError):
+        with contextlib.suppress(SettingsError, ProgramError):
+            if name != run.stack and stack_config(name).get("aws:region") == region:
                 others[name] = synthesize(name)
     return vpc_quotas.summary({**others, run.stack: run}, region)
 

@@ -33,15 +33,6 @@ NO_PERFORMANCE_INSIGHTS = {
     "aurora-mysql": {"db.t4g.micro", "db.t4g.small"},
 }  # fmt: skip
 NO_PERFORMANCE_INSIGHTS_FAMILIES = {"aurora-mysql": ("db.t2.", "db.t3.")}
-# The settings the engine version's check reads (the class's reads these and its own).
-ENGINE_KEYS = (
-    "database.enabled",
-    "database.engine",
-    "database.engineVersion",
-    "database.serverless",
-    "database.minCapacity",
-    "database.performanceInsights",
-)
 
 
 @dataclass(frozen=True)
@@ -69,14 +60,14 @@ def check(
     stand-ins of settings already found wrong, a check that would read one is left out: its
     answer would be about the tier's default, not the stack file."""
     problems: list[str] = []
-    architecture = ""
+    architecture, version = "", None
     if not stand_ins.read("instances.instanceType", "network.azCount"):
         architecture = _instance_type(settings, zones, invoke, problems, stand_ins)
-    if not stand_ins.read(*ENGINE_KEYS):
-        version = _engine_version(settings.database, invoke, problems)
-        if version and not stand_ins.read("database.instanceClass"):
-            _database_class(settings.database, version, invoke, problems)
-    zone_id = None if stand_ins.read("domain") else _zone(settings, invoke, problems)
+    if not stand_ins.read("database.engine", "database.engineVersion"):
+        version = _engine_version(settings.database, invoke, problems, stand_ins)
+    if version:
+        _database_class(settings.database, version, invoke, problems, stand_ins)
+    zone_id = _zone(settings, invoke, problems)
     if problems:
         raise invalid(problems)
     return Offers(architecture=architecture, zone_id=zone_id)
@@ -161,7 +152,7 @@ def _offered_in(
 
 
 def _engine_version(
-    db: DatabaseSettings, invoke: pulumi.InvokeOptions, problems: list[str]
+    db: DatabaseSettings, invoke: pulumi.InvokeOptions, problems: list[str], stand_ins: StandIns
 ) -> str | None:
     key = f"tap:database.engineVersion = {db.engine_version!r}"
     exact = db.engine_version.count(".") >= (2 if db.engine.endswith("mysql") else 1)
@@ -177,7 +168,8 @@ def _engine_version(
         )
         return None
     version = found.version_actual or found.version
-    if db.serverless and db.min_capacity == 0:
+    pausing = not stand_ins.read("database.serverless", "database.minCapacity")
+    if db.serverless and db.min_capacity == 0 and pausing:
         major = db.family.removeprefix(db.engine)
         first = ZERO_ACU_FROM.get(db.engine, {}).get(major)
         if first and _older(version, first):
@@ -207,16 +199,21 @@ def _older(version: str, first: str) -> bool:
 
 
 def _database_class(
-    db: DatabaseSettings, version: str, invoke: pulumi.InvokeOptions, problems: list[str]
+    db: DatabaseSettings,
+    version: str,
+    invoke: pulumi.InvokeOptions,
+    problems: list[str],
+    stand_ins: StandIns,
 ) -> None:
     cls = db.instance_class
     key = f"tap:database.instanceClass = {cls!r}"
-    if db.performance_insights and (
+    insights = db.performance_insights and not stand_ins.read("database.performanceInsights")
+    if insights and (
         cls in NO_PERFORMANCE_INSIGHTS.get(db.engine, ())
         or cls.startswith(NO_PERFORMANCE_INSIGHTS_FAMILIES.get(db.engine, ("-",)))
     ):
         problems.append(f"{key}: {db.engine} offers no Performance Insights on it")
-    if db.serverless:
+    if db.serverless or stand_ins.read("database.serverless"):
         return
     try:
         aws.rds.get_orderable_db_instance(

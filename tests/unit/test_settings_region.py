@@ -84,26 +84,79 @@ def test_the_zones_of_regions_moto_fills_by_rule_read_the_endpoint_table_once(
     assert len(sessions) == 1
 
 
-@pytest.mark.parametrize(
-    ("config", "named"),
-    [
-        (
-            {**ASG, "tap:instances": {"instanceType": "t4g.small"},
-             "tap:service": {"architecture": "ARM"}},
-            "tap:service.architecture = 'ARM'",
-        ),
-    ],
-    ids=["architecture"],
-)  # fmt: skip
-def test_the_region_is_not_asked_about_a_default_that_stands_in_for_a_wrong_value(
-    config, named
-) -> None:
+# A stack file whose one mistake makes a setting stand in for a value the Region would judge:
+# each case's only line is the mistake, and asking the Region about the default instead
+# would add a line (each case fails with its check's guard removed).
+STOOD_IN = {
+    "misspelt instance type, on asg with ARM64": (
+        "dev", "us-east-1",
+        {**ASG, "tap:service": {"architecture": "ARM64"},
+         "tap:instances": {"instanceTyp": "t4g.small"}},
+        "tap:instances.instanceTyp",
+    ),
+    "instance type in the service's section": (
+        "dev", "us-east-1",
+        {**ASG, "tap:service": {"architecture": "ARM64", "instanceType": "t4g.small"}},
+        "tap:service.instanceType",
+    ),
+    "instance section misspelt": (
+        "dev", "us-east-1",
+        {**ASG, "tap:service": {"architecture": "ARM64"},
+         "tap:instance": {"instanceType": "t4g.small"}},
+        "tap:instance",
+    ),
+    "architecture, on an arm64 type": (
+        "dev", "us-east-1",
+        {**ASG, "tap:instances": {"instanceType": "t4g.small"},
+         "tap:service": {"architecture": "ARM"}},
+        "tap:service.architecture",
+    ),
+    "engine, with a version": (
+        "dev", "us-east-1",
+        {"tap:database": {"engine": "postgress", "engineVersion": "16.99"}},
+        "tap:database.engine",
+    ),
+    "minimum capacity, with a version that cannot pause": (
+        "dev", "us-east-1",
+        {"tap:database": {"minCapacity": "x", "engineVersion": "13.9"}},
+        "tap:database.minCapacity",
+    ),
+    "Performance Insights, on a class without them": (
+        "prod", "us-west-2",
+        {"tap:database": {"engine": "mysql", "instanceClass": "db.t4g.micro",
+                          "performanceInsights": 5}},
+        "tap:database.performanceInsights",
+    ),
+    "serverless, with a class the engine does not run on": (
+        "dev", "us-east-1",
+        {"tap:database": {"engine": "postgres", "serverless": 5,
+                          "instanceClass": "db.t4g.nano"}},
+        "tap:database.serverless",
+    ),
+    "AZ count, in a Region with fewer AZs than the tier's": (
+        "prod", "us-west-1",
+        {"aws:region": "us-west-1", "tap:network": {"azCount": "x"}},
+        "tap:network.azCount",
+    ),
+    "tier, whose defaults all stand in": (
+        "dev", "us-east-1",
+        {"tap:environment": "stagin", "tap:database": {"engineVersion": "13.9"}},
+        "tap:environment",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", STOOD_IN)
+def test_the_region_is_not_asked_about_a_default_that_stands_in_for_a_wrong_value(case) -> None:
     """A wrong setting is stood in for by its default, so that the others are still checked;
-    the region's check that would read it is left out, or it would answer about the default
-    (an x86 default architecture on an arm64 instance type, say) instead of the stack file."""
-    lines = fail(config).splitlines()[1:]
+    the Region's check that would read it is left out, or it would answer about the default
+    (an x86 default type for an ARM64 app, say) instead of the stack file."""
+    stack, region, config, named = STOOD_IN[case]
+    with pytest.raises(ProgramError) as caught:
+        run_program(stack, FakeCloud(region), config=config)
+    lines = str(caught.value).splitlines()[1:]
     assert len(lines) == 1, lines
-    assert lines[0].strip().startswith(named), lines
+    assert lines[0].strip().startswith(f"{named} = "), lines
 
 
 def test_a_region_that_does_not_exist_is_named_with_the_other_problems() -> None:
@@ -141,3 +194,18 @@ def test_the_stack_files_problems_still_come_alone_when_the_region_cannot_be_ask
     lines = str(caught.value).splitlines()
     assert lines[0] == "invalid settings:"
     assert [line.strip().split(" = ")[0] for line in lines[1:]] == ["tap:service.port"]
+
+
+def test_a_stand_in_follows_the_engine_chosen_so_the_region_is_still_asked() -> None:
+    """The version stands in as MySQL's default, not the tier's PostgreSQL one, which MySQL
+    would refuse in turn: the rest validates, and the Region is asked about the type."""
+    lines = fail(
+        {
+            "tap:database": {"engine": "mysql", "engineVersion": 8.0},
+            "tap:instances": {"instanceType": "t9.huge"},
+        }
+    ).splitlines()[1:]
+    assert [line.strip().split(" = ")[0] for line in lines] == [
+        "tap:database.engineVersion",
+        "tap:instances.instanceType",
+    ]

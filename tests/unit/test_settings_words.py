@@ -34,8 +34,10 @@ def test_a_setting_in_the_wrong_section_says_where_it_belongs() -> None:
 
 
 def test_an_encrypted_value_says_the_offline_tools_cannot_read_it() -> None:
-    message = str(fail({"tap:alarms": {"email": {"secure": "v1:c2VjcmV0"}}}))
-    assert "tap:alarms.email: is a Pulumi secret (secure:), which only the pulumi CLI" in message
+    secret = {"secure": "v1:c2VjcmV0"}
+    message = str(fail({"tap:alarms": {"email": secret}, "tap:service": {"cpu": secret}}))
+    for key in ("tap:alarms.email", "tap:service.cpu"):
+        assert f"{key}: is a Pulumi secret (secure:), which only the pulumi CLI" in message
     assert "v1:c2VjcmV0" not in message
 
 
@@ -44,3 +46,8 @@ def test_a_yaml_boolean_where_text_belongs_says_to_quote_the_word() -> None:
     message = str(fail({"tap:service": {"environment": {"FEATURE": True}}}))
     assert "tap:service.environment.FEATURE = true: is true or false here" in message
     assert "quote the word in the stack file ('on')" in message
+
+
+def test_an_empty_value_shows_as_yaml_writes_it() -> None:
+    """`image:` with nothing after it is YAML's null, not Python's None."""
+    assert "tap:service.image = null: must be text" in str(fail({"tap:service": {"image": None}}))

@@ -82,3 +82,30 @@ def test_an_update_that_is_not_yaml_is_said_in_words(capsys) -> None:
     err = capsys.readouterr().err
     assert err.startswith("error: --update 'tap:service.port=[1': the value is not YAML"), err
     assert "Traceback" not in err
+
+
+def test_an_ephemeral_stack_file_is_priced_as_the_service_it_is(tmp_path) -> None:
+    """`make cost` sets a stack that holds a whole app apart from the services; a new
+    `Pulumi.pr7.yaml` names no role, and the program loads it as a service on dev-env."""
+    from tapsim.fake_cloud import Attempts
+    from tapsim.project import PROJECT_DIR
+
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.pr7.yaml").write_text(
+        "config:\n  aws:region: us-east-1\n  tap:environment: dev\n"
+    )
+    tried = Attempts(lambda *a, **k: None, project_dir=tmp_path)
+    assert tried.role("pr7") == "service"
+    assert tried.role("nosuch") is None
+    assert list(tried.failed) == ["nosuch"]
+
+
+def test_a_stack_file_that_fails_leaves_the_quota_count_of_the_others(monkeypatch) -> None:
+    """`make preview`'s quota count reads every stack file: one someone is half-way through
+    writing is left out of the count instead of ending the preview."""
+    from tests.conftest import synth
+
+    monkeypatch.setattr(preview, "present", lambda: ["nosuch", "staging"])
+    monkeypatch.setattr(preview, "synthesize", synth)
+    lines = preview.quotas(synth("dev"))
+    assert "    3 of 5  VPCs" in lines, "the default VPC's, dev's and staging's"

@@ -52,8 +52,8 @@ def load_settings(
     ephemeral stack, a service on `dev-env` by default). Every physical name carries it, so
     another suffix replaces every resource: `ENVIRONMENT_SUFFIX`, when set, must agree."""
     problems = foreign(others, project) + _unknown(values)
+    wrong: list[tuple[str, ...]] = _meant(values, others)
     values = {k: v for k, v in values.items() if k in KNOWN_KEYS}
-    wrong: list[tuple[str, ...]] = []
     if region is None:
         problems.append(f"aws:region is not set; add it under config: in Pulumi.{stack}.yaml")
         wrong.append(("region",))
@@ -80,11 +80,25 @@ def load_settings(
     if isinstance(merged["role"], str) and merged["role"] in ROLES:
         found += roles.misplaced(merged["role"], values, implied=bool(attach))
         found += roles.missing(merged["role"], merged.get("environmentStack"))
-    checked = validate(merged, TIER_DEFAULTS[tier], wrong)
+    checked = validate(merged, _stand_in_defaults(tier, values), wrong)
     problems += found + checked.problems + _ignored_by_engine(merged, values)
     if problems or checked.settings is None:
         raise invalid(problems, checked.settings or checked.partial, checked.stand_ins)
     return checked.settings
+
+
+def _stand_in_defaults(tier: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The tier's defaults as they follow the choices given (an engine's version and port,
+    the command's port): what stands in for a wrong value, so that it fits the rest."""
+    choices = {"database": "engine", "cache": "engine", "service": "port"}
+    given = {
+        section: {key: values[section][key]}
+        for section, key in choices.items()
+        if isinstance(values.get(section), Mapping) and key in values[section]
+    }
+    defaults = copy.deepcopy(TIER_DEFAULTS[tier])
+    implied(defaults, given)
+    return defaults
 
 
 def foreign(keys: Iterable[str], project: str) -> list[str]:
@@ -112,9 +126,25 @@ def foreign(keys: Iterable[str], project: str) -> list[str]:
 
 
 def _write_instead(name: str) -> str:
+    near = _nearest_key(name)
+    return f" (write tap:{near})" if near else ""
+
+
+def _nearest_key(name: str) -> str | None:
     top = name.split(".", maxsplit=1)[0]
     near = [top] if top in KNOWN_KEYS else difflib.get_close_matches(top, KNOWN_KEYS, n=1)
-    return f" (write tap:{near[0]})" if near else ""
+    return near[0] if near else None
+
+
+def _meant(values: Mapping[str, Any], others: Iterable[str]) -> list[tuple[str, ...]]:
+    """The settings that keys the platform does not read were probably meant as (`tap:instance`,
+    `app:environment`): wrong too, since they hold only their defaults."""
+    names = [k for k in values if k not in KNOWN_KEYS]
+    for key in others:
+        namespace, _, name = key.partition(":") if ":" in key else ("", "", key)
+        if namespace not in (NAMESPACE, "aws", "pulumi"):
+            names.append(name)
+    return [(near,) for name in names if (near := _nearest_key(name))]
 
 
 def _unknown(values: Mapping[str, Any]) -> list[str]:
@@ -148,7 +178,7 @@ def _ignored_by_engine(merged: Mapping[str, Any], values: Mapping[str, Any]) -> 
     chosen, database = values.get("database"), merged.get("database")
     if not isinstance(chosen, Mapping) or not isinstance(database, Mapping):
         return []
-    engine = database.get("engine")
+    engine = str(database.get("engine"))
     if engine not in ENGINE_DEFAULTS:
         return []
     if "readerCount" in chosen and not engine.startswith("aurora-"):
@@ -214,9 +244,9 @@ def implied(merged: dict[str, Any], values: Mapping[str, Any]) -> None:
     if isinstance(service, Mapping) and "command" not in service and "port" in service:
         merged["service"]["command"] = [*DEFAULT_COMMAND, str(service["port"])]
     chosen = values.get("database")
-    if not isinstance(chosen, Mapping) or chosen.get("engine") not in ENGINE_DEFAULTS:
+    if not isinstance(chosen, Mapping) or str(chosen.get("engine")) not in ENGINE_DEFAULTS:
         return
-    engine = chosen["engine"]
+    engine = str(chosen["engine"])
     version, port = ENGINE_DEFAULTS[engine]
     follows = {"engineVersion": version, "port": port, "serverless": engine.startswith("aurora-")}
     for key, value in follows.items():

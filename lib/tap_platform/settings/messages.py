@@ -133,11 +133,13 @@ _ALSO_FROM = {"environmentSuffix": " (the suffix is this setting, else the stack
 @dataclass(frozen=True)
 class Problem:
     """One problem: where (the key below the settings, in the stack file's spelling), the
-    other keys its check read, and the line that says it."""
+    other keys its check read, the line that says it, and for a key no section holds, the
+    keys it was probably meant as."""
 
     loc: tuple[str, ...]
     needs: tuple[tuple[str, ...], ...]
     text: str
+    meant: tuple[tuple[str, ...], ...] = ()
 
 
 def problems(error: Mapping[str, Any], known: Sequence[str] = ()) -> list[Problem]:
@@ -174,14 +176,22 @@ def _line(loc: tuple[str, ...], shown: Any, message: str) -> str:
 
 
 def said(value: Any) -> str:
-    """A value as a message shows it: as Python writes it, but for a boolean, written as
-    YAML writes it (`true`, which the file may have spelt `on` or `yes`)."""
+    """A value as a message shows it: as Python writes it, but a boolean and nothing as YAML
+    writes them (`true`, which the file may have spelt `on` or `yes`, and `null`)."""
+    if value is None:
+        return "null"
     return str(value).lower() if isinstance(value, bool) else repr(value)
 
 
 def _plain(error: Mapping[str, Any], known: Sequence[str]) -> str:
     """A validator's error in words: what the key must be, never the validator's jargon."""
     kind, ctx = error["type"], dict(error.get("ctx") or {})
+    given = error.get("input")
+    if isinstance(given, Mapping) and set(given) == {"secure"}:
+        return (
+            "is a Pulumi secret (secure:), which only the pulumi CLI decrypts: the offline "
+            "tools need a plain value here"
+        )
     if kind in _SAID:
         return _SAID[kind](error, known)
     if kind in _BOUNDS:
@@ -204,11 +214,6 @@ def _text(error: Mapping[str, Any], _known: Sequence[str]) -> str:
         return (
             f"is a number here; quote it in the stack file ('{given}'), or in UPDATE= as "
             f"key='{given}'"
-        )
-    if isinstance(given, Mapping) and set(given) == {"secure"}:
-        return (
-            "is a Pulumi secret (secure:), which only the pulumi CLI decrypts: the offline "
-            "tools need a plain value here"
         )
     if isinstance(given, bool):
         return (

@@ -12,6 +12,7 @@ be asked about the rest in the same round.
 from __future__ import annotations
 
 import copy
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import NoneType, UnionType
@@ -76,13 +77,14 @@ def validate(
             return Validated(settings, found)
         found += [p.text for p in new if p.text not in found]
         # A check that read a stand-in is not reported, but its key is stood in for as well,
-        # so that the rest still validates (and the region can be asked about it).
+        # so that the rest still validates (and the region can be asked about it). The key
+        # a misspelt one was meant as holds its default: a stand-in too.
         fresh = {p.loc for p in every} - stood_in
         if not fresh:
             break
         for loc in sorted(fresh, key=len):
             _stand_in(data, loc, {**STAND_INS, **defaults})
-        stood_in |= fresh
+        stood_in |= fresh | {meant for p in every for meant in p.meant}
     return Validated(None, found)
 
 
@@ -92,25 +94,29 @@ def _problems(err: ValidationError) -> list[Problem]:
         loc = [str(p) for p in error["loc"]]
         extra = error["type"] == "extra_forbidden"
         known = _fields_at(loc[:-1] if extra else loc)
-        found += [_elsewhere(p, known) if extra else p for p in problems(error, known=known)]
+        said = problems(error, known=known)
+        found += [_misplaced(p, known) for p in said] if extra else said
     return found
 
 
-def _elsewhere(problem: Problem, known: list[str]) -> Problem:
-    """A setting of one section written in another: named where it belongs, instead of the
-    list of the section's own settings."""
-    if len(problem.loc) != 2 or problem.loc[1] in known:
-        return problem
-    key = problem.loc[1]
-    held = [f"tap:{section}.{key}" for section in _fields_at([]) if key in _fields_at([section])]
-    if not held:
-        return problem
-    start = problem.text.split(": is not", 1)[0]
-    return Problem(
-        problem.loc,
-        problem.needs,
-        f"{start}: is not a setting here; did you mean {' or '.join(held)}?",
-    )
+def _misplaced(problem: Problem, known: list[str]) -> Problem:
+    """A key its section does not hold: the key it was probably meant as (the same name in
+    another section, else a near spelling in this one) is wrong too, since it holds only its
+    default; another section is named in the message when one or two hold the name."""
+    *section, key = problem.loc
+    held = [s for s in _sections() if key in _fields_at([s])] if len(section) == 1 else []
+    near = [] if held else difflib.get_close_matches(key, known, n=1)
+    meant = tuple((s, key) for s in held) + tuple((*section, n) for n in near)
+    text = problem.text
+    if 0 < len(held) <= 2:
+        named = " or ".join(f"tap:{s}.{key}" for s in held)
+        text = f"{text.split(': is not', 1)[0]}: is not a setting here; did you mean {named}?"
+    return Problem(problem.loc, problem.needs, text, meant)
+
+
+def _sections() -> list[str]:
+    """The sections of `tap:` settings (the provider's keys live under `aws:`)."""
+    return [s for s in _fields_at([]) if s != "provider" and _fields_at([s])]
 
 
 def _reads(problem: Problem, stood_in: set[Loc]) -> bool:
