@@ -209,3 +209,18 @@ def test_a_stand_in_follows_the_engine_chosen_so_the_region_is_still_asked() -> 
         "tap:database.engineVersion",
         "tap:instances.instanceType",
     ]
+
+
+def test_a_key_the_file_gives_itself_is_asked_about_beside_a_misplaced_copy() -> None:
+    """`tap:service.instanceType` was meant as `tap:instances.instanceType`, which stands in
+    only where the file gives none: here it does, so the Region is asked about it."""
+    lines = fail(
+        {
+            "tap:service": {"instanceType": "t3.small"},
+            "tap:instances": {"instanceType": "t9.huge"},
+            "app:instances": "x",
+        }
+    ).splitlines()[1:]
+    starts = ["app:instances:", "tap:service.instanceType =", "tap:instances.instanceType ="]
+    assert len(lines) == len(starts), lines
+    assert all(line.strip().startswith(s) for line, s in zip(lines, starts, strict=True)), lines

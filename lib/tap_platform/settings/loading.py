@@ -80,7 +80,7 @@ def load_settings(
     if isinstance(merged["role"], str) and merged["role"] in ROLES:
         found += roles.misplaced(merged["role"], values, implied=bool(attach))
         found += roles.missing(merged["role"], merged.get("environmentStack"))
-    checked = validate(merged, _stand_in_defaults(tier, values), wrong)
+    checked = validate(merged, _stand_in_defaults(tier, values), wrong, given=values)
     problems += found + checked.problems + _ignored_by_engine(merged, values)
     if problems or checked.settings is None:
         raise invalid(problems, checked.settings or checked.partial, checked.stand_ins)
@@ -144,7 +144,8 @@ def _meant(values: Mapping[str, Any], others: Iterable[str]) -> list[tuple[str, 
         namespace, _, name = key.partition(":") if ":" in key else ("", "", key)
         if namespace not in (NAMESPACE, "aws", "pulumi"):
             names.append(name)
-    return [(near,) for name in names if (near := _nearest_key(name))]
+    meant = {near for name in names if (near := _nearest_key(name))}
+    return [(key,) for key in sorted(meant - values.keys())]
 
 
 def _unknown(values: Mapping[str, Any]) -> list[str]:

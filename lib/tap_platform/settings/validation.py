@@ -58,10 +58,14 @@ class Validated:
 
 
 def validate(
-    merged: Mapping[str, Any], defaults: Mapping[str, Any], wrong: Iterable[Loc] = ()
+    merged: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    wrong: Iterable[Loc] = (),
+    given: Mapping[str, Any] | None = None,
 ) -> Validated:
     """The settings, or every problem in them; `wrong` holds keys already reported and
-    stood in for by the caller."""
+    stood in for by the caller, and `given` the values the stack file gave (a key a misspelt
+    one was meant as stands in only where the file gave no value of its own)."""
     data = copy.deepcopy(dict(merged))
     stood_in: set[Loc] = set(wrong)
     found: list[str] = []
@@ -84,7 +88,7 @@ def validate(
             break
         for loc in sorted(fresh, key=len):
             _stand_in(data, loc, {**STAND_INS, **defaults})
-        stood_in |= fresh | {meant for p in every for meant in p.meant}
+        stood_in |= fresh | {m for p in every for m in p.meant if not _holds(given or {}, m)}
     return Validated(None, found)
 
 
@@ -117,6 +121,15 @@ def _misplaced(problem: Problem, known: list[str]) -> Problem:
 def _sections() -> list[str]:
     """The sections of `tap:` settings (the provider's keys live under `aws:`)."""
     return [s for s in _fields_at([]) if s != "provider" and _fields_at([s])]
+
+
+def _holds(given: Mapping[str, Any], loc: Loc) -> bool:
+    node: Any = given
+    for part in loc:
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
 
 
 def _reads(problem: Problem, stood_in: set[Loc]) -> bool:
