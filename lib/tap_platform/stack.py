@@ -58,18 +58,31 @@ class Environment:
     offers: Offers
 
 
-def discover(
-    settings: Settings, provider: aws.Provider, stand_ins: StandIns = NO_STAND_INS
-) -> Environment:
+def discover(settings: Settings, provider: aws.Provider) -> Environment:
     """Account, partition, AZs and what the region offers for the settings (`lib.catalog`);
-    fails before any AWS resource is declared. Only zones of type `availability-zone` count:
-    in an account opted into Local Zones, those zones are "available" too, and sort before
-    the region's own. `stand_ins`: as for `catalog.check`."""
+    fails before any AWS resource is declared."""
     invoke = pulumi.InvokeOptions(provider=provider)
-    check_region(settings.region, invoke)
+    zones, offers = ask_region(settings, invoke)
     identity = aws.get_caller_identity(opts=invoke)
     partition = aws.get_partition(opts=invoke)
     region = aws.get_region(opts=invoke)
+    context = AwsContext(
+        region=region.region,
+        account_id=identity.account_id,
+        partition=partition.partition,
+        default_tags=settings.required_tags,
+    )
+    return Environment(aws=context, zones=zones, offers=offers)
+
+
+def ask_region(
+    settings: Settings, invoke: pulumi.InvokeOptions, stand_ins: StandIns = NO_STAND_INS
+) -> tuple[tuple[str, ...], Offers]:
+    """The AZs the stack uses and what the region offers for the settings, or one
+    `SettingsError` with every setting it refuses (`stand_ins`: as for `catalog.check`). Only
+    zones of type `availability-zone` count: in an account opted into Local Zones, those
+    zones are "available" too, and sort before the region's own."""
+    check_region(settings.region, invoke)
     zones = aws.get_availability_zones(
         state="available",
         filters=[
@@ -85,15 +98,8 @@ def discover(
                 f"{len(zones.names)} available AZs ({', '.join(zones.names)})"
             ]
         )
-    context = AwsContext(
-        region=region.region,
-        account_id=identity.account_id,
-        partition=partition.partition,
-        default_tags=settings.required_tags,
-    )
     chosen = tuple(sorted(zones.names)[:wanted])
-    offers = check(settings, chosen, invoke, stand_ins)
-    return Environment(aws=context, zones=chosen, offers=offers)
+    return chosen, check(settings, chosen, invoke, stand_ins)
 
 
 class TapStack(pulumi.ComponentResource):
@@ -242,7 +248,7 @@ def with_the_regions_problems(err: SettingsError) -> SettingsError:
     if partial is None or stand_ins.read("region", "provider", "environment"):
         return err
     try:
-        discover(partial, create_provider(partial), stand_ins)
+        ask_region(partial, pulumi.InvokeOptions(provider=create_provider(partial)), stand_ins)
     except SettingsError as found:
         return invalid([*err.problems, *found.problems])
     except Exception as failed:  # the SDK raises an invoke's failure as a plain Exception

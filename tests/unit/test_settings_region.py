@@ -224,3 +224,18 @@ def test_a_key_the_file_gives_itself_is_asked_about_beside_a_misplaced_copy() ->
     starts = ["app:instances:", "tap:service.instanceType =", "tap:instances.instanceType ="]
     assert len(lines) == len(starts), lines
     assert all(line.strip().startswith(s) for line, s in zip(lines, starts, strict=True)), lines
+
+
+def test_a_fault_while_asking_the_region_is_not_taken_for_the_regions_silence(
+    monkeypatch,
+) -> None:
+    """Only an invoke's failure leaves the stack file's problems alone; anything else raised
+    while asking is a fault, and surfaces."""
+    from tap_platform import stack
+
+    def faulty(*args, **kwargs):
+        raise AttributeError("a fault in the checks")
+
+    monkeypatch.setattr(stack, "ask_region", faulty)
+    with pytest.raises(AttributeError, match="a fault in the checks"):
+        run_program("dev", FakeCloud("us-east-1"), config={"tap:service": {"port": 80}})
