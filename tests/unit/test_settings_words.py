@@ -31,6 +31,8 @@ def test_a_setting_in_the_wrong_section_says_where_it_belongs() -> None:
         "tap:service.instanceType = 't3.small': is not a setting here; did you mean "
         "tap:instances.instanceType?"
     ) in message
+    # The provider's keys live under aws:, never in a tap: section.
+    assert "tap:provider" not in str(fail({"tap:service": {"profile": "ops"}}))
 
 
 def test_an_encrypted_value_says_the_offline_tools_cannot_read_it() -> None:
