@@ -51,11 +51,11 @@ class UpdatingCloud(MotoCloud):
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         key = (args.typ, args.name)
-        inputs = unwrap_secrets(dict(args.inputs))
         if args.typ.startswith("pulumi:providers:"):
-            self._provider_step(key, inputs)
+            self._provider_step(key, unwrap_secrets(dict(args.inputs)))
         if not args.custom or args.typ.startswith("pulumi:providers:"):
             return super().new_resource(args)
+        inputs = unwrap_secrets(dict(args.inputs))
         options = self.options.get(key)
         ignored = getattr(options, "ignore_changes", ())
         if args.typ in LOCAL:

@@ -96,9 +96,13 @@ def _stand_in_defaults(tier: str, values: Mapping[str, Any]) -> dict[str, Any]:
         for section, key in choices.items()
         if isinstance(values.get(section), Mapping) and key in values[section]
     }
-    defaults = copy.deepcopy(TIER_DEFAULTS[tier])
-    implied(defaults, given)
-    return defaults
+    defaults = TIER_DEFAULTS[tier]
+    if not given:
+        return defaults
+    # `implied` sets keys of these sections only: copies of them keep the tier's table as it is.
+    followed = {**defaults, **{section: dict(defaults[section]) for section in given}}
+    implied(followed, given)
+    return followed
 
 
 def foreign(keys: Iterable[str], project: str) -> list[str]:
