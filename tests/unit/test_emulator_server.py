@@ -94,3 +94,14 @@ def test_the_server_raises_its_open_file_limit_to_hold_its_connections() -> None
         assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] >= 1000
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_each_response_class_lists_its_methods_once() -> None:
+    """moto looks up a request's handler among its response class's methods: listing them
+    walked the class with `inspect.getmembers` at every request."""
+    from moto.core import responses
+    from moto.sts.responses import TokenResponse
+
+    listed = responses.method_names_from_class(TokenResponse)
+    assert "get_caller_identity" in listed
+    assert responses.method_names_from_class(TokenResponse) is listed

@@ -193,3 +193,16 @@ def test_the_services_makefile_is_quiet_as_the_platforms() -> None:
     makefile = (new_service.TEMPLATE_DIR / "Makefile.tmpl").read_text()
     assert re.search(r"^ifndef V\n\.SILENT:\nendif$", makefile, re.M)
     assert "pip install -qq" in makefile
+
+
+def test_an_interpreter_older_than_the_platform_is_refused_by_name(service, tmp_path) -> None:
+    """`python3` is 3.9 or 3.10 on some machines: pip would say only that no version of the
+    platform fits."""
+    old = tmp_path / "python3"
+    old.write_text('#!/bin/sh\ncase "$1" in --version) echo "Python 3.10.13";; *) exit 1;; esac\n')
+    old.chmod(0o755)
+    done = run(["make", "-s", "install", f"PYTHON={old}"], cwd=service)
+    assert done.returncode != 0
+    assert f"{old} is not Python 3.11 or later (Python 3.10.13)" in done.stdout
+    assert "make PYTHON=python3.12" in done.stdout
+    assert not (service / ".venv").exists()

@@ -29,6 +29,8 @@ BAD = [
     ({"tap:network": {"flowLogRetentionDays": 10}}, "tap:network.flowLogRetentionDays", "10"),
     ({"tap:network": {"cidrr": "x"}}, "tap:network.cidrr", "'x'"),
     ({"tap:service": {"desiredCount": 5}}, "tap:service.desiredCount", "5"),
+    ({"tap:service": {"desiredCount": True}}, "tap:service.desiredCount", "true"),
+    ({"tap:alarms": {"responseTimeSeconds": True}}, "tap:alarms.responseTimeSeconds", "true"),
     ({"tap:service": {"memory": 1536}}, "tap:service.memory", "1536"),
     ({"tap:service": {"cpu": 300}}, "tap:service.cpu", "300"),
     ({"tap:service": {"port": 80}}, "tap:service.port", "80"),

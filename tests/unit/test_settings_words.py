@@ -50,6 +50,22 @@ def test_a_yaml_boolean_where_text_belongs_says_to_quote_the_word() -> None:
     assert "quote the word in the stack file ('on')" in message
 
 
+def test_a_yaml_boolean_where_a_number_belongs_is_refused_not_counted_as_one() -> None:
+    """The validator alone takes `desiredCount: yes` as one task and `true` as one second."""
+    message = str(
+        fail({"tap:service": {"desiredCount": True}, "tap:alarms": {"responseTimeSeconds": False}})
+    )
+    assert (
+        "tap:service.desiredCount = true: is true or false here, and must be a whole number"
+        in message
+    )
+    assert (
+        "tap:alarms.responseTimeSeconds = false: is true or false here, and must be a number"
+        in message
+    )
+    assert "unquoted as booleans" in message
+
+
 def test_an_empty_value_shows_as_yaml_writes_it() -> None:
     """`image:` with nothing after it is YAML's null, not Python's None."""
     assert "tap:service.image = null: must be text" in str(fail({"tap:service": {"image": None}}))

@@ -233,6 +233,10 @@ _SAID = {
     "string_pattern_mismatch": lambda e, _k: f"must be {PATTERN_WORDS[e['ctx']['pattern']]}",
     "value_error": lambda e, _k: str(e["msg"]).removeprefix("Value error, "),
     "literal_error": lambda e, _k: f"must be {e['ctx']['expected']}",
+    "bool_for_number": lambda e, _k: (
+        f"is true or false here, and must be {e['ctx']['kind']}: YAML reads on, off, yes, no, "
+        "true and false unquoted as booleans"
+    ),
 }
 
 

@@ -9,10 +9,20 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-from typing import Annotated, Literal, get_args
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 from tap_platform.settings.limits import (
     APP_SECRET_PATTERN,
@@ -43,6 +53,26 @@ class Section(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid"
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """The validator would take `true` as 1 in a number: `desiredCount: yes` would run
+        one task instead of saying that YAML read the word as a boolean."""
+        if isinstance(value, bool) and info.field_name:
+            kind = _number_kind(cls.model_fields[info.field_name].annotation)
+            if kind:
+                raise PydanticCustomError("bool_for_number", "must be {kind}", {"kind": kind})
+        return value
+
+
+def _number_kind(annotation: Any) -> str | None:
+    """'a whole number' or 'a number' for a field that holds one (or nothing), else None."""
+    union = get_origin(annotation) in (Union, UnionType)
+    kinds = {a for a in (get_args(annotation) if union else (annotation,)) if a is not type(None)}
+    if kinds == {int}:
+        return "a whole number"
+    return "a number" if kinds and kinds <= {int, float} else None
 
 
 def _retention(days: int) -> int:
