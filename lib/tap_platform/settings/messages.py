@@ -142,17 +142,41 @@ class Problem:
     meant: tuple[tuple[str, ...], ...] = ()
 
 
-def problems(error: Mapping[str, Any], known: Sequence[str] = ()) -> list[Problem]:
+def problems(
+    error: Mapping[str, Any],
+    known: Sequence[str] = (),
+    elsewhere: Sequence[tuple[str, ...]] = (),
+) -> list[Problem]:
     """The lines of one validator error, `key = value: what is allowed`; `known` holds the
     settings beside the key (for a misspelt one) or inside it (for a section given as a
-    value)."""
+    value), and `elsewhere` the keys of other sections with the name of a key its section
+    does not hold."""
     loc = tuple(str(p) for p in error["loc"])
+    if error["type"] == "extra_forbidden":
+        return [_unheld(loc, error.get("input"), known, elsewhere)]
     found = (error.get("ctx") or {}).get("error")
     if isinstance(found, CheckError | FieldError):
         each = found.errors if isinstance(found, CheckError) else (found,)
         return [_field_problem(loc, error.get("input"), e) for e in each]
     text = _plain(error, known) + _ALSO_FROM.get(".".join(loc), "")
     return [Problem(loc, (), _line(loc, error.get("input"), text))]
+
+
+def _unheld(
+    loc: tuple[str, ...], given: Any, known: Sequence[str], elsewhere: Sequence[tuple[str, ...]]
+) -> Problem:
+    """A key its section does not hold. The key it was probably meant as (the same name in
+    another section, else a near spelling in this one) holds only its default, so it is
+    wrong too (`meant`); one or two other sections are named in the line."""
+    *section, key = loc
+    near = difflib.get_close_matches(key, known, n=1)
+    meant = tuple(elsewhere) or tuple((*section, n) for n in near)
+    if 0 < len(elsewhere) <= 2:
+        named = " or ".join("tap:" + ".".join(m) for m in elsewhere)
+        text = f"is not a setting here; did you mean {named}?"
+    else:
+        text = "is not a setting" + (f"; did you mean {near[0]}?" if near else _known(known))
+    return Problem(loc, (), _line(loc, given, text), meant)
 
 
 def _field_problem(loc: tuple[str, ...], given: Any, error: FieldError) -> Problem:
@@ -203,11 +227,6 @@ def _plain(error: Mapping[str, Any], known: Sequence[str]) -> str:
     return _KINDS.get(kind, "is not a value this setting takes")
 
 
-def _misspelt(error: Mapping[str, Any], known: Sequence[str]) -> str:
-    near = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
-    return "is not a setting" + (f"; did you mean {near[0]}?" if near else _known(known))
-
-
 def _text(error: Mapping[str, Any], _known: Sequence[str]) -> str:
     given = error.get("input")
     if isinstance(given, int | float) and not isinstance(given, bool):
@@ -224,7 +243,6 @@ def _text(error: Mapping[str, Any], _known: Sequence[str]) -> str:
 
 
 _SAID = {
-    "extra_forbidden": _misspelt,
     "string_type": _text,
     "model_type": lambda _e, known: f"must be a mapping of its settings ({', '.join(known)})",
     "model_attributes_type": lambda _e, known: (

@@ -12,7 +12,6 @@ be asked about the rest in the same round.
 from __future__ import annotations
 
 import copy
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import NoneType, UnionType
@@ -96,26 +95,13 @@ def _problems(err: ValidationError) -> list[Problem]:
     found = []
     for error in err.errors():
         loc = [str(p) for p in error["loc"]]
-        extra = error["type"] == "extra_forbidden"
-        known = _fields_at(loc[:-1] if extra else loc)
-        said = problems(error, known=known)
-        found += [_misplaced(p, known) for p in said] if extra else said
+        if error["type"] != "extra_forbidden":
+            found += problems(error, known=_fields_at(loc))
+            continue
+        *section, key = loc
+        held = [s for s in _sections() if key in _fields_at([s])] if len(section) == 1 else []
+        found += problems(error, _fields_at(section), elsewhere=[(s, key) for s in held])
     return found
-
-
-def _misplaced(problem: Problem, known: list[str]) -> Problem:
-    """A key its section does not hold: the key it was probably meant as (the same name in
-    another section, else a near spelling in this one) is wrong too, since it holds only its
-    default; another section is named in the message when one or two hold the name."""
-    *section, key = problem.loc
-    held = [s for s in _sections() if key in _fields_at([s])] if len(section) == 1 else []
-    near = [] if held else difflib.get_close_matches(key, known, n=1)
-    meant = tuple((s, key) for s in held) + tuple((*section, n) for n in near)
-    text = problem.text
-    if 0 < len(held) <= 2:
-        named = " or ".join(f"tap:{s}.{key}" for s in held)
-        text = f"{text.split(': is not', 1)[0]}: is not a setting here; did you mean {named}?"
-    return Problem(problem.loc, problem.needs, text, meant)
 
 
 def _sections() -> list[str]:
