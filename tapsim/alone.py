@@ -7,6 +7,7 @@ how a team tries a component before composing it into a stack.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from functools import cache
@@ -22,7 +23,14 @@ from tapsim.fake_cloud import TEST_ACCOUNT_ID, FakeCloud
 from tapsim.runner import RunResult, mocked_engine, stack_settings
 
 PROJECT, STACK, REGION = "demo", "alone", "us-east-1"
-CONTEXT = AwsContext(region=REGION, account_id=TEST_ACCOUNT_ID, partition="aws")
+CONTEXT = AwsContext(
+    region=REGION, account_id=TEST_ACCOUNT_ID, partition="aws", dns_suffix="amazonaws.com"
+)
+# The same account in the China (Beijing) Region, whose partition has a domain of its own.
+CHINA = AwsContext(
+    region="cn-north-1", account_id=TEST_ACCOUNT_ID, partition="aws-cn",
+    dns_suffix="amazonaws.com.cn",
+)  # fmt: skip
 NAMER = Namer(project=PROJECT, suffix="alone")
 
 
@@ -86,7 +94,7 @@ def data_tier(stack: str, config: Mapping[str, Any] | None = None) -> RunResult:
 @cache
 def _data_tier(stack: str, config_json: str) -> RunResult:
     settings = stack_settings(stack, config=json.loads(config_json) or None)
-    context = AwsContext(region=settings.region, account_id=TEST_ACCOUNT_ID, partition="aws")
+    context = dataclasses.replace(CONTEXT, region=settings.region)
     subnets = [f"subnet-{n}" for n in range(settings.network.az_count)]
     at = Placement(
         namer=Namer(settings.project, settings.environment_suffix), context=context,

@@ -70,7 +70,7 @@ class FakeCloud(Mocks):
             },
             "aws:index/getPartition:getPartition": lambda: {
                 "partition": self.partition,
-                "dnsSuffix": "amazonaws.com",
+                "dnsSuffix": "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com",
                 "id": self.partition,
             },
             "aws:index/getRegion:getRegion": lambda: {

@@ -83,7 +83,7 @@ def user_data(args: AsgServiceArgs, log_group: str, values: Mapping[str, str]) -
         secret_lines.append(f"{name}=$(aws --region {secret.region} {read} --output text)")
         env_flags += f' -e {name}="${name}"'
     command = " ".join(shlex.quote(c) for c in args.command or ())
-    agent = f"https://aws-codedeploy-{region}.s3.{region}.amazonaws.com/latest/install"
+    agent = f"https://aws-codedeploy-{region}.s3.{region}.{args.aws.dns_suffix}/latest/install"
     run_script = "\n".join(
         [
             "#!/bin/bash",

@@ -48,7 +48,7 @@ def key_policy(context: AwsContext, autoscaling_role_arn: str | None = None) -> 
             # The encryption context is a string condition key, and DescribeKey carries none.
             "Sid": "CloudWatchLogsEncryptsThisAccountsGroups",
             "Effect": "Allow",
-            "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+            "Principal": {"Service": f"logs.{region}.{context.dns_suffix}"},
             "Action": [a for a in KEY_USE if a != "kms:DescribeKey"],
             "Resource": "*",
             "Condition": {

@@ -47,6 +47,9 @@ class AwsContext:
     region: str
     account_id: str
     partition: str
+    # The partition's domain (`amazonaws.com`, `amazonaws.com.cn`), for endpoints and the
+    # principals that name the region.
+    dns_suffix: str
     # The provider's default tags, for what the stack makes without the provider.
     default_tags: Mapping[str, str] = field(default_factory=dict)
 

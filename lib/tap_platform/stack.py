@@ -70,6 +70,7 @@ def discover(settings: Settings, provider: aws.Provider) -> Environment:
         region=region.region,
         account_id=identity.account_id,
         partition=partition.partition,
+        dns_suffix=partition.dns_suffix,
         default_tags=settings.required_tags,
     )
     return Environment(aws=context, zones=zones, offers=offers)

@@ -9,7 +9,9 @@ from tap_platform.app import InjectedSecret, injected_secret
 from tap_platform.policies import AwsContext
 from tapsim.alone import KEY_ARN, app_fields
 
-HERE = AwsContext(region="eu-west-1", account_id="111122223333", partition="aws")
+HERE = AwsContext(
+    region="eu-west-1", account_id="111122223333", partition="aws", dns_suffix="amazonaws.com"
+)
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:444455556666:secret:shared/api-AbC123"
 
 

@@ -78,6 +78,22 @@ def test_user_data_runs_the_image_on_the_port_logs_to_cloudwatch_and_reads_secre
     assert f"aws-codedeploy-{region}.s3.{region}.amazonaws.com" in script
 
 
+def test_in_china_the_codedeploy_agent_comes_from_the_partitions_own_s3_domain() -> None:
+    """CodeDeploy User Guide, "Install the CodeDeploy agent for Amazon Linux or RHEL": the
+    China Regions' installer is at `...s3.cn-north-1.amazonaws.com.cn/latest/install`."""
+    from tap_platform.asg_service import AsgServiceArgs, user_data
+    from tapsim.alone import CHINA, app_fields
+
+    args = AsgServiceArgs(
+        **{**app_fields("/demo/app"), "aws": CHINA}, artifacts=None, tags={},
+        service_linked_role_arn="role", image_parameter_name="/demo/image",
+        architecture="x86_64",
+    )  # fmt: skip
+    script = user_data(args, "/demo/app", {"MODE": "alone"})
+    agent = "https://aws-codedeploy-cn-north-1.s3.cn-north-1.amazonaws.com.cn/latest/install"
+    assert agent in script
+
+
 @pytest.mark.parametrize(
     ("stack", "low", "high"), [("dev-asg", 1, 2), ("staging-asg", 2, 4), ("prod-asg", 3, 10)]
 )

@@ -59,6 +59,18 @@ def test_logs_may_use_the_key_for_this_accounts_log_groups_only(run) -> None:
     assert arn == f"arn:aws:logs:{run.outputs['region']}:111122223333:log-group:*"
 
 
+def test_in_china_logs_is_named_with_the_partitions_domain() -> None:
+    """CloudWatch Logs is named by region and partition domain (AWS CDK region-info,
+    `Default.servicePrincipal`: `logs` is regional and partitional)."""
+    from tap_platform.kms import key_policy
+    from tapsim.alone import CHINA
+
+    statements = json.loads(key_policy(CHINA))["Statement"]
+    services = [s["Principal"].get("Service", "") for s in statements]
+    assert "logs.cn-north-1.amazonaws.com.cn" in services
+    assert not [s for s in services if s.startswith("logs.") and s.endswith(".com")]
+
+
 def test_only_the_account_root_administers_the_key(run) -> None:
     admin = [s for s in policy(run) if s["Action"] == "kms:*"]
     assert [s["Principal"] for s in admin] == [{"AWS": "arn:aws:iam::111122223333:root"}]

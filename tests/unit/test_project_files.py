@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 
@@ -123,6 +124,21 @@ def test_no_region_account_or_partition_written_in_the_program() -> None:
         assert not region.search(text), path
         assert not re.search(r"\b\d{12}\b", text), path
         assert "arn:aws:" not in text, path
+        # A host joined to the region takes the partition's domain (`AwsContext.dns_suffix`).
+        assert not re.search(r"\}\.amazonaws\.com", text), path
+
+
+def test_the_library_and_its_procedures_import_no_test_tooling() -> None:
+    """An operator's procedure runs where only the platform is installed: `tapsim` is the
+    tests' own, and imports mocks and the emulator."""
+    package = sorted((PROJECT_DIR / "lib" / "tap_platform").rglob("*.py"))
+    for path in [PROJECT_DIR / "tap.py", *package]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names] if isinstance(node, ast.Import)
+                else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            )  # fmt: skip
+            assert not [n for n in names if n.split(".")[0] in ("tapsim", "tests")], path
 
 
 def test_what_an_app_in_another_language_removes_is_where_the_steps_say() -> None:

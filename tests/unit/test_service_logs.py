@@ -84,7 +84,7 @@ def test_only_a_new_name_makes_another_group() -> None:
 
 
 def test_built_alone_it_carries_the_default_tags_it_is_given() -> None:
-    here = AwsContext("us-east-1", "123456789012", "aws", default_tags=TAGS)
+    here = AwsContext("us-east-1", "123456789012", "aws", "amazonaws.com", default_tags=TAGS)
     run = build_alone(
         lambda: ServiceLogGroup(
             "logs", group_name=NAME, retention_days=7, kms_key_arn="k", aws=here

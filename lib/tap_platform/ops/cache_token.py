@@ -29,6 +29,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -37,7 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from tap_platform.naming import Namer, Service
 from tap_platform.secrets import AUTH_TOKEN_SPECIALS
-from tapsim.runner import read_project, stack_config
+from tap_platform.settings import SettingsError, project_name, read_stack_file
 
 # 16-128 printable characters, the specials limited to AUTH_TOKEN_SPECIALS (same guide).
 TOKEN_LENGTH = 64
@@ -271,8 +272,16 @@ def main(argv: list[str] | None = None) -> int:
         "--resume", action="store_true", help="finish a rotation that stopped after ROTATE"
     )
     args = parser.parse_args(argv)
-    project = read_project()["name"]
-    region = stack_config(args.stack)["aws:region"]
+    here = Path.cwd()
+    try:
+        project = project_name(here)
+        region = read_stack_file(here / f"Pulumi.{args.stack}.yaml").get("aws:region")
+    except SettingsError as err:
+        print(err, file=sys.stderr)
+        return 2
+    if not region:
+        print(f"Pulumi.{args.stack}.yaml sets no aws:region, where the stack runs", file=sys.stderr)
+        return 2
     config = Config(retries={"max_attempts": 10, "mode": "adaptive"})
     session = boto3.Session(region_name=region)
     targets = Targets.of(project, args.suffix)

@@ -21,7 +21,7 @@ from tap_platform.settings.loading import (
 from tap_platform.settings.messages import PATTERN_WORDS, SettingsError, invalid
 from tap_platform.settings.models import AlarmSettings, InstanceSettings, Settings
 from tap_platform.settings.sections import NatStrategy, PipelineSettings
-from tap_platform.settings.stackfile import read_stack_file
+from tap_platform.settings.stackfile import project_name, read_stack_file
 from tap_platform.settings.state import CacheSettings, DatabaseSettings
 from tap_platform.settings.validation import NO_STAND_INS, StandIns
 
@@ -44,6 +44,7 @@ __all__ = [
     "StandIns",
     "invalid",
     "load_settings",
+    "project_name",
     "read_stack_file",
     "settings_from_pulumi",
 ]

@@ -334,7 +334,7 @@ class Settings(Section):
                 f"tap:service.image = {self.service.image!r} cannot be pulled without internet "
                 "egress",
                 f"use a private ECR image in {self.region} "
-                f"(<account>.dkr.ecr.{self.region}.amazonaws.com/<repo>:<tag>)",
+                "(<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>)",
             )
         return None
 

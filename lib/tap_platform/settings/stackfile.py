@@ -56,6 +56,21 @@ def read_stack_file(path: Path) -> dict[str, Any]:
     return copy.deepcopy(_parsed(path.name, path.read_text()))
 
 
+def project_name(directory: Path) -> str:
+    """The `name` in the project's `Pulumi.yaml`: the first part of every name a stack of it
+    gives its resources, so a procedure that finds them by name starts here."""
+    path = directory / "Pulumi.yaml"
+    if not path.is_file():
+        raise SettingsError(f"no Pulumi.yaml in {directory}: run this in the project's directory")
+    try:
+        name = (yaml.safe_load(path.read_text()) or {}).get("name")
+    except (yaml.YAMLError, AttributeError):
+        name = None
+    if not isinstance(name, str) or not name:
+        raise SettingsError(f"{path}: names no project; it starts with a line `name: <project>`")
+    return name
+
+
 @lru_cache(maxsize=64)
 def _parsed(name: str, text: str) -> dict[str, Any]:
     """One parse per file contents: the tools and tests read the same few files many times."""
