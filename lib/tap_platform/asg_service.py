@@ -255,7 +255,7 @@ class AsgService(pulumi.ComponentResource):
         for key, (metric, value, label) in policies.items():
             aws.autoscaling.Policy(
                 f"{name}-scale-{key}",
-                name=namer.name(f"scale-{key}"),
+                name=namer.name(f"scale-{key}", Service.SCALING_POLICY),
                 autoscaling_group_name=self.group.name,
                 policy_type="TargetTrackingScaling",
                 target_tracking_configuration=aws.autoscaling.PolicyTargetTrackingConfigurationArgs(

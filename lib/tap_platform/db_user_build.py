@@ -26,7 +26,7 @@ from pulumi.dynamic import CreateResult, ResourceProvider, UpdateResult
 
 from tap_platform.db_user import statements
 from tap_platform.logs import log_group
-from tap_platform.naming import Namer
+from tap_platform.naming import Namer, Service
 from tap_platform.policies import AwsContext, Grants, log_stream_writes, service_role
 from tap_platform.secrets import grant_secret_read
 from tap_platform.security import named_group, tcp_rule
@@ -129,7 +129,7 @@ class UserBuild(pulumi.ComponentResource):
         sql = statements(args.engine, args.username, args.database)
         self.project = aws.codebuild.Project(
             f"{name}-project",
-            name=args.namer.name("db-setup"),
+            name=args.namer.name("db-setup", Service.BUILD_PROJECT),
             service_role=role.arn,
             encryption_key=args.kms_key_arn,
             build_timeout=10,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from tap_platform.naming import Namer
+from tap_platform.naming import Namer, Service
 from tap_platform.policies import AwsContext, Grants, service_role
 
 CODEDEPLOY_POLICY = "policy/service-role/AWSCodeDeployRole"
@@ -105,7 +105,10 @@ def codedeploy_deploy(
     rolling back a failed deployment; the action and its grants, one per resource type."""
     child = pulumi.ResourceOptions(parent=parent)
     application = aws.codedeploy.Application(
-        f"{name}-deploy-app", name=namer.name("app"), compute_platform="Server", opts=child
+        f"{name}-deploy-app",
+        name=namer.name("app", Service.CODEDEPLOY),
+        compute_platform="Server",
+        opts=child,
     )
     deploy_role = service_role(
         parent,
@@ -119,7 +122,7 @@ def codedeploy_deploy(
     group = aws.codedeploy.DeploymentGroup(
         f"{name}-deploy-group",
         app_name=application.name,
-        deployment_group_name=namer.name("app"),
+        deployment_group_name=namer.name("app", Service.CODEDEPLOY),
         service_role_arn=deploy_role.arn,
         autoscaling_groups=[autoscaling_group_name],
         deployment_config_name="CodeDeployDefault.OneAtATime",

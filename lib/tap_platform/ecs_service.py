@@ -211,7 +211,7 @@ class EcsService(pulumi.ComponentResource):
         for key, (metric, value, label) in metrics.items():
             aws.appautoscaling.Policy(
                 f"{name}-scale-{key}",
-                name=args.namer.name(f"scale-{key}"),
+                name=args.namer.name(f"scale-{key}", Service.SCALING_POLICY),
                 policy_type="TargetTrackingScaling",
                 service_namespace=target.service_namespace,
                 scalable_dimension=target.scalable_dimension,

@@ -144,7 +144,7 @@ class Kms(pulumi.ComponentResource):
         )
         self.alias = aws.kms.Alias(
             f"{name}-alias",
-            name=f"alias/{args.namer.name('data')}",
+            name=args.namer.alias("data"),
             target_key_id=self.key.key_id,
             opts=child,
         )

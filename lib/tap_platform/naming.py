@@ -67,6 +67,30 @@ class Service(Enum):
         256,
         re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$"),
     )
+    # The rest, from each service's API model (botocore's service-2.json: min, max, pattern).
+    # CodePipeline CreatePipeline: pipeline.name (PipelineName).
+    PIPELINE = _Rule("pipeline name", 100, re.compile(r"^[A-Za-z0-9.@_-]+$"))
+    # CodeBuild CreateProject: name (ProjectName, 2 to 150).
+    BUILD_PROJECT = _Rule(
+        "build project name", 150, re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,149}$")
+    )
+    # CodeDeploy CreateApplication / CreateDeploymentGroup: ApplicationName, DeploymentGroupName.
+    CODEDEPLOY = _Rule(
+        "CodeDeploy application or deployment group name", 100, re.compile(r"^[\w+=,.@-]+$")
+    )
+    # WAFV2 CreateWebACL: Name (EntityName).
+    WEB_ACL = _Rule("web ACL name", 128, re.compile(r"^[\w-]+$"))
+    # KMS CreateAlias: AliasName, `alias/` and then letters, digits, `/`, `_` and `-` (KMS
+    # Developer Guide, "Create aliases").
+    KMS_ALIAS = _Rule("KMS alias", 256, re.compile(r"^alias/(?!aws/)[A-Za-z0-9/_-]+$"))
+    # SNS CreateTopic: Name, ASCII letters, digits, `_` and `-`, 1 to 256.
+    TOPIC = _Rule("topic name", 256, re.compile(r"^[A-Za-z0-9_-]+$"))
+    # CloudWatch PutMetricAlarm: AlarmName (1 to 255).
+    ALARM = _Rule("alarm name", 255, re.compile(r"^\S(?:.*\S)?$"))
+    # CloudWatch PutDashboard: DashboardName, letters, digits, `-` and `_`, at most 255.
+    DASHBOARD = _Rule("dashboard name", 255, re.compile(r"^[A-Za-z0-9_-]+$"))
+    # EC2 Auto Scaling and Application Auto Scaling PutScalingPolicy: PolicyName (1 to 255).
+    SCALING_POLICY = _Rule("scaling policy name", 255, re.compile(r"^\S(?:.*\S)?$"))
 
 
 @dataclass(frozen=True)
@@ -77,30 +101,34 @@ class Namer:
     suffix: str
 
     def name(self, role: str, service: Service = Service.TAG) -> str:
-        return _checked(f"{self.project}-{role}-{self.suffix}", service)
+        return checked(f"{self.project}-{role}-{self.suffix}", service)
 
     def role(self, role: str, region: str) -> str:
         """IAM is global: the region keeps the same suffix in two regions of one account apart."""
-        return _checked(f"{self.project}-{role}-{self.suffix}-{region}", Service.IAM_ROLE)
+        return checked(f"{self.project}-{role}-{self.suffix}-{region}", Service.IAM_ROLE)
 
     def service_linked_role_suffix(self, region: str) -> str:
-        return _checked(
+        return checked(
             f"{self.project}-{self.suffix}-{region_code(region)}",
             Service.SERVICE_LINKED_ROLE_SUFFIX,
         )
 
+    def alias(self, role: str) -> str:
+        """A KMS alias: `alias/` and the usual name."""
+        return checked(f"alias/{self.project}-{role}-{self.suffix}", Service.KMS_ALIAS)
+
     def log_group(self, role: str) -> str:
-        return _checked(f"/{self.project}/{self.suffix}/{role}", Service.LOG_GROUP)
+        return checked(f"/{self.project}/{self.suffix}/{role}", Service.LOG_GROUP)
 
     def parameter(self, role: str) -> str:
-        return _checked(f"/{self.project}/{self.suffix}/{role}", Service.SSM_PARAMETER)
+        return checked(f"/{self.project}/{self.suffix}/{role}", Service.SSM_PARAMETER)
 
     def secret(self, role: str) -> str:
-        return _checked(f"{self.project}/{self.suffix}/{role}", Service.SECRET)
+        return checked(f"{self.project}/{self.suffix}/{role}", Service.SECRET)
 
     def bucket(self, role: str, account_id: str, region: str) -> str:
         """Globally unique: the account and region join the usual name."""
-        return _checked(
+        return checked(
             f"{self.project}-{role}-{self.suffix}-{account_id}-{region}", Service.S3_BUCKET
         )
 
@@ -119,7 +147,9 @@ def region_code(region: str) -> str:
     return f"{area}{letters}{number}"
 
 
-def _checked(name: str, service: Service) -> str:
+def checked(name: str, service: Service) -> str:
+    """`name` fitted to `service`'s limit (`shortened`), or `NamingError` for a character it
+    refuses; for names of a shape of their own, such as a WAF log group's."""
     rule = service.value
     if len(name) > rule.max_length:
         name = shortened(name, rule.max_length)

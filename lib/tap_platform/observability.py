@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from tap_platform.naming import Namer
+from tap_platform.naming import Namer, Service
 
 GREATER, LESS = "GreaterThanThreshold", "LessThanThreshold"
 
@@ -169,7 +169,7 @@ class Observability(pulumi.ComponentResource):
         if args.topic_arn is None:
             self.topic = aws.sns.Topic(
                 f"{name}-alarms",
-                name=namer.name("alarms"),
+                name=namer.name("alarms", Service.TOPIC),
                 kms_master_key_id=args.kms_key_arn,
                 opts=child,
             )
@@ -193,7 +193,7 @@ class Observability(pulumi.ComponentResource):
         for watch, dims, key in alarms:
             aws.cloudwatch.MetricAlarm(
                 f"{name}-{key}",
-                name=namer.name(key),
+                name=namer.name(key, Service.ALARM),
                 alarm_description=f"{watch.metric} on the {watch.row} tier",
                 namespace=watch.namespace,
                 metric_name=watch.metric,
@@ -210,7 +210,7 @@ class Observability(pulumi.ComponentResource):
             )
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
-            dashboard_name=namer.name("overview"),
+            dashboard_name=namer.name("overview", Service.DASHBOARD),
             dashboard_body=dashboard_body(rows, args.region),
             opts=child,
         )

@@ -25,7 +25,7 @@ from tap_platform.buildspecs import RECORD_BUILDSPEC, SOURCE_KEY, ImageBuild, bu
 from tap_platform.deploy import EcsTarget, codedeploy_deploy, ecs_deploy
 from tap_platform.ecr import RepositoryRef
 from tap_platform.logs import log_group
-from tap_platform.naming import Namer
+from tap_platform.naming import Namer, Service
 from tap_platform.policies import AwsContext, Grants, log_stream_writes, service_role
 
 __all__ = ["SOURCE_KEY", "EcsTarget", "Pipeline", "PipelineArgs"]
@@ -140,7 +140,7 @@ class Pipeline(pulumi.ComponentResource):
         )
         self.pipeline = aws.codepipeline.Pipeline(
             f"{name}-pipeline",
-            name=args.namer.name("pipeline"),
+            name=args.namer.name("pipeline", Service.PIPELINE),
             pipeline_type="V2",
             execution_mode="QUEUED",
             role_arn=pipeline_role.arn,
@@ -283,7 +283,7 @@ class Pipeline(pulumi.ComponentResource):
         """A project the pipeline runs: encrypted with the key, logging to the build logs."""
         return aws.codebuild.Project(
             f"{name}-{key}",
-            name=args.namer.name(key),
+            name=args.namer.name(key, Service.BUILD_PROJECT),
             service_role=role.arn,
             encryption_key=args.kms_key_arn,
             build_timeout=timeout,

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from tap_platform.logs import log_group
-from tap_platform.naming import Namer
+from tap_platform.naming import Namer, Service, checked
 
 # AWS WAF Developer Guide, "AWS Managed Rules rule groups list".
 MANAGED_RULE_GROUPS = (
@@ -85,7 +85,7 @@ class Waf(pulumi.ComponentResource):
     def __init__(self, name: str, args: WafArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("tap:edge:Waf", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        acl_name = args.namer.name("waf")
+        acl_name = args.namer.name("waf", Service.WEB_ACL)
         self.acl = aws.wafv2.WebAcl(
             f"{name}-acl",
             name=acl_name,
@@ -104,7 +104,7 @@ class Waf(pulumi.ComponentResource):
         self.log_group = log_group(
             self,
             f"{name}-logs",
-            group_name=f"{LOG_GROUP_PREFIX}{acl_name}",
+            group_name=checked(f"{LOG_GROUP_PREFIX}{acl_name}", Service.LOG_GROUP),
             retention_days=args.log_retention_days,
             kms_key_arn=args.kms_key_arn,
         )

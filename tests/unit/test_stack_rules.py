@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 
 import pytest
 
 from tap_platform.buckets import ELB_LOG_ACCOUNTS
-from tap_platform.naming import Namer, NamingError, Service
 from tapsim.deprecations import args_class, deprecated_inputs
 from tapsim.examples import load
 from tapsim.fake_cloud import TEST_ACCOUNT_ID, FakeCloud
@@ -167,24 +165,6 @@ def test_prod_protects_what_holds_state_and_nothing_else(synthesized, name) -> N
     protected = [r for r in run.resources if r.protect]
     assert {r.type for r in protected} == STATEFUL - {"aws:rds/instance:Instance"}
     assert protected == [r for r in run.custom if r.type in STATEFUL]
-
-
-def test_names_beyond_an_aws_limit_keep_their_start_and_end_in_a_digest() -> None:
-    namer = Namer("tap", "a-very-long-suffix-x")
-    full = "tap-alb-edge-a-very-long-suffix-x"
-    name = namer.name("alb-edge", Service.ALB)
-    assert len(name) == 32
-    assert name == f"{full[:23]}-{hashlib.sha256(full.encode()).hexdigest()[:8]}"
-    assert namer.name("alb-edg", Service.ALB) == "tap-alb-edg-a-very-long-suffix-x"
-    with pytest.raises(NamingError, match="target group name 'tap-bad role!-a-very"):
-        namer.name("bad role!", Service.TARGET_GROUP)
-    assert namer.log_group("app") == "/tap/a-very-long-suffix-x/app"
-
-
-def test_the_longest_allowed_suffix_fits_every_name_the_stack_makes(every_option) -> None:
-    """`every-option` runs under the longest suffix with every optional resource on."""
-    alb = every_option.one("aws:lb/loadBalancer:LoadBalancer")
-    assert alb.inputs["name"] == "tap-alb-s" + "0" * 19
 
 
 def test_prod_differs_from_dev_as_the_settings_table_says(dev, prod) -> None:
