@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from tap_platform.naming import Service
+
 
 def test_key_rotates(target) -> None:
     assert target.found.key["KeyState"] == "Enabled"
@@ -38,8 +40,8 @@ def test_database_is_encrypted_private_and_in_the_isolated_subnets(target) -> No
         assert found.db_clusters == []
         (database,) = found.db_instances
         assert database["MultiAZ"] is db.multi_az
-        family = f"db-{db.family.replace('.', '-')}"
-        assert database["DBParameterGroups"][0]["DBParameterGroupName"] == found.name(family)
+        family = found.name(f"db-{db.family.replace('.', '-')}", Service.RDS)
+        assert database["DBParameterGroups"][0]["DBParameterGroupName"] == family
     assert database["StorageEncrypted"] is True
     assert database["KmsKeyId"] == found.key["Arn"]
     assert database["DeletionProtection"] is target.settings.deletion_protection
@@ -117,7 +119,7 @@ def test_the_apps_database_user_is_made_where_the_engine_allows(target) -> None:
     provisioned cluster, the endpoint flag: the unit tests read both from the program).
     Plain RDS: a build in the private subnets, which `pulumi up` ran once."""
     found, db = target.found, target.settings.database
-    project = f"{found.project}-db-setup-{found.suffix}"
+    project = found.name("db-setup", Service.BUILD_PROJECT)
     codebuild = found.client("codebuild")
     if db.aurora:
         assert project not in codebuild.list_projects()["projects"]

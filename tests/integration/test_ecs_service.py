@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from tap_platform.naming import Service
+
 RUNTIME = "ecs"
 
 
@@ -47,11 +49,12 @@ def test_service_is_registered_with_the_target_group(target) -> None:
 
 
 def test_autoscaling_bounds(target) -> None:
-    service = target.settings.service
-    autoscaling = target.found.client("application-autoscaling")
+    service, found = target.settings.service, target.found
+    autoscaling = found.client("application-autoscaling")
+    cluster, app = found.name("cluster", Service.ECS), found.name("app", Service.ECS)
     (scalable,) = autoscaling.describe_scalable_targets(
         ServiceNamespace="ecs",
-        ResourceIds=[f"service/{target.found.name('cluster')}/{target.found.name('app')}"],
+        ResourceIds=[f"service/{cluster}/{app}"],
     )["ScalableTargets"]
     assert (scalable["MinCapacity"], scalable["MaxCapacity"]) == (
         service.min_count,
@@ -63,7 +66,7 @@ def test_every_log_group_expires(target) -> None:
     groups = target.found.log_groups
     assert len(groups) == 4
     assert all(g.get("retentionInDays") for g in groups.values())
-    app = groups[f"/{target.found.project}/{target.found.suffix}/app"]
+    app = groups[target.found.namer.log_group("app")]
     assert app["retentionInDays"] == target.settings.service.log_retention_days
 
 

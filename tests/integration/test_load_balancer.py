@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tap_platform.naming import Service
+
 
 def test_alb_is_internet_facing_in_the_public_subnets(target) -> None:
     lb = target.found.load_balancer
@@ -49,7 +51,7 @@ def test_the_web_acl_guards_the_alb_and_logs_every_request(target) -> None:
     if not target.settings.waf.enabled:
         assert found is None
         return
-    assert found["Name"] == target.found.name("waf")
+    assert found["Name"] == target.found.name("waf", Service.WEB_ACL)
     assert [r["Name"] for r in sorted(found["Rules"], key=lambda r: r["Priority"])][-1] == (
         "RateLimitPerIp"
     )
