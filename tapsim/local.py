@@ -21,6 +21,7 @@ import boto3
 import yaml
 from botocore.exceptions import ClientError
 
+from tap_platform.naming import Namer, Service
 from tap_platform.settings import SUFFIX_ENV_VAR, SettingsError
 from tapsim.changes import describe
 from tapsim.discovery import Discovered
@@ -352,12 +353,14 @@ def teardown(deployment: Deployment) -> list[Created]:
 
 
 def serve(server: Endpoint, deployment: Deployment) -> int:
+    alb = Namer(deployment.run.project, deployment.suffix).name("alb", Service.ALB)
+    region = deployment.region
     print(
         f"\nThe emulator stays up at {server.url} (Ctrl-C to stop). Point a client at it:\n"
         f"  export AWS_ENDPOINT_URL={server.url} AWS_ACCESS_KEY_ID=testing "
-        f"AWS_SECRET_ACCESS_KEY=testing AWS_REGION={deployment.region}\n"
-        f"  aws elbv2 describe-load-balancers --names {deployment.run.project}-alb-"
-        f"{deployment.suffix}\n"
+        # boto3 and AWS CLI v1 read AWS_DEFAULT_REGION only; AWS CLI v2 reads either.
+        f"AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION={region} AWS_REGION={region}\n"
+        f"  aws elbv2 describe-load-balancers --names {alb}\n"
         f"  python -c \"import boto3; print(boto3.client('ecs').list_clusters())\""
     )
     try:

@@ -1,5 +1,6 @@
 """How a process of tapsim sets itself up: a garbage collector relaxed for the runs it holds,
-and environment variables set for a while. Light on purpose (the standard library only): a
+environment variables set for a while, and a server that ends with the process that started
+it. Light on purpose (the standard library only): a
 test session's coordinating process and the emulator's server process import it without the
 Pulumi SDK."""
 
@@ -9,11 +10,15 @@ import ast
 import atexit
 import gc
 import os
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 GC_THRESHOLDS = (100_000, 50, 50)
+# The process a server was started by, so that it ends with it (`exit_with_parent`).
+PARENT_ENV_VAR = "TAPSIM_PARENT_PID"
 
 
 def relax_garbage_collection() -> None:
@@ -75,3 +80,16 @@ def _set_environment(values: Mapping[str, str | None]) -> None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+def exit_with_parent(parent: int, interval: float = 1.0) -> None:
+    """Ends this process once `parent`, which started it, is gone, however it went: SIGTERM
+    to `make local KEEP=1`, SIGKILL, a crash or a killed test run. Those give no chance to
+    stop a server, and the server would keep its port and memory until someone found it."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

@@ -37,6 +37,8 @@ from moto.core import responses as moto_responses
 from moto.core import utils as moto_utils
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+from tapsim.process import PARENT_ENV_VAR, exit_with_parent
+
 # Enough for both test workers' concurrent deployments and their checks at once.
 THREADS = 8
 # Each boto3 client keeps its own connections open, and a test session makes hundreds of
@@ -112,6 +114,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=5000)
     args = parser.parse_args(argv)
+    if PARENT_ENV_VAR in os.environ:
+        exit_with_parent(int(os.environ[PARENT_ENV_VAR]))
     # moto builds some URLs it returns (S3 presigned ones, SQS queue URLs) from it.
     os.environ.setdefault("MOTO_PORT", str(args.port))
     server(args.host, args.port).run()

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from tapsim.emulator.core import EmulatorError
-from tapsim.process import GC_THRESHOLDS, environment_overrides
+from tapsim.process import GC_THRESHOLDS, PARENT_ENV_VAR, environment_overrides
 
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -84,6 +84,7 @@ class Server(Endpoint):
                 # moto starts no tasks; one counted as running lets a dev service's deployment
                 # reach COMPLETED, which is what a rolling restart waits for.
                 "MOTO_ECS_SERVICE_RUNNING": "1",
+                PARENT_ENV_VAR: str(os.getpid()),
             },
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

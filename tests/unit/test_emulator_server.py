@@ -6,12 +6,17 @@ from __future__ import annotations
 import os
 import resource
 import socket
+import subprocess
+import sys
 import threading
+import time
+import types
 
 import botocore.session
 from moto import backends
 
 from tapsim.emulator import moto_process, server
+from tapsim.process import PARENT_ENV_VAR
 
 
 def test_the_server_process_serves_motos_application_through_the_module() -> None:
@@ -105,3 +110,43 @@ def test_each_response_class_lists_its_methods_once() -> None:
     listed = responses.method_names_from_class(TokenResponse)
     assert "get_caller_identity" in listed
     assert responses.method_names_from_class(TokenResponse) is listed
+
+
+def test_the_server_ends_with_the_process_that_started_it(monkeypatch) -> None:
+    """`make local KEEP=1` stopped by SIGTERM (or a killed test run) gets no chance to stop
+    moto: the server watches its parent instead (`tapsim.process.exit_with_parent`)."""
+    started: dict[str, str] = {}
+    monkeypatch.setattr(server.subprocess, "Popen", lambda _, env, **__: started.update(env))
+    server.Server(wait=False)
+    watched: list[int] = []
+    monkeypatch.setattr(moto_process, "exit_with_parent", watched.append)
+    monkeypatch.setattr(moto_process, "server", lambda *_: types.SimpleNamespace(run=lambda: None))
+    monkeypatch.setenv(PARENT_ENV_VAR, started[PARENT_ENV_VAR])
+    moto_process.main(["-p", "0"])
+    assert watched == [os.getpid()]
+
+
+def test_a_watched_parent_killed_outright_ends_the_child() -> None:
+    child_code = (
+        "import time; from tapsim.process import exit_with_parent; "
+        "exit_with_parent(int(__import__('sys').argv[1]), 0.05); time.sleep(30)"
+    )
+    parent_code = (
+        "import os, subprocess, sys\n"
+        f"child = subprocess.Popen([sys.executable, '-c', {child_code!r}, str(os.getpid())],"
+        " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+        "print(child.pid, flush=True)\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    parent = subprocess.run(
+        [sys.executable, "-c", parent_code], check=False, capture_output=True, text=True
+    )
+    child = parent.stdout.split()[0]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        ps = ["ps", "-o", "stat=", "-p", child]
+        state = subprocess.run(ps, check=False, capture_output=True, text=True).stdout.strip()
+        if state[:1] in ("", "Z"):  # gone, or a zombie left for init to reap
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the child {child} outlived its parent")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import types
 
+import boto3
 import pytest
 
+from tap_platform.naming import Namer, Service
 from tapsim import cost, local, policy, preview
 from tapsim.runner import RunResult
 
@@ -109,3 +112,23 @@ def test_a_stack_file_that_fails_leaves_the_quota_count_of_the_others(monkeypatc
     monkeypatch.setattr(preview, "synthesize", synth)
     lines = preview.quotas(synth("dev"))
     assert "    3 of 5  VPCs" in lines, "the default VPC's, dev's and staging's"
+
+
+def test_keep_prints_client_settings_that_boto3_takes_as_they_are(monkeypatch, capsys) -> None:
+    """The export line, pasted into a shell, is all a client needs: boto3 reads its region
+    from AWS_DEFAULT_REGION, and the load balancer has the name the stack gave it."""
+    monkeypatch.setattr(local.time, "sleep", lambda _: (_ for _ in ()).throw(KeyboardInterrupt))
+    deployment = types.SimpleNamespace(
+        region="eu-west-1", suffix="pr12345-feature-abcd",
+        run=types.SimpleNamespace(project="orders-platform1"),
+    )  # fmt: skip
+    assert local.serve(types.SimpleNamespace(url="http://127.0.0.1:5999"), deployment) == 0
+    lines = capsys.readouterr().out.splitlines()
+    (export,) = [line.split("export ", 1)[1] for line in lines if "export " in line]
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for pair in export.split():
+        monkeypatch.setenv(*pair.split("=", 1))
+    assert boto3.client("ecs").meta.region_name == "eu-west-1"
+    alb = Namer("orders-platform1", "pr12345-feature-abcd").name("alb", Service.ALB)
+    assert any(line.endswith(f"--names {alb}") for line in lines)
