@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
-from tap_platform.settings import SettingsError
+from tap_platform.settings import Settings, SettingsError
 from tapsim import catalog
 from tapsim.catalog import region_zones
 from tapsim.emulator.core import partition_of
@@ -328,13 +328,35 @@ def synthesize(
     reference resolves. The calling process is a test process, so the collector is relaxed
     as in the platform's own (a service's suite runs in about half the time)."""
     relax_garbage_collection()
-    region = {**stack_config(stack), **(config or {})}["aws:region"]
-    cloud = FakeCloud(region)
+    settings = settings_of(stack, config=config, suffix=suffix)
+    cloud = FakeCloud(settings.region)
     cloud.parameters.update(parameters or {})
-    cloud.stacks = references(
-        stack_settings(stack, config=config, suffix=suffix), lambda name: synthesize(name).outputs
-    )
+    cloud.stacks = references(settings, lambda name: synthesize(name).outputs)
     return run_program(stack, cloud, config=config, environment_suffix=suffix)
+
+
+def settings_of(
+    stack: str,
+    *,
+    config: dict[str, Any] | None = None,
+    suffix: str | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> Settings:
+    """The stack's settings, or one `SettingsError` with every problem in one round: the stack
+    file's, and the region's about the settings that are valid, asked as the program asks
+    them (`with_the_regions_problems`), here of this fake cloud's catalogs."""
+    try:
+        return stack_settings(stack, config=config, suffix=suffix, project_dir=project_dir)
+    except SettingsError as err:
+        if err.partial is None:
+            raise
+        try:
+            cloud = FakeCloud(err.partial.region)
+            run_program(stack, cloud, config=config, environment_suffix=suffix,
+                        project_dir=project_dir)  # fmt: skip
+        except ProgramError as found:
+            raise SettingsError(str(found)) from None
+        raise
 
 
 class Attempts:
@@ -356,7 +378,7 @@ class Attempts:
     def role(self, stack: str) -> str | None:
         """The stack's role as the program loads it: an ephemeral stack (`pr7`) that names
         none is a service."""
-        return self._try(stack, lambda: stack_settings(stack, project_dir=self.project_dir).role)
+        return self._try(stack, lambda: settings_of(stack, project_dir=self.project_dir).role)
 
     def run(self, stack: str, config: dict[str, Any] | None = None) -> RunResult | None:
         return self._try(stack, lambda: self.synthesizing(stack, config=config))

@@ -38,7 +38,7 @@ from tapsim.emulator import (
 from tapsim.emulator.registry import FORCE_NEW, PENDING
 from tapsim.emulator.update import update
 from tapsim.examples import ExampleError, chosen
-from tapsim.fake_cloud import synthesize
+from tapsim.fake_cloud import settings_of, synthesize
 from tapsim.plan import plan
 from tapsim.process import relax_garbage_collection
 from tapsim.routing import listener_rules, route
@@ -156,10 +156,10 @@ def main(argv: list[str] | None = None) -> int:
         stack, services = run.stack, [*scenario_services, *args.services]
         config = {**(run.config or {}), **({"tap:compute": args.compute} if args.compute else {})}
         suffix = run.suffix or os.environ.get(SUFFIX_ENV_VAR) or f"local{secrets.token_hex(2)}"
-        stack_settings(stack, config=config, suffix=suffix)
+        settings_of(stack, config=config, suffix=suffix)
         changed = with_updates(stack, config, args.update)
         if args.update:
-            stack_settings(stack, config=changed, suffix=suffix)
+            settings_of(stack, config=changed, suffix=suffix)
     except (ExampleError, SettingsError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -15,7 +15,7 @@ from pathlib import Path
 from tap_platform.controls import CONTROLS, Resource, exceptions
 from tapsim.fake_cloud import Attempts, synthesize
 from tapsim.project import present
-from tapsim.runner import RunResult, on_runtime, stack_config
+from tapsim.runner import RunResult, on_runtime
 
 # The pack's tier exceptions: in the platform's checkout, or as the package ships them.
 _CHECKOUT_CONFIG = Path(__file__).resolve().parent.parent / "policy" / "config"
@@ -41,9 +41,8 @@ def evaluate(run: RunResult, tier: str) -> tuple[list[str], list[str]]:
     return failures, advisories
 
 
-def runtimes(stack: str) -> tuple[str | None, ...]:
+def runtimes(role: str) -> tuple[str | None, ...]:
     """Both runtimes for a stack that holds an app; an environment stack has none."""
-    role = stack_config(stack).get("tap:role", "all")
     return (None,) if role == "environment" else ("ecs", "asg")
 
 
@@ -56,9 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     tried = Attempts(synthesize)
     for stack in args.stack or present():
-        config = tried.config(stack)
-        tier = (config or {}).get("tap:environment") or stack
-        for compute in runtimes(stack) if config is not None else ():
+        # The stack's own settings first: each runtime is then forced, which would hide a
+        # wrong tap:compute.
+        config, role = tried.config(stack), tried.role(stack)
+        if config is None or role is None:
+            continue
+        tier = config.get("tap:environment") or stack
+        for compute in runtimes(role):
             run = tried.run(stack, on_runtime(stack, compute))
             if run is None:
                 break

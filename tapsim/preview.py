@@ -86,8 +86,6 @@ def quotas(run: RunResult) -> list[str]:
 
 
 def _synthesized(run: Run) -> RunResult:
-    if not {**stack_config(run.stack), **(run.config or {})}.get("aws:region"):
-        raise SettingsError(f"aws:region is not set in Pulumi.{run.stack}.yaml")
     return synthesize(run.stack, config=run.config, suffix=run.suffix)
 
 

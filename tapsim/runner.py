@@ -173,6 +173,7 @@ def stack_settings(
         region=region or values.get("aws:region"),
         env={},
         provider={k.split(":", 1)[1]: v for k, v in values.items() if k.startswith("aws:")},
+        others=[k for k in values if not k.startswith((f"{NAMESPACE}:", "aws:"))],
     )
 
 

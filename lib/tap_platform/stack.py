@@ -241,15 +241,19 @@ def with_the_regions_problems(err: SettingsError) -> SettingsError:
     """The stack file's problems and the region's together, so that one round finds them
     all: the region is asked about the settings the error found valid (`err.partial`), with
     the wrong ones stood in for and left unasked. Only the provider is declared for that, as
-    for a valid stack. Without a valid region and provider there is no one to ask, under a
-    wrong tier every default is a stand-in, and when the region cannot be asked (no
-    credentials yet, say), the error is returned as it was: the stack file's problems come
-    first either way."""
+    for a valid stack. Without a valid region and provider there is no one to ask; under a
+    wrong tier every default is a stand-in, so only the region's name is asked about; and
+    when the region cannot be asked (no credentials yet, say), the error is returned as it
+    was: the stack file's problems come first either way."""
     partial, stand_ins = err.partial, err.stand_ins or NO_STAND_INS
-    if partial is None or stand_ins.read("region", "provider", "environment"):
+    if partial is None or stand_ins.read("region", "provider"):
         return err
+    invoke = pulumi.InvokeOptions(provider=create_provider(partial))
     try:
-        ask_region(partial, pulumi.InvokeOptions(provider=create_provider(partial)), stand_ins)
+        if stand_ins.read("environment"):
+            check_region(partial.region, invoke)
+        else:
+            ask_region(partial, invoke, stand_ins)
     except SettingsError as found:
         return invalid([*err.problems, *found.problems])
     except Exception as failed:  # the SDK raises an invoke's failure as a plain Exception

@@ -188,3 +188,20 @@ def test_make_policy_takes_any_stack_file_and_its_tier(monkeypatch, capsys) -> N
     out = capsys.readouterr().out
     assert "dev-env (environment): 35 controls, 0 violated" in out
     assert "dev-web (asg)" in out
+
+
+def test_make_policy_refuses_a_runtime_it_would_otherwise_override(monkeypatch, capsys) -> None:
+    """The pack runs each stack on both runtimes by overriding tap:compute, which would hide
+    a wrong value: the stack's own settings are checked first, as `make preview` checks them."""
+    from tapsim import fake_cloud, runner
+
+    wrong = {**runner.stack_config("dev"), "tap:compute": "ECS"}
+    monkeypatch.setattr(runner, "stack_config", lambda *_, **__: dict(wrong))
+    monkeypatch.setattr(fake_cloud, "stack_config", lambda *_, **__: dict(wrong))
+
+    def synthesize(*_, **__):
+        raise AssertionError("a stack whose settings are wrong was synthesized")
+
+    monkeypatch.setattr(offline, "synthesize", synthesize)
+    assert offline.main(["--stack", "dev"]) == 1
+    assert "tap:compute = 'ECS': must be 'ecs' or 'asg'" in capsys.readouterr().err

@@ -87,3 +87,20 @@ def test_every_relative_link_resolves(path: Path) -> None:
 
 def test_it_names_no_machine_path() -> None:
     assert not re.search(r"(?<![\w.])/(work|home|tmp|Users|root|mnt)/", TEXT)
+
+
+def test_every_update_the_documents_show_is_one_the_dev_stack_takes() -> None:
+    """`UPDATE='...'` as README.md, the Makefile and docs/ write it: a newcomer copies it
+    first, so it must work as written, the tier's other defaults included."""
+    from tapsim.fake_cloud import settings_of
+    from tapsim.local import with_updates
+
+    texts = [README, PROJECT_DIR / "Makefile", *DOCS]
+    shown = {
+        u
+        for p in texts
+        for u in re.findall(r"UPDATE='([^']+)'", p.read_text().replace("\n# ", " "))
+    }
+    assert len(shown) >= 3
+    for update in sorted(shown):
+        settings_of("dev", config=with_updates("dev", {}, [update]))

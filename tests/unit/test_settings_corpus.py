@@ -135,7 +135,9 @@ BAD = [
     ({"tap:database": {"masterUsername": "admin"}}, "tap:database.masterUsername", "'admin'"),
     ({"tap:database": {"masterUsername": "1user"}}, "tap:database.masterUsername", "'1user'"),
     ({"tap:database": {"minCapacity": 8, "maxCapacity": 4}}, "tap:database.minCapacity", "8"),
-    ({"tap:database": {"maxCapacity": 2.3}}, "tap:database.minCapacity", "0"),
+    ({"tap:database": {"maxCapacity": 2.3}}, "tap:database.maxCapacity", "2.3"),
+    ({"tap:database": {"minCapacity": 0.3, "maxCapacity": 0.5}}, "tap:database.minCapacity", "0.3"),
+    ({"tap:service": {"minCount": 3, "maxCount": 2}}, "tap:service.minCount", "3"),
     (
         {"tap:database": {"engine": "postgres", "serverless": True}},
         "tap:database.serverless",

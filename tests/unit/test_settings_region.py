@@ -239,3 +239,25 @@ def test_a_fault_while_asking_the_region_is_not_taken_for_the_regions_silence(
     monkeypatch.setattr(stack, "ask_region", faulty)
     with pytest.raises(AttributeError, match="a fault in the checks"):
         run_program("dev", FakeCloud("us-east-1"), config={"tap:service": {"port": 80}})
+
+
+def test_under_a_wrong_tier_the_regions_name_is_still_asked_about() -> None:
+    lines = fail({"aws:region": "us-east-9", "tap:environment": "development"}).splitlines()[1:]
+    assert [line.strip().split(" = ")[0] for line in lines] == ["tap:environment", "aws:region"]
+
+
+def test_a_default_that_does_not_fit_a_value_given_stands_in_too() -> None:
+    """The memory given does not fit the cpu given, and neither does the memory that would
+    stand in for it: the cpu stands in as well, so the region is still asked about the rest."""
+    lines = fail(
+        {
+            "tap:service": {"cpu": 512, "memory": 1536},
+            "tap:cache": {"nodeType": "cache.t4g.huge"},
+            "tap:instances": {"instanceType": "t3.mirco"},
+        }
+    ).splitlines()[1:]
+    assert [line.strip().split(" = ")[0] for line in lines] == [
+        "tap:service.memory",
+        "tap:cache.nodeType",
+        "tap:instances.instanceType",
+    ]

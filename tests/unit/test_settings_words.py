@@ -69,3 +69,21 @@ def test_a_yaml_boolean_where_a_number_belongs_is_refused_not_counted_as_one() -
 def test_an_empty_value_shows_as_yaml_writes_it() -> None:
     """`image:` with nothing after it is YAML's null, not Python's None."""
     assert "tap:service.image = null: must be text" in str(fail({"tap:service": {"image": None}}))
+
+
+def test_a_value_the_file_did_not_give_is_named_as_the_tiers_default() -> None:
+    message = str(fail({"tap:service": {"cpu": 512}}))
+    assert "tap:service.memory = 512 (the dev tier's default): does not fit cpu 512" in message
+
+
+def test_a_setting_without_its_section_and_a_misspelt_provider_key_name_what_was_meant() -> None:
+    message = str(fail({"cpu": 512, "aws:regin": "us-east-1"}))
+    assert "cpu: has no namespace; the platform's settings live under tap: (write " in message
+    assert "(write tap:service.cpu)" in message
+    assert "aws:regin = 'us-east-1': did you mean aws:region?" in message
+
+
+def test_counts_that_cannot_hold_together_name_the_bounds_first() -> None:
+    message = str(fail({"tap:service": {"minCount": 3, "maxCount": 2, "desiredCount": 3}}))
+    assert "tap:service.minCount = 3: exceeds maxCount 2" in message
+    assert "desiredCount" not in message

@@ -132,3 +132,36 @@ def test_keep_prints_client_settings_that_boto3_takes_as_they_are(monkeypatch, c
     assert boto3.client("ecs").meta.region_name == "eu-west-1"
     alb = Namer("orders-platform1", "pr12345-feature-abcd").name("alb", Service.ALB)
     assert any(line.endswith(f"--names {alb}") for line in lines)
+
+
+def test_the_tools_name_a_key_outside_tap_beside_the_other_problems() -> None:
+    """The tools read a stack file as the program does: a key the platform would not read is
+    a problem like any other, not only when it is the only one."""
+    from tap_platform.settings import SettingsError
+    from tapsim.runner import stack_settings
+
+    with pytest.raises(SettingsError) as caught:
+        stack_settings("dev", config={"tapp:compute": "asg", "tap:service": {"port": 80}})
+    assert "tapp:compute: tapp: is not a namespace" in str(caught.value)
+    assert "tap:service.port = 80" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("region", "said"),
+    [
+        ("us-east-9", "aws:region = 'us-east-9': AWS has no such region"),
+        (None, "aws:region is not set"),
+        (["us-east-1"], "aws:region = '[\"us-east-1\"]': must be a region name"),
+    ],
+)
+def test_make_preview_says_a_wrong_region_with_the_other_problems(region, said) -> None:
+    """`make preview`, `make policy` and `make cost` synthesize through one door, which
+    checks the whole stack file first, asking the region about what is valid."""
+    from tap_platform.settings import SettingsError
+    from tapsim.examples import Run
+
+    wrong = Run("dev", "dev", config={"aws:region": region, "tap:service": {"port": 80}})
+    with pytest.raises(SettingsError) as caught:
+        preview._synthesized(wrong)
+    assert said in str(caught.value)
+    assert "tap:service.port = 80: must be at least 1024" in str(caught.value)

@@ -28,6 +28,14 @@ SUFFIX_ENV_VAR = "ENVIRONMENT_SUFFIX"
 NAMESPACE = "tap"
 ROLES = frozenset(get_args(Role))
 TIER_DEFAULTS: dict[str, dict[str, Any]] = {tier: tier_defaults(tier) for tier in TIER_NAMES}
+# Each setting inside a section that only one section holds, as `section.setting`.
+INNER_KEYS = {
+    key: f"{section}.{key}"
+    for section, keys in TIER_DEFAULTS["dev"].items()
+    if isinstance(keys, dict)
+    for key in keys
+    if sum(key in (v if isinstance(v, dict) else ()) for v in TIER_DEFAULTS["dev"].values()) == 1
+}
 KNOWN_KEYS = frozenset(
     {"environment", "environmentSuffix", "certificateArn", "domain", "environmentStack", "route"}
     | TIER_DEFAULTS["dev"].keys()
@@ -135,9 +143,13 @@ def _write_instead(name: str) -> str:
 
 
 def _nearest_key(name: str) -> str | None:
+    """The setting a key outside `tap:` was probably meant as: a section (`compute`), or a
+    setting inside one (`cpu` is `service.cpu`), as spelt or nearly."""
     top = name.split(".", maxsplit=1)[0]
-    near = [top] if top in KNOWN_KEYS else difflib.get_close_matches(top, KNOWN_KEYS, n=1)
-    return near[0] if near else None
+    if top in KNOWN_KEYS:
+        return top
+    near = difflib.get_close_matches(top, [*KNOWN_KEYS, *INNER_KEYS], n=1)
+    return INNER_KEYS.get(near[0], near[0]) if near else None
 
 
 def _meant(values: Mapping[str, Any], others: Iterable[str]) -> list[tuple[str, ...]]:
@@ -171,10 +183,14 @@ def _provider(provider: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """The `aws:*` keys the explicit provider takes (the region is read on its own), and a
     line for each key it would ignore."""
     taken = ", ".join(f"aws:{k}" for k in sorted(PROVIDER_KEYS))
-    lines = [
-        f"aws:{k} = {said(provider[k])}: the stack's explicit provider takes only {taken}"
-        for k in sorted(set(provider) - PROVIDER_KEYS)
-    ]
+    lines = []
+    for key in sorted(set(provider) - PROVIDER_KEYS):
+        near = difflib.get_close_matches(key, PROVIDER_KEYS, n=1)
+        hint = f"did you mean aws:{near[0]}? " if near else ""
+        lines.append(
+            f"aws:{key} = {said(provider[key])}: {hint}the stack's explicit provider takes only "
+            f"{taken}"
+        )
     return {k: v for k, v in provider.items() if k in PROVIDER_KEYS - {"region"}}, lines
 
 

@@ -140,6 +140,14 @@ class Problem:
     needs: tuple[tuple[str, ...], ...]
     text: str
     meant: tuple[tuple[str, ...], ...] = ()
+    # `key = value`, where the line names a value.
+    head: str = ""
+
+    def defaulted(self, tier: str) -> str:
+        """The line of a value the stack file did not give: the tier's own default."""
+        if not self.head:
+            return self.text
+        return f"{self.head} (the {tier} tier's default){self.text[len(self.head) :]}"
 
 
 def problems(
@@ -159,7 +167,8 @@ def problems(
         each = found.errors if isinstance(found, CheckError) else (found,)
         return [_field_problem(loc, error.get("input"), e) for e in each]
     text = _plain(error, known) + _ALSO_FROM.get(".".join(loc), "")
-    return [Problem(loc, (), _line(loc, error.get("input"), text))]
+    shown = error.get("input")
+    return [Problem(loc, (), _line(loc, shown, text), head=_head(loc, shown))]
 
 
 def _unheld(
@@ -184,19 +193,23 @@ def _field_problem(loc: tuple[str, ...], given: Any, error: FieldError) -> Probl
     for part in error.path:
         shown = shown.get(part) if isinstance(shown, Mapping) else None
     needs = tuple(loc + need for need in error.needs)
-    return Problem(loc + error.path, needs, _line(loc + error.path, shown, str(error)))
+    where = loc + error.path
+    return Problem(where, needs, _line(where, shown, str(error)), head=_head(where, shown))
 
 
 def _line(loc: tuple[str, ...], shown: Any, message: str) -> str:
+    return f"{_head(loc, shown)}: {message}"
+
+
+def _head(loc: tuple[str, ...], shown: Any) -> str:
+    """`tap:service.port = 80`; a section given as a whole, by its name alone."""
     if loc == ("region",):
         name = "aws:region"
     elif loc[:1] == ("provider",):
         name = "aws:" + ".".join(loc[1:])
     else:
         name = "tap:" + ".".join(loc)
-    if isinstance(shown, Mapping):
-        return f"{name}: {message}"
-    return f"{name} = {said(shown)}: {message}"
+    return name if isinstance(shown, Mapping) else f"{name} = {said(shown)}"
 
 
 def said(value: Any) -> str:

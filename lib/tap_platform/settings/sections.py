@@ -262,7 +262,11 @@ class ServiceSettings(Section):
                     needs=("cpu",),
                 )
             )
-        if not self.min_count <= self.desired_count <= self.max_count:
+        if self.min_count > self.max_count:
+            errors.append(
+                FieldError("minCount", f"exceeds maxCount {self.max_count}", needs=("maxCount",))
+            )
+        elif not self.min_count <= self.desired_count <= self.max_count:
             errors.append(
                 FieldError(
                     "desiredCount",

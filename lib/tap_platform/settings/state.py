@@ -139,14 +139,9 @@ class DatabaseSettings(Section):
                     needs=("maxCapacity",),
                 )
             )
-        if (self.min_capacity * 2) % 1 or (self.max_capacity * 2) % 1:
-            errors.append(
-                FieldError(
-                    "minCapacity",
-                    "goes in steps of 0.5 ACU, as maxCapacity does",
-                    needs=("maxCapacity",),
-                )
-            )
+        for key, value in (("minCapacity", self.min_capacity), ("maxCapacity", self.max_capacity)):
+            if (value * 2) % 1:
+                errors.append(FieldError(key, "goes in steps of 0.5 ACU"))
         if self.serverless and not self.aurora:
             errors.append(
                 FieldError(

@@ -78,11 +78,18 @@ def validate(
             if found or stood_in:
                 return Validated(None, found, settings, StandIns(frozenset(stood_in)))
             return Validated(settings, found)
-        found += [p.text for p in new if p.text not in found]
+        tier = str(merged.get("environment"))
+        lines = [p.defaulted(tier) if _defaulted(p.loc, defaults, given) else p.text for p in new]
+        found += [line for line in lines if line not in found]
         # A check that read a stand-in is not reported, but its key is stood in for as well,
         # so that the rest still validates (and the region can be asked about it). The key
         # a misspelt one was meant as holds its default: a stand-in too.
         fresh = {p.loc for p in every} - stood_in
+        if not fresh:
+            # Only checks that read a stand-in fail now (a default memory that does not fit
+            # the cpu given): the keys they read stand in too, so the rest validates and the
+            # region can still be asked about it.
+            fresh = {need for p in every for need in p.needs} - stood_in
         if not fresh:
             break
         for loc in sorted(fresh, key=len):
@@ -107,6 +114,11 @@ def _problems(err: ValidationError) -> list[Problem]:
 def _sections() -> list[str]:
     """The sections of `tap:` settings (the provider's keys live under `aws:`)."""
     return [s for s in _fields_at([]) if s != "provider" and _fields_at([s])]
+
+
+def _defaulted(loc: Loc, defaults: Mapping[str, Any], given: Mapping[str, Any] | None) -> bool:
+    """Whether the value at `loc` is the tier's, the stack file giving none."""
+    return given is not None and _holds(defaults, loc) and not _holds(given, loc)
 
 
 def _holds(given: Mapping[str, Any], loc: Loc) -> bool:
