@@ -22,7 +22,7 @@ import yaml
 from botocore.exceptions import ClientError
 
 from tap_platform.naming import Namer, Service
-from tap_platform.settings import SUFFIX_ENV_VAR, SettingsError
+from tap_platform.settings import KNOWN_KEYS, SUFFIX_ENV_VAR, SettingsError
 from tapsim.changes import describe
 from tapsim.discovery import Discovered
 from tapsim.emulator import (
@@ -127,7 +127,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--keep", action="store_true", help="serve the emulator until interrupted")
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--compute", choices=["ecs", "asg"], help="override tap:compute")
+    parser.add_argument(
+        "--compute", type=str.lower, choices=["ecs", "asg"], help="override tap:compute"
+    )
     parser.add_argument("--endpoint", help="use an emulator that is already running at this URL")
     parser.add_argument(
         "--service",
@@ -156,10 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         stack, services = run.stack, [*scenario_services, *args.services]
         config = {**(run.config or {}), **({"tap:compute": args.compute} if args.compute else {})}
         suffix = run.suffix or os.environ.get(SUFFIX_ENV_VAR) or f"local{secrets.token_hex(2)}"
-        settings_of(stack, config=config, suffix=suffix)
         changed = with_updates(stack, config, args.update)
-        if args.update:
-            settings_of(stack, config=changed, suffix=suffix)
+        checked(stack, config, changed if args.update else None, suffix)
     except (ExampleError, SettingsError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -182,6 +182,23 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
     return 0
+
+
+def checked(stack: str, config: dict, changed: dict | None, suffix: str) -> None:
+    """The stack's settings, and with `UPDATE` applied, each checked in full: one error
+    names every problem of both, each once, and says which came with the update."""
+    problems: list[str] = []
+    for label, values in (("", config), ("with UPDATE applied", changed)):
+        if values is None:
+            continue
+        try:
+            settings_of(stack, config=values, suffix=suffix)
+        except SettingsError as err:
+            lines = [line for line in str(err).splitlines()[1:] if line not in problems]
+            problems += [f"{label}:"] if label and lines and problems else []
+            problems += lines
+    if problems:
+        raise SettingsError("\n".join(["invalid settings:", *problems]))
 
 
 def certificate_stand_in(stack: str, config: dict, suffix: str) -> dict[str, str]:
@@ -272,7 +289,10 @@ def with_updates(stack: str, config: dict, texts: list[str]) -> dict:
     for assignment in assignments(texts):
         path, sep, text = assignment.partition("=")
         if not sep or ":" not in path:
-            raise ValueError(f"--update {assignment!r}: expected namespace:key[.key...]=value")
+            meant = f"; did you mean tap:{assignment}?" if path.split(".")[0] in KNOWN_KEYS else ""
+            raise ValueError(
+                f"--update {assignment!r}: expected namespace:key[.key...]=value{meant}"
+            )
         top, *rest = path.split(".")
         try:
             value = yaml.safe_load(text)

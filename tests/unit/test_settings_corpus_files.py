@@ -59,6 +59,15 @@ def test_a_missing_stack_file_says_so(capsys) -> None:
     assert "aws:region" not in err
 
 
+def test_a_misspelt_stack_names_the_one_meant_and_config_of_another_kind_says_which() -> None:
+    with pytest.raises(SettingsError, match=r"Pulumi\.stagin\.yaml in .*: did you mean staging\?"):
+        stack_settings("stagin")
+    from tap_platform.settings.stackfile import _config
+
+    with pytest.raises(SettingsError, match=r"config: holds a list; it takes one"):
+        _config("Pulumi.x.yaml", {"config": ["tap:environment: dev"]})
+
+
 def test_settings_outside_config_are_refused(tmp_path) -> None:
     message = file_error(tmp_path, "no-config-wrapper")
     assert message.startswith(

@@ -80,6 +80,14 @@ def test_an_update_text_holds_several_assignments_and_values_with_spaces() -> No
     assert found["tap:tags"] == {"Team": "web"}
 
 
+def test_an_update_without_its_namespace_and_a_runtime_in_capitals_are_taken_as_meant(
+    capsys,
+) -> None:
+    with pytest.raises(ValueError, match=r"did you mean tap:service\.cpu=512\?"):
+        local.with_updates("dev", {}, ["service.cpu=512"])
+    assert local._parser().parse_args(["--stack", "dev", "--compute", "ASG"]).compute == "asg"
+
+
 def test_an_update_that_is_not_yaml_is_said_in_words(capsys) -> None:
     assert local.main(["--stack", "dev", "--update", "tap:service.port=[1"]) == 1
     err = capsys.readouterr().err
@@ -165,3 +173,18 @@ def test_make_preview_says_a_wrong_region_with_the_other_problems(region, said) 
         preview._synthesized(wrong)
     assert said in str(caught.value)
     assert "tap:service.port = 80: must be at least 1024" in str(caught.value)
+
+
+def test_an_update_is_checked_beside_the_stack_files_own_problems() -> None:
+    from tap_platform.settings import SettingsError
+
+    file = {"tap:service": {"port": 80}}
+    update = {"tap:service": {"port": 8081}, "tap:alarms": {"email": "bad"}}
+    with pytest.raises(SettingsError) as caught:
+        local.checked("dev", file, update, "local1234")
+    lines = str(caught.value).splitlines()
+    assert lines[1].startswith("  tap:service.port = 80: must be at least 1024")
+    assert lines[2:] == [
+        "with UPDATE applied:",
+        "  tap:alarms.email = 'bad': must be an e-mail address such as ops@example.com",
+    ]

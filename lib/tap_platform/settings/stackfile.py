@@ -94,8 +94,10 @@ def _missing(path: Path) -> str:
         p.name.removeprefix("Pulumi.").removesuffix(".yaml")
         for p in path.parent.glob("Pulumi.*.yaml")
     )
+    near = difflib.get_close_matches(stack, found, n=1)
+    meant = f"did you mean {near[0]}? " if near else ""
     return (
-        f"no stack file {path.name} in {path.parent}: the stacks here are "
+        f"no stack file {path.name} in {path.parent}: {meant}the stacks here are "
         f"{', '.join(found) or 'none'}; make one with `pulumi stack init {stack}` and a "
         "config: block, or name one of those"
     )
@@ -162,7 +164,7 @@ def _config(name: str, document: Any) -> dict[str, Any]:
         return {}
     if not isinstance(document, dict):
         raise SettingsError(
-            f"{name}: holds {type(document).__name__} at its top; a stack file is a mapping "
+            f"{name}: holds {_kind(document)} at its top; a stack file is a mapping "
             "with its settings under config:"
         )
     stray = [str(k) for k in document if k not in TOP_LEVEL]
@@ -173,10 +175,16 @@ def _config(name: str, document: Any) -> dict[str, Any]:
         return {}
     if not isinstance(config, dict):
         raise SettingsError(
-            f"{name}: config: holds {type(config).__name__}; it takes one `namespace:key: value` "
+            f"{name}: config: holds {_kind(config)}; it takes one `namespace:key: value` "
             "per line, indented under it"
         )
     return {str(k): v for k, v in config.items()}
+
+
+def _kind(value: Any) -> str:
+    """What YAML read, as a person says it."""
+    kinds = {list: "a list", str: "text", bool: "true or false", int: "a number", float: "a number"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 def _stray(name: str, stray: list[str], wrapped: bool) -> str:
