@@ -26,13 +26,33 @@ SHOWN = 60
 MOST = 8
 
 
-def shown(value: Any) -> str:
-    """A value on one line, cut at SHOWN characters; a whole number without its `.0` (Pulumi
-    carries every number as a float)."""
+def shown(value: Any, start: int = 0) -> str:
+    """A value on one line, cut to SHOWN characters from `start`; a whole number without its
+    `.0` (Pulumi carries every number as a float)."""
+    text = _text(value)
+    if len(text) <= SHOWN:
+        return text
+    start = min(start, len(text) - SHOWN + 3)
+    head = "..." if start else ""
+    cut = text[start : start + SHOWN - 3 - len(head)]
+    return head + cut + ("..." if start + len(cut) < len(text) else "")
+
+
+def shown_pair(old: Any, new: Any) -> tuple[str, str]:
+    """Two long values cut around where they first differ, so the cut never hides the
+    change (two ARNs alike in their first 60 characters)."""
+    a, b = _text(old), _text(new)
+    same = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+    start = max(0, same - SHOWN // 3) if max(len(a), len(b)) > SHOWN else 0
+    return shown(old, start), shown(new, start)
+
+
+def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    return text if len(text) <= SHOWN else text[: SHOWN - 3] + "..."
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
 def _document(value: Any) -> Any:
@@ -75,7 +95,7 @@ def input_lines(before: Registration, after: Registration, keys: tuple[str, ...]
         diffs = list(leaf_diffs(before.inputs.get(key), after.inputs.get(key), key))
         if not diffs:
             lines.append(f"      {key}: takes the replaced resource's new id")
-        lines += [f"      {p}: {shown(a)} -> {shown(b)}" for p, a, b in diffs[:MOST]]
+        lines += [f"      {p}: {' -> '.join(shown_pair(a, b))}" for p, a, b in diffs[:MOST]]
         if len(diffs) > MOST:
             lines.append(f"      ... and {len(diffs) - MOST} more in {key}")
     return lines
@@ -93,10 +113,8 @@ def ignored(before: RunResult, after: RunResult) -> list[str]:
         for key in reg.ignore_changes:
             if old.inputs.get(key) != reg.inputs.get(key):
                 why = IGNORED_WHY.get(key, "the resource ignores it after creation")
-                lines.append(
-                    f"  ignored  {reg.name} {key}: {shown(old.inputs.get(key))} -> "
-                    f"{shown(reg.inputs.get(key))} ({why})"
-                )
+                was, now = shown_pair(old.inputs.get(key), reg.inputs.get(key))
+                lines.append(f"  ignored  {reg.name} {key}: {was} -> {now} ({why})")
     return lines
 
 
@@ -106,7 +124,8 @@ def describe(planned: Plan, before: RunResult, after: RunResult) -> list[str]:
     news = {r.urn: r for r in after.custom}
     counts = planned.summary()
     lines = ["Plan: " + ", ".join(f"{n} to {a}" for a, n in counts.items() if n)]
-    for step in planned.changes:
+    order = ("create", "update", "replace", "delete")
+    for step in sorted(planned.changes, key=lambda s: (order.index(s.action), s.type, s.urn)):
         name = step.urn.rsplit("::", 1)[-1]
         lines.append(f"  {step.action:<7}  {step.type}  {name}")
         if step.action in ("update", "replace"):

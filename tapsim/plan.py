@@ -155,8 +155,10 @@ def plan(
 ) -> Plan:
     """The steps from `deployed` to `wanted`; `force_new` and `window` are the provider's
     replace-forcing inputs and AWS's maintenance-window inputs per type."""
-    olds = {r.urn: r for r in deployed.resources if r.custom}
-    news = [r for r in wanted.resources if r.custom]
+    # What the account holds, as `make local` counts it: not providers or generated values,
+    # whose changes show in the resources that read them.
+    olds = {r.urn: r for r in deployed.custom}
+    news = wanted.custom
     steps: dict[str, Step] = {}
     replaced: dict[str, set[str]] = {}
     for reg in news:

@@ -5,7 +5,7 @@ why, and what is refused."""
 from __future__ import annotations
 
 from tapsim.alone import data_tier
-from tapsim.changes import describe, input_lines, leaf_diffs, shown
+from tapsim.changes import describe, input_lines, leaf_diffs, shown, shown_pair
 from tapsim.emulator.registry import FORCE_NEW, PENDING
 from tapsim.plan import plan
 from tapsim.runner import Registration
@@ -59,3 +59,23 @@ def test_lists_of_named_entries_are_compared_by_name() -> None:
     old = [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]
     new = [{"name": "B", "value": "3"}, {"name": "A", "value": "1"}]
     assert list(leaf_diffs(old, new, "env")) == [("env.B.value", "2", "3")]
+
+
+def test_the_plan_counts_what_the_stack_holds_each_once_in_order_of_action() -> None:
+    """The counts add up to the resources `make local` lists, and the steps come creates
+    first, then updates, replacements and deletions."""
+    before, after = synth("prod"), synth("prod", config=SCENARIOS["new variable and size"])
+    planned = plan(before, after, FORCE_NEW, PENDING)
+    counts = planned.summary()
+    assert sum(counts.values()) - counts["delete"] == len(after.custom)
+    lines = describe(planned, before, after)
+    actions = [line.split()[0] for line in lines[1:] if line.startswith("  ") and line[2] != " "]
+    assert actions == sorted(actions, key=("create", "update", "replace", "delete").index)
+
+
+def test_two_long_values_are_cut_where_they_differ() -> None:
+    arn = "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/edge-tg-{}/0a1b2c3d"
+    was, now = shown_pair(arn.format("ip-7cd77f1"), arn.format("instance-1234567"))
+    assert "ip-7cd77f1" in was
+    assert "instance-1234567" in now
+    assert was != now
