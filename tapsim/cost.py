@@ -313,11 +313,13 @@ def main(argv: list[str] | None = None) -> int:
     sections = [(f"Monthly list price, runtime {c}:", priced(whole, c)) for c in ("ecs", "asg")]
     title = "Monthly list price of the shared dev environment and of each service on it:"
     sections.append((title, priced([s for s in roles if s not in whole])))
-    print("\n".join(unpriced_note([e for _, found in sections for e in found])))
-    for title, found in sections:
-        if found:
-            print("\n".join(side_by_side(found, title)) + "\n")
-    print("\n".join(assumptions()))
+    estimates = [e for _, found in sections for e in found]
+    if estimates:
+        print("\n".join(unpriced_note(estimates)))
+        for title, found in sections:
+            if found:
+                print("\n".join(side_by_side(found, title)) + "\n")
+        print("\n".join(assumptions()))
     return tried.report()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tapsim.cost import PRICES, USAGE, estimate, render, side_by_side
+from tapsim.cost import PRICES, USAGE, estimate, main, render, side_by_side
 from tapsim.preview import report
 from tests.conftest import synth
 
@@ -123,3 +123,10 @@ def test_make_cost_takes_any_stack_file(synthesized, monkeypatch, capsys) -> Non
     assert out.splitlines()[0] == "Every line below has a recorded price."
     assert out.count("dev us-east-1") == 2
     assert "dev-web us-east-1" in out
+
+
+def test_make_cost_of_a_stack_it_cannot_read_prints_only_why(capsys) -> None:
+    assert main(["--stack", "nosuch"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "no stack file Pulumi.nosuch.yaml" in captured.err
