@@ -26,6 +26,7 @@ import pulumi_aws as aws
 
 from tap_platform.app import AppArgs
 from tap_platform.buckets import BucketRef
+from tap_platform.deploy import LaunchTarget
 from tap_platform.ecr import DOCKER_LOGIN
 from tap_platform.naming import Service
 from tap_platform.policies import Grants, log_stream_writes, service_role
@@ -156,6 +157,15 @@ class AsgService(pulumi.ComponentResource):
         self.group = self._group(name, args)
         self._scaling(name, args)
         self.register_outputs({"autoScalingGroupName": self.group.name})
+
+    @property
+    def launch_target(self) -> LaunchTarget:
+        """The group as CodeDeploy deploys to it, with what a launch needs (`grant_launch`)."""
+        return LaunchTarget(
+            group_name=self.group.name,
+            launch_template_id=self.launch_template.id,
+            instance_role_arn=self.instance_role.arn,
+        )
 
     def _launch_template(
         self,

@@ -44,40 +44,46 @@ class EcsTarget:
     task_family: pulumi.Input[str]
     pass_role_arns: Sequence[pulumi.Input[str]]
 
+    def grant_deploy(self, context: AwsContext) -> Grants:
+        """What the ECS deploy action needs on this service: the service, task definitions
+        (which take no resource-level permission), the tasks, tagging what it registers (ECS
+        Developer Guide, "Tagging your resources", permissions) and passing exactly the
+        task's roles."""
+        arn = pulumi.Output.format(
+            "arn:{0}:ecs:{1}:{2}:", context.partition, context.region, context.account_id
+        )
+        grants: Grants = {
+            "deploy": (
+                ["ecs:UpdateService", "ecs:DescribeServices"],
+                [pulumi.Output.concat(arn, "service/", self.cluster_name, "/", self.service_name)],
+            ),
+            "task-definitions": (
+                ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListTasks"],
+                ["*"],
+            ),
+            "tasks": (
+                ["ecs:DescribeTasks"],
+                [pulumi.Output.concat(arn, "task/", self.cluster_name, "/*")],
+            ),
+            "tag-task-definitions": (
+                ["ecs:TagResource"],
+                [pulumi.Output.concat(arn, "task-definition/", self.task_family, ":*")],
+                {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}},
+            ),
+            "pass-role": (
+                ["iam:PassRole"],
+                list(self.pass_role_arns),
+                {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+            ),
+        }
+        return grants
+
 
 def ecs_deploy(
     context: AwsContext, target: EcsTarget
 ) -> tuple[aws.codepipeline.PipelineStageActionArgs, Grants]:
-    """The ECS action, and its grants: the service, task definitions (which take no
-    resource-level permission), the tasks, tagging what it registers (ECS Developer Guide,
-    "Tagging your resources", permissions) and passing exactly the task's roles."""
-    arn = pulumi.Output.format(
-        "arn:{0}:ecs:{1}:{2}:", context.partition, context.region, context.account_id
-    )
-    grants: Grants = {
-        "deploy": (
-            ["ecs:UpdateService", "ecs:DescribeServices"],
-            [pulumi.Output.concat(arn, "service/", target.cluster_name, "/", target.service_name)],
-        ),
-        "task-definitions": (
-            ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListTasks"],
-            ["*"],
-        ),
-        "tasks": (
-            ["ecs:DescribeTasks"],
-            [pulumi.Output.concat(arn, "task/", target.cluster_name, "/*")],
-        ),
-        "tag-task-definitions": (
-            ["ecs:TagResource"],
-            [pulumi.Output.concat(arn, "task-definition/", target.task_family, ":*")],
-            {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}},
-        ),
-        "pass-role": (
-            ["iam:PassRole"],
-            list(target.pass_role_arns),
-            {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
-        ),
-    }
+    """The ECS action, and its grants (`EcsTarget.grant_deploy`)."""
+    grants = target.grant_deploy(context)
     action = aws.codepipeline.PipelineStageActionArgs(
         provider="ECS",
         configuration={
@@ -96,10 +102,8 @@ def codedeploy_deploy(
     *,
     namer: Namer,
     context: AwsContext,
-    autoscaling_group_name: pulumi.Input[str],
+    target: LaunchTarget,
     target_group_name: pulumi.Input[str],
-    launch_template_id: pulumi.Input[str],
-    instance_role_arn: pulumi.Input[str],
 ) -> tuple[aws.codepipeline.PipelineStageActionArgs, Grants]:
     """A CodeDeploy application and in-place deployment group over the Auto Scaling group,
     rolling back a failed deployment; the action and its grants, one per resource type."""
@@ -117,14 +121,14 @@ def codedeploy_deploy(
         service="codedeploy.amazonaws.com",
         context=context,
         managed={"policy": CODEDEPLOY_POLICY},
-        grants=launch_template_grants(context, launch_template_id, instance_role_arn),
+        grants=target.grant_launch(context),
     )
     group = aws.codedeploy.DeploymentGroup(
         f"{name}-deploy-group",
         app_name=application.name,
         deployment_group_name=namer.name("app", Service.CODEDEPLOY),
         service_role_arn=deploy_role.arn,
-        autoscaling_groups=[autoscaling_group_name],
+        autoscaling_groups=[target.group_name],
         deployment_config_name="CodeDeployDefault.OneAtATime",
         deployment_style=aws.codedeploy.DeploymentGroupDeploymentStyleArgs(
             deployment_option="WITH_TRAFFIC_CONTROL", deployment_type="IN_PLACE"
@@ -150,32 +154,45 @@ LAUNCHED = ("instance", "volume", "network-interface", "subnet", "security-group
 TAGGED = ("instance", "volume")
 
 
-def launch_template_grants(
-    context: AwsContext, launch_template_id: pulumi.Input[str], instance_role_arn: pulumi.Input[str]
-) -> Grants:
-    """What CodeDeploy's role needs beyond `AWSCodeDeployRole` for a group that launches from a
-    launch template: `ec2:RunInstances`, `ec2:CreateTags` and `iam:PassRole` for the instance
-    role (CodeDeploy User Guide, "Create a service role for CodeDeploy", its note on launch
-    templates). The guide names the actions only; here RunInstances is held to this template
-    and what a launch from it touches, tags to what a launch creates, the role to EC2."""
-    launched: list[pulumi.Input[str]] = [
-        pulumi.Output.concat(context.arn("ec2", "launch-template/"), launch_template_id),
-        f"arn:{context.partition}:ec2:{context.region}::image/*",
-        *(context.arn("ec2", f"{kind}/*") for kind in LAUNCHED),
-    ]
-    return {
-        "launch": (["ec2:RunInstances"], launched),
-        "launch-tags": (
-            ["ec2:CreateTags"],
-            [context.arn("ec2", f"{kind}/*") for kind in TAGGED],
-            {"StringEquals": {"ec2:CreateAction": "RunInstances"}},
-        ),
-        "launch-pass-role": (
-            ["iam:PassRole"],
-            [instance_role_arn],
-            {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
-        ),
-    }
+@dataclass(frozen=True)
+class LaunchTarget:
+    """The Auto Scaling group a pipeline deploys to through CodeDeploy.
+
+    Attributes:
+        group_name: the group CodeDeploy deploys to.
+        launch_template_id: the launch template the group launches from.
+        instance_role_arn: the role of the instances that template launches.
+    """
+
+    group_name: pulumi.Input[str]
+    launch_template_id: pulumi.Input[str]
+    instance_role_arn: pulumi.Input[str]
+
+    def grant_launch(self, context: AwsContext) -> Grants:
+        """What CodeDeploy's role needs beyond `AWSCodeDeployRole` for a group that launches
+        from a launch template: `ec2:RunInstances`, `ec2:CreateTags` and `iam:PassRole` for
+        the instance role (CodeDeploy User Guide, "Create a service role for CodeDeploy", its
+        note on launch templates). The guide names the actions only; here RunInstances is
+        held to this template and what a launch from it touches, tags to what a launch
+        creates, the role to EC2."""
+        launched: list[pulumi.Input[str]] = [
+            pulumi.Output.concat(context.arn("ec2", "launch-template/"), self.launch_template_id),
+            f"arn:{context.partition}:ec2:{context.region}::image/*",
+            *(context.arn("ec2", f"{kind}/*") for kind in LAUNCHED),
+        ]
+        return {
+            "launch": (["ec2:RunInstances"], launched),
+            "launch-tags": (
+                ["ec2:CreateTags"],
+                [context.arn("ec2", f"{kind}/*") for kind in TAGGED],
+                {"StringEquals": {"ec2:CreateAction": "RunInstances"}},
+            ),
+            "launch-pass-role": (
+                ["iam:PassRole"],
+                [self.instance_role_arn],
+                {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+            ),
+        }
 
 
 def _codedeploy_action(

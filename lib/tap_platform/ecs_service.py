@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from tap_platform.app import CONTAINER_NAME, AppArgs
+from tap_platform.deploy import EcsTarget
 from tap_platform.naming import Service
 from tap_platform.policies import Grants, log_stream_writes, service_role
 from tap_platform.service_logs import ServiceLogGroup
@@ -94,6 +95,16 @@ class EcsService(pulumi.ComponentResource):
         self.service = self._service(name, args)
         self._autoscaling(name, args)
         self.register_outputs({"clusterName": self.cluster.name, "serviceName": self.service.name})
+
+    @property
+    def deploy_target(self) -> EcsTarget:
+        """The service as a pipeline deploys to it, with its grants (`grant_deploy`)."""
+        return EcsTarget(
+            cluster_name=self.cluster.name,
+            service_name=self.service.name,
+            task_family=self.task_definition.family,
+            pass_role_arns=[self.execution_role.arn, self.task_role.arn],
+        )
 
     def _cluster(self, name: str, args: EcsServiceArgs) -> aws.ecs.Cluster:
         """The cluster, with Container Insights, whose log group is the stack's own."""

@@ -18,15 +18,15 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 from pulumi_aws.cloudwatch import LogGroup
-from pulumi_aws.ssm import Parameter
 
 from tap_platform.buckets import BucketRef
 from tap_platform.buildspecs import RECORD_BUILDSPEC, SOURCE_KEY, ImageBuild, buildspec
-from tap_platform.deploy import EcsTarget, codedeploy_deploy, ecs_deploy
+from tap_platform.deploy import EcsTarget, LaunchTarget, codedeploy_deploy, ecs_deploy
 from tap_platform.ecr import RepositoryRef
 from tap_platform.logs import log_group
 from tap_platform.naming import Namer, Service
 from tap_platform.policies import AwsContext, Grants, log_stream_writes, service_role
+from tap_platform.release import ImageParameterRef
 
 __all__ = ["SOURCE_KEY", "EcsTarget", "Pipeline", "PipelineArgs"]
 DEFAULT_BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
@@ -42,18 +42,15 @@ class PipelineArgs:
         kms_key_arn: the key that encrypts the build logs and the build projects' output.
         artifacts: the artifacts bucket (its objects are encrypted with its key).
         image: the image the build hands on when it builds none (no `image_repository`).
-        image_parameter: the release parameter the last stage records the image in.
+        image_parameter: the release parameter the last stage records the image in
+            (`Release.ref`).
         target_group_name: the target group CodeDeploy takes instances out of.
         app_port: the port the deployed app answers on.
         health_check_path: the path an instance must answer before it takes traffic.
         run_script: the script on an instance that (re)starts the app from an image.
         ecs: the Fargate service to deploy to (default: None, deploy with CodeDeploy).
-        autoscaling_group_name: the Auto Scaling group CodeDeploy deploys to (default: None,
-            for ECS).
-        launch_template_id: the launch template that group launches from (default: None,
-            for ECS); CodeDeploy's role may launch from it.
-        instance_role_arn: the role of the instances that template launches (default: None,
-            for ECS); CodeDeploy's role may pass it to EC2.
+        asg: the Auto Scaling group CodeDeploy deploys to, which its role may launch from
+            (`AsgService.launch_target`) (default: None, for ECS).
         image_repository: the repository the build pushes the app's image to (default: None:
             no image is built, the build hands on `image`). With one, the build builds
             `<dockerfile_dir>/Dockerfile` from the source in privileged mode, pushes it under
@@ -81,15 +78,13 @@ class PipelineArgs:
     kms_key_arn: pulumi.Input[str]
     artifacts: BucketRef
     image: str
-    image_parameter: Parameter
+    image_parameter: ImageParameterRef
     target_group_name: pulumi.Input[str]
     app_port: int
     health_check_path: str
     run_script: str
     ecs: EcsTarget | None = None
-    autoscaling_group_name: pulumi.Input[str] | None = None
-    launch_template_id: pulumi.Input[str] | None = None
-    instance_role_arn: pulumi.Input[str] | None = None
+    asg: LaunchTarget | None = None
     image_repository: RepositoryRef | None = None
     dockerfile_dir: str = "app"
     image_platform: str = "linux/amd64"
@@ -257,7 +252,7 @@ class Pipeline(pulumi.ComponentResource):
             build_logs,
             {
                 **args.artifacts.grant_read("artifacts", versions=True),
-                "parameter": (["ssm:PutParameter"], [args.image_parameter.arn]),
+                **args.image_parameter.grant_record(),
             },
         )
         return self._project(
@@ -334,20 +329,13 @@ class Pipeline(pulumi.ComponentResource):
     ) -> tuple[aws.codepipeline.PipelineStageActionArgs, Grants]:
         if args.ecs:
             return ecs_deploy(args.aws, args.ecs)
-        if args.autoscaling_group_name is None:
-            raise ValueError("PipelineArgs: give ecs or autoscaling_group_name to deploy to")
-        if args.launch_template_id is None or args.instance_role_arn is None:
-            raise ValueError(
-                "PipelineArgs: CodeDeploy needs the group's launch_template_id and "
-                "instance_role_arn"
-            )
+        if args.asg is None:
+            raise ValueError("PipelineArgs: give ecs or asg to deploy to")
         return codedeploy_deploy(
             self,
             name,
             namer=args.namer,
             context=args.aws,
-            autoscaling_group_name=args.autoscaling_group_name,
+            target=args.asg,
             target_group_name=args.target_group_name,
-            launch_template_id=args.launch_template_id,
-            instance_role_arn=args.instance_role_arn,
         )

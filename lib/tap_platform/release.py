@@ -17,6 +17,19 @@ import pulumi
 import pulumi_aws as aws
 
 from tap_platform.naming import Namer
+from tap_platform.policies import Grants
+
+
+@dataclass(frozen=True)
+class ImageParameterRef:
+    """The release parameter as the pipeline that records into it sees it."""
+
+    name: pulumi.Input[str]
+    arn: pulumi.Input[str]
+
+    def grant_record(self) -> Grants:
+        """Writing the image a delivery deployed: this parameter only."""
+        return {"image-parameter": (["ssm:PutParameter"], [self.arn])}
 
 
 @dataclass(frozen=True)
@@ -61,4 +74,5 @@ class Release(pulumi.ComponentResource):
             description="The app image the pipeline last deployed; the stack only seeds it",
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["insecureValue"]),
         )
+        self.ref = ImageParameterRef(name=self.parameter.name, arn=self.parameter.arn)
         self.register_outputs({"imageParameter": self.parameter.name})

@@ -23,7 +23,7 @@ from tap_platform.ecs_service import EcsService, EcsServiceArgs
 from tap_platform.logs import AppLogs, AppLogsArgs
 from tap_platform.naming import Namer
 from tap_platform.observability import Observability, ObservabilityArgs, Thresholds
-from tap_platform.pipeline import EcsTarget, Pipeline, PipelineArgs
+from tap_platform.pipeline import Pipeline, PipelineArgs
 from tap_platform.policies import AwsContext, Grants
 from tap_platform.release import Release, ReleaseArgs
 from tap_platform.settings import Settings
@@ -267,16 +267,11 @@ def _pipeline(
         PipelineArgs(
             namer=at.namer, aws=at.context, kms_key_arn=at.key_arn,
             artifacts=at.buckets.ref("artifacts"), image=settings.service.image,
-            image_parameter=release.parameter, target_group_name=at.target_group.name,
+            image_parameter=release.ref, target_group_name=at.target_group.name,
             app_port=settings.service.port,
             health_check_path=settings.load_balancer.health_check_path, run_script=RUN_SCRIPT,
-            ecs=EcsTarget(cluster_name=ecs.cluster.name, service_name=ecs.service.name,
-                          task_family=ecs.task_definition.family,
-                          pass_role_arns=[ecs.execution_role.arn, ecs.task_role.arn])
-            if ecs else None,
-            autoscaling_group_name=asg.group.name if asg else None,
-            launch_template_id=asg.launch_template.id if asg else None,
-            instance_role_arn=asg.instance_role.arn if asg else None,
+            ecs=ecs.deploy_target if ecs else None,
+            asg=asg.launch_target if asg else None,
             image_repository=repository.ref,
             image_platform="linux/arm64" if arch.lower() == "arm64" else "linux/amd64",
             connection_arn=cfg.connection_arn, repository=cfg.repository, branch=cfg.branch,

@@ -309,6 +309,7 @@ INSTANCE_ROLE = "arn:aws:iam::111122223333:role/demo-instance"
 
 def pipeline_alone(**overrides):
     from tap_platform.buckets import BucketRef
+    from tap_platform.deploy import LaunchTarget
     from tap_platform.pipeline import Pipeline, PipelineArgs
     from tap_platform.release import Release, ReleaseArgs
     from tapsim.alone import CONTEXT, KEY_ARN, NAMER, build_alone
@@ -319,10 +320,9 @@ def pipeline_alone(**overrides):
         args = PipelineArgs(
             namer=NAMER, aws=CONTEXT, kms_key_arn=KEY_ARN,
             artifacts=BucketRef(name=bucket, arn=f"arn:aws:s3:::{bucket}", key_arn=KEY_ARN),
-            image="demo:1", image_parameter=release.parameter, target_group_name="demo-tg",
+            image="demo:1", image_parameter=release.ref, target_group_name="demo-tg",
             app_port=8080, health_check_path="/", run_script=RUN_SCRIPT,
-            **{"autoscaling_group_name": "demo-asg", "launch_template_id": "lt-0123456789abcdef0",
-               "instance_role_arn": INSTANCE_ROLE, **overrides},
+            **{"asg": LaunchTarget("demo-asg", "lt-0123456789abcdef0", INSTANCE_ROLE), **overrides},
         )  # fmt: skip
         return Pipeline("delivery", args)
 
@@ -377,15 +377,8 @@ def test_built_alone_codedeploy_may_launch_from_the_template_and_pass_the_instan
     assert set(found) == {"ec2:RunInstances", "ec2:CreateTags", "iam:PassRole"}
 
 
-def test_built_alone_codedeploy_needs_the_groups_launch_template_and_role() -> None:
-    from tapsim.runner import ProgramError
-
-    with pytest.raises((ValueError, ProgramError), match="launch_template_id and"):
-        pipeline_alone(instance_role_arn=None)
-
-
 def test_built_alone_a_pipeline_needs_somewhere_to_deploy() -> None:
     from tapsim.runner import ProgramError
 
-    with pytest.raises((ValueError, ProgramError), match="give ecs or autoscaling_group_name"):
-        pipeline_alone(autoscaling_group_name=None)
+    with pytest.raises((ValueError, ProgramError), match="give ecs or asg to deploy to"):
+        pipeline_alone(asg=None)
