@@ -43,6 +43,7 @@ from tapsim.plan import plan
 from tapsim.process import relax_garbage_collection
 from tapsim.routing import listener_rules, route
 from tapsim.runner import (
+    IN_THE_ACCOUNT,
     ProgramError,
     RunResult,
     referenced_stack,
@@ -326,7 +327,7 @@ def apply_update(deployment: Deployment, before: dict, after: dict) -> Deploymen
         steps, updated = update(deployment, config=after)
     except EmulatorError as err:
         raise EmulatorError(f"the emulator refused the change planned above: {err}") from err
-    counts = Counter(action for action, _, _ in steps)
+    counts = Counter(action for action, typ, _ in steps if typ.startswith(IN_THE_ACCOUNT))
     print("\nApplied: " + ", ".join(f"{counts[a]} to {a}" for a in ACTIONS if counts[a]))
     print()
     print("\n".join(summary(updated)))

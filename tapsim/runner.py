@@ -41,6 +41,10 @@ from tapsim.monitor import (
 from tapsim.process import environment_overrides
 from tapsim.project import PROJECT_DIR, SHARED_STACKS, STACKS  # noqa: F401  (re-exported)
 
+# The types of what a deployment makes in the account: AWS resources and the program's own
+# dynamic resources.
+IN_THE_ACCOUNT = ("aws:", "pulumi-python:dynamic:")
+
 
 @dataclass
 class RunResult:
@@ -81,8 +85,7 @@ class RunResult:
         """What a deployment makes in the account: AWS resources and the program's own
         dynamic resources (the app's database user); not components, providers or local
         values such as passwords."""
-        made = ("aws:", "pulumi-python:dynamic:")
-        return [r for r in self.resources if r.custom and r.type.startswith(made)]
+        return [r for r in self.resources if r.custom and r.type.startswith(IN_THE_ACCOUNT)]
 
 
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
