@@ -119,8 +119,8 @@ class LoadBalancerArgs:
             environment, whose listeners answer 404 to what no service's rule claims.
         idle_timeout_seconds: seconds a connection may stay idle before the load balancer
             closes it.
-        deletion_protection: whether AWS refuses to delete the load balancer, and the stack
-            protects it too; for tiers whose address clients rely on.
+        deletion_protection: whether AWS refuses to delete the load balancer (Security Hub
+            ELB.6); for tiers whose address clients rely on.
         certificate_arn: an issued ACM certificate for an HTTPS listener on 443, with port
             80 redirecting to it; None serves plain HTTP on 80 only.
         ssl_policy: the HTTPS listener's security policy (its TLS versions and ciphers);
@@ -186,8 +186,10 @@ class LoadBalancer(pulumi.ComponentResource):
 
     def _alb(self, name: str, args: LoadBalancerArgs) -> aws.lb.LoadBalancer:
         """The load balancer, dropping malformed headers and mitigating request desync; it
-        waits for its log bucket to admit it, and is protected when deletion protection is
-        on, so that neither AWS nor `pulumi destroy` removes it by accident."""
+        waits for its log bucket to admit it. With deletion protection AWS refuses to delete
+        it (Security Hub ELB.6). It holds no state, so the stack does not protect it: a
+        change that replaces it is refused by its fixed name, which the new one cannot take
+        while the old one stands (`Plan.collisions`)."""
         return aws.lb.LoadBalancer(
             f"{name}-alb",
             name=args.namer.name("alb", Service.ALB),
@@ -202,11 +204,7 @@ class LoadBalancer(pulumi.ComponentResource):
             access_logs=aws.lb.LoadBalancerAccessLogsArgs(
                 bucket=args.access_logs_bucket, prefix=args.access_logs_prefix, enabled=True
             ),
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=list(args.access_logs_ready),
-                protect=args.deletion_protection,
-            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.access_logs_ready)),
         )
 
     def _listeners(

@@ -135,7 +135,9 @@ def test_load_balancer_alone_forwards_http_to_its_target_group() -> None:
 def test_load_balancer_alone_for_a_shared_environment_answers_404_over_https() -> None:
     run = alone_load_balancer(None, certificate_arn=CERT, protected=True)
     assert run.of_type(TG) == []
-    assert run.one(ALB).protect is True
+    alb = run.one(ALB)
+    assert alb.inputs["enableDeletionProtection"] is True
+    assert alb.protect is False, "it holds no state: AWS's deletion protection keeps it"
     by_port = {int(ln.inputs["port"]): ln.inputs for ln in run.of_type(LISTENER)}
     (not_found,) = by_port[443]["defaultActions"]
     assert not_found["fixedResponse"]["statusCode"] == "404"

@@ -154,7 +154,6 @@ STATEFUL = {
     "aws:elasticache/replicationGroup:ReplicationGroup",
     "aws:s3/bucket:Bucket",
     "aws:secretsmanager/secret:Secret",
-    "aws:lb/loadBalancer:LoadBalancer",
     "aws:ecr/repository:Repository",
 }
 
