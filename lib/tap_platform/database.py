@@ -260,7 +260,7 @@ class Database(pulumi.ComponentResource):
             f"{name}-app-user",
             cluster_arn=cluster.arn,
             secret_arn=self.secret_arn,
-            region=args.aws.region,
+            aws=args.aws,
             engine=args.engine,
             database=args.database_name,
             username=args.app_username,

@@ -9,7 +9,7 @@ path into the VPC is needed. It exists for Aurora only: on plain RDS the stack c
 the user, and docs/app.md says how an operator does it once.
 
 What runs where: this provider runs inside the Pulumi engine on the deploying machine, with
-that machine's AWS credentials (the default chain: environment, profile, SSO), which need
+the stack's provider's credentials (`tap_platform.dynamic_aws`), which need
 `rds-data:ExecuteStatement` on the cluster and `secretsmanager:GetSecretValue` on the master
 secret, with its key.
 """
@@ -21,6 +21,9 @@ from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateResult
+
+from tap_platform.dynamic_aws import reach
+from tap_platform.policies import AwsContext
 
 
 def statements(engine: str, username: str, database: str) -> list[str]:
@@ -55,7 +58,9 @@ class DatabaseUserProvider(ResourceProvider):
         return CreateResult(id_=f"{props['clusterArn']}/{props['username']}", outs=props)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [k for k in news if k != "__provider" and olds.get(k) != news[k]]
+        from tap_platform.dynamic_aws import changed as changes_of
+
+        changed = changes_of(olds, news)
         return DiffResult(
             changes=bool(changed),
             replaces=[k for k in changed if k in REPLACED_BY],
@@ -73,9 +78,9 @@ RESUME_ATTEMPTS, RESUME_WAIT_SECONDS = 12, 10
 
 
 def _execute(props: dict[str, Any], sleep: Any = time.sleep) -> None:
-    import boto3
+    from tap_platform.dynamic_aws import client as aws_client
 
-    client = boto3.client("rds-data", region_name=props["region"])
+    client = aws_client(props, "rds-data")
     for sql in statements(props["engine"], props["username"], props["database"]):
         for attempt in range(RESUME_ATTEMPTS):
             try:
@@ -101,7 +106,7 @@ class DatabaseUser(pulumi.dynamic.Resource):
         *,
         cluster_arn: pulumi.Input[str],
         secret_arn: pulumi.Input[str],
-        region: str,
+        aws: AwsContext,
         engine: str,
         database: str,
         username: str,
@@ -110,7 +115,7 @@ class DatabaseUser(pulumi.dynamic.Resource):
         props = {
             "clusterArn": cluster_arn,
             "secretArn": secret_arn,
-            "region": region,
+            **reach(aws),
             "engine": engine,
             "database": database,
             "username": username,

@@ -6,8 +6,9 @@ private subnets does it with the master secret, started by `pulumi up` and waite
 runs again only when the SQL or the database changes. Nothing stays running: between runs
 the project is a definition. What runs where: the build, in the private subnets (it needs
 their egress, NAT or endpoints, for CodeBuild, Secrets Manager and the drivers it installs);
-the wait, in the Pulumi engine on the deploying machine, with that machine's credentials
-(`codebuild:StartBuild` and `BatchGetBuilds` on the project).
+the wait, in the Pulumi engine on the deploying machine, with the stack's provider's
+credentials (`tap_platform.dynamic_aws`; `codebuild:StartBuild` and `BatchGetBuilds` on the
+project).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import yaml
-from pulumi.dynamic import CreateResult, ResourceProvider, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateResult
 
 from tap_platform.db_user import statements
+from tap_platform.dynamic_aws import reach
 from tap_platform.logs import log_group
 from tap_platform.naming import Namer, Service
 from tap_platform.policies import AwsContext, Grants, log_stream_writes, service_role
@@ -164,7 +166,7 @@ class UserBuild(pulumi.ComponentResource):
         )
         digest = hashlib.sha256(json.dumps([sql, args.engine]).encode()).hexdigest()[:16]
         self.run = BuildRun(
-            f"{name}-run", project=self.project.name, region=args.aws.region, trigger=digest,
+            f"{name}-run", project=self.project.name, aws=args.aws, trigger=digest,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.project]),
         )  # fmt: skip
         self.register_outputs({"projectName": self.project.name})
@@ -224,15 +226,20 @@ class BuildRunProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(id_=_run(props), outs=props)
 
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        from tap_platform.dynamic_aws import changed
+
+        return DiffResult(changes=bool(changed(olds, news)))
+
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         _run(news)
         return UpdateResult(outs=news)
 
 
 def _run(props: dict[str, Any], sleep: Any = time.sleep) -> str:
-    import boto3
+    from tap_platform.dynamic_aws import client as aws_client
 
-    client = boto3.client("codebuild", region_name=props["region"])
+    client = aws_client(props, "codebuild")
     build_id = client.start_build(projectName=props["project"])["build"]["id"]
     for _ in range(120):
         (build,) = client.batch_get_builds(ids=[build_id])["builds"]
@@ -252,9 +259,9 @@ class BuildRun(pulumi.dynamic.Resource):
         name: str,
         *,
         project: pulumi.Input[str],
-        region: str,
+        aws: AwsContext,
         trigger: str,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props = {"project": project, "region": region, "trigger": trigger}
+        props = {"project": project, **reach(aws), "trigger": trigger}
         super().__init__(BuildRunProvider(), name, props, opts)

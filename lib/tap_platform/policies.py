@@ -52,6 +52,9 @@ class AwsContext:
     dns_suffix: str
     # The provider's default tags, for what the stack makes without the provider.
     default_tags: Mapping[str, str] = field(default_factory=dict)
+    # The provider's credentials settings (`profile`, `assumeRoles`, the shared files), for
+    # what the stack makes without the provider (`tap_platform.dynamic_aws`).
+    credentials: Mapping[str, Any] = field(default_factory=dict)
 
     def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
         region = self.region if regional else ""

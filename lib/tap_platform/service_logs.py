@@ -13,8 +13,9 @@ one that exists, and sets its retention, its key and the stack's tags either way
 deletes it, and one a late write made again is taken and set right by the next stack.
 
 What runs where: this provider runs inside the Pulumi engine on the deploying machine, with
-that machine's AWS credentials, which need `logs:CreateLogGroup`, `logs:PutRetentionPolicy`,
-`logs:AssociateKmsKey`, `logs:TagResource` and `logs:DeleteLogGroup`.
+the stack's provider's credentials (`tap_platform.dynamic_aws`), which need
+`logs:CreateLogGroup`, `logs:PutRetentionPolicy`, `logs:AssociateKmsKey`, `logs:TagResource`
+and `logs:DeleteLogGroup`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateResult
 
+from tap_platform.dynamic_aws import reach
 from tap_platform.policies import AwsContext
 
 
@@ -37,7 +39,9 @@ class ServiceLogGroupProvider(ResourceProvider):
         return CreateResult(id_=props["name"], outs={**props, "arn": _arn(props)})
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [k for k in news if k != "__provider" and olds.get(k) != news[k]]
+        from tap_platform.dynamic_aws import changed as changes_of
+
+        changed = changes_of(olds, news)
         return DiffResult(
             changes=bool(changed), replaces=["name"] if "name" in changed else [],
             delete_before_replace=True,
@@ -54,9 +58,9 @@ class ServiceLogGroupProvider(ResourceProvider):
 
 
 def _client(props: Mapping[str, Any]) -> Any:
-    import boto3
+    from tap_platform.dynamic_aws import client
 
-    return boto3.client("logs", region_name=props["region"])
+    return client(props, "logs")
 
 
 def _arn(props: Mapping[str, Any]) -> str:
@@ -99,8 +103,7 @@ class ServiceLogGroup(pulumi.dynamic.Resource):
             "retentionInDays": retention_days,
             "kmsKeyId": kms_key_arn,
             "tags": dict(aws.default_tags),
-            "region": aws.region,
-            "accountId": aws.account_id,
+            **reach(aws),
             "partition": aws.partition,
             "arn": None,
         }

@@ -72,6 +72,9 @@ def discover(settings: Settings, provider: aws.Provider) -> Environment:
         partition=partition.partition,
         dns_suffix=partition.dns_suffix,
         default_tags=settings.required_tags,
+        credentials=settings.provider.model_dump(
+            mode="json", by_alias=True, exclude_none=True, exclude={"allowed_account_ids"}
+        ),
     )
     return Environment(aws=context, zones=zones, offers=offers)
 

@@ -8,6 +8,7 @@ import json
 import pytest
 from botocore.stub import Stubber
 
+from tap_platform import dynamic_aws
 from tap_platform.db_user import DatabaseUserProvider, statements
 from tests.unit.test_database import database_alone
 
@@ -48,7 +49,7 @@ def test_the_provider_runs_each_statement_through_the_data_api_with_the_master_s
                     {"resourceArn": "clusterArn", "secretArn": "secretArn",
                      "database": "database"}.items()}  # fmt: skip
         stub.add_response("execute_statement", {}, {**expected, "sql": sql})
-    monkeypatch.setattr(boto3, "client", lambda *_a, **_k: client)
+    monkeypatch.setattr(dynamic_aws, "client", lambda *_a, **_k: client)
     with stub:
         result = DatabaseUserProvider().create(dict(PROPS))
     stub.assert_no_pending_responses()
@@ -107,7 +108,7 @@ def test_a_paused_cluster_is_waited_for_while_it_resumes(monkeypatch) -> None:
     stub.add_client_error("execute_statement", "DatabaseResumingException")
     for _ in [first, *rest]:
         stub.add_response("execute_statement", {})
-    monkeypatch.setattr(boto3, "client", lambda *_a, **_k: client)
+    monkeypatch.setattr(dynamic_aws, "client", lambda *_a, **_k: client)
     waits: list[float] = []
     with stub:
         _execute(dict(PROPS), sleep=waits.append)
@@ -152,11 +153,9 @@ def test_the_build_is_waited_for_and_a_failed_one_fails_the_up(monkeypatch) -> N
             done = self.polls > 1
             return {"builds": [{"id": ids[0], "buildComplete": done, "buildStatus": self.status}]}
 
-    import boto3
-
     for status, fails in (("SUCCEEDED", False), ("FAILED", True)):
         builds = Builds(status)
-        monkeypatch.setattr(boto3, "client", lambda *_a, builds=builds, **_k: builds)
+        monkeypatch.setattr(dynamic_aws, "client", lambda *_a, builds=builds, **_k: builds)
         props = {"project": "demo-db-setup", "region": "us-east-1"}
         if fails:
             with pytest.raises(RuntimeError, match="FAILED"):

@@ -190,6 +190,14 @@ def test_the_stacks_aws_credentials_settings_reach_the_explicit_provider(every_o
     assert provider["profile"] == "platform"
     assert json.loads(provider["assumeRoles"]) == load("every-option").config["aws:assumeRoles"]
     assert json.loads(provider["allowedAccountIds"]) == ["111122223333"]
+    # What the program makes itself (dynamic resources) reaches AWS the same way.
+    dynamic = every_option.of_type("pulumi-python:dynamic:Resource")
+    assert dynamic
+    for resource in dynamic:
+        assert resource.inputs["credentials"]["profile"] == "platform"
+        roles = [r["roleArn"] for r in resource.inputs["credentials"]["assumeRoles"]]
+        assert roles == [r["roleArn"] for r in json.loads(provider["assumeRoles"])]
+        assert resource.inputs["accountId"] == "111122223333"
 
 
 def test_an_aws_setting_the_provider_would_ignore_is_refused() -> None:
