@@ -133,8 +133,8 @@ class Cache(pulumi.ComponentResource):
         )
 
     def grant_read_secret(self, name: str) -> Grants:
-        """Reading the AUTH-token secret (JSON: token) and its key: clients read it when they
-        start, and again after the rotation procedure has changed it."""
+        """Reading the AUTH-token secret (JSON: token) and its key: a client reads it each
+        time it connects, so a rotation reaches it at its next connection."""
         return grant_secret_read(name, [self.secret.arn], self._key_arn)
 
     def _placement(

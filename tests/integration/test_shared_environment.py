@@ -29,7 +29,13 @@ class Shared:
 
     @property
     def listener(self) -> str:
-        return self.env.run.outputs["listenerArn"]
+        """The listener services add their rules to: the one answering 404 by default."""
+        (found,) = [
+            listener["ListenerArn"]
+            for listener in self.found("env").listeners
+            if listener["DefaultActions"][0]["Type"] == "fixed-response"
+        ]
+        return found
 
     def routed_to(self, host: str, path: str) -> str:
         action = route(listener_rules(self.found("env"), self.listener), host, path)
