@@ -29,7 +29,7 @@ class ImageParameterRef:
 
     def grant_record(self) -> Grants:
         """Writing the image a delivery deployed: this parameter only."""
-        return {"image-parameter": (["ssm:PutParameter"], [self.arn])}
+        return {"parameter": (["ssm:PutParameter"], [self.arn])}
 
 
 @dataclass(frozen=True)
