@@ -125,8 +125,12 @@ def test_ci_runs_make_test_and_the_makefile_has_the_documented_targets(service) 
     assert os.access(ci, os.X_OK)
     assert ci.read_text().rstrip().endswith("exec make test")
     makefile = (service / "Makefile").read_text()
-    for target in ("install", "lint", "test", "unit", "local", "preview", "upgrade"):
+    targets = ("install", "lint", "test", "unit", "local", "preview", "cost", "policy", "upgrade")
+    listed = run(["make", "-s", "help"], cwd=service).stdout
+    for target in targets:
         assert re.search(rf"^{target}:", makefile, re.M), target
+        assert re.search(rf"^  {target} +\S", listed, re.M), target
+    assert '--update "$$UPDATE"' in makefile
     readme = (service / "README.md").read_text()
     assert "make upgrade VERSION=" in readme
     assert "tap:environmentStack" in readme
