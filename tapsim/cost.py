@@ -70,6 +70,8 @@ class Estimate:
     stack: str
     region: str
     lines: tuple[Line, ...]
+    # The app's runtime (`ecs`, `asg`), or "" for a stack that runs none.
+    runtime: str = ""
 
     @property
     def total(self) -> float:
@@ -105,7 +107,12 @@ def estimate(run: RunResult, region: str | None = None) -> Estimate:
     _compute(run, p)
     _data(run, p)
     _operations(run, p)
-    return Estimate(run.stack, region, tuple(p.lines))
+    runtime = (
+        "asg"
+        if run.of_type("aws:autoscaling/group:Group")
+        else ("ecs" if run.of_type("aws:ecs/service:Service") else "")
+    )
+    return Estimate(run.stack, region, tuple(p.lines), runtime)
 
 
 def _inputs(run: RunResult, typ: str) -> list[dict[str, Any]]:
@@ -326,10 +333,13 @@ def main(argv: list[str] | None = None) -> int:
 def unpriced_note(estimates: list[Estimate]) -> list[str]:
     """First, what has no recorded price: a total with unpriced lines is a lower bound, so
     two runtimes of a region missing one of their prices do not compare."""
-    gaps = {(e.stack, e.region): len(e.unpriced) for e in estimates if e.unpriced}
+    gaps = {(e.stack, e.runtime, e.region): len(e.unpriced) for e in estimates if e.unpriced}
     if not gaps:
         return ["Every line below has a recorded price."]
-    named = ", ".join(f"{stack} in {region} ({n} lines)" for (stack, region), n in gaps.items())
+    named = ", ".join(
+        f"{stack}{f' on {runtime}' if runtime else ''} in {region} ({n} lines)"
+        for (stack, runtime, region), n in gaps.items()
+    )
     return [
         f"Note: no recorded price for some lines of {named}: those totals are lower bounds and "
         "do not compare across runtimes; REGION=us-east-1 prices every stack where every "

@@ -101,7 +101,10 @@ def test_make_cost_says_first_which_totals_lack_prices(synthesized) -> None:
 
     prod = estimate(synthesized["prod"])
     (note, _) = unpriced_note([estimate(synthesized["dev"]), prod])
-    assert note.startswith(f"Note: no recorded price for some lines of prod in {prod.region}")
+    assert note.startswith(
+        f"Note: no recorded price for some lines of prod on ecs in {prod.region} "
+        f"({len(prod.unpriced)} lines)"
+    )
     assert "REGION=us-east-1" in note
     assert unpriced_note([estimate(synthesized["dev"])]) == [
         "Every line below has a recorded price."
