@@ -253,6 +253,20 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         _SERVER.pop().stop()
 
 
+@pytest.fixture
+def aws_here(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto inside this process, for a test that plays one provider's calls: credentials of
+    its own, and neither the session emulator's endpoint nor a profile of the machine."""
+    from moto import mock_aws
+
+    for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        yield
+
+
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Any]:
     """The session's emulator (the coordinator's, or one of this process's own), with boto3

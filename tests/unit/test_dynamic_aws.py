@@ -4,10 +4,7 @@ account; played against moto in this process, whose STS answers for the role's a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from moto import mock_aws
 
 from tap_platform.dynamic_aws import changed, reach, session
 from tap_platform.policies import AwsContext
@@ -18,28 +15,18 @@ MOTO_ACCOUNT, OTHER = "123456789012", "111122223333"
 ROLE = f"arn:aws:iam::{OTHER}:role/deployer"
 
 
-@pytest.fixture
-def aws(monkeypatch) -> Iterator[None]:
-    for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield
-
-
 def props(account: str, **credentials) -> dict:
     return {"region": "us-east-1", "accountId": account, "credentials": credentials}
 
 
-def test_the_roles_of_the_stack_file_are_assumed_in_turn(aws) -> None:
+def test_the_roles_of_the_stack_file_are_assumed_in_turn(aws_here) -> None:
     found = session(props(OTHER, assumeRoles=[{"roleArn": ROLE, "externalId": "partner-7"}]))
     identity = found.client("sts").get_caller_identity()
     assert identity["Account"] == OTHER
     assert identity["Arn"].endswith("assumed-role/deployer/tap-platform")
 
 
-def test_credentials_of_another_account_are_refused_before_any_call(aws) -> None:
+def test_credentials_of_another_account_are_refused_before_any_call(aws_here) -> None:
     assert session(props(MOTO_ACCOUNT)).client("sts")
     with pytest.raises(RuntimeError, match=f"reach account {MOTO_ACCOUNT}, .* into {OTHER}"):
         session(props(OTHER))

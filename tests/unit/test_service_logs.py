@@ -4,12 +4,10 @@ moto in this process."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 import tapsim.emulator.moto_logs  # noqa: F401  (AssociateKmsKey, which moto lacks)
 from tap_platform.policies import AwsContext
@@ -21,13 +19,8 @@ TAGS = {"Project": "demo", "Environment": "dev"}
 
 
 @pytest.fixture
-def logs(monkeypatch) -> Iterator[Any]:
-    for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield boto3.client("logs", region_name="us-east-1")
+def logs(aws_here) -> Any:
+    return boto3.client("logs", region_name="us-east-1")
 
 
 def props(key: str) -> dict[str, Any]:
