@@ -23,7 +23,11 @@ def _provider(inputs: dict[str, Any]) -> Any:
 
 
 def _props(inputs: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in inputs.items() if k != PROVIDER_KEY}
+    """The resource's inputs, less the stack file's credentials settings: the emulator is the
+    account, as it is for the provider, and a profile or role of the stack file names a real
+    one (`tap_platform.dynamic_aws`)."""
+    props = {k: v for k, v in inputs.items() if k != PROVIDER_KEY}
+    return {**props, "credentials": {}} if "credentials" in props else props
 
 
 def _create(_ctx: Context, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -4,6 +4,8 @@ account; played against moto in this process, whose STS answers for the role's a
 
 from __future__ import annotations
 
+import types
+
 import pytest
 
 from tap_platform.dynamic_aws import changed, reach, session
@@ -40,3 +42,21 @@ def test_a_resource_carries_the_providers_settings_and_another_profile_changes_n
     old = {"name": "/aws/x", **carried}
     assert changed(old, {**old, "credentials": {"profile": "other"}}) == []
     assert ServiceLogGroupProvider().diff("x", old, {**old, "region": "eu-west-1"}).changes
+
+
+def test_in_the_emulator_the_stack_files_credentials_name_no_account(monkeypatch) -> None:
+    """The emulator is the account, for the provider and for the program's own resources
+    alike: a profile or role of the stack file (`every-option`'s) names a real one."""
+    from tapsim.emulator import dynamic
+
+    seen = []
+
+    class Provider:
+        def create(self, props):
+            seen.append(props)
+            return types.SimpleNamespace(id="x", outs={})
+
+    monkeypatch.setattr(dynamic, "_provider", lambda _inputs: Provider())
+    inputs = {"__provider": "p", "name": "/aws/x", **props(OTHER, profile="platform")}
+    dynamic.HANDLERS[dynamic.TYPE][0](None, inputs)
+    assert seen == [{"name": "/aws/x", **props(OTHER)}]
