@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tapsim.fake_cloud import Attempts, synthesize
+from tapsim.attempts import Attempts
+from tapsim.fake_cloud import synthesize
 from tapsim.project import present
 from tapsim.runner import RunResult, on_runtime
 

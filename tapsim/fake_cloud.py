@@ -4,14 +4,13 @@ built from the stack's own region and a test account, never from fixed values.""
 from __future__ import annotations
 
 import hashlib
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from tap_platform.settings import Settings, SettingsError
+from tap_platform.settings.stackfile import located
 from tapsim import catalog
 from tapsim.catalog import region_zones
 from tapsim.emulator.core import partition_of
@@ -23,7 +22,6 @@ from tapsim.runner import (
     RunResult,
     references,
     run_program,
-    stack_config,
     stack_reference_state,
     stack_settings,
 )
@@ -348,52 +346,13 @@ def settings_of(
     try:
         return stack_settings(stack, config=config, suffix=suffix, project_dir=project_dir)
     except SettingsError as err:
-        if err.partial is None:
-            raise
-        try:
-            cloud = FakeCloud(err.partial.region)
-            run_program(stack, cloud, config=config, environment_suffix=suffix,
-                        project_dir=project_dir)  # fmt: skip
-        except ProgramError as found:
-            raise SettingsError(str(found)) from None
-        raise
-
-
-class Attempts:
-    """Stacks synthesized by a tool that reads every stack file: a file that fails (a YAML
-    mistake, a setting refused) is kept with its message, and the tool goes on with the rest
-    and reports it at the end, instead of stopping at the first with a traceback. The tool
-    passes its way to synthesize (`synthesize`, or a test's shared runs)."""
-
-    def __init__(
-        self, synthesizing: Callable[..., RunResult], project_dir: Path = PROJECT_DIR
-    ) -> None:
-        self.synthesizing = synthesizing
-        self.project_dir = project_dir
-        self.failed: dict[str, str] = {}
-
-    def config(self, stack: str) -> dict[str, Any] | None:
-        return self._try(stack, lambda: stack_config(stack, self.project_dir))
-
-    def role(self, stack: str) -> str | None:
-        """The stack's role as the program loads it: an ephemeral stack (`pr7`) that names
-        none is a service."""
-        return self._try(stack, lambda: settings_of(stack, project_dir=self.project_dir).role)
-
-    def run(self, stack: str, config: dict[str, Any] | None = None) -> RunResult | None:
-        return self._try(stack, lambda: self.synthesizing(stack, config=config))
-
-    def _try(self, stack: str, work: Callable[[], T]) -> T | None:
-        if stack in self.failed:
-            return None
-        try:
-            return work()
-        except (SettingsError, ProgramError) as err:
-            self.failed[stack] = str(err)
-            return None
-
-    def report(self) -> int:
-        """Prints each failed stack's message to stderr; the tool's exit status."""
-        for stack, message in self.failed.items():
-            print(f"error: stack {stack}: {message}", file=sys.stderr)
-        return 1 if self.failed else 0
+        found = err
+        if err.partial is not None:
+            try:
+                cloud = FakeCloud(err.partial.region)
+                run_program(stack, cloud, config=config, environment_suffix=suffix,
+                            project_dir=project_dir)  # fmt: skip
+            except ProgramError as program:
+                found = SettingsError(str(program))
+        # Each problem about a key the file gives names its line, where no override hides it.
+        raise (found if config else located(found, project_dir / f"Pulumi.{stack}.yaml")) from None

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from tap_platform.controls import CONTROLS, Resource, exceptions
-from tapsim.fake_cloud import Attempts, synthesize
+from tapsim.attempts import Attempts
+from tapsim.fake_cloud import synthesize
 from tapsim.project import present
 from tapsim.runner import RunResult, on_runtime
 

@@ -193,11 +193,11 @@ def test_make_policy_takes_any_stack_file_and_its_tier(monkeypatch, capsys) -> N
 def test_make_policy_refuses_a_runtime_it_would_otherwise_override(monkeypatch, capsys) -> None:
     """The pack runs each stack on both runtimes by overriding tap:compute, which would hide
     a wrong value: the stack's own settings are checked first, as `make preview` checks them."""
-    from tapsim import fake_cloud, runner
+    from tapsim import attempts, runner
 
     wrong = {**runner.stack_config("dev"), "tap:compute": "ECS"}
     monkeypatch.setattr(runner, "stack_config", lambda *_, **__: dict(wrong))
-    monkeypatch.setattr(fake_cloud, "stack_config", lambda *_, **__: dict(wrong))
+    monkeypatch.setattr(attempts, "stack_config", lambda *_, **__: dict(wrong))
 
     def synthesize(*_, **__):
         raise AssertionError("a stack whose settings are wrong was synthesized")

@@ -128,3 +128,23 @@ def test_a_stack_file_read_again_is_read_as_it_is_now_and_as_a_copy(tmp_path) ->
     assert read_stack_file(path)["tap:network"] == {"azCount": 2}
     path.write_text("config:\n  aws:region: us-east-1\n  tap:network:\n    azCount: 3\n")
     assert read_stack_file(path)["tap:network"] == {"azCount": 3}
+
+
+def test_the_offline_tools_name_the_line_of_each_key_the_file_gives(tmp_path) -> None:
+    """`make preview`, `make local`, `make policy` and `make cost` read the file itself, so a
+    problem about a key it gives names that key's line; a tier's default has none."""
+    from tapsim.fake_cloud import settings_of
+
+    stack_file(tmp_path, "five-mistakes")
+    with pytest.raises(SettingsError) as caught:
+        settings_of("five-mistakes", project_dir=tmp_path)
+    lines = str(caught.value).splitlines()
+    where = "(Pulumi.five-mistakes.yaml, line {})"
+    for said, line in (
+        ("app:owner", 5),
+        ("tap:service.port = 80", 7),
+        ("tap:service.cpu = 300", 8),
+        ("tap:cache.nodeType = 'cache.t4g.mirco'", 10),
+        ("tap:pipeline.computeType = 'SMALL'", 12),
+    ):
+        assert any(x.strip().startswith(f"{said} {where.format(line)}: ") for x in lines), said

@@ -98,7 +98,7 @@ def test_an_update_that_is_not_yaml_is_said_in_words(capsys) -> None:
 def test_an_ephemeral_stack_file_is_priced_as_the_service_it_is(tmp_path) -> None:
     """`make cost` sets a stack that holds a whole app apart from the services; a new
     `Pulumi.pr7.yaml` names no role, and the program loads it as a service on dev-env."""
-    from tapsim.fake_cloud import Attempts
+    from tapsim.attempts import Attempts
     from tapsim.project import PROJECT_DIR
 
     (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())

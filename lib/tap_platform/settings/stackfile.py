@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import copy
 import difflib
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ import yaml
 
 from tap_platform.settings.messages import SettingsError
 
+# The key a problem's line starts with: `  tap:service.port = 80: ...`, `  app:owner: ...`.
+_KEY = re.compile(r"^\s+(?P<key>[A-Za-z][\w-]*:[\w.-]+)(?= = |: )")
 # What a stack file holds at its top (Pulumi docs, "Stack settings file reference").
 TOP_LEVEL = ("config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt")
 # PyYAML's problems, in words: (what the parser says, at which mark, what to say).
@@ -86,6 +89,54 @@ def _parsed(name: str, text: str) -> dict[str, Any]:
     if twice:
         raise SettingsError("\n  ".join([f"{name}: keys given twice:", *twice]))
     return _config(name, document)
+
+
+def key_lines(path: Path) -> dict[str, int]:
+    """The line of each setting in the file's `config` block, by the key a message names it
+    with (`tap:service.port`); empty for a file that is not there or not YAML."""
+    if not path.is_file():
+        return {}
+    return dict(_key_lines(path.read_text()))
+
+
+@lru_cache(maxsize=64)
+def _key_lines(text: str) -> tuple[tuple[str, int], ...]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return ()
+    config = next(
+        (v for k, v in getattr(node, "value", ()) if getattr(k, "value", None) == "config"), None
+    )
+    return tuple(_lines_under(config, ""))
+
+
+def _lines_under(node: Any, prefix: str) -> Iterator[tuple[str, int]]:
+    if not isinstance(node, yaml.MappingNode):
+        return
+    for key, value in node.value:
+        name = f"{prefix}.{key.value}" if prefix else str(key.value)
+        yield name, key.start_mark.line + 1
+        yield from _lines_under(value, name)
+
+
+def located(error: SettingsError, path: Path) -> SettingsError:
+    """The error with each problem about a key of the file followed by that key's line."""
+    lines = key_lines(path)
+    said = [_located(line, lines, path.name) for line in str(error).splitlines()]
+    return SettingsError("\n".join(said), problems=error.problems, partial=error.partial,
+                         stand_ins=error.stand_ins)  # fmt: skip
+
+
+def _located(line: str, lines: Mapping[str, int], name: str) -> str:
+    found = _KEY.match(line)
+    if not found or found["key"] not in lines:
+        return line
+    end = found.end("key")
+    rest = line[end:]
+    value_end = rest.find(": ") if rest.startswith(" = ") else 0
+    at = end + max(value_end, 0)
+    return f"{line[:at]} ({name}, line {lines[found['key']]}){line[at:]}"
 
 
 def _missing(path: Path) -> str:
