@@ -120,9 +120,10 @@ RUN_ARGS = $(if $(EXAMPLE),--example $(EXAMPLE) $(STACK_GIVEN),--stack $(STACK))
 
 # Offline: deploy into the embedded emulator, print outputs and a summary, destroy (KEEP=1 serves
 # it; COMPUTE=asg|ecs overrides the stack's runtime; UPDATE='tap:service.cpu=512
-# tap:service.memory=1024' then applies a change as a later `pulumi up` would, plan first). A service stack deploys its environment
-# first; an environment stack takes SERVICES='dev-web dev-api' to deploy onto it. UPDATE reaches
-# the tool from the environment, as typed: make would split it at spaces and undo its quotes.
+# tap:service.memory=1024' then applies a change as a later `pulumi up` would, plan first). A
+# service stack deploys its environment first; an environment stack takes SERVICES='dev-web
+# dev-api' to deploy onto it. UPDATE reaches the tool from the environment, as typed: make would
+# split it at spaces and undo its quotes.
 local: install ## Offline: deploy STACK or EXAMPLE= in the emulator and destroy it (KEEP=1 COMPUTE= UPDATE= SERVICES=)
 	$(PY) -m tapsim.local $(RUN_ARGS) $(if $(KEEP),--keep) $(if $(COMPUTE),--compute $(COMPUTE)) \
 		$(if $(UPDATE),--update "$$UPDATE") $(foreach s,$(SERVICES),--service $(s))

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from tapsim.plan import Plan
+from tapsim.plan import Plan, changed_inputs
 from tapsim.runner import Registration, RunResult
 
 # Why an input is left alone after creation (the resource's `ignoreChanges`).
@@ -32,10 +32,12 @@ def shown(value: Any, start: int = 0) -> str:
     text = _text(value)
     if len(text) <= SHOWN:
         return text
-    start = min(start, len(text) - SHOWN + 3)
-    head = "..." if start else ""
-    cut = text[start : start + SHOWN - 3 - len(head)]
-    return head + cut + ("..." if start + len(cut) < len(text) else "")
+    if start <= 0:
+        return text[: SHOWN - 3] + "..."
+    room = SHOWN - 3
+    if start + room >= len(text):
+        return "..." + text[-room:]
+    return "..." + text[start : start + room - 3] + "..."
 
 
 def shown_pair(old: Any, new: Any) -> tuple[str, str]:
@@ -133,4 +135,21 @@ def describe(planned: Plan, before: RunResult, after: RunResult) -> list[str]:
         why = planned.why(step)
         if why:
             lines.append(f"      refused: {why}")
-    return [*lines, *ignored(before, after)]
+    return [*lines, *providers(before, after), *ignored(before, after)]
+
+
+def providers(before: RunResult, after: RunResult) -> list[str]:
+    """A provider whose settings change: no resource of the account, but what it holds
+    reaches every resource it makes (default tags: each one's `tagsAll`)."""
+    olds = {r.urn: r for r in before.resources if r.type.startswith("pulumi:providers:")}
+    lines = []
+    for reg in after.resources:
+        old = olds.get(reg.urn)
+        keys = changed_inputs(old.inputs, reg.inputs, ()) if old else ()
+        if old and keys:
+            lines.append(
+                f"  provider {reg.type} {reg.name}: changes what it gives every resource it "
+                "makes (default tags reach each one's tagsAll)"
+            )
+            lines += input_lines(old, reg, keys)
+    return lines

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import ClientError
+
 from tap_platform.naming import Service
-from tapsim.discovery import SUFFIX_TAG, _exists, tags_of
+from tapsim.discovery import SUFFIX_TAG, _exists, is_not_found, tags_of
 
 if TYPE_CHECKING:
     from tapsim.discovery import Discovered
@@ -73,11 +75,13 @@ def _data(stack: Discovered) -> list[str]:
     found += [f"secret {s['Name']}" for s in listed if "DeletedDate" not in s]
     group = stack.name("cache", Service.ELASTICACHE)
     cache = stack.client("elasticache")
-    if _exists(lambda: cache.describe_replication_groups(ReplicationGroupId=group)):
-        (described,) = cache.describe_replication_groups(ReplicationGroupId=group)[
-            "ReplicationGroups"
-        ]
-        found += [f"replication group {group}"] if described["Status"] != "deleting" else []
+    try:
+        groups = cache.describe_replication_groups(ReplicationGroupId=group)["ReplicationGroups"]
+    except ClientError as err:
+        if not is_not_found(err):
+            raise
+        groups = []
+    found += [f"replication group {group}" for g in groups if g["Status"] != "deleting"]
     return found
 
 
@@ -94,8 +98,7 @@ def _delivery_and_alarms(stack: Discovered) -> list[str]:
     built = stack.client("codebuild").batch_get_projects(names=projects)["projects"]
     found += [f"build project {p['name']}" for p in built]
     acl = stack.name("waf", Service.WEB_ACL)
-    acls = stack.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]
-    found += [f"web ACL {a['Name']}" for a in acls if a["Name"] == acl]
+    found += [f"web ACL {a['Name']}" for a in _web_acls(stack) if a["Name"] == acl]
     repository = stack.name("app", Service.ECR)
     ecr = stack.client("ecr")
     if _exists(lambda: ecr.describe_repositories(repositoryNames=[repository])):
@@ -107,3 +110,14 @@ def _delivery_and_alarms(stack: Discovered) -> list[str]:
     topics = stack.every("sns", "list_topics", "Topics")
     found += [f"topic {t['TopicArn']}" for t in topics if t["TopicArn"].endswith(f":{topic}")]
     return found
+
+
+def _web_acls(stack: Discovered) -> list[dict]:
+    """Every regional web ACL, page by page: WAFV2 has no paginator, only `NextMarker`."""
+    wafv2, found, marker = stack.client("wafv2"), [], None
+    while True:
+        page = wafv2.list_web_acls(Scope="REGIONAL", **({"NextMarker": marker} if marker else {}))
+        found += page["WebACLs"]
+        marker = page.get("NextMarker")
+        if not marker or not page["WebACLs"]:
+            return found

@@ -8,21 +8,17 @@ after its environment or before its services.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
-import re
 import secrets
 import sys
 import time
 from collections import Counter
 
 import boto3
-import yaml
 from botocore.exceptions import ClientError
 
-from tap_platform.naming import Namer, Service
-from tap_platform.settings import KNOWN_KEYS, SUFFIX_ENV_VAR, SettingsError
+from tap_platform.settings import SUFFIX_ENV_VAR, SettingsError
 from tapsim.changes import describe
 from tapsim.discovery import Discovered
 from tapsim.emulator import (
@@ -38,7 +34,7 @@ from tapsim.emulator import (
 from tapsim.emulator.registry import FORCE_NEW, PENDING
 from tapsim.emulator.update import update
 from tapsim.examples import ExampleError, chosen
-from tapsim.fake_cloud import settings_of, synthesize
+from tapsim.fake_cloud import synthesize
 from tapsim.plan import plan
 from tapsim.process import relax_garbage_collection
 from tapsim.routing import listener_rules, route
@@ -50,6 +46,7 @@ from tapsim.runner import (
     stack_config,
     stack_settings,
 )
+from tapsim.updating import checked, with_updates
 
 ACTIONS = ("create", "update", "replace", "delete", "keep")
 
@@ -174,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.update:
                 chain[chain.index(deployment)] = apply_update(deployment, config, changed)
             if args.keep:
-                return serve(server, deployment)
+                return serve(server, deployment, balancer_name(chain))
             for each in reversed(chain):
                 teardown(each)
     except (SettingsError, ProgramError, EmulatorError) as err:
@@ -183,23 +180,6 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
     return 0
-
-
-def checked(stack: str, config: dict, changed: dict | None, suffix: str) -> None:
-    """The stack's settings, and with `UPDATE` applied, each checked in full: one error
-    names every problem of both, each once, and says which came with the update."""
-    problems: list[str] = []
-    for label, values in (("", config), ("with UPDATE applied", changed)):
-        if values is None:
-            continue
-        try:
-            settings_of(stack, config=values, suffix=suffix)
-        except SettingsError as err:
-            lines = [line for line in str(err).splitlines()[1:] if line not in problems]
-            problems += [f"{label}:"] if label and lines and problems else []
-            problems += lines
-    if problems:
-        raise SettingsError("\n".join(["invalid settings:", *problems]))
 
 
 def certificate_stand_in(stack: str, config: dict, suffix: str) -> dict[str, str]:
@@ -273,46 +253,6 @@ def _deployed(stack: str, url: str, suffix: str, config: dict | None, stacks: di
     return deployment
 
 
-# Where the next assignment of an UPDATE text starts: spaces, then `namespace:key=`.
-_NEXT_ASSIGNMENT = re.compile(r"\s+(?=[A-Za-z][\w-]*:[\w.-]+=)")
-
-
-def assignments(texts: list[str]) -> list[str]:
-    """Each `namespace:key=value` of the texts: one may hold several, and a value may hold
-    spaces itself (`tap:service.command=[python3, -m, app] tap:service.port=9090`)."""
-    return [a for text in texts for a in _NEXT_ASSIGNMENT.split(text.strip()) if a]
-
-
-def with_updates(stack: str, config: dict, texts: list[str]) -> dict:
-    """`tap:service.image=x` as config: the stack file's value for `tap:service`, with
-    `image` set (values are YAML, as in a stack file)."""
-    changed = copy.deepcopy(config)
-    for assignment in assignments(texts):
-        path, sep, text = assignment.partition("=")
-        if not sep or ":" not in path:
-            meant = f"; did you mean tap:{assignment}?" if path.split(".")[0] in KNOWN_KEYS else ""
-            raise ValueError(
-                f"--update {assignment!r}: expected namespace:key[.key...]=value{meant}"
-            )
-        top, *rest = path.split(".")
-        try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError as err:
-            problem = getattr(err, "problem", None) or "not YAML"
-            raise ValueError(
-                f"--update {assignment!r}: the value is not YAML ({problem}); write it as in "
-                "a stack file: text in quotes, a list as [a, b], an object as {key: value}"
-            ) from None
-        if not rest:
-            changed[top] = value
-            continue
-        node = changed.setdefault(top, copy.deepcopy(stack_config(stack).get(top, {})))
-        for key in rest[:-1]:
-            node = node.setdefault(key, {})
-        node[rest[-1]] = value
-    return changed
-
-
 def apply_update(deployment: Deployment, before: dict, after: dict) -> Deployment:
     """Prints the plan of the change, as `pulumi up` previews it (`tapsim.changes`: each
     changed input, what is ignored by design and what is refused), then applies it in the
@@ -373,8 +313,15 @@ def teardown(deployment: Deployment) -> list[Created]:
     return removed
 
 
-def serve(server: Endpoint, deployment: Deployment) -> int:
-    alb = Namer(deployment.run.project, deployment.suffix).name("alb", Service.ALB)
+def balancer_name(chain: list[Deployment]) -> str:
+    """The load balancer a deployment is reached through: its own, or its environment's."""
+    for each in chain:
+        for balancer in each.run.of_type("aws:lb/loadBalancer:LoadBalancer"):
+            return str(balancer.inputs["name"])
+    return ""
+
+
+def serve(server: Endpoint, deployment: Deployment, alb: str) -> int:
     region = deployment.region
     print(
         f"\nThe emulator stays up at {server.url} (Ctrl-C to stop). Point a client at it:\n"

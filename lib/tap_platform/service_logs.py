@@ -41,7 +41,9 @@ class ServiceLogGroupProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         from tap_platform.dynamic_aws import changed as changes_of
 
-        changed = changes_of(olds, news)
+        # Delete reads the credentials from the state: they are kept there up to date.
+        moved = olds.get("credentials") != news.get("credentials")
+        changed = [*changes_of(olds, news), *(["credentials"] if moved else [])]
         return DiffResult(
             changes=bool(changed), replaces=["name"] if "name" in changed else [],
             delete_before_replace=True,

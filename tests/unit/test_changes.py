@@ -4,6 +4,8 @@ why, and what is refused."""
 
 from __future__ import annotations
 
+import pytest
+
 from tapsim.alone import data_tier
 from tapsim.changes import describe, input_lines, leaf_diffs, shown, shown_pair
 from tapsim.emulator.registry import FORCE_NEW, PENDING
@@ -11,6 +13,8 @@ from tapsim.plan import plan
 from tapsim.runner import Registration
 from tests.conftest import synth
 from tests.unit.test_updates import SCENARIOS
+
+ARN = "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/edge-tg-{}/{}"
 
 
 def planned(stack: str, config: dict, build=synth) -> list[str]:
@@ -73,9 +77,23 @@ def test_the_plan_counts_what_the_stack_holds_each_once_in_order_of_action() -> 
     assert actions == sorted(actions, key=("create", "update", "replace", "delete").index)
 
 
-def test_two_long_values_are_cut_where_they_differ() -> None:
-    arn = "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/edge-tg-{}/0a1b2c3d"
-    was, now = shown_pair(arn.format("ip-7cd77f1"), arn.format("instance-1234567"))
-    assert "ip-7cd77f1" in was
-    assert "instance-1234567" in now
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (ARN.format("ip-7cd77f1", "0a1b2c3d"), ARN.format("instance-1234567", "0a1b2c3d")),
+        (ARN.format("ip-7cd77f1", "0a1b2c01"), ARN.format("ip-7cd77f1", "0a1b2c02")),
+        ("y" * 100, "y" * 100 + "a"),
+    ],
+    ids=["middle", "end", "longer"],
+)
+def test_two_long_values_are_cut_where_they_differ(old, new) -> None:
+    was, now = shown_pair(old, new)
     assert was != now
+    assert max(len(was), len(now)) <= 60
+
+
+def test_a_change_of_the_providers_settings_is_named_with_what_it_reaches() -> None:
+    lines = planned("dev", {"tap:tags": {"Team": "web"}})
+    (provider,) = [line for line in lines if line.startswith("  provider ")]
+    assert "pulumi:providers:aws" in provider
+    assert any("defaultTags" in line and "Team" in line for line in lines), lines

@@ -110,3 +110,22 @@ def test_every_component_is_built_alone_by_a_test(component: type) -> None:
     assert any(
         "build_alone(" in text and re.search(rf"\b{component.__name__}\(", text) for text in tests
     ), f"no unit test builds {component.__name__} in an empty program (tapsim.alone.build_alone)"
+
+
+def test_the_design_pages_example_of_a_component_alone_builds() -> None:
+    """docs/design.md shows a component built alone in any program: it must run as shown."""
+    from tapsim.alone import build_alone
+
+    page = (PROJECT_DIR / "docs" / "design.md").read_text()
+    (example,) = re.findall(r"```python\n(.*?)```", page, re.S)
+
+    def program() -> pulumi.ComponentResource:
+        import pulumi_aws as aws
+
+        shown: dict = {"reports_role": aws.iam.Role("reports", assume_role_policy="{}")}
+        exec(example, shown)
+        return shown["kms"]
+
+    run = build_alone(program)
+    assert run.of_type("aws:kms/key:Key")
+    assert [p.name for p in run.of_type("aws:iam/rolePolicy:RolePolicy")]

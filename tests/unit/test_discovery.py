@@ -90,3 +90,23 @@ def test_only_not_found_means_gone() -> None:
     for code in ("AccessDenied", "Throttling"):
         with pytest.raises(ClientError):
             _exists(failing(code))
+
+
+def test_web_acls_are_read_to_their_last_marker() -> None:
+    from tapsim.leftovers import _web_acls
+
+    found = Discovered(SUFFIX, REGION, project=PROJECT)
+    acl = {
+        "Name": "x",
+        "Id": "1",
+        "ARN": "arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/x/1",
+    }
+    with stubbed(found, "wafv2") as wafv2:
+        wafv2.add_response(
+            "list_web_acls", {"WebACLs": [acl], "NextMarker": "m"}, {"Scope": "REGIONAL"}
+        )
+        second = {**acl, "Name": "y"}
+        wafv2.add_response(
+            "list_web_acls", {"WebACLs": [second]}, {"Scope": "REGIONAL", "NextMarker": "m"}
+        )
+        assert [a["Name"] for a in _web_acls(found)] == ["x", "y"]

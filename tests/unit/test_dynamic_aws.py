@@ -42,6 +42,9 @@ def test_a_resource_carries_the_providers_settings_and_another_profile_changes_n
     old = {"name": "/aws/x", **carried}
     assert changed(old, {**old, "credentials": {"profile": "other"}}) == []
     assert ServiceLogGroupProvider().diff("x", old, {**old, "region": "eu-west-1"}).changes
+    # A log group is deleted with the credentials its state holds: they follow the stack's.
+    moved = ServiceLogGroupProvider().diff("x", old, {**old, "credentials": {"profile": "o"}})
+    assert (moved.changes, moved.replaces) == (True, [])
 
 
 def test_in_the_emulator_the_stack_files_credentials_name_no_account(monkeypatch) -> None:

@@ -87,3 +87,12 @@ def test_counts_that_cannot_hold_together_name_the_bounds_first() -> None:
     message = str(fail({"tap:service": {"minCount": 3, "maxCount": 2, "desiredCount": 3}}))
     assert "tap:service.minCount = 3: exceeds maxCount 2" in message
     assert "desiredCount" not in message
+
+
+def test_under_a_misspelt_tier_no_default_is_blamed() -> None:
+    """Its defaults are a stand-in tier's: a default that does not fit a value given says
+    nothing of the file; what the file gives itself is still checked."""
+    message = str(fail({"tap:environment": "prdo", "tap:service": {"cpu": 1024, "port": 80}}))
+    assert "tap:environment = 'prdo': must be one of dev, staging, prod" in message
+    assert "tap:service.port = 80: must be at least 1024" in message
+    assert "memory" not in message

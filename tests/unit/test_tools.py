@@ -8,7 +8,6 @@ import types
 import boto3
 import pytest
 
-from tap_platform.naming import Namer, Service
 from tapsim import cost, local, policy, preview
 from tapsim.runner import RunResult
 
@@ -122,15 +121,18 @@ def test_a_stack_file_that_fails_leaves_the_quota_count_of_the_others(monkeypatc
     assert "    3 of 5  VPCs" in lines, "the default VPC's, dev's and staging's"
 
 
-def test_keep_prints_client_settings_that_boto3_takes_as_they_are(monkeypatch, capsys) -> None:
+def test_keep_prints_client_settings_that_boto3_takes_as_they_are(
+    monkeypatch, capsys, synthesized
+) -> None:
     """The export line, pasted into a shell, is all a client needs: boto3 reads its region
-    from AWS_DEFAULT_REGION, and the load balancer has the name the stack gave it."""
+    from AWS_DEFAULT_REGION; and the load balancer named is the one the deployment is
+    reached through, a service's environment's."""
     monkeypatch.setattr(local.time, "sleep", lambda _: (_ for _ in ()).throw(KeyboardInterrupt))
-    deployment = types.SimpleNamespace(
-        region="eu-west-1", suffix="pr12345-feature-abcd",
-        run=types.SimpleNamespace(project="orders-platform1"),
-    )  # fmt: skip
-    assert local.serve(types.SimpleNamespace(url="http://127.0.0.1:5999"), deployment) == 0
+    env, web = (types.SimpleNamespace(run=synthesized[n]) for n in ("dev-env", "dev-web"))
+    alb = local.balancer_name([env, web])
+    assert alb == synthesized["dev-env"].one("aws:lb/loadBalancer:LoadBalancer").inputs["name"]
+    deployment = types.SimpleNamespace(region="eu-west-1")
+    assert local.serve(types.SimpleNamespace(url="http://127.0.0.1:5999"), deployment, alb) == 0
     lines = capsys.readouterr().out.splitlines()
     (export,) = [line.split("export ", 1)[1] for line in lines if "export " in line]
     for name in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ENDPOINT_URL"):
@@ -138,7 +140,6 @@ def test_keep_prints_client_settings_that_boto3_takes_as_they_are(monkeypatch, c
     for pair in export.split():
         monkeypatch.setenv(*pair.split("=", 1))
     assert boto3.client("ecs").meta.region_name == "eu-west-1"
-    alb = Namer("orders-platform1", "pr12345-feature-abcd").name("alb", Service.ALB)
     assert any(line.endswith(f"--names {alb}") for line in lines)
 
 
@@ -188,3 +189,6 @@ def test_an_update_is_checked_beside_the_stack_files_own_problems() -> None:
         "with UPDATE applied:",
         "  tap:alarms.email = 'bad': must be an e-mail address such as ops@example.com",
     ]
+    with pytest.raises(SettingsError) as caught:
+        local.checked("dev", {}, {"tap:alarms": {"email": "bad"}}, "local1234")
+    assert str(caught.value).splitlines()[1] == "with UPDATE applied:"

@@ -68,12 +68,18 @@ def validate(
     data = copy.deepcopy(dict(merged))
     stood_in: set[Loc] = set(wrong)
     found: list[str] = []
+    # Under a wrong tier every default is a stand-in's: a check of one says nothing of the file.
+    no_tier = ("environment",) in stood_in
     for _ in range(MAX_ROUNDS):
         try:
             settings = Settings.model_validate(data)
         except ValidationError as err:
             every = _problems(err)
-            new = [p for p in every if not _reads(p, stood_in)]
+            new = [
+                p
+                for p in every
+                if not _reads(p, stood_in) and not (no_tier and _defaulted(p.loc, defaults, given))
+            ]
         else:
             if found or stood_in:
                 return Validated(None, found, settings, StandIns(frozenset(stood_in)))
