@@ -96,3 +96,11 @@ def test_under_a_misspelt_tier_no_default_is_blamed() -> None:
     assert "tap:environment = 'prdo': must be one of dev, staging, prod" in message
     assert "tap:service.port = 80: must be at least 1024" in message
     assert "memory" not in message
+
+
+def test_a_setting_written_without_its_section_stands_in_where_it_was_meant() -> None:
+    """`cpu: 4096` at the top was meant as tap:service.cpu, which then holds only its default:
+    a memory that fits 4096 is not blamed for not fitting the default."""
+    message = str(fail({"cpu": 4096, "tap:service": {"memory": 8192}}))
+    assert "(write tap:service.cpu)" in message
+    assert "memory" not in message

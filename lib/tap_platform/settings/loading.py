@@ -160,8 +160,17 @@ def _meant(values: Mapping[str, Any], others: Iterable[str]) -> list[tuple[str, 
         namespace, _, name = key.partition(":") if ":" in key else ("", "", key)
         if namespace not in (NAMESPACE, "aws", "pulumi"):
             names.append(name)
-    meant = {near for name in names if (near := _nearest_key(name))}
-    return [(key,) for key in sorted(meant - values.keys())]
+    meant = {tuple(near.split(".")) for name in names if (near := _nearest_key(name))}
+    return [loc for loc in sorted(meant) if not _gives(values, loc)]
+
+
+def _gives(values: Mapping[str, Any], loc: tuple[str, ...]) -> bool:
+    node: Any = values
+    for part in loc:
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
 
 
 def _unknown(values: Mapping[str, Any]) -> list[str]:
