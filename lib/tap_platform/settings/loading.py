@@ -21,7 +21,7 @@ from tap_platform.settings.limits import CACHE_DEFAULTS, DEFAULT_COMMAND, ENGINE
 from tap_platform.settings.messages import invalid, said
 from tap_platform.settings.models import PROVIDER_KEYS, Role, Settings
 from tap_platform.settings.tiers import TIER_NAMES, tier_defaults
-from tap_platform.settings.validation import STAND_INS, validate
+from tap_platform.settings.validation import STAND_INS, holds, validate
 
 SUFFIX_ENV_VAR = "ENVIRONMENT_SUFFIX"
 # The config namespace of every platform setting, in every project that uses the platform.
@@ -161,16 +161,7 @@ def _meant(values: Mapping[str, Any], others: Iterable[str]) -> list[tuple[str, 
         if namespace not in (NAMESPACE, "aws", "pulumi"):
             names.append(name)
     meant = {tuple(near.split(".")) for name in names if (near := _nearest_key(name))}
-    return [loc for loc in sorted(meant) if not _gives(values, loc)]
-
-
-def _gives(values: Mapping[str, Any], loc: tuple[str, ...]) -> bool:
-    node: Any = values
-    for part in loc:
-        if not isinstance(node, Mapping) or part not in node:
-            return False
-        node = node[part]
-    return True
+    return [loc for loc in sorted(meant) if not holds(values, loc)]
 
 
 def _unknown(values: Mapping[str, Any]) -> list[str]:

@@ -100,7 +100,7 @@ def validate(
             break
         for loc in sorted(fresh, key=len):
             _stand_in(data, loc, {**STAND_INS, **defaults})
-        stood_in |= fresh | {m for p in every for m in p.meant if not _holds(given or {}, m)}
+        stood_in |= fresh | {m for p in every for m in p.meant if not holds(given or {}, m)}
     return Validated(None, found)
 
 
@@ -124,10 +124,11 @@ def _sections() -> list[str]:
 
 def _defaulted(loc: Loc, defaults: Mapping[str, Any], given: Mapping[str, Any] | None) -> bool:
     """Whether the value at `loc` is the tier's, the stack file giving none."""
-    return given is not None and _holds(defaults, loc) and not _holds(given, loc)
+    return given is not None and holds(defaults, loc) and not holds(given, loc)
 
 
-def _holds(given: Mapping[str, Any], loc: Loc) -> bool:
+def holds(given: Mapping[str, Any], loc: Loc) -> bool:
+    """Whether `given` holds a value at `loc` (`("service", "cpu")`)."""
     node: Any = given
     for part in loc:
         if not isinstance(node, Mapping) or part not in node:
