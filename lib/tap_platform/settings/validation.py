@@ -68,6 +68,7 @@ def validate(
     data = copy.deepcopy(dict(merged))
     stood_in: set[Loc] = set(wrong)
     found: list[str] = []
+    tier, standing = str(merged.get("environment")), {**STAND_INS, **defaults}
     # Under a wrong tier every default is a stand-in's: a check of one says nothing of the file.
     no_tier = ("environment",) in stood_in
     for _ in range(MAX_ROUNDS):
@@ -75,17 +76,16 @@ def validate(
             settings = Settings.model_validate(data)
         except ValidationError as err:
             every = _problems(err)
-            new = [
-                p
-                for p in every
-                if not _reads(p, stood_in) and not (no_tier and _defaulted(p.loc, defaults, given))
-            ]
         else:
             if found or stood_in:
                 return Validated(None, found, settings, StandIns(frozenset(stood_in)))
             return Validated(settings, found)
-        tier = str(merged.get("environment"))
-        lines = [p.defaulted(tier) if _defaulted(p.loc, defaults, given) else p.text for p in new]
+        said = [(p, _defaulted(p.loc, defaults, given)) for p in every if not _reads(p, stood_in)]
+        lines = [
+            p.defaulted(tier) if default else p.text
+            for p, default in said
+            if not (default and no_tier)
+        ]
         found += [line for line in lines if line not in found]
         # A check that read a stand-in is not reported, but its key is stood in for as well,
         # so that the rest still validates (and the region can be asked about it). The key
@@ -99,7 +99,7 @@ def validate(
         if not fresh:
             break
         for loc in sorted(fresh, key=len):
-            _stand_in(data, loc, {**STAND_INS, **defaults})
+            _stand_in(data, loc, standing)
         stood_in |= fresh | {m for p in every for m in p.meant if not holds(given or {}, m)}
     return Validated(None, found)
 
