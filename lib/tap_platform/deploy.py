@@ -52,7 +52,7 @@ class EcsTarget:
         arn = pulumi.Output.format(
             "arn:{0}:ecs:{1}:{2}:", context.partition, context.region, context.account_id
         )
-        grants: Grants = {
+        return {
             "deploy": (
                 ["ecs:UpdateService", "ecs:DescribeServices"],
                 [pulumi.Output.concat(arn, "service/", self.cluster_name, "/", self.service_name)],
@@ -76,14 +76,12 @@ class EcsTarget:
                 {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
             ),
         }
-        return grants
 
 
 def ecs_deploy(
     context: AwsContext, target: EcsTarget
 ) -> tuple[aws.codepipeline.PipelineStageActionArgs, Grants]:
     """The ECS action, and its grants (`EcsTarget.grant_deploy`)."""
-    grants = target.grant_deploy(context)
     action = aws.codepipeline.PipelineStageActionArgs(
         provider="ECS",
         configuration={
@@ -93,7 +91,7 @@ def ecs_deploy(
         },
         **_ACTION,
     )
-    return action, grants
+    return action, target.grant_deploy(context)
 
 
 def codedeploy_deploy(
