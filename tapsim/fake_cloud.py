@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
@@ -26,7 +26,6 @@ from tapsim.runner import (
     stack_settings,
 )
 
-T = TypeVar("T")
 TEST_ACCOUNT_ID = "111122223333"
 # Types the program leaves unnamed, which Pulumi names `<logical name>-<7 hex characters>`
 # (Pulumi's auto-naming), so a replacement never takes the old resource's name.

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from tap_platform.naming import Service
-from tapsim.discovery import SUFFIX_TAG, _exists, is_not_found, tags_of
+from tapsim.discovery import SUFFIX_TAG, _exists, tags_of, unless_gone
 
 if TYPE_CHECKING:
     from tapsim.discovery import Discovered
@@ -75,12 +73,9 @@ def _data(stack: Discovered) -> list[str]:
     found += [f"secret {s['Name']}" for s in listed if "DeletedDate" not in s]
     group = stack.name("cache", Service.ELASTICACHE)
     cache = stack.client("elasticache")
-    try:
-        groups = cache.describe_replication_groups(ReplicationGroupId=group)["ReplicationGroups"]
-    except ClientError as err:
-        if not is_not_found(err):
-            raise
-        groups = []
+    groups = unless_gone(
+        lambda: cache.describe_replication_groups(ReplicationGroupId=group)["ReplicationGroups"]
+    )
     found += [f"replication group {group}" for g in groups if g["Status"] != "deleting"]
     return found
 

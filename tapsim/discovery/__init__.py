@@ -10,7 +10,15 @@ Each AWS service's lookups live in a module of their own; `Discovered` has them 
 from __future__ import annotations
 
 from tapsim.discovery.autoscaling import AutoScalingLookups
-from tapsim.discovery.base import SUFFIX_TAG, Lookups, _exists, is_not_found, shared_client, tags_of
+from tapsim.discovery.base import (
+    SUFFIX_TAG,
+    Lookups,
+    _exists,
+    is_not_found,
+    shared_client,
+    tags_of,
+    unless_gone,
+)
 from tapsim.discovery.cloudwatch import CloudWatchLookups
 from tapsim.discovery.codebuild import CodeBuildLookups
 from tapsim.discovery.codepipeline import CodePipelineLookups
@@ -29,6 +37,7 @@ from tapsim.discovery.ssm import SsmLookups
 
 __all__ = [
     "SUFFIX_TAG", "Discovered", "Lookups", "_exists", "is_not_found", "shared_client", "tags_of",
+    "unless_gone",
 ]  # fmt: skip
 
 

@@ -73,13 +73,18 @@ class Lookups:
 def _exists(probe: Callable[[], Any]) -> bool:
     """A describe/get call that raises a not-found error when the resource is gone; any other
     error (throttling, a missing permission) is raised, never taken for gone."""
+    return unless_gone(lambda: [probe()]) != []
+
+
+def unless_gone(describe: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """What a describe call by name lists, or nothing when it says the resource is gone; any
+    other error is raised, never taken for gone."""
     try:
-        probe()
+        return describe()
     except ClientError as err:
         if is_not_found(err):
-            return False
+            return []
         raise
-    return True
 
 
 def is_not_found(err: ClientError) -> bool:

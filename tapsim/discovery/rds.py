@@ -5,10 +5,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from tap_platform.naming import Service
-from tapsim.discovery.base import Lookups, is_not_found
+from tapsim.discovery.base import Lookups, unless_gone
 
 
 class RdsLookups(Lookups):
@@ -31,9 +29,5 @@ class RdsLookups(Lookups):
         )["DBSubnetGroups"][0]
 
     def _rds(self, call: str, key: str, field: str) -> list[dict[str, Any]]:
-        try:
-            return getattr(self.client("rds"), call)(**{key: self.name("db", Service.RDS)})[field]
-        except ClientError as err:
-            if is_not_found(err):
-                return []
-            raise
+        named = {key: self.name("db", Service.RDS)}
+        return unless_gone(lambda: getattr(self.client("rds"), call)(**named)[field])
