@@ -98,7 +98,7 @@ def _delivery_and_alarms(stack: Discovered) -> list[str]:
     ecr = stack.client("ecr")
     if _exists(lambda: ecr.describe_repositories(repositoryNames=[repository])):
         found.append(f"image repository {repository}")
-    path = stack.release_parameter.rsplit("/", 1)[0]
+    path = stack.namer.parameter("app")
     parameters = stack.every("ssm", "get_parameters_by_path", "Parameters", Path=path)
     found += [f"parameter {p['Name']}" for p in parameters]
     topic = stack.name("alarms", Service.TOPIC)

@@ -9,6 +9,7 @@ import re
 import yaml
 
 from tap_platform.settings import KNOWN_KEYS, SettingsError
+from tap_platform.settings.messages import HEADING
 from tapsim.fake_cloud import settings_of
 from tapsim.runner import stack_config
 
@@ -66,4 +67,4 @@ def checked(stack: str, config: dict, changed: dict | None, suffix: str) -> None
             problems += [f"{label}:"] if label and lines else []
             problems += lines
     if problems:
-        raise SettingsError("\n".join(["invalid settings:", *problems]))
+        raise SettingsError("\n".join([HEADING, *problems]))

@@ -14,5 +14,5 @@ class LogsLookups(Lookups):
         return {g["logGroupName"]: g for g in self._describe_log_groups()}
 
     def _describe_log_groups(self) -> list[dict[str, Any]]:
-        prefix = f"/{self.project}/{self.suffix}/"
+        prefix = self.namer.log_group("")
         return self.every("logs", "describe_log_groups", "logGroups", logGroupNamePrefix=prefix)
