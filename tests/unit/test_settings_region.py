@@ -17,6 +17,11 @@ from tapsim.runner import ProgramError, run_program
 ASG = load("asg").config
 
 
+def keys(lines: list[str]) -> list[str]:
+    """The key each problem's line names, in order."""
+    return [line.strip().split(" = ")[0] for line in lines]
+
+
 def fail(config: dict) -> str:
     with pytest.raises(ProgramError) as caught:
         run_program("dev", FakeCloud("us-east-1"), config=config)
@@ -161,7 +166,7 @@ def test_the_region_is_not_asked_about_a_default_that_stands_in_for_a_wrong_valu
 
 def test_a_region_that_does_not_exist_is_named_with_the_other_problems() -> None:
     lines = fail({"aws:region": "us-east-7", "tap:service": {"port": 80}}).splitlines()[1:]
-    assert [line.strip().split(" = ")[0] for line in lines] == ["tap:service.port", "aws:region"]
+    assert keys(lines) == ["tap:service.port", "aws:region"]
 
 
 def test_the_region_is_asked_even_when_a_check_read_a_stand_in() -> None:
@@ -174,7 +179,7 @@ def test_the_region_is_asked_even_when_a_check_read_a_stand_in() -> None:
             "tap:instances": {"instanceType": "t9.huge"},
         }
     ).splitlines()[1:]
-    assert [line.strip().split(" = ")[0] for line in lines] == [
+    assert keys(lines) == [
         "tap:database.engine",
         "tap:instances.instanceType",
     ]
@@ -193,7 +198,7 @@ def test_the_stack_files_problems_still_come_alone_when_the_region_cannot_be_ask
         run_program("dev", NoAnswer("us-east-1"), config={"tap:service": {"port": 80}})
     lines = str(caught.value).splitlines()
     assert lines[0] == "invalid settings:"
-    assert [line.strip().split(" = ")[0] for line in lines[1:]] == ["tap:service.port"]
+    assert keys(lines[1:]) == ["tap:service.port"]
 
 
 def test_a_stand_in_follows_the_engine_chosen_so_the_region_is_still_asked() -> None:
@@ -205,7 +210,7 @@ def test_a_stand_in_follows_the_engine_chosen_so_the_region_is_still_asked() -> 
             "tap:instances": {"instanceType": "t9.huge"},
         }
     ).splitlines()[1:]
-    assert [line.strip().split(" = ")[0] for line in lines] == [
+    assert keys(lines) == [
         "tap:database.engineVersion",
         "tap:instances.instanceType",
     ]
@@ -243,7 +248,7 @@ def test_a_fault_while_asking_the_region_is_not_taken_for_the_regions_silence(
 
 def test_under_a_wrong_tier_the_regions_name_is_still_asked_about() -> None:
     lines = fail({"aws:region": "us-east-9", "tap:environment": "development"}).splitlines()[1:]
-    assert [line.strip().split(" = ")[0] for line in lines] == ["tap:environment", "aws:region"]
+    assert keys(lines) == ["tap:environment", "aws:region"]
 
 
 def test_a_default_that_does_not_fit_a_value_given_stands_in_too() -> None:
@@ -256,7 +261,7 @@ def test_a_default_that_does_not_fit_a_value_given_stands_in_too() -> None:
             "tap:instances": {"instanceType": "t3.mirco"},
         }
     ).splitlines()[1:]
-    assert [line.strip().split(" = ")[0] for line in lines] == [
+    assert keys(lines) == [
         "tap:service.memory",
         "tap:cache.nodeType",
         "tap:instances.instanceType",
