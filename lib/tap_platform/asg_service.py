@@ -84,6 +84,8 @@ def user_data(args: AsgServiceArgs, log_group: str, values: Mapping[str, str]) -
         secret_lines.append(f"{name}=$(aws --region {secret.region} {read} --output text)")
         env_flags += f' -e {name}="${name}"'
     command = " ".join(shlex.quote(c) for c in args.command or ())
+    # CodeDeploy User Guide, "Install the CodeDeploy agent for Amazon Linux or RHEL": the
+    # region's resource-kit bucket, on the partition's own domain (`.amazonaws.com.cn` in China).
     agent = f"https://aws-codedeploy-{region}.s3.{region}.{args.aws.dns_suffix}/latest/install"
     run_script = "\n".join(
         [

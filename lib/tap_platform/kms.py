@@ -29,11 +29,11 @@ KEY_USE = [
 
 
 def key_policy(context: AwsContext, autoscaling_role_arn: str | None = None) -> str:
-    """Sources, per statement: KMS Developer Guide, "Default key policy"; CloudWatch Logs User
-    Guide, "Encrypt log data in CloudWatch Logs using AWS KMS"; SNS Developer Guide, "Key
-    management" (compatibility between event sources from AWS services and encrypted
-    topics); EC2 Auto Scaling User Guide, "Required AWS KMS key policy for use with
-    encrypted volumes"."""
+    """Sources, per statement: KMS Developer Guide, "Default key policy"; CloudWatch Logs
+    User Guide, "Encrypt log data in CloudWatch Logs using AWS KMS" (a regional principal on
+    the partition's domain: AWS CDK region-info); SNS Developer Guide, "Key management"
+    (event sources from AWS services and encrypted topics); EC2 Auto Scaling User Guide,
+    "Required AWS KMS key policy for use with encrypted volumes"."""
     account, region = context.account_id, context.region
     root = f"arn:{context.partition}:iam::{account}:root"
     statements = [
