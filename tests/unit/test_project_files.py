@@ -165,3 +165,15 @@ def test_what_an_app_in_another_language_removes_is_where_the_steps_say() -> Non
     ]:
         assert f'`"{entry}"`' in steps
         assert (entry in values) is python_app, entry
+
+
+def test_no_module_over_400_lines_and_no_function_over_60() -> None:
+    roots = ["lib", "tapsim", "tests", "app", "policy"]
+    paths = [PROJECT_DIR / "tap.py", *(p for r in roots for p in (PROJECT_DIR / r).rglob("*.py"))]
+    assert len(paths) > 150
+    for path in paths:
+        text = path.read_text()
+        assert text.count("\n") <= 400, path
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                assert node.end_lineno - node.lineno < 60, (path, node.name)  # type: ignore[operator]
