@@ -18,10 +18,12 @@ def run() -> TapStack:
     """Builds the stack the running Pulumi stack's settings describe and exports its outputs;
     a service's program adds its own resources to what this returns."""
     try:
-        stack = build(settings_from_pulumi())
+        settings = settings_from_pulumi()
     except SettingsError as err:
         raise pulumi.RunError(str(with_the_regions_problems(err))) from None
-    except NamingError as err:
+    try:
+        stack = build(settings)
+    except (SettingsError, NamingError) as err:
         raise pulumi.RunError(str(err)) from None
     for key, value in stack.outputs.items():
         pulumi.export(key, value)

@@ -250,18 +250,20 @@ def with_the_regions_problems(err: SettingsError) -> SettingsError:
     was: the stack file's problems come first either way."""
     partial, stand_ins = err.partial, err.stand_ins or NO_STAND_INS
     if partial is None or stand_ins.read("region", "provider"):
-        return err
+        return err.unasked()
     invoke = pulumi.InvokeOptions(provider=create_provider(partial))
     try:
         if stand_ins.read("environment"):
             check_region(partial.region, invoke)
-        else:
-            ask_region(partial, invoke, stand_ins)
+            return err.unasked()
+        ask_region(partial, invoke, stand_ins)
     except SettingsError as found:
-        return invalid([*err.problems, *found.problems])
+        both = invalid([*err.problems, *found.problems])
+        return both.unasked() if stand_ins.read("environment") else both
     except Exception as failed:  # the SDK raises an invoke's failure as a plain Exception
         if not str(failed).startswith("invoke of "):
             raise
+        return err.unasked()
     return err
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import botocore.session
 import pytest
 
+from tap_platform.settings.messages import REGION_LATER
 from tapsim import catalog
 from tapsim.examples import load
 from tapsim.fake_cloud import FakeCloud, synthesize
@@ -160,8 +161,9 @@ def test_the_region_is_not_asked_about_a_default_that_stands_in_for_a_wrong_valu
     with pytest.raises(ProgramError) as caught:
         run_program(stack, FakeCloud(region), config=config)
     lines = str(caught.value).splitlines()[1:]
-    assert len(lines) == 1, lines
     assert lines[0].strip().startswith(f"{named} = "), lines
+    # Under a wrong tier the rest is not asked about, and the message says so.
+    assert lines[1:] == ([f"  {REGION_LATER}"] if named == "tap:environment" else []), lines
 
 
 def test_a_region_that_does_not_exist_is_named_with_the_other_problems() -> None:
@@ -198,7 +200,8 @@ def test_the_stack_files_problems_still_come_alone_when_the_region_cannot_be_ask
         run_program("dev", NoAnswer("us-east-1"), config={"tap:service": {"port": 80}})
     lines = str(caught.value).splitlines()
     assert lines[0] == "invalid settings:"
-    assert keys(lines[1:]) == ["tap:service.port"]
+    assert keys(lines[1:-1]) == ["tap:service.port"]
+    assert lines[-1] == f"  {REGION_LATER}"
 
 
 def test_a_stand_in_follows_the_engine_chosen_so_the_region_is_still_asked() -> None:
@@ -248,7 +251,23 @@ def test_a_fault_while_asking_the_region_is_not_taken_for_the_regions_silence(
 
 def test_under_a_wrong_tier_the_regions_name_is_still_asked_about() -> None:
     lines = fail({"aws:region": "us-east-9", "tap:environment": "development"}).splitlines()[1:]
-    assert keys(lines) == ["tap:environment", "aws:region"]
+    assert keys(lines) == ["tap:environment", "aws:region", REGION_LATER]
+
+
+@pytest.mark.parametrize(
+    "https",
+    [{}, {"tap:certificateArn": "not-an-arn"}],
+    ids=["no domain or certificate", "a certificate that is no ARN"],
+)
+def test_prod_without_https_is_still_asked_about_the_region(https) -> None:
+    """No default fits prod's HTTPS rule when the file gives no domain or a wrong certificate:
+    requireHttps itself stands in (false), so the region is asked about the rest."""
+    config = {"tap:domain": None, **https, "tap:instances": {"instanceType": "t3.mirco"}}
+    with pytest.raises(ProgramError) as caught:
+        run_program("prod", FakeCloud("us-west-2"), config=config)
+    lines = str(caught.value).splitlines()[1:]
+    first = "tap:certificateArn" if https else "tap:requireHttps"
+    assert keys(lines) == [first, "tap:instances.instanceType"]
 
 
 def test_a_default_that_does_not_fit_a_value_given_stands_in_too() -> None:
@@ -266,3 +285,20 @@ def test_a_default_that_does_not_fit_a_value_given_stands_in_too() -> None:
         "tap:cache.nodeType",
         "tap:instances.instanceType",
     ]
+
+
+def test_where_moto_records_no_offerings_a_type_is_checked_to_exist_and_the_plan_says_so():
+    """moto's offerings stop short of the newest regions: there the offline clouds take every
+    type they know as offered, still refuse one that does not exist, and the plan says what
+    went unchecked."""
+    from tapsim.preview import report
+
+    assert catalog.unrecorded("us-east-1") == []
+    region = {"aws:region": "ap-southeast-7"}
+    run = run_program("dev", FakeCloud("ap-southeast-7"), config=region)
+    assert any("moto records no EC2 instance type offerings in ap-southeast-7" in line
+               for line in report(run))  # fmt: skip
+    typo = {**region, "tap:instances": {"instanceType": "t3.mirco"}}
+    with pytest.raises(ProgramError) as caught:
+        run_program("dev", FakeCloud("ap-southeast-7"), config=typo)
+    assert keys(str(caught.value).splitlines()[1:]) == ["tap:instances.instanceType"]

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from tap_platform.settings.validation import StandIns
 
 HEADING = "invalid settings:"
+# The last line of an error the region could not be asked about.
+REGION_LATER = "(the region is asked about the other settings once these are fixed)"
 
 
 class SettingsError(ValueError):
@@ -47,6 +49,16 @@ class SettingsError(ValueError):
         self.problems = tuple(problems) or (message,)
         self.partial = partial
         self.stand_ins = stand_ins
+
+    def unasked(self) -> SettingsError:
+        """The same problems, saying that the region was not asked about the rest: its
+        answers come once these are fixed, in the next round."""
+        return SettingsError(
+            f"{self}\n  {REGION_LATER}",
+            problems=self.problems,
+            partial=self.partial,
+            stand_ins=self.stand_ins,
+        )
 
 
 class FieldError(ValueError):

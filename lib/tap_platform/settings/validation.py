@@ -28,6 +28,9 @@ MAX_ROUNDS = 6
 # Stand-ins for what no tier defaults, shaped as the settings are but no real region or
 # suffix: used only to let the other checks run, whose answers about them are not reported.
 STAND_INS: dict[str, Any] = {"region": "xx-stand-in-1", "environmentSuffix": "stand-in"}
+# Where the tier's own default cannot fit (prod's HTTPS with no domain or certificate given,
+# or one given wrong), the value that lets the rest validate, so the region is still asked.
+LAST_STAND_INS: dict[Loc, Any] = {("requireHttps",): False}
 
 
 @dataclass(frozen=True)
@@ -97,11 +100,27 @@ def validate(
             # region can still be asked about it.
             fresh = {need for p in every for need in p.needs} - stood_in
         if not fresh:
+            # No default fits: the last stand-ins, which need no default, are all that is left.
+            fresh = _last_stand_ins(data, every)
+            stood_in |= fresh
+            if fresh:
+                continue
             break
         for loc in sorted(fresh, key=len):
             _stand_in(data, loc, standing)
         stood_in |= fresh | {m for p in every for m in p.meant if not holds(given or {}, m)}
     return Validated(None, found)
+
+
+def _last_stand_ins(data: dict[str, Any], every: Sequence[Problem]) -> set[Loc]:
+    """The keys of `LAST_STAND_INS` a problem is still about, set to their last stand-in."""
+    fresh = set()
+    for problem in every:
+        value = LAST_STAND_INS.get(problem.loc)
+        if problem.loc in LAST_STAND_INS and data.get(problem.loc[0]) != value:
+            data[problem.loc[0]] = value
+            fresh.add(problem.loc)
+    return fresh
 
 
 def _problems(err: ValidationError) -> list[Problem]:
