@@ -57,9 +57,15 @@ def regions() -> tuple[str, ...]:
 
 
 def instance_type_offerings(region: str, args: Mapping[str, Any]) -> dict[str, Any]:
-    """`location_type` availability-zone, filtered by `location` and `instance-type`."""
-    by_type = _offerings(region)
+    """`location_type` availability-zone, filtered by `location` and `instance-type`. In a
+    region moto records no offerings for (`unrecorded`), every type it knows is taken as
+    offered in each zone asked about: the zones are unknown offline, the type's existence
+    is not."""
     wanted = {f["name"]: set(f["values"]) for f in args.get("filters") or []}
+    by_type = _offerings(region)
+    if by_type is None:
+        zones = tuple(sorted(wanted.get("location", ())))
+        by_type = dict.fromkeys(_gzipped("instance_types.json.gz"), zones)
     types = wanted.get("instance-type")
     rows = [
         (name, zone)
@@ -75,14 +81,27 @@ def instance_type_offerings(region: str, args: Mapping[str, Any]) -> dict[str, A
     }
 
 
+def unrecorded(region: str) -> list[str]:
+    """What the offline catalog cannot answer in `region`, said beside an offline plan there:
+    moto records instance type offerings for most regions, not the newest."""
+    if _offerings(region) is not None:
+        return []
+    return [
+        f"moto records no EC2 instance type offerings in {region}: offline, "
+        "tap:instances.instanceType is checked to exist, not to be offered in each AZ; "
+        "`pulumi preview` asks the region"
+    ]
+
+
 @cache
-def _offerings(region: str) -> dict[str, tuple[str, ...]]:
+def _offerings(region: str) -> dict[str, tuple[str, ...]] | None:
     """Instance type -> the AZs that offer it, in moto's order: every synthesis asks about
-    one type, which a scan of the region's several thousand rows answered in milliseconds."""
+    one type, which a scan of the region's several thousand rows answered in milliseconds.
+    None where moto records no offerings for the region."""
     try:
         offered = _gzipped("instance_type_offerings", "availability-zone", f"{region}.json.gz")
     except FileNotFoundError:
-        offered = []
+        return None
     by_type: dict[str, list[str]] = {}
     for o in offered:
         by_type.setdefault(o["InstanceType"], []).append(o["Location"])

@@ -19,6 +19,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from tap_platform.settings import SUFFIX_ENV_VAR, SettingsError
+from tapsim.catalog import unrecorded
 from tapsim.changes import describe
 from tapsim.discovery import Discovered
 from tapsim.emulator import (
@@ -69,7 +70,7 @@ def summary(deployment: Deployment) -> list[str]:
     lines.append(f"Emulated in moto: {emulated}; recorded, not emulated: {len(recorded)}")
     lines += [f"  recorded: {c.type} {c.name} ({RECORDED_ONLY[c.type]})" for c in recorded]
     lines.append(f"Deploy wall time: {deployment.seconds:.1f} s")
-    return lines
+    return [*lines, *(f"Not checked offline: {note}" for note in unrecorded(deployment.region))]
 
 
 def smoke_check(deployment: Deployment) -> list[str]:

@@ -15,6 +15,7 @@ from collections import Counter
 
 from tap_platform.settings import SettingsError
 from tapsim import vpc_quotas
+from tapsim.catalog import unrecorded
 from tapsim.cost import estimate, render
 from tapsim.examples import ExampleError, Run, chosen
 from tapsim.fake_cloud import synthesize
@@ -98,6 +99,7 @@ def report(run: RunResult) -> list[str]:
     lines += [
         f"  {count:3d}  {typ}" for typ, count in sorted(Counter(r.type for r in run.custom).items())
     ]
+    lines += [f"Not checked offline: {note}" for note in unrecorded(region)]
     return [*lines, "", *render(estimate(run))]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tapsim import catalog
 from tapsim.emulator.core import (
     Context,
     Deleter,
@@ -294,6 +295,9 @@ def _regions(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _offerings(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    """moto's answer, or where it records no offerings the offline catalog's, as offline."""
+    if catalog.unrecorded(ctx.region):
+        return catalog.instance_type_offerings(ctx.region, args)
     filters = [{"Name": f["name"], "Values": f["values"]} for f in args.get("filters") or []]
     found = ctx.clients("ec2").describe_instance_type_offerings(
         LocationType=args.get("locationType", "region"), Filters=filters
