@@ -131,6 +131,20 @@ def test_choosing_another_engine_brings_its_version_port_and_mode() -> None:
     assert (exact.database.engine_version, exact.database.family) == ("16.4", "aurora-postgresql16")
 
 
+@pytest.mark.parametrize("engine", [{}, {"engine": "aurora-mysql"}], ids=["default", "mysql"])
+def test_provisioned_aurora_alone_takes_a_class_the_data_api_runs_on(engine) -> None:
+    """The tier's burstable class fits plain RDS; the Data API that makes the app's user
+    runs on no T class, so `serverless: false` alone brings an R class."""
+    s = settings({"environment": "dev", "database": {**engine, "serverless": False}})
+    assert s.database.instance_class == "db.r6g.large"
+    rds = settings({"environment": "dev", "database": {"engine": "postgres"}})
+    assert rds.database.instance_class == TIER_DEFAULTS["dev"]["database"]["instanceClass"]
+    given = settings(
+        {"environment": "dev", "database": {"serverless": False, "instanceClass": "db.r7g.large"}}
+    )
+    assert given.database.instance_class == "db.r7g.large"
+
+
 def test_every_pattern_a_setting_must_match_is_said_in_words() -> None:
     """A message shows what is allowed in words, never the regular expression."""
     found: set[str] = set()

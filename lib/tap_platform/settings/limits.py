@@ -182,6 +182,10 @@ ENGINE_DEFAULTS: dict[str, tuple[str, int]] = {
     "aurora-mysql": ("8.0", 3306),
     "mysql": ("8.0", 3306),
 }
+# Provisioned Aurora's default class: the Data API that makes the app's user runs on no T
+# class (Aurora User Guide, "Limitations for the Amazon RDS Data API"), so the tier's
+# burstable default, which plain RDS keeps, does not fit it.
+AURORA_PROVISIONED_CLASS = "db.r6g.large"
 # The default image's command serves HTTP on the port given last.
 DEFAULT_COMMAND = ("python3", "-m", "http.server")
 # The app's own database user, which the stack makes and the master user may not be.

@@ -17,7 +17,12 @@ import pulumi
 from pulumi.runtime.config import CONFIG, get_config_env
 
 from tap_platform import roles
-from tap_platform.settings.limits import CACHE_DEFAULTS, DEFAULT_COMMAND, ENGINE_DEFAULTS
+from tap_platform.settings.limits import (
+    AURORA_PROVISIONED_CLASS,
+    CACHE_DEFAULTS,
+    DEFAULT_COMMAND,
+    ENGINE_DEFAULTS,
+)
 from tap_platform.settings.messages import invalid, said
 from tap_platform.settings.models import PROVIDER_KEYS, Role, Settings
 from tap_platform.settings.tiers import TIER_NAMES, tier_defaults
@@ -98,11 +103,12 @@ def load_settings(
 def _stand_in_defaults(tier: str, values: Mapping[str, Any]) -> dict[str, Any]:
     """The tier's defaults as they follow the choices given (an engine's version and port,
     the command's port): what stands in for a wrong value, so that it fits the rest."""
-    choices = {"database": "engine", "cache": "engine", "service": "port"}
+    choices = {"database": ("engine", "serverless"), "cache": ("engine",), "service": ("port",)}
     given = {
-        section: {key: values[section][key]}
-        for section, key in choices.items()
-        if isinstance(values.get(section), Mapping) and key in values[section]
+        section: chosen
+        for section, keys in choices.items()
+        if isinstance(values.get(section), Mapping)
+        and (chosen := {k: values[section][k] for k in keys if k in values[section]})
     }
     defaults = TIER_DEFAULTS[tier]
     if not given:
@@ -265,11 +271,16 @@ def implied(merged: dict[str, Any], values: Mapping[str, Any]) -> None:
     if isinstance(service, Mapping) and "command" not in service and "port" in service:
         merged["service"]["command"] = [*DEFAULT_COMMAND, str(service["port"])]
     chosen = values.get("database")
-    if not isinstance(chosen, Mapping) or str(chosen.get("engine")) not in ENGINE_DEFAULTS:
+    if not isinstance(chosen, Mapping):
         return
-    engine = str(chosen["engine"])
-    version, port = ENGINE_DEFAULTS[engine]
-    follows = {"engineVersion": version, "port": port, "serverless": engine.startswith("aurora-")}
+    engine = str(chosen.get("engine", merged["database"].get("engine")))
+    follows: dict[str, Any] = {}
+    if "engine" in chosen and engine in ENGINE_DEFAULTS:
+        version, port = ENGINE_DEFAULTS[engine]
+        aurora = engine.startswith("aurora-")
+        follows = {"engineVersion": version, "port": port, "serverless": aurora}
+    if engine.startswith("aurora-") and chosen.get("serverless") is False:
+        follows["instanceClass"] = AURORA_PROVISIONED_CLASS
     for key, value in follows.items():
         if key not in chosen:
             merged["database"][key] = value

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from tap_platform.settings.limits import (
     APP_DB_USER,
     AURORA_MYSQL_MINOR,
+    AURORA_PROVISIONED_CLASS,
     CACHE_VERSIONS,
     ENGINE_VERSION_PATTERNS,
     ENGINE_VERSION_WORDS,
@@ -50,7 +51,8 @@ class DatabaseSettings(Section):
     max_capacity: float = Field(ge=1, le=256, description="ACU, steps of 0.5")
     instance_class: str = Field(
         pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$",
-        description="provisioned Aurora and plain RDS; orderable in the region",
+        description="plain RDS and provisioned Aurora (whose default is "
+        f"{AURORA_PROVISIONED_CLASS}: the Data API runs on no T class); orderable in the region",
     )
     reader_count: int = Field(ge=0, le=15, description="Aurora readers over the AZs")
     allocated_storage_gb: int = Field(ge=20, le=65536, description="plain RDS storage, GB")
@@ -80,7 +82,8 @@ class DatabaseSettings(Section):
                 FieldError(
                     "instanceClass",
                     "is a T class, on which the Data API that makes the app's database user "
-                    "does not run; use serverless, or an R or M class",
+                    "does not run; use serverless, or an R class such as "
+                    f"{AURORA_PROVISIONED_CLASS}",
                     needs=("engine", "serverless"),
                 )
             )
