@@ -148,3 +148,18 @@ def test_the_offline_tools_name_the_line_of_each_key_the_file_gives(tmp_path) ->
         ("tap:pipeline.computeType = 'SMALL'", 12),
     ):
         assert any(x.strip().startswith(f"{said} {where.format(line)}: ") for x in lines), said
+
+
+def test_a_line_is_named_after_a_value_that_holds_a_colon_of_its_own(tmp_path) -> None:
+    """A misspelt section's value is a mapping, whose own ': ' is not where the value ends."""
+    from tapsim.fake_cloud import settings_of
+
+    for name in ("Pulumi.yaml", "tap.py"):
+        shutil.copy(PROJECT_DIR / name, tmp_path / name)
+    (tmp_path / "Pulumi.typo.yaml").write_text(
+        "config:\n  aws:region: us-east-1\n  tap:environment: dev\n  tap:servce:\n    cpu: 512\n"
+    )
+    with pytest.raises(SettingsError) as caught:
+        settings_of("typo", project_dir=tmp_path)
+    said = "tap:servce = {'cpu': 512} (Pulumi.typo.yaml, line 4): is not a setting"
+    assert said in str(caught.value)
