@@ -161,9 +161,13 @@ def test_the_region_is_not_asked_about_a_default_that_stands_in_for_a_wrong_valu
     with pytest.raises(ProgramError) as caught:
         run_program(stack, FakeCloud(region), config=config)
     lines = str(caught.value).splitlines()[1:]
-    assert lines[0].strip().startswith(f"{named} = "), lines
     # Under a wrong tier the rest is not asked about, and the message says so.
-    assert lines[1:] == ([f"  {REGION_LATER}"] if named == "tap:environment" else []), lines
+    later = [REGION_LATER] if named == "tap:environment" else []
+    assert keys(lines) == [named, *ALSO_SAID.get(case, []), *later], lines
+
+
+# Lines of checks that read no stand-in: 13.9 also predates Aurora PostgreSQL's Data API.
+ALSO_SAID = {"minimum capacity, with a version that cannot pause": ["tap:database.engineVersion"]}
 
 
 def test_a_region_that_does_not_exist_is_named_with_the_other_problems() -> None:
@@ -294,7 +298,7 @@ def test_where_moto_records_no_offerings_a_type_is_checked_to_exist_and_the_plan
     from tapsim.preview import report
 
     assert catalog.unrecorded("us-east-1") == []
-    region = {"aws:region": "ap-southeast-7"}
+    region = {"aws:region": "ap-southeast-7", "tap:pipeline": {"enabled": False}}
     run = run_program("dev", FakeCloud("ap-southeast-7"), config=region)
     assert any("moto records no EC2 instance type offerings in ap-southeast-7" in line
                for line in report(run))  # fmt: skip
@@ -302,3 +306,37 @@ def test_where_moto_records_no_offerings_a_type_is_checked_to_exist_and_the_plan
     with pytest.raises(ProgramError) as caught:
         run_program("dev", FakeCloud("ap-southeast-7"), config=typo)
     assert keys(str(caught.value).splitlines()[1:]) == ["tap:instances.instanceType"]
+
+
+@pytest.mark.parametrize(
+    ("region", "config", "named"),
+    [
+        ("ap-south-2", {}, ["tap:database.engine"]),
+        ("mx-central-1", {}, ["tap:database.engine", "tap:pipeline.enabled"]),
+        ("ap-southeast-7", {}, ["tap:pipeline.enabled"]),
+        ("ap-south-2", {"tap:database": {"engine": "postgres"}}, []),
+        ("ap-southeast-7", {"tap:pipeline": {"enabled": False}}, []),
+        ("eu-north-1", {}, []),
+    ],
+)
+def test_a_region_without_the_data_api_or_the_pipelines_services_is_refused(
+    region, config, named
+) -> None:
+    """Aurora makes the app's user through the Data API, which 12 Regions lack; CodePipeline
+    and CodeBuild are missing from a few of the newest. Neither shows until minutes into a
+    deploy, so the program refuses them first, and takes plain RDS or no pipeline there."""
+    config = {"aws:region": region, **config}
+    if not named:
+        run_program("dev", FakeCloud(region), config=config)
+        return
+    with pytest.raises(ProgramError) as caught:
+        run_program("dev", FakeCloud(region), config=config)
+    assert keys(str(caught.value).splitlines()[1:]) == named
+
+
+def test_an_aurora_postgresql_version_before_its_data_api_is_refused() -> None:
+    lines = fail({"tap:database": {"engineVersion": "14.6", "minCapacity": 0.5}})
+    assert lines.splitlines()[1:] == [
+        "  tap:database.engineVersion = '14.6': resolves to 14.6, which has no Data API to make "
+        "the app's database user (that needs 14.8 or later); pin a later version"
+    ]
