@@ -127,8 +127,8 @@ def test_choosing_another_engine_brings_its_version_port_and_mode() -> None:
     assert s.database.family == "mysql8.0"
     pinned = settings({"environment": "dev", "database": {"engine": "mysql", "port": 3307}})
     assert pinned.database.port == 3307
-    exact = settings({"environment": "dev", "database": {"engineVersion": "16.4"}})
-    assert (exact.database.engine_version, exact.database.family) == ("16.4", "aurora-postgresql16")
+    exact = settings({"environment": "dev", "database": {"engineVersion": "16.9"}})
+    assert (exact.database.engine_version, exact.database.family) == ("16.9", "aurora-postgresql16")
 
 
 @pytest.mark.parametrize("engine", [{}, {"engine": "aurora-mysql"}], ids=["default", "mysql"])

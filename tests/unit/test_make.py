@@ -276,12 +276,12 @@ def test_cost_keeps_its_region() -> None:
 
 def test_update_reaches_make_local_as_typed(tmp_path: Path) -> None:
     """UPDATE goes to the tool whole, through the environment: quotes stay (the settings'
-    hint `key='16.4'` can be followed) and a value with spaces is not split into arguments."""
+    hint `key='16.9'` can be followed) and a value with spaces is not split into arguments."""
     (tmp_path / "bin").mkdir()
     python = tmp_path / "bin" / "python"
     python.write_text("#!/bin/sh\nprintf '%s\\n' \"$@\"\n")
     python.chmod(0o755)
-    typed = "tap:database.engineVersion='16.4' tap:service.command=[python3, -m, app]"
+    typed = "tap:database.engineVersion='16.9' tap:service.command=[python3, -m, app]"
     done = make("-o", f"{tmp_path}/.installed", "local", f"VENV={tmp_path}", f"UPDATE={typed}")
     assert done.returncode == 0, done.stderr
     args = done.stdout.splitlines()

@@ -125,11 +125,11 @@ BAD = [
     ({"tap:environment": "qa"}, "tap:environment", "'qa'"),
     ({"tap:database": {"engine": "oracle"}}, "tap:database.engine", "'oracle'"),
     ({"tap:database": {"engineVersion": "9.6"}}, "tap:database.engineVersion", "'9.6'"),
-    ({"tap:database": {"engineVersion": 16.4}}, "tap:database.engineVersion", "16.4"),
+    ({"tap:database": {"engineVersion": 16.9}}, "tap:database.engineVersion", "16.9"),
     (
-        {"tap:database": {"engine": "mysql", "engineVersion": "16.4"}},
+        {"tap:database": {"engine": "mysql", "engineVersion": "16.9"}},
         "tap:database.engineVersion",
-        "'16.4'",
+        "'16.9'",
     ),
     ({"tap:database": {"masterUsername": "rdsadmin"}}, "tap:database.masterUsername", "'rdsadmin'"),
     ({"tap:database": {"masterUsername": "admin"}}, "tap:database.masterUsername", "'admin'"),
@@ -338,7 +338,7 @@ VALID = [
         "load_balancer",
     ),
     ({"tap:environmentSuffix": "a" * 20}, "environment_suffix"),
-    ({"tap:database": {"engineVersion": "16.4"}}, "database"),
+    ({"tap:database": {"engineVersion": "16.9"}}, "database"),
 ]
 
 

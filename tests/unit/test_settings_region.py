@@ -6,6 +6,8 @@ stands in for a wrong value.
 
 from __future__ import annotations
 
+import re
+
 import botocore.session
 import pytest
 
@@ -340,3 +342,12 @@ def test_an_aurora_postgresql_version_before_its_data_api_is_refused() -> None:
         "  tap:database.engineVersion = '14.6': resolves to 14.6, which has no Data API to make "
         "the app's database user (that needs 14.8 or later); pin a later version"
     ]
+
+
+def test_each_engines_example_version_is_one_the_region_offers() -> None:
+    """A message's example is followed as written, so it must not be refused next round."""
+    from tap_platform.settings.limits import ENGINE_VERSION_WORDS
+
+    for engine, words in ENGINE_VERSION_WORDS.items():
+        for example in re.findall(r"such as (\d[\w.]*\.\d+)", words):
+            assert catalog.engine_version({"engine": engine, "version": example}), example

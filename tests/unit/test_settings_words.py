@@ -21,8 +21,8 @@ def test_a_misspelt_key_and_a_wrong_kind_say_so_in_words() -> None:
 
 
 def test_a_number_where_a_string_belongs_says_to_quote_it() -> None:
-    message = str(fail({"tap:database": {"engineVersion": 16.4}}))
-    assert "quote it in the stack file ('16.4'), or in UPDATE= as key='16.4'" in message
+    message = str(fail({"tap:database": {"engineVersion": 16.9}}))
+    assert "quote it in the stack file ('16.9'), or in UPDATE= as key='16.9'" in message
 
 
 def test_a_setting_in_the_wrong_section_says_where_it_belongs() -> None:

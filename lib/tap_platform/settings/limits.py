@@ -113,10 +113,10 @@ ENGINE_VERSION_PATTERNS = {
     "mysql": re.compile(r"^(8\.0|8\.4)(?:\.\d+)?$"),
 }
 ENGINE_VERSION_WORDS = {
-    "aurora-postgresql": "a major version from 13 (such as 16) or an exact one (such as 16.4)",
-    "postgres": "a major version from 13 (such as 16) or an exact one (such as 16.4)",
+    "aurora-postgresql": "a major version from 13 (such as 16) or an exact one (such as 16.9)",
+    "postgres": "a major version from 13 (such as 16) or an exact one (such as 16.9)",
     "aurora-mysql": "8.0, or an exact version such as 8.0.mysql_aurora.3.08.0",
-    "mysql": "8.0 or 8.4, or an exact version such as 8.0.40",
+    "mysql": "8.0 or 8.4, or an exact version such as 8.0.44",
 }
 # Master user names each engine refuses; the console's defaults (`postgres`, `admin`) are
 # fine on their own engines. RDS API Reference, CreateDBCluster and CreateDBInstance
