@@ -20,6 +20,15 @@ def test_a_misspelt_key_and_a_wrong_kind_say_so_in_words() -> None:
     assert "tap:service.cpu = 'x': must be a whole number" in message
 
 
+def test_a_dotted_key_in_the_stack_file_says_to_nest_it() -> None:
+    """The docs name settings by dotted keys; a stack file nests them under their section."""
+    message = str(fail({"tap:service.cpu": 512}))
+    assert (
+        "tap:service.cpu = '512': is not a setting; a stack file nests settings: write cpu under "
+        "tap:service (`pulumi config set --path tap:service.cpu VALUE` writes it so)"
+    ) in message
+
+
 def test_a_number_where_a_string_belongs_says_to_quote_it() -> None:
     message = str(fail({"tap:database": {"engineVersion": 16.9}}))
     assert "quote it in the stack file ('16.9'), or in UPDATE= as key='16.9'" in message

@@ -175,6 +175,12 @@ def _unknown(values: Mapping[str, Any]) -> list[str]:
     for key in sorted(set(values) - KNOWN_KEYS):
         near = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
         hint = f"did you mean tap:{near[0]}?" if near else f"known: {', '.join(sorted(KNOWN_KEYS))}"
+        section, dotted, inner = key.partition(".")
+        if dotted and section in KNOWN_KEYS:
+            hint = (
+                f"a stack file nests settings: write {inner} under tap:{section} "
+                f"(`pulumi config set --path tap:{key} VALUE` writes it so)"
+            )
         lines.append(f"tap:{key} = {said(values[key])}: is not a setting; {hint}")
     return lines
 
