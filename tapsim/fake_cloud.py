@@ -345,7 +345,7 @@ def settings_of(
     try:
         return stack_settings(stack, config=config, suffix=suffix, project_dir=project_dir)
     except SettingsError as err:
-        found = err
+        found = err.unasked() if err.partial is None else err
         if err.partial is not None:
             try:
                 cloud = FakeCloud(err.partial.region)

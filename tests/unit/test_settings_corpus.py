@@ -51,7 +51,7 @@ BAD = [
     ),
     (
         {"tap:service": {"secrets": {"K": "s3:bucket/key"}}},
-        "tap:service.secrets.K.from",
+        "tap:service.secrets.K",
         "'s3:bucket/key'",
     ),
     (

@@ -4,12 +4,14 @@ mistakes has all five named in one message (`test_settings_corpus.py` holds the 
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from tap_platform.settings import SettingsError, read_stack_file
+from tap_platform.settings.messages import REGION_LATER
 from tapsim import preview
 from tapsim.fake_cloud import FakeCloud
 from tapsim.project import PROJECT_DIR
@@ -163,3 +165,22 @@ def test_a_line_is_named_after_a_value_that_holds_a_colon_of_its_own(tmp_path) -
         settings_of("typo", project_dir=tmp_path)
     said = "tap:servce = {'cpu': 512} (Pulumi.typo.yaml, line 4): is not a setting"
     assert said in str(caught.value)
+
+
+def test_the_offline_tools_list_problems_in_the_files_order_a_bare_key_too(tmp_path) -> None:
+    """Read top to bottom beside the file: each line names its key's line, a key written
+    without a namespace included, and under a wrong tier the last line says the region waits."""
+    from tapsim.fake_cloud import settings_of
+
+    for name in ("Pulumi.yaml", "tap.py"):
+        shutil.copy(PROJECT_DIR / name, tmp_path / name)
+    (tmp_path / "Pulumi.mine.yaml").write_text(
+        "config:\n  aws:region: us-east-1\n  tap:environment: dv\n  tap:cache:\n"
+        "    nodeType: cache.t4g.mirco\n  service: x\n  tap:service:\n    port: 80\n"
+    )
+    with pytest.raises(SettingsError) as caught:
+        settings_of("mine", project_dir=tmp_path)
+    lines = str(caught.value).splitlines()[1:]
+    found = [int(n) for line in lines for n in re.findall(r"Pulumi\.mine\.yaml, line (\d+)", line)]
+    assert found == [3, 5, 6, 8], lines
+    assert lines[-1] == f"  {REGION_LATER}"

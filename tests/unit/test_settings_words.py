@@ -4,6 +4,8 @@ number, a boolean, an encrypted value), each with what to write instead."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.unit.test_settings_corpus import fail
 
 
@@ -113,3 +115,13 @@ def test_a_setting_written_without_its_section_stands_in_where_it_was_meant() ->
     message = str(fail({"cpu": 4096, "tap:service": {"memory": 8192}}))
     assert "(write tap:service.cpu)" in message
     assert "memory" not in message
+
+
+def test_a_wrong_key_of_a_mapping_is_named_as_a_key() -> None:
+    """A tag written `5: x` is read by YAML as a number key: said as the key, not `.5.[key]`."""
+    from tap_platform.settings import SettingsError, load_settings
+
+    values = {"environment": "dev", "tags": {5: "x"}}
+    with pytest.raises(SettingsError) as caught:
+        load_settings(values, project="tap", stack="dev", region="us-east-1", env={})
+    assert "  tap:tags, the key 5: is a number here; quote it" in str(caught.value)

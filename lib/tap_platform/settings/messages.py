@@ -214,7 +214,10 @@ def _line(loc: tuple[str, ...], shown: Any, message: str) -> str:
 
 
 def _head(loc: tuple[str, ...], shown: Any) -> str:
-    """`tap:service.port = 80`; a section given as a whole, by its name alone."""
+    """`tap:service.port = 80`; a section given as a whole, by its name alone; a mapping's
+    key that is wrong itself, as `tap:tags, the key 5`."""
+    if "[key]" in loc:
+        return f"{_head(loc[: loc.index('[key]') - 1], {})}, the key {said(shown)}"
     if loc == ("region",):
         name = "aws:region"
     elif loc[:1] == ("provider",):

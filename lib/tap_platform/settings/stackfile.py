@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
 import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
@@ -21,7 +22,7 @@ import yaml
 from tap_platform.settings.messages import SettingsError
 
 # The key a problem's line starts with: `  tap:service.port = 80: ...`, `  app:owner: ...`.
-_KEY = re.compile(r"^\s+(?P<key>[A-Za-z][\w-]*:[\w.-]+)(?= = |: )")
+_KEY = re.compile(r"^\s+(?P<key>[A-Za-z][\w-]*(?::[\w.-]+)?)(?= = |: )")
 # What a stack file holds at its top (Pulumi docs, "Stack settings file reference").
 TOP_LEVEL = ("config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt")
 # PyYAML's problems, in words: (what the parser says, at which mark, what to say).
@@ -121,11 +122,19 @@ def _lines_under(node: Any, prefix: str) -> Iterator[tuple[str, int]]:
 
 
 def located(error: SettingsError, path: Path) -> SettingsError:
-    """The error with each problem about a key of the file followed by that key's line."""
+    """The error with each problem about a key of the file followed by that key's line, in
+    the file's order; problems about keys the file does not give come after, as they were."""
     lines = key_lines(path)
-    said = [_located(line, lines, path.name) for line in str(error).splitlines()]
+    heading, *problems = str(error).splitlines() or [""]
+    ordered = sorted(problems, key=lambda line: _line_of(line, lines))
+    said = [heading, *(_located(line, lines, path.name) for line in ordered)]
     return SettingsError("\n".join(said), problems=error.problems, partial=error.partial,
                          stand_ins=error.stand_ins)  # fmt: skip
+
+
+def _line_of(line: str, lines: Mapping[str, int]) -> float:
+    found = _KEY.match(line)
+    return lines.get(found["key"], math.inf) if found else math.inf
 
 
 def _located(line: str, lines: Mapping[str, int], name: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import NoneType, UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -78,7 +78,7 @@ def validate(
         try:
             settings = Settings.model_validate(data)
         except ValidationError as err:
-            every = _problems(err)
+            every = [_as_written(p, given or {}) for p in _problems(err)]
         else:
             if found or stood_in:
                 return Validated(None, found, settings, StandIns(frozenset(stood_in)))
@@ -121,6 +121,30 @@ def _last_stand_ins(data: dict[str, Any], every: Sequence[Problem]) -> set[Loc]:
             data[problem.loc[0]] = value
             fresh.add(problem.loc)
     return fresh
+
+
+def _as_written(problem: Problem, given: Mapping[str, Any]) -> Problem:
+    """A value the file gives in a short form (a secret as one string, which the model reads
+    as its `from`) is said at the key the file names."""
+    *outer, last = problem.loc
+    if last != "from" or not isinstance(_at(given, tuple(outer)), str):
+        return problem
+    written, read = ":" + ".".join(outer), ":" + ".".join(problem.loc)
+    return replace(
+        problem,
+        loc=tuple(outer),
+        text=problem.text.replace(read, written, 1),
+        head=problem.head.replace(read, written, 1),
+    )
+
+
+def _at(given: Mapping[str, Any], loc: Loc) -> Any:
+    node: Any = given
+    for part in loc:
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
 
 
 def _problems(err: ValidationError) -> list[Problem]:
