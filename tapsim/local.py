@@ -330,7 +330,8 @@ def serve(server: Endpoint, deployment: Deployment, alb: str) -> int:
         # boto3 and AWS CLI v1 read AWS_DEFAULT_REGION only; AWS CLI v2 reads either.
         f"AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION={region} AWS_REGION={region}\n"
         f"  aws elbv2 describe-load-balancers --names {alb}\n"
-        f"  python -c \"import boto3; print(boto3.client('ecs').list_clusters())\""
+        # The project's environment has boto3, which the machine's own Python may lack.
+        f"  .venv/bin/python -c \"import boto3; print(boto3.client('ecs').list_clusters())\""
     )
     try:
         while True:

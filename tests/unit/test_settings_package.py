@@ -35,7 +35,8 @@ def test_the_readme_table_is_the_generated_one() -> None:
     """The table lives in docs/settings.md, which the README links to."""
     readme = (PROJECT_DIR / "docs" / "settings.md").read_text()
     assert section(readme) == markdown(), (
-        "regenerate it: python -m tap_platform.settings.table, between docs/settings.md's markers"
+        "regenerate it: .venv/bin/python -m tap_platform.settings.table, between "
+        "docs/settings.md's markers"
     )
 
 

@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from tapsim import cost, local, policy, preview
+from tapsim.project import PROJECT_DIR
 from tapsim.runner import RunResult
 
 
@@ -98,7 +99,6 @@ def test_an_ephemeral_stack_file_is_priced_as_the_service_it_is(tmp_path) -> Non
     """`make cost` sets a stack that holds a whole app apart from the services; a new
     `Pulumi.pr7.yaml` names no role, and the program loads it as a service on dev-env."""
     from tapsim.attempts import Attempts
-    from tapsim.project import PROJECT_DIR
 
     (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
     (tmp_path / "Pulumi.pr7.yaml").write_text(
@@ -141,6 +141,10 @@ def test_keep_prints_client_settings_that_boto3_takes_as_they_are(
         monkeypatch.setenv(*pair.split("=", 1))
     assert boto3.client("ecs").meta.region_name == "eu-west-1"
     assert any(line.endswith(f"--names {alb}") for line in lines)
+    # The Python named is the project's, which has boto3 (`make install` built it).
+    (python,) = [line.split()[0] for line in lines if "import boto3" in line]
+    assert python == ".venv/bin/python"
+    assert (PROJECT_DIR / python).is_file()
 
 
 def test_the_tools_name_a_key_outside_tap_beside_the_other_problems() -> None:

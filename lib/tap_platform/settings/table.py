@@ -1,6 +1,6 @@
 """The settings table of docs/settings.md, generated from the models' descriptions and the tier
-table, so the two cannot drift apart: `python -m tap_platform.settings.table` prints it, and
-a test holds the file to it."""
+table, so the two cannot drift apart: `.venv/bin/python -m tap_platform.settings.table` prints
+it, and a test holds the file to it."""
 
 from __future__ import annotations
 
