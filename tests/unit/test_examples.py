@@ -28,13 +28,15 @@ def test_the_scenarios_the_readme_describes_are_there() -> None:
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
-def test_each_example_says_what_it_shows_and_which_readme_section_relies_on_it(name) -> None:
+def test_each_example_says_what_it_shows_and_which_sections_rely_on_it(name) -> None:
+    """`# See: README.md "Settings"; docs/emulator.md "Test"`: each file has each section."""
     example = load(name)
-    (line,) = [ln for ln in example.description.splitlines() if ln.startswith("README:")]
-    sections = re.findall(r'"([^"]+)"', line)
-    assert sections, line
-    for section in sections:
-        assert re.search(rf"^#+ {re.escape(section)}$", README, re.M), section
+    (line,) = [ln for ln in example.description.splitlines() if ln.startswith("See:")]
+    named = re.findall(r'([\w/.-]+\.md) "([^"]+)"', line)
+    assert named, line
+    for path, section in named:
+        text = (PROJECT_DIR / path).read_text()
+        assert re.search(rf"^#+ {re.escape(section)}$", text, re.M), (path, section)
     assert f"examples/{name}.yaml" in README or f"EXAMPLE={name}" in README
 
 

@@ -59,6 +59,8 @@ def test_a_missing_stack_file_says_so(capsys) -> None:
     err = capsys.readouterr().err
     assert "no stack file Pulumi.nosuch.yaml" in err
     assert "aws:region" not in err
+    # What works offline comes first: a file, copied; the CLI's own step is for AWS.
+    assert "make Pulumi.nosuch.yaml (a copy of another stack's file, edited" in err
 
 
 def test_a_misspelt_stack_names_the_one_meant_and_config_of_another_kind_says_which() -> None:

@@ -175,8 +175,8 @@ def _missing(path: Path) -> str:
     meant = f"did you mean {near[0]}? " if near else ""
     return (
         f"no stack file {path.name} in {path.parent}: {meant}the stacks here are "
-        f"{', '.join(found) or 'none'}; make one with `pulumi stack init {stack}` and a "
-        "config: block, or name one of those"
+        f"{', '.join(found) or 'none'}; name one of those, or make {path.name} (a copy of "
+        "another stack's file, edited; on AWS, `pulumi stack init` registers the stack too)"
     )
 
 
