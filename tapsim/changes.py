@@ -87,6 +87,20 @@ def leaf_diffs(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
         yield path, old, new
 
 
+def _change(old: Any, new: Any) -> str:
+    """`old -> new`; for two lists of values, what the new one adds and drops, since a cut of
+    either would not show it (a third subnet's route table among ids alike but for it)."""
+    if not (isinstance(old, list) and isinstance(new, list)) or any(
+        isinstance(v, dict | list) for v in (*old, *new)
+    ):
+        return " -> ".join(shown_pair(old, new))
+    added = [shown(v) for v in new if v not in old]
+    dropped = [shown(v) for v in old if v not in new]
+    moves = [f"+ {', '.join(added)}"] if added else []
+    moves += [f"- {', '.join(dropped)}"] if dropped else []
+    return f"{len(old)} -> {len(new)} items" + (": " + "; ".join(moves) if moves else "")
+
+
 def input_lines(before: Registration, after: Registration, keys: tuple[str, ...]) -> list[str]:
     """`key: old -> new` for each changed input, secrets masked."""
     lines = []
@@ -97,7 +111,7 @@ def input_lines(before: Registration, after: Registration, keys: tuple[str, ...]
         diffs = list(leaf_diffs(before.inputs.get(key), after.inputs.get(key), key))
         if not diffs:
             lines.append(f"      {key}: takes the replaced resource's new id")
-        lines += [f"      {p}: {' -> '.join(shown_pair(a, b))}" for p, a, b in diffs[:MOST]]
+        lines += [f"      {p}: {_change(a, b)}" for p, a, b in diffs[:MOST]]
         if len(diffs) > MOST:
             lines.append(f"      ... and {len(diffs) - MOST} more in {key}")
     return lines

@@ -60,7 +60,7 @@ def component_of(run: RunResult, urn: str) -> str:
     return components[-1].type if components else "(stack)"
 
 
-def summary(deployment: Deployment) -> list[str]:
+def summary(deployment: Deployment, what: str = "Deploy") -> list[str]:
     run, cloud = deployment.run, deployment.cloud
     per_component = Counter(component_of(run, r.urn) for r in run.custom)
     emulated = sum(1 for c in cloud.created if c.emulated)
@@ -69,7 +69,7 @@ def summary(deployment: Deployment) -> list[str]:
     lines += [f"  {count:3d}  {name}" for name, count in sorted(per_component.items())]
     lines.append(f"Emulated in moto: {emulated}; recorded, not emulated: {len(recorded)}")
     lines += [f"  recorded: {c.type} {c.name} ({RECORDED_ONLY[c.type]})" for c in recorded]
-    lines.append(f"Deploy wall time: {deployment.seconds:.1f} s")
+    lines.append(f"{what} wall time: {deployment.seconds:.1f} s")
     return [*lines, *(f"Not checked offline: {note}" for note in unrecorded(deployment.region))]
 
 
@@ -271,7 +271,9 @@ def apply_update(deployment: Deployment, before: dict, after: dict) -> Deploymen
     counts = Counter(action for action, typ, _ in steps if typ.startswith(IN_THE_ACCOUNT))
     print("\nApplied: " + ", ".join(f"{counts[a]} to {a}" for a in ACTIONS if counts[a]))
     print()
-    print("\n".join(summary(updated)))
+    print("\n".join(summary(updated, "Update")))
+    print("\nSmoke check, after the update:")
+    print("\n".join(smoke_check(updated)))
     return updated
 
 

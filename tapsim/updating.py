@@ -10,8 +10,8 @@ import yaml
 
 from tap_platform.settings import KNOWN_KEYS, SettingsError
 from tap_platform.settings.messages import HEADING
-from tapsim.fake_cloud import settings_of
-from tapsim.runner import stack_config
+from tapsim.fake_cloud import settings_of, synthesize
+from tapsim.runner import ProgramError, stack_config
 
 # Where the next assignment of an UPDATE text starts: spaces, then `namespace:key=`.
 _NEXT_ASSIGNMENT = re.compile(r"\s+(?=[A-Za-z][\w-]*:[\w.-]+=)")
@@ -54,17 +54,25 @@ def with_updates(stack: str, config: dict, texts: list[str]) -> dict:
 
 
 def checked(stack: str, config: dict, changed: dict | None, suffix: str) -> None:
-    """The stack's settings, and with `UPDATE` applied, each checked in full: one error
-    names every problem of both, each once, and says which came with the update."""
-    problems: list[str] = []
-    for label, values in (("", config), ("with UPDATE applied", changed)):
-        if values is None:
-            continue
-        try:
-            settings_of(stack, config=values, suffix=suffix)
-        except SettingsError as err:
-            lines = [line for line in str(err).splitlines()[1:] if line not in problems]
-            problems += [f"{label}:"] if label and lines else []
-            problems += lines
-    if problems:
-        raise SettingsError("\n".join([HEADING, *problems]))
+    """The stack's settings, and with `UPDATE` applied, each checked in full before anything
+    deploys (the update's by a run of the program too, so that the region's answers about it
+    come now, not after the first deploy): one error names every problem of both, each
+    once, and says which came with the update."""
+    own = _problems(stack, config, suffix, run=False)
+    new = [] if changed is None else _problems(stack, changed, suffix, run=True)
+    new = [line for line in new if line not in own]
+    if not own and new:
+        raise SettingsError("\n".join([f"{HEADING.rstrip(':')} with UPDATE applied:", *new]))
+    if own:
+        also = ["with UPDATE applied, also:", *new] if new else []
+        raise SettingsError("\n".join([HEADING, *own, *also]))
+
+
+def _problems(stack: str, values: dict, suffix: str, *, run: bool) -> list[str]:
+    try:
+        settings_of(stack, config=values, suffix=suffix)
+        if run:
+            synthesize(stack, config=values, suffix=suffix)
+    except (SettingsError, ProgramError) as err:
+        return str(err).splitlines()[1:]
+    return []

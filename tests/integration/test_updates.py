@@ -78,6 +78,11 @@ def test_a_new_first_image_is_planned_as_the_update_applies_it_ignored(target, c
     assert re.fullmatch(r"\d+ to keep", planned[1]), planned[1]
     assert applied[1] == planned[1]
     assert re.search(r"^  ignored  release-image insecureValue: .* -> .*nginx:1\.27", out, re.M)
+    # The stack is checked again as it is after the update, and the time is the update's.
+    smoke = out.split("Smoke check, after the update:\n", 1)[1].splitlines()
+    assert smoke, out
+    assert all(line.startswith("  ok ") for line in smoke if line.strip()), smoke
+    assert re.search(r"^Update wall time: ", out, re.M)
 
 
 def test_automatic_minor_upgrades_leave_nothing_to_change(target) -> None:

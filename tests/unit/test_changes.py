@@ -45,11 +45,15 @@ def test_a_refused_change_says_why() -> None:
     assert "      refused: replaces a protected resource (its data): pulumi up stops" in lines
 
 
+def registration(inputs: dict, secrets: tuple[str, ...] = ()) -> Registration:
+    return Registration(urn="u", type="t", name="n", custom=True, parent="", provider="",
+                        protect=False, dependencies=(), inputs=inputs,
+                        secrets=secrets)  # fmt: skip
+
+
 def test_secrets_are_masked_and_long_values_cut() -> None:
     def reg(value: str) -> Registration:
-        return Registration(urn="u", type="t", name="n", custom=True, parent="", provider="",
-                            protect=False, dependencies=(), inputs={"secretString": value},
-                            secrets=("secretString",))  # fmt: skip
+        return registration({"secretString": value}, ("secretString",))
 
     assert input_lines(reg("old"), reg("new"), ("secretString",)) == [
         "      secretString: [secret] -> [secret]"
@@ -90,6 +94,21 @@ def test_two_long_values_are_cut_where_they_differ(old, new) -> None:
     was, now = shown_pair(old, new)
     assert was != now
     assert max(len(was), len(now)) <= 60
+
+
+def test_a_list_that_grows_says_what_it_adds_and_drops() -> None:
+    """Ids alike but for their last characters, cut to one line each, would read as if one
+    were dropped; the items added and dropped are named instead."""
+    base = "arn:aws:ec2:us-east-1:111122223333:route-table/tap-vpc-local1234-private-rt-"
+    old, new = [base + "0", base + "1"], [base + "0", base + "1", base + "2"]
+
+    def reg(value: list[str]) -> Registration:
+        return registration({"routeTableIds": value})
+
+    (line,) = input_lines(reg(old), reg(new), ("routeTableIds",))
+    assert line == f"      routeTableIds: 2 -> 3 items: + {shown(base + '2')}"
+    (line,) = input_lines(reg(new), reg(old[:1]), ("routeTableIds",))
+    assert line == f"      routeTableIds: 3 -> 1 items: - {shown(base + '1')}, {shown(base + '2')}"
 
 
 def test_a_change_of_the_providers_settings_is_named_with_what_it_reaches() -> None:

@@ -190,9 +190,20 @@ def test_an_update_is_checked_beside_the_stack_files_own_problems() -> None:
     lines = str(caught.value).splitlines()
     assert lines[1].startswith("  tap:service.port = 80: must be at least 1024")
     assert lines[2:] == [
-        "with UPDATE applied:",
+        "with UPDATE applied, also:",
         "  tap:alarms.email = 'bad': must be an e-mail address such as ops@example.com",
     ]
     with pytest.raises(SettingsError) as caught:
         local.checked("dev", {}, {"tap:alarms": {"email": "bad"}}, "local1234")
-    assert str(caught.value).splitlines()[1] == "with UPDATE applied:"
+    assert str(caught.value).splitlines()[0] == "invalid settings with UPDATE applied:"
+
+
+def test_what_the_region_refuses_in_an_update_is_said_before_anything_deploys() -> None:
+    from tap_platform.settings import SettingsError
+
+    typo = {"tap:instances": {"instanceType": "t3.mirco"}}
+    with pytest.raises(SettingsError) as caught:
+        local.checked("dev", {}, typo, "local1234")
+    lines = str(caught.value).splitlines()
+    assert lines[0] == "invalid settings with UPDATE applied:"
+    assert lines[1].startswith("  tap:instances.instanceType = 't3.mirco': not offered in")
