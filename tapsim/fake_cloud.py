@@ -10,6 +10,7 @@ from typing import Any
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from tap_platform.settings import Settings, SettingsError
+from tap_platform.settings.messages import HEADING
 from tap_platform.settings.stackfile import located
 from tapsim import catalog
 from tapsim.catalog import region_zones
@@ -329,7 +330,14 @@ def synthesize(
     cloud = FakeCloud(settings.region)
     cloud.parameters.update(parameters or {})
     cloud.stacks = references(settings, lambda name: synthesize(name).outputs)
-    return run_program(stack, cloud, config=config, environment_suffix=suffix)
+    try:
+        return run_program(stack, cloud, config=config, environment_suffix=suffix)
+    except ProgramError as err:
+        # The region's problems name their keys' lines too, as the stack file's do.
+        if config or not str(err).startswith(HEADING):
+            raise
+        said = located(SettingsError(str(err)), PROJECT_DIR / f"Pulumi.{stack}.yaml")
+        raise ProgramError(str(said), err.registered) from None
 
 
 def settings_of(

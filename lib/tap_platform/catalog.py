@@ -83,7 +83,7 @@ def check(
     zone_id = _zone(settings, invoke, problems)
     problems += _services(settings, stand_ins)
     if problems:
-        raise invalid(problems)
+        raise invalid(settings.named(problems))
     return Offers(architecture=architecture, zone_id=zone_id)
 
 

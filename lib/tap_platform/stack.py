@@ -97,10 +97,12 @@ def ask_region(
     wanted = settings.network.az_count
     if len(zones.names) < wanted and not stand_ins.read("network.azCount"):
         raise invalid(
-            [
-                f"tap:network.azCount = {wanted}: region {settings.region} offers only "
-                f"{len(zones.names)} available AZs ({', '.join(zones.names)})"
-            ]
+            settings.named(
+                [
+                    f"tap:network.azCount = {wanted}: region {settings.region} offers only "
+                    f"{len(zones.names)} available AZs ({', '.join(zones.names)})"
+                ]
+            )
         )
     chosen = tuple(sorted(zones.names)[:wanted])
     return chosen, check(settings, chosen, invoke, stand_ins)

@@ -351,3 +351,26 @@ def test_each_engines_example_version_is_one_the_region_offers() -> None:
     for engine, words in ENGINE_VERSION_WORDS.items():
         for example in re.findall(r"such as (\d[\w.]*\.\d+)", words):
             assert catalog.engine_version({"engine": engine, "version": example}), example
+
+
+@pytest.mark.parametrize(
+    ("engine", "note"), [({}, " (the dev tier's default)"), ({"engine": "aurora-postgresql"}, "")]
+)
+def test_a_regions_refusal_names_a_value_the_stack_did_not_give_as_its_tiers(engine, note):
+    config = {"aws:region": "ap-south-2", "tap:database": engine}
+    with pytest.raises(ProgramError) as caught:
+        run_program("dev", FakeCloud("ap-south-2"), config=config)
+    assert f"tap:database.engine = 'aurora-postgresql'{note}: makes" in str(caught.value)
+
+
+def test_the_offline_tools_name_the_line_of_a_key_the_region_refuses(monkeypatch) -> None:
+    """`make preview` of a stack file whose only problems are the region's."""
+    from tapsim import fake_cloud
+
+    def refused(*args, **kwargs):
+        raise ProgramError("invalid settings:\n  tap:network.cidr = '10.10.0.0/16': taken", [])
+
+    monkeypatch.setattr(fake_cloud, "run_program", refused)
+    with pytest.raises(ProgramError) as caught:
+        fake_cloud.synthesize("dev")
+    assert "tap:network.cidr = '10.10.0.0/16' (Pulumi.dev.yaml, line 5): taken" in str(caught.value)

@@ -10,7 +10,7 @@ import copy
 import difflib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, get_args
 
 import pulumi
@@ -94,10 +94,21 @@ def load_settings(
         found += roles.misplaced(merged["role"], values, implied=bool(attach))
         found += roles.missing(merged["role"], merged.get("environmentStack"))
     checked = validate(merged, _stand_in_defaults(tier, values), wrong, given=values)
+    for each in (checked.settings, checked.partial):
+        if each is not None:
+            each.gave(_dotted(values))
     problems += found + checked.problems + _ignored_by_engine(merged, values)
     if problems or checked.settings is None:
         raise invalid(problems, checked.settings or checked.partial, checked.stand_ins)
     return checked.settings
+
+
+def _dotted(values: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
+    """Every key of `values`, nested ones as `service.cpu`."""
+    for key, value in values.items():
+        yield f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from _dotted(value, f"{prefix}{key}.")
 
 
 def _stand_in_defaults(tier: str, values: Mapping[str, Any]) -> dict[str, Any]:

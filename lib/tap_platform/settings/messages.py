@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -138,6 +139,9 @@ PATTERN_WORDS = {
     "(CodeBuild API Reference, ProjectEnvironment: image)",
     KMS_KEY_ARN_PATTERN: "a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)",
 }
+# What names a value the stack file did not give, and the key a line about one starts with.
+_DEFAULT_NOTE = "tier's default"
+_TAP_KEY = re.compile(r"^tap:(?P<key>[\w.]+)(?= = )")
 # Where a value may come from besides its own key.
 _ALSO_FROM = {"environmentSuffix": " (the suffix is this setting, else the stack name)"}
 
@@ -159,7 +163,7 @@ class Problem:
         """The line of a value the stack file did not give: the tier's own default."""
         if not self.head:
             return self.text
-        return f"{self.head} (the {tier} tier's default){self.text[len(self.head) :]}"
+        return f"{self.head} (the {tier} {_DEFAULT_NOTE}){self.text[len(self.head) :]}"
 
 
 def problems(
@@ -225,6 +229,39 @@ def _head(loc: tuple[str, ...], shown: Any) -> str:
     else:
         name = "tap:" + ".".join(loc)
     return name if isinstance(shown, Mapping) else f"{name} = {said(shown)}"
+
+
+def value_end(rest: str) -> int:
+    """Where the value of ` = <value>: what is wrong` ends: at the first ': ' outside its
+    quotes and brackets (a mapping's repr holds ': ' of its own)."""
+    depth, quote = 0, ""
+    for i, char in enumerate(rest):
+        if quote:
+            quote = "" if char == quote and rest[i - 1] != "\\" else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif depth == 0 and rest.startswith(": ", i):
+            return i
+    return 0
+
+
+def defaults_named(lines: Sequence[str], given: frozenset[str] | None, tier: str) -> list[str]:
+    """Lines about `tap:` keys, each value the stack did not give (a key not in `given`)
+    named as the tier's default, as the shape check names them; unchanged where what was
+    given is not known (`None`)."""
+    named = []
+    for line in lines:
+        found = _TAP_KEY.match(line)
+        if given is None or not found or found["key"] in given or _DEFAULT_NOTE in line:
+            named.append(line)
+            continue
+        at = found.end("key") + value_end(line[found.end("key") :])
+        named.append(f"{line[:at]} (the {tier} {_DEFAULT_NOTE}){line[at:]}")
+    return named
 
 
 def said(value: Any) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from tap_platform.naming import PROJECT_MAX_LENGTH, SUFFIX_MAX_LENGTH, SUFFIX_PATTERN
@@ -26,7 +27,7 @@ from tap_platform.settings.limits import (
     STACK_REFERENCE_PATTERN,
     TAG_PUNCTUATION,
 )
-from tap_platform.settings.messages import FieldError, raise_all
+from tap_platform.settings.messages import FieldError, defaults_named, raise_all
 from tap_platform.settings.sections import (
     DomainSettings,
     LoadBalancerSettings,
@@ -215,6 +216,15 @@ class Settings(Section):
     pipeline: PipelineSettings
     alarms: AlarmSettings
     provider: ProviderSettings = ProviderSettings()
+    # The keys the stack gave itself (dotted, as its file spells them), when loading knew them.
+    _given: frozenset[str] | None = PrivateAttr(default=None)
+
+    def gave(self, keys: Iterable[str]) -> None:
+        self._given = frozenset(keys)
+
+    def named(self, problems: Sequence[str]) -> list[str]:
+        """Problem lines with each value the stack did not give named as its tier's default."""
+        return defaults_named(problems, self._given, self.environment)
 
     @field_validator("environment_suffix")
     @classmethod

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from tap_platform.settings.messages import SettingsError
+from tap_platform.settings.messages import SettingsError, value_end
 
 # The key a problem's line starts with: `  tap:service.port = 80: ...`, `  app:owner: ...`.
 _KEY = re.compile(r"^\s+(?P<key>[A-Za-z][\w-]*(?::[\w.-]+)?)(?= = |: )")
@@ -143,26 +143,8 @@ def _located(line: str, lines: Mapping[str, int], name: str) -> str:
         return line
     end = found.end("key")
     rest = line[end:]
-    at = end + (_value_end(rest) if rest.startswith(" = ") else 0)
+    at = end + (value_end(rest) if rest.startswith(" = ") else 0)
     return f"{line[:at]} ({name}, line {lines[found['key']]}){line[at:]}"
-
-
-def _value_end(rest: str) -> int:
-    """Where the value of ` = <value>: what is wrong` ends: at the first ': ' outside its
-    quotes and brackets (a mapping's repr holds ': ' of its own)."""
-    depth, quote = 0, ""
-    for i, char in enumerate(rest):
-        if quote:
-            quote = "" if char == quote and rest[i - 1] != "\\" else quote
-        elif char in "'\"":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif depth == 0 and rest.startswith(": ", i):
-            return i
-    return 0
 
 
 def _missing(path: Path) -> str:
