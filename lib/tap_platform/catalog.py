@@ -10,13 +10,11 @@ invoke can answer comes from a dated table below, with its source.
 from __future__ import annotations
 
 import difflib
-import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import botocore.session
 import pulumi
 import pulumi_aws as aws
 
@@ -42,10 +40,6 @@ NO_PERFORMANCE_INSIGHTS_FAMILIES = {"aurora-mysql": ("db.t2.", "db.t3.")}
 DATA_API = json.loads((Path(__file__).parent / "data" / "data_api.json").read_text())
 NO_DATA_API = frozenset(DATA_API["notAvailable"])
 DATA_API_FROM: dict[str, str] = DATA_API["auroraPostgresqlFrom"]
-# The pipeline's services, by their names in botocore's endpoint data: the Regions it lists
-# for them are those the Systems Manager public parameters under
-# /aws/service/global-infrastructure/regions list. No invoke answers this.
-PIPELINE_SERVICES = {"codepipeline": "CodePipeline", "codebuild": "CodeBuild"}
 
 
 @dataclass(frozen=True)
@@ -81,7 +75,7 @@ def check(
     if version:
         _database_class(settings.database, version, invoke, problems, stand_ins)
     zone_id = _zone(settings, invoke, problems)
-    problems += _services(settings, stand_ins)
+    problems += _data_api(settings, stand_ins)
     if problems:
         raise invalid(settings.named(problems))
     return Offers(architecture=architecture, zone_id=zone_id)
@@ -101,43 +95,19 @@ def _zone(settings: Settings, invoke: pulumi.InvokeOptions, problems: list[str])
         return None
 
 
-def _services(settings: Settings, stand_ins: StandIns) -> list[str]:
-    """The services the settings need that the Region does not offer, from the tables above."""
-    region, app, problems = settings.region, settings.role != "environment", []
-    db = settings.database
-    aurora = app and db.enabled and db.aurora
-    if aurora and region in NO_DATA_API and not stand_ins.read("role", "database"):
-        problems.append(
-            f"tap:database.engine = {db.engine!r}: makes the app's database user through "
-            f"the RDS Data API, which {region} does not offer (Aurora User Guide, "
-            '"Supported Regions and Aurora DB engines for RDS Data API"); choose postgres '
-            "or mysql, whose user is made inside the VPC"
-        )
-    missing = [name for service, name in PIPELINE_SERVICES.items() if _lacks(service, region)]
-    pipeline = app and settings.pipeline.enabled
-    if pipeline and missing and not stand_ins.read("role", "pipeline.enabled"):
-        problems.append(
-            f"tap:pipeline.enabled = true: needs {' and '.join(missing)}, which {region} "
-            "does not offer (botocore's endpoint data); set it false, and deliver the "
-            "app's image another way"
-        )
-    return problems
-
-
-def _lacks(service: str, region: str) -> bool:
-    """Whether botocore knows the Region but lists no endpoint of the service there; a Region
-    newer than botocore is left to AWS."""
-    return region in _regions("ec2") and region not in _regions(service)
-
-
-@functools.cache
-def _regions(service: str) -> frozenset[str]:
-    session = botocore.session.get_session()
-    return frozenset(
-        region
-        for partition in session.get_available_partitions()
-        for region in session.get_available_regions(service, partition_name=partition)
-    )
+def _data_api(settings: Settings, stand_ins: StandIns) -> list[str]:
+    """Aurora makes the app's user through the Data API, which some Regions lack (the table
+    above): found minutes into a deploy otherwise."""
+    db, region = settings.database, settings.region
+    aurora = settings.role != "environment" and db.enabled and db.aurora
+    if not aurora or region not in NO_DATA_API or stand_ins.read("role", "database"):
+        return []
+    return [
+        f"tap:database.engine = {db.engine!r}: makes the app's database user through the RDS "
+        f'Data API, which {region} does not offer (Aurora User Guide, "Supported Regions and '
+        'Aurora DB engines for RDS Data API"); choose postgres or mysql, whose user is made '
+        "inside the VPC"
+    ]
 
 
 def check_region(region: str, invoke: pulumi.InvokeOptions) -> None:

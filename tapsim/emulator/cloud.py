@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
@@ -142,7 +143,7 @@ class MotoCloud(Mocks):
             resource_id = f"{args.name}-{hashlib.sha1(args.name.encode()).hexdigest()[:8]}"
             state, emulated = inputs, False
         elif args.typ in HANDLERS:
-            resource_id, extra = HANDLERS[args.typ][0](context, inputs)
+            resource_id, extra = _made(args.typ, context, inputs)
             state, emulated = {**inputs, **extra}, True
         else:
             raise EmulatorError(f"the emulator has no handler for resource type {args.typ}")
@@ -166,6 +167,39 @@ class MotoCloud(Mocks):
                 HANDLERS[item.type][1](self.context(item.region, item.name), item.id, item.state)
             removed.append(item)
         return removed
+
+
+def _made(typ: str, context: Context, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The handler's resource. moto answers a call to a service in a Region it does not
+    serve it in (it serves those botocore lists) with an internal error: said as that, not
+    as a traceback."""
+    try:
+        return HANDLERS[typ][0](context, inputs)
+    except ClientError as err:
+        if err.response.get("ResponseMetadata", {}).get("HTTPStatusCode") != 500:
+            raise
+        service, region = typ.split(":")[1].split("/", maxsplit=1)[0], context.region
+        served = _served(service)  # empty for a type named for no AWS service (dynamic)
+        why = (
+            f"it serves {service} only where botocore lists it, and not in {region}"
+            if served and region not in served
+            else "it serves each service only in the Regions botocore lists for it"
+        )
+        raise EmulatorError(
+            f"the emulator (moto) failed {err.operation_name} for {typ} in {region}: {why}; "
+            "deploy this stack offline in another Region, or without what needs the service"
+        ) from None
+
+
+@cache
+def _served(service: str) -> frozenset[str]:
+    """The Regions moto serves a service in: botocore's, for each partition."""
+    session = botocore.session.get_session()
+    return frozenset(
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions(service, partition_name=partition)
+    )
 
 
 def _effective_tags(typ: str, defaults: dict[str, str], own: Any) -> dict[str, str]:

@@ -300,7 +300,7 @@ def test_where_moto_records_no_offerings_a_type_is_checked_to_exist_and_the_plan
     from tapsim.preview import report
 
     assert catalog.unrecorded("us-east-1") == []
-    region = {"aws:region": "ap-southeast-7", "tap:pipeline": {"enabled": False}}
+    region = {"aws:region": "ap-southeast-7"}
     run = run_program("dev", FakeCloud("ap-southeast-7"), config=region)
     assert any("moto records no EC2 instance type offerings in ap-southeast-7" in line
                for line in report(run))  # fmt: skip
@@ -314,19 +314,15 @@ def test_where_moto_records_no_offerings_a_type_is_checked_to_exist_and_the_plan
     ("region", "config", "named"),
     [
         ("ap-south-2", {}, ["tap:database.engine"]),
-        ("mx-central-1", {}, ["tap:database.engine", "tap:pipeline.enabled"]),
-        ("ap-southeast-7", {}, ["tap:pipeline.enabled"]),
+        ("mx-central-1", {}, ["tap:database.engine"]),
         ("ap-south-2", {"tap:database": {"engine": "postgres"}}, []),
-        ("ap-southeast-7", {"tap:pipeline": {"enabled": False}}, []),
+        ("ap-south-2", {"tap:database": {"enabled": False}}, []),
         ("eu-north-1", {}, []),
     ],
 )
-def test_a_region_without_the_data_api_or_the_pipelines_services_is_refused(
-    region, config, named
-) -> None:
-    """Aurora makes the app's user through the Data API, which 12 Regions lack; CodePipeline
-    and CodeBuild are missing from a few of the newest. Neither shows until minutes into a
-    deploy, so the program refuses them first, and takes plain RDS or no pipeline there."""
+def test_a_region_without_the_data_api_is_refused_for_aurora(region, config, named) -> None:
+    """Aurora makes the app's user through the Data API, which 12 Regions lack: found
+    minutes into a deploy otherwise, so the program refuses it first, and takes plain RDS."""
     config = {"aws:region": region, **config}
     if not named:
         run_program("dev", FakeCloud(region), config=config)
