@@ -11,7 +11,7 @@ from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from tap_platform.settings import Settings, SettingsError
 from tap_platform.settings.messages import HEADING
-from tap_platform.settings.stackfile import located
+from tap_platform.settings.stackfile import key_of, located
 from tapsim import catalog
 from tapsim.catalog import region_zones
 from tapsim.emulator.core import partition_of
@@ -353,13 +353,28 @@ def settings_of(
     try:
         return stack_settings(stack, config=config, suffix=suffix, project_dir=project_dir)
     except SettingsError as err:
-        found = err.unasked() if err.partial is None else err
+        # A problem of the settings leaves the region unasked; a file that cannot be read
+        # (missing, not YAML, a key twice) has nothing to ask it about yet.
+        invalid = err.partial is None and str(err).startswith(HEADING)
+        found = err.unasked() if invalid else err
         if err.partial is not None:
             try:
                 cloud = FakeCloud(err.partial.region)
                 run_program(stack, cloud, config=config, environment_suffix=suffix,
                             project_dir=project_dir)  # fmt: skip
             except ProgramError as program:
-                found = SettingsError(str(program))
+                found = _with_the_programs(err, str(program))
         # Each problem about a key the file gives names its line, where no override hides it.
         raise (found if config else located(found, project_dir / f"Pulumi.{stack}.yaml")) from None
+
+
+def _with_the_programs(own: SettingsError, program: str) -> SettingsError:
+    """The tools' reading of the file, then the program's lines about keys it does not name
+    (the region's answers). The program gets the settings as the CLI passes them, as text,
+    so what only YAML's types show (a tag key read as a number) is the tools' alone."""
+    lines = str(own).splitlines()
+    named = {key_of(line) for line in lines[1:]} - {None}
+    extra = [
+        line for line in program.splitlines()[1:] if line not in lines and key_of(line) not in named
+    ]
+    return SettingsError("\n".join([*lines, *extra]))

@@ -13,6 +13,8 @@ from tap_platform.settings.messages import HEADING
 from tapsim.fake_cloud import settings_of, synthesize
 from tapsim.runner import ProgramError, stack_config
 
+# What `located` adds to a problem about a key the stack file gives.
+_LINE_NOTE = re.compile(r" \(Pulumi\.[^ ]+\.yaml, line \d+\)")
 # Where the next assignment of an UPDATE text starts: spaces, then `namespace:key=`.
 _NEXT_ASSIGNMENT = re.compile(r"\s+(?=[A-Za-z][\w-]*:[\w.-]+=)")
 
@@ -60,7 +62,9 @@ def checked(stack: str, config: dict, changed: dict | None, suffix: str) -> None
     once, and says which came with the update."""
     own = _problems(stack, config, suffix, run=False)
     new = [] if changed is None else _problems(stack, changed, suffix, run=True)
-    new = [line for line in new if line not in own]
+    # The file's own lines name their lines in it; the update's, over config, cannot.
+    said = {_LINE_NOTE.sub("", line) for line in own}
+    new = [line for line in new if line not in said]
     if not own and new:
         raise SettingsError("\n".join([f"{HEADING.rstrip(':')} with UPDATE applied:", *new]))
     if own:
@@ -69,10 +73,14 @@ def checked(stack: str, config: dict, changed: dict | None, suffix: str) -> None
 
 
 def _problems(stack: str, values: dict, suffix: str, *, run: bool) -> list[str]:
+    """The lines of what is wrong with the stack under `values`, read by the settings' check
+    and, with `run`, by a run of the program (a refusal of one line, such as a route another
+    service holds, is a line too)."""
     try:
         settings_of(stack, config=values, suffix=suffix)
         if run:
             synthesize(stack, config=values, suffix=suffix)
     except (SettingsError, ProgramError) as err:
-        return str(err).splitlines()[1:]
+        first, *rest = str(err).splitlines()
+        return rest if first == HEADING else [f"  {first}", *rest]
     return []

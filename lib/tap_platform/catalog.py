@@ -261,7 +261,9 @@ def _instead(db: DatabaseSettings, version: str, invoke: pulumi.InvokeOptions) -
         offered = aws.rds.get_orderable_db_instance(
             engine=db.engine,
             engine_version=version,
-            preferred_instance_classes=_similar(db.instance_class),
+            preferred_instance_classes=_similar(
+                db.instance_class, burstable=not (db.aurora and not db.serverless)
+            ),
             opts=invoke,
         ).instance_class
     except Exception:  # none of the similar classes either
@@ -269,12 +271,15 @@ def _instead(db: DatabaseSettings, version: str, invoke: pulumi.InvokeOptions) -
     return f"; for example {offered}"
 
 
-def _similar(cls: str) -> list[str]:
-    """Classes to suggest instead, from the same family upwards."""
+def _similar(cls: str, *, burstable: bool) -> list[str]:
+    """Classes to suggest instead, from the same family upwards; no T class where the Data
+    API that makes the app's user must run on it (provisioned Aurora), which would be
+    refused next round."""
     family = cls.rsplit(".", 1)[0]
     sizes = ("medium", "large", "xlarge", "2xlarge")
-    return (
+    similar = (
         [f"{family}.{size}" for size in sizes]
         + [f"db.t4g.{s}" for s in sizes[:2]]
         + [f"db.r6g.{s}" for s in sizes[1:]]
     )
+    return similar if burstable else [c for c in similar if not c.startswith("db.t")]

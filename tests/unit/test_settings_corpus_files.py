@@ -61,6 +61,8 @@ def test_a_missing_stack_file_says_so(capsys) -> None:
     assert "aws:region" not in err
     # What works offline comes first: a file, copied; the CLI's own step is for AWS.
     assert "make Pulumi.nosuch.yaml (a copy of another stack's file, edited" in err
+    # No settings were read, so there is nothing the region waits to be asked about.
+    assert REGION_LATER not in err
 
 
 def test_a_misspelt_stack_names_the_one_meant_and_config_of_another_kind_says_which() -> None:
@@ -179,10 +181,11 @@ def test_the_offline_tools_list_problems_in_the_files_order_a_bare_key_too(tmp_p
     (tmp_path / "Pulumi.mine.yaml").write_text(
         "config:\n  aws:region: us-east-1\n  tap:environment: dv\n  tap:cache:\n"
         "    nodeType: cache.t4g.mirco\n  service: x\n  tap:service:\n    port: 80\n"
+        "  tap:tags:\n    5: x\n"
     )
     with pytest.raises(SettingsError) as caught:
         settings_of("mine", project_dir=tmp_path)
     lines = str(caught.value).splitlines()[1:]
     found = [int(n) for line in lines for n in re.findall(r"Pulumi\.mine\.yaml, line (\d+)", line)]
-    assert found == [3, 5, 6, 8], lines
+    assert found == [3, 5, 6, 8, 9], lines
     assert lines[-1] == f"  {REGION_LATER}"

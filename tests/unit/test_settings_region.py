@@ -276,6 +276,16 @@ def test_prod_without_https_is_still_asked_about_the_region(https) -> None:
     assert keys(lines) == [first, "tap:instances.instanceType"]
 
 
+def test_the_last_stand_in_still_leaves_a_round_to_ask_the_region_in() -> None:
+    """Two wrong values before it took the rounds the HTTPS rule's last stand-in needs."""
+    config = {"aws:region": "us-west-1", "tap:domain": None,
+              "tap:service": {"minCount": 5, "maxCount": "x"}}  # fmt: skip
+    with pytest.raises(ProgramError) as caught:
+        run_program("prod", FakeCloud("us-west-1"), config=config)
+    lines = str(caught.value).splitlines()[1:]
+    assert keys(lines) == ["tap:service.maxCount", "tap:requireHttps", "tap:network.azCount"]
+
+
 def test_a_default_that_does_not_fit_a_value_given_stands_in_too() -> None:
     """The memory given does not fit the cpu given, and neither does the memory that would
     stand in for it: the cpu stands in as well, so the region is still asked about the rest."""
@@ -370,3 +380,9 @@ def test_the_offline_tools_name_the_line_of_a_key_the_region_refuses(monkeypatch
     with pytest.raises(ProgramError) as caught:
         fake_cloud.synthesize("dev")
     assert "tap:network.cidr = '10.10.0.0/16' (Pulumi.dev.yaml, line 5): taken" in str(caught.value)
+
+
+def test_provisioned_aurora_is_offered_no_burstable_class_instead() -> None:
+    """A T class would be refused next round: the Data API does not run on one."""
+    lines = fail({"tap:database": {"serverless": False, "instanceClass": "db.x9.huge"}})
+    assert lines.endswith("cannot run on it here; for example db.r6g.large"), lines

@@ -164,7 +164,8 @@ def test_the_tools_name_a_key_outside_tap_beside_the_other_problems() -> None:
     [
         ("us-east-9", "aws:region = 'us-east-9': AWS has no such region"),
         (None, "aws:region is not set"),
-        (["us-east-1"], "aws:region = '[\"us-east-1\"]': must be a region name"),
+        # As the file gives it (a list), not as the CLI would pass it to the program (text).
+        (["us-east-1"], "aws:region = ['us-east-1']: must be text"),
     ],
 )
 def test_make_preview_says_a_wrong_region_with_the_other_problems(region, said) -> None:
@@ -196,6 +197,41 @@ def test_an_update_is_checked_beside_the_stack_files_own_problems() -> None:
     with pytest.raises(SettingsError) as caught:
         local.checked("dev", {}, {"tap:alarms": {"email": "bad"}}, "local1234")
     assert str(caught.value).splitlines()[0] == "invalid settings with UPDATE applied:"
+
+
+def test_a_problem_of_the_file_is_not_said_again_for_the_update(monkeypatch) -> None:
+    """The file's own lines carry their line in it; the update's cannot, but are the same."""
+    from tap_platform.settings import SettingsError
+    from tapsim import updating
+
+    def settings_of(stack, *, config, suffix):
+        where = "" if config else " (Pulumi.dev.yaml, line 7)"
+        lines = [f"  tap:service.port = 80{where}: must be at least 1024"]
+        lines += ["  tap:alarms.email = 'bad': is no address"] if config else []
+        raise SettingsError("\n".join(["invalid settings:", *lines]))
+
+    monkeypatch.setattr(updating, "settings_of", settings_of)
+    with pytest.raises(SettingsError) as caught:
+        local.checked("dev", {}, {"tap:alarms": {"email": "bad"}}, "local1234")
+    assert str(caught.value).splitlines()[1:] == [
+        "  tap:service.port = 80 (Pulumi.dev.yaml, line 7): must be at least 1024",
+        "with UPDATE applied, also:",
+        "  tap:alarms.email = 'bad': is no address",
+    ]
+
+
+def test_a_refusal_of_one_line_in_an_update_is_said_too(monkeypatch) -> None:
+    from tap_platform.settings import SettingsError
+    from tapsim import updating
+    from tapsim.runner import ProgramError
+
+    def refused(*args, **kwargs):
+        raise ProgramError("route /api on dev-env is held by dev-web", [])
+
+    monkeypatch.setattr(updating, "synthesize", refused)
+    with pytest.raises(SettingsError) as caught:
+        local.checked("dev", {}, {"tap:tags": {"Team": "web"}}, "local1234")
+    assert str(caught.value).splitlines()[1:] == ["  route /api on dev-env is held by dev-web"]
 
 
 def test_what_the_region_refuses_in_an_update_is_said_before_anything_deploys() -> None:

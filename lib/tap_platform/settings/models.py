@@ -220,6 +220,8 @@ class Settings(Section):
     _given: frozenset[str] | None = PrivateAttr(default=None)
 
     def gave(self, keys: Iterable[str]) -> None:
+        """Loading records the keys the stack gave, which the model itself cannot tell from
+        its tier's defaults."""
         self._given = frozenset(keys)
 
     def named(self, problems: Sequence[str]) -> list[str]:

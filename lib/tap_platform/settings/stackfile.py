@@ -22,7 +22,7 @@ import yaml
 from tap_platform.settings.messages import SettingsError, value_end
 
 # The key a problem's line starts with: `  tap:service.port = 80: ...`, `  app:owner: ...`.
-_KEY = re.compile(r"^\s+(?P<key>[A-Za-z][\w-]*(?::[\w.-]+)?)(?= = |: )")
+_KEY = re.compile(r"^\s+(?P<key>[A-Za-z][\w-]*(?::[\w.-]+)?)(?= = |: |, the key )")
 # What a stack file holds at its top (Pulumi docs, "Stack settings file reference").
 TOP_LEVEL = ("config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt")
 # PyYAML's problems, in words: (what the parser says, at which mark, what to say).
@@ -133,8 +133,15 @@ def located(error: SettingsError, path: Path) -> SettingsError:
 
 
 def _line_of(line: str, lines: Mapping[str, int]) -> float:
+    """The file's line of the key a problem names: where it sorts (last when not given)."""
+    key = key_of(line)
+    return lines.get(key, math.inf) if key else math.inf
+
+
+def key_of(line: str) -> str | None:
+    """The key a problem's line names (`tap:service.port`), if it names one."""
     found = _KEY.match(line)
-    return lines.get(found["key"], math.inf) if found else math.inf
+    return found["key"] if found else None
 
 
 def _located(line: str, lines: Mapping[str, int], name: str) -> str:

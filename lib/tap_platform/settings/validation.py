@@ -23,8 +23,10 @@ from tap_platform.settings.messages import Problem, problems
 from tap_platform.settings.models import Settings
 
 Loc = tuple[str, ...]
-# More rounds than sections nest (field, section, whole): a guard, not a limit ever reached.
-MAX_ROUNDS = 6
+# A guard, not a limit: each round stands in at least one key not stood in before, or ends
+# the loop; a check across sections can take three rounds (its key, the keys it reads, its
+# last stand-in), after the rounds of the wrong values it read.
+MAX_ROUNDS = 12
 # Stand-ins for what no tier defaults, shaped as the settings are but no real region or
 # suffix: used only to let the other checks run, whose answers about them are not reported.
 STAND_INS: dict[str, Any] = {"region": "xx-stand-in-1", "environmentSuffix": "stand-in"}
@@ -139,12 +141,16 @@ def _as_written(problem: Problem, given: Mapping[str, Any]) -> Problem:
 
 
 def _at(given: Mapping[str, Any], loc: Loc) -> Any:
+    """The value `given` holds at `loc`, or `_ABSENT`."""
     node: Any = given
     for part in loc:
         if not isinstance(node, Mapping) or part not in node:
-            return None
+            return _ABSENT
         node = node[part]
     return node
+
+
+_ABSENT = object()
 
 
 def _problems(err: ValidationError) -> list[Problem]:
@@ -172,12 +178,7 @@ def _defaulted(loc: Loc, defaults: Mapping[str, Any], given: Mapping[str, Any] |
 
 def holds(given: Mapping[str, Any], loc: Loc) -> bool:
     """Whether `given` holds a value at `loc` (`("service", "cpu")`)."""
-    node: Any = given
-    for part in loc:
-        if not isinstance(node, Mapping) or part not in node:
-            return False
-        node = node[part]
-    return True
+    return _at(given, loc) is not _ABSENT
 
 
 def _reads(problem: Problem, stood_in: set[Loc]) -> bool:
@@ -199,7 +200,9 @@ def _stand_in(data: dict[str, Any], loc: Loc, defaults: Mapping[str, Any]) -> No
         if not isinstance(node, dict):
             return
         if not (isinstance(known, Mapping) and part in known):
-            node.pop(part, None)
+            # A key YAML read as a number (a tag `5:`) is named by its text in `loc`.
+            for key in [k for k in node if str(k) == part]:
+                node.pop(key)
             return
         deeper = depth < len(loc) - 1
         nested = isinstance(known[part], Mapping) and isinstance(node.get(part), dict)
