@@ -75,7 +75,7 @@ def check(
     if version:
         _database_class(settings.database, version, invoke, problems, stand_ins)
     zone_id = _zone(settings, invoke, problems)
-    problems += _data_api(settings, stand_ins)
+    problems += data_api(settings, stand_ins)
     if problems:
         raise invalid(settings.named(problems))
     return Offers(architecture=architecture, zone_id=zone_id)
@@ -95,7 +95,7 @@ def _zone(settings: Settings, invoke: pulumi.InvokeOptions, problems: list[str])
         return None
 
 
-def _data_api(settings: Settings, stand_ins: StandIns) -> list[str]:
+def data_api(settings: Settings, stand_ins: StandIns = NO_STAND_INS) -> list[str]:
     """Aurora makes the app's user through the Data API, which some Regions lack (the table
     above): found minutes into a deploy otherwise."""
     db, region = settings.database, settings.region

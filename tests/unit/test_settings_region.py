@@ -6,16 +6,18 @@ stands in for a wrong value.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import botocore.session
 import pytest
 
+from tap_platform import catalog as regional
 from tap_platform.settings.messages import REGION_LATER
 from tapsim import catalog
 from tapsim.examples import load
 from tapsim.fake_cloud import FakeCloud, synthesize
-from tapsim.runner import ProgramError, run_program
+from tapsim.runner import ProgramError, run_program, stack_settings
 
 ASG = load("asg").config
 
@@ -303,43 +305,45 @@ def test_a_default_that_does_not_fit_a_value_given_stands_in_too() -> None:
     ]
 
 
-def test_where_moto_records_no_offerings_a_type_is_checked_to_exist_and_the_plan_says_so():
+def test_where_moto_records_no_offerings_a_type_is_checked_to_exist_and_the_plan_says_so(dev):
     """moto's offerings stop short of the newest regions: there the offline clouds take every
     type they know as offered, still refuse one that does not exist, and the plan says what
     went unchecked."""
     from tapsim.preview import report
 
     assert catalog.unrecorded("us-east-1") == []
-    region = {"aws:region": "ap-southeast-7"}
-    run = run_program("dev", FakeCloud("ap-southeast-7"), config=region)
+    assert not any("Not checked offline" in line for line in report(dev))
+    there = dataclasses.replace(dev, outputs={**dev.outputs, "region": "ap-southeast-7"})
     assert any("moto records no EC2 instance type offerings in ap-southeast-7" in line
-               for line in report(run))  # fmt: skip
-    typo = {**region, "tap:instances": {"instanceType": "t3.mirco"}}
+               for line in report(there))  # fmt: skip
+    types = ["t3.micro", "t3.mirco"]
+    asked = {"filters": [{"name": "location", "values": ["ap-southeast-7a"]},
+                         {"name": "instance-type", "values": types}]}  # fmt: skip
+    offered = catalog.instance_type_offerings("ap-southeast-7", asked)
+    assert offered["instanceTypes"] == ["t3.micro"]
+    typo = {"aws:region": "ap-southeast-7", "tap:instances": {"instanceType": "t3.mirco"}}
     with pytest.raises(ProgramError) as caught:
         run_program("dev", FakeCloud("ap-southeast-7"), config=typo)
     assert keys(str(caught.value).splitlines()[1:]) == ["tap:instances.instanceType"]
 
 
-@pytest.mark.parametrize(
-    ("region", "config", "named"),
-    [
-        ("ap-south-2", {}, ["tap:database.engine"]),
-        ("mx-central-1", {}, ["tap:database.engine"]),
-        ("ap-south-2", {"tap:database": {"engine": "postgres"}}, []),
-        ("ap-south-2", {"tap:database": {"enabled": False}}, []),
-        ("eu-north-1", {}, []),
-    ],
-)
-def test_a_region_without_the_data_api_is_refused_for_aurora(region, config, named) -> None:
+@pytest.mark.parametrize("region", ["ap-south-2", "mx-central-1"])
+def test_a_region_without_the_data_api_is_refused_for_aurora(region) -> None:
     """Aurora makes the app's user through the Data API, which 12 Regions lack: found
-    minutes into a deploy otherwise, so the program refuses it first, and takes plain RDS."""
-    config = {"aws:region": region, **config}
-    if not named:
-        run_program("dev", FakeCloud(region), config=config)
-        return
+    minutes into a deploy otherwise, so the program refuses it first."""
     with pytest.raises(ProgramError) as caught:
-        run_program("dev", FakeCloud(region), config=config)
-    assert keys(str(caught.value).splitlines()[1:]) == named
+        run_program("dev", FakeCloud(region), config={"aws:region": region})
+    assert keys(str(caught.value).splitlines()[1:]) == ["tap:database.engine"]
+
+
+@pytest.mark.parametrize(
+    ("region", "database"),
+    [("ap-south-2", {"engine": "postgres"}), ("ap-south-2", {"enabled": False}),
+     ("eu-north-1", {})],
+)  # fmt: skip
+def test_plain_rds_no_database_or_a_region_with_the_data_api_is_taken(region, database):
+    settings = stack_settings("dev", config={"aws:region": region, "tap:database": database})
+    assert regional.data_api(settings) == []
 
 
 def test_an_aurora_postgresql_version_before_its_data_api_is_refused() -> None:
