@@ -189,3 +189,13 @@ def test_the_offline_tools_list_problems_in_the_files_order_a_bare_key_too(tmp_p
     found = [int(n) for line in lines for n in re.findall(r"Pulumi\.mine\.yaml, line (\d+)", line)]
     assert found == [3, 5, 6, 8, 9], lines
     assert lines[-1] == f"  {REGION_LATER}"
+
+
+@pytest.mark.parametrize(
+    "value", [{"cpu": 512}, "C:\\", "it's", ["a: b"]], ids=["mapping", "backslash", "quote", "list"]
+)
+def test_a_values_end_is_found_whatever_it_holds(value) -> None:
+    from tap_platform.settings.messages import said, value_end
+
+    rest = f" = {said(value)}: is wrong"
+    assert rest[value_end(rest) :] == ": is wrong"

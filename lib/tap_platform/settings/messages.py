@@ -234,10 +234,11 @@ def _head(loc: tuple[str, ...], shown: Any) -> str:
 def value_end(rest: str) -> int:
     """Where the value of ` = <value>: what is wrong` ends: at the first ': ' outside its
     quotes and brackets (a mapping's repr holds ': ' of its own)."""
-    depth, quote = 0, ""
+    depth, quote, escaped = 0, "", False
     for i, char in enumerate(rest):
         if quote:
-            quote = "" if char == quote and rest[i - 1] != "\\" else quote
+            quote = "" if char == quote and not escaped else quote
+            escaped = char == "\\" and not escaped
         elif char in "'\"":
             quote = char
         elif char in "([{":
