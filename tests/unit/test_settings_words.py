@@ -125,3 +125,12 @@ def test_a_wrong_key_of_a_mapping_is_named_as_a_key() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings(values, project="tap", stack="dev", region="us-east-1", env={})
     assert "  tap:tags, the key 5: is a number here; quote it" in str(caught.value)
+
+
+def test_a_problem_about_the_settings_as_a_whole_is_said_as_it_is() -> None:
+    """A check of the whole model names no key: nothing to rewrite as the file wrote it."""
+    from tap_platform.settings.messages import Problem
+    from tap_platform.settings.validation import _as_written
+
+    whole = Problem((), (), "the settings do not fit together")
+    assert _as_written(whole, {"service": {"secrets": {"K": "x"}}}) == whole

@@ -128,7 +128,7 @@ def _last_stand_ins(data: dict[str, Any], every: Sequence[Problem]) -> set[Loc]:
 def _as_written(problem: Problem, given: Mapping[str, Any]) -> Problem:
     """A value the file gives in a short form (a secret as one string, which the model reads
     as its `from`) is said at the key the file names."""
-    *outer, last = problem.loc
+    *outer, last = problem.loc or ("",)
     if last != "from" or not isinstance(_at(given, tuple(outer)), str):
         return problem
     written, read = ":" + ".".join(outer), ":" + ".".join(problem.loc)
