@@ -180,14 +180,15 @@ def _made(typ: str, context: Context, inputs: dict[str, Any]) -> tuple[str, dict
             raise
         service, region = typ.split(":")[1].split("/", maxsplit=1)[0], context.region
         served = _served(service)  # empty for a type named for no AWS service (dynamic)
-        why = (
-            f"it serves {service} only where botocore lists it, and not in {region}"
-            if served and region not in served
-            else "it serves each service only in the Regions botocore lists for it"
-        )
+        if served and region not in served:
+            raise EmulatorError(
+                f"the emulator (moto) failed {err.operation_name} for {typ} in {region}: it "
+                f"serves {service} only where botocore lists it, and not in {region}; deploy "
+                "this stack offline in another Region, or without what needs the service"
+            ) from None
         raise EmulatorError(
-            f"the emulator (moto) failed {err.operation_name} for {typ} in {region}: {why}; "
-            "deploy this stack offline in another Region, or without what needs the service"
+            f"the emulator (moto) failed {err.operation_name} for {typ} in {region} ({err}); "
+            "moto serves each service only in the Regions botocore lists for it"
         ) from None
 
 
