@@ -80,8 +80,10 @@ def _base(settings: Mapping[str, Any]) -> Any:
     return boto3.Session(botocore_session=core, profile_name=settings.get("profile"))
 
 
-def changed(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-    """The props that differ, less the provider's own and those that only say how to reach
-    AWS: another profile changes none of these resources."""
-    skipped = {"__provider", "credentials"}
+def changed(
+    olds: Mapping[str, Any], news: Mapping[str, Any], *, credentials: bool = False
+) -> list[str]:
+    """The props that differ, less the provider's own and, unless `credentials`, those that
+    only say how to reach AWS: another profile changes none of these resources."""
+    skipped = {"__provider"} if credentials else {"__provider", "credentials"}
     return [k for k in news if k not in skipped and olds.get(k) != news[k]]

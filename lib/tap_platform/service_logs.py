@@ -39,9 +39,11 @@ class ServiceLogGroupProvider(ResourceProvider):
         return CreateResult(id_=props["name"], outs={**props, "arn": _arn(props)})
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        # Every prop counts, the credentials too: delete reads them from the state, which
-        # is kept up to date with the stack's.
-        changed = [k for k in news if k != "__provider" and olds.get(k) != news[k]]
+        from tap_platform.dynamic_aws import changed as changes_of
+
+        # The credentials count too: delete reads them from the state, which is kept up to
+        # date with the stack's.
+        changed = changes_of(olds, news, credentials=True)
         return DiffResult(
             changes=bool(changed), replaces=["name"] if "name" in changed else [],
             delete_before_replace=True,
