@@ -10,8 +10,8 @@ from typing import Any
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from tap_platform.settings import Settings, SettingsError
-from tap_platform.settings.messages import HEADING
-from tap_platform.settings.stackfile import key_of, located
+from tap_platform.settings.messages import HEADING, key_of
+from tap_platform.settings.stackfile import located
 from tapsim import catalog
 from tapsim.catalog import region_zones
 from tapsim.emulator.core import partition_of

@@ -10,11 +10,10 @@ import yaml
 
 from tap_platform.settings import KNOWN_KEYS, SettingsError
 from tap_platform.settings.messages import HEADING
+from tap_platform.settings.stackfile import unlocated
 from tapsim.fake_cloud import settings_of, synthesize
 from tapsim.runner import ProgramError, stack_config
 
-# What `located` adds to a problem about a key the stack file gives.
-_LINE_NOTE = re.compile(r" \(Pulumi\.[^ ]+\.yaml, line \d+\)")
 # Where the next assignment of an UPDATE text starts: spaces, then `namespace:key=`.
 _NEXT_ASSIGNMENT = re.compile(r"\s+(?=[A-Za-z][\w-]*:[\w.-]+=)")
 
@@ -63,7 +62,7 @@ def checked(stack: str, config: dict, changed: dict | None, suffix: str) -> None
     own = _problems(stack, config, suffix, run=False)
     new = [] if changed is None else _problems(stack, changed, suffix, run=True)
     # The file's own lines name their lines in it; the update's, over config, cannot.
-    said = {_LINE_NOTE.sub("", line) for line in own}
+    said = {unlocated(line) for line in own}
     new = [line for line in new if line not in said]
     if not own and new:
         raise SettingsError("\n".join([f"{HEADING.rstrip(':')} with UPDATE applied:", *new]))

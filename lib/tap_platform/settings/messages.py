@@ -139,9 +139,11 @@ PATTERN_WORDS = {
     "(CodeBuild API Reference, ProjectEnvironment: image)",
     KMS_KEY_ARN_PATTERN: "a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)",
 }
-# What names a value the stack file did not give, and the key a line about one starts with.
+# What names a value the stack file did not give.
 _DEFAULT_NOTE = "tier's default"
-_TAP_KEY = re.compile(r"^tap:(?P<key>[\w.]+)(?= = )")
+# The key a problem's line starts with, indented in a message or not: `tap:service.port = 80:
+# ...`, `app:owner: ...`, `service: ...`, `tap:tags, the key 5: ...`.
+_LINE_KEY = re.compile(r"^\s*(?P<key>[A-Za-z][\w-]*(?::[\w.-]+)?)(?= = |: |, the key )")
 # Where a value may come from besides its own key.
 _ALSO_FROM = {"environmentSuffix": " (the suffix is this setting, else the stack name)"}
 
@@ -250,19 +252,41 @@ def value_end(rest: str) -> int:
     return 0
 
 
+def key_of(line: str) -> str | None:
+    """The key a problem's line names (`tap:service.port`), if it names one."""
+    found = _LINE_KEY.match(line)
+    return found["key"] if found else None
+
+
+def noted(line: str, note: str) -> str:
+    """The line with `(note)` after the value its key is given (after the key where the line
+    shows no value)."""
+    found = _LINE_KEY.match(line)
+    if not found:
+        return line
+    end = found.end("key")
+    rest = line[end:]
+    at = end + (value_end(rest) if rest.startswith(" = ") else 0)
+    return f"{line[:at]} ({note}){line[at:]}"
+
+
 def defaults_named(lines: Sequence[str], given: frozenset[str] | None, tier: str) -> list[str]:
     """Lines about `tap:` keys, each value the stack did not give (a key not in `given`)
     named as the tier's default, as the shape check names them; unchanged where what was
     given is not known (`None`)."""
-    named = []
-    for line in lines:
-        found = _TAP_KEY.match(line)
-        if given is None or not found or found["key"] in given or _DEFAULT_NOTE in line:
-            named.append(line)
-            continue
-        at = found.end("key") + value_end(line[found.end("key") :])
-        named.append(f"{line[:at]} (the {tier} {_DEFAULT_NOTE}){line[at:]}")
-    return named
+    if given is None:
+        return list(lines)
+    return [noted(line, f"the {tier} {_DEFAULT_NOTE}") if _defaulted(line, given) else line
+            for line in lines]  # fmt: skip
+
+
+def _defaulted(line: str, given: frozenset[str]) -> bool:
+    """Whether the line shows the value of a `tap:` key the stack did not give, not yet
+    named as a default."""
+    key = key_of(line) or ""
+    shows_value = line.lstrip().startswith(f"{key} = ")
+    fresh = _DEFAULT_NOTE not in line
+    return key.startswith("tap:") and key[4:] not in given and shows_value and fresh
 
 
 def said(value: Any) -> str:

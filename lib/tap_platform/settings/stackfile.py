@@ -19,10 +19,10 @@ from typing import Any
 
 import yaml
 
-from tap_platform.settings.messages import SettingsError, value_end
+from tap_platform.settings.messages import SettingsError, key_of, noted
 
-# The key a problem's line starts with: `  tap:service.port = 80: ...`, `  app:owner: ...`.
-_KEY = re.compile(r"^\s+(?P<key>[A-Za-z][\w-]*(?::[\w.-]+)?)(?= = |: |, the key )")
+# What `located` adds to a line about a key the file gives.
+_LOCATION = re.compile(r" \(Pulumi\.[^ ()]+\.yaml, line \d+\)")
 # What a stack file holds at its top (Pulumi docs, "Stack settings file reference").
 TOP_LEVEL = ("config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt")
 # PyYAML's problems, in words: (what the parser says, at which mark, what to say).
@@ -138,20 +138,14 @@ def _line_of(line: str, lines: Mapping[str, int]) -> float:
     return lines.get(key, math.inf) if key else math.inf
 
 
-def key_of(line: str) -> str | None:
-    """The key a problem's line names (`tap:service.port`), if it names one."""
-    found = _KEY.match(line)
-    return found["key"] if found else None
-
-
 def _located(line: str, lines: Mapping[str, int], name: str) -> str:
-    found = _KEY.match(line)
-    if not found or found["key"] not in lines:
-        return line
-    end = found.end("key")
-    rest = line[end:]
-    at = end + (value_end(rest) if rest.startswith(" = ") else 0)
-    return f"{line[:at]} ({name}, line {lines[found['key']]}){line[at:]}"
+    key = key_of(line)
+    return noted(line, f"{name}, line {lines[key]}") if key and key in lines else line
+
+
+def unlocated(line: str) -> str:
+    """The line as it was before `located` named the file's line in it."""
+    return _LOCATION.sub("", line)
 
 
 def _missing(path: Path) -> str:
