@@ -262,7 +262,7 @@ def _instead(db: DatabaseSettings, version: str, invoke: pulumi.InvokeOptions) -
             engine=db.engine,
             engine_version=version,
             preferred_instance_classes=_similar(
-                db.instance_class, burstable=not (db.aurora and not db.serverless)
+                db.instance_class, burstable=not db.provisioned_aurora
             ),
             opts=invoke,
         ).instance_class

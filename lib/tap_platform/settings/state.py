@@ -72,12 +72,18 @@ class DatabaseSettings(Section):
     def aurora(self) -> bool:
         return self.engine.startswith("aurora-")
 
+    @property
+    def provisioned_aurora(self) -> bool:
+        """Aurora on instance classes, where the Data API that makes the app's user needs
+        one that is not a T class."""
+        return self.aurora and not self.serverless
+
     def _data_api(self) -> list[FieldError]:
         """Aurora makes the app's user through the Data API, which runs on neither T classes
         nor Aurora MySQL before 3.07 (Aurora User Guide, "Using the RDS Data API":
         limitations, and Region and version availability)."""
         errors = []
-        if self.aurora and not self.serverless and self.instance_class.startswith("db.t"):
+        if self.provisioned_aurora and self.instance_class.startswith("db.t"):
             errors.append(
                 FieldError(
                     "instanceClass",
