@@ -76,9 +76,8 @@ def _problems(stack: str, values: dict, suffix: str, *, run: bool) -> list[str]:
     and, with `run`, by a run of the program (a refusal of one line, such as a route another
     service holds, is a line too)."""
     try:
-        settings_of(stack, config=values, suffix=suffix)
-        if run:
-            synthesize(stack, config=values, suffix=suffix)
+        # A synthesis reads the settings first, as `settings_of` does.
+        (synthesize if run else settings_of)(stack, config=values, suffix=suffix)
     except (SettingsError, ProgramError) as err:
         first, *rest = str(err).splitlines()
         return rest if first == HEADING else [f"  {first}", *rest]

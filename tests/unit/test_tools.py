@@ -210,7 +210,9 @@ def test_a_problem_of_the_file_is_not_said_again_for_the_update(monkeypatch) -> 
         lines += ["  tap:alarms.email = 'bad': is no address"] if config else []
         raise SettingsError("\n".join(["invalid settings:", *lines]))
 
+    # The file's settings are read; the update's, by a synthesis, which reads them first.
     monkeypatch.setattr(updating, "settings_of", settings_of)
+    monkeypatch.setattr(updating, "synthesize", settings_of)
     with pytest.raises(SettingsError) as caught:
         local.checked("dev", {}, {"tap:alarms": {"email": "bad"}}, "local1234")
     assert str(caught.value).splitlines()[1:] == [
